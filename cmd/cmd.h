@@ -1,0 +1,53 @@
+/* migcheck — command line verbs. One file per verb; shared helpers in
+ * cmd/common.c. A verb returns the process exit status. */
+#ifndef MC_CMD_H
+#define MC_CMD_H
+
+#include <stdbool.h>
+#include <stdio.h>
+
+#include "../core/error.h"
+#include "../core/facts.h"
+#include "../core/profile.h"
+#include "../db/inventory.h"
+
+typedef struct mc_ctx {
+	const char *db_path; /* --db, or NULL for the default */
+	bool color;          /* stdout is a tty and NO_COLOR is unset */
+} mc_ctx;
+
+typedef struct mc_verb {
+	const char *name;
+	int (*run)(mc_ctx *ctx, int argc, char **argv);
+	const char *summary;
+	const char *usage; /* full --help text */
+} mc_verb;
+
+extern const mc_verb mc_verb_probe, mc_verb_import, mc_verb_export, mc_verb_hosts, mc_verb_show,
+    mc_verb_diff;
+
+/* Print "migcheck: MSG" on stderr and return the error's exit code. */
+int mc_report(const mc_error *err);
+/* Usage error for a verb: message + hint, exit 64. */
+int mc_usage(const mc_verb *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* True (and help printed) when argv asks for --help/-h. */
+bool mc_want_help(const mc_verb *v, int argc, char **argv);
+
+/* Open the inventory named by ctx (or the default). */
+mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err);
+
+/* A profile named on the command line: a host name, a profile id or unique
+ * prefix from the inventory, or a facts/XML file. */
+typedef struct mc_named_profile {
+	mc_facts *facts;
+	char id[MC_PROFILE_ID_LEN + 1];
+	char *label; /* "host NAME", "profile ID12", "file PATH" */
+	char *host;  /* host name when it named one */
+	bool in_db;  /* found in the inventory (not a file) */
+} mc_named_profile;
+
+int mc_resolve_profile(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profile *out,
+		       mc_error *err);
+void mc_named_profile_clear(mc_named_profile *p);
+
+#endif

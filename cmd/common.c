@@ -1,0 +1,100 @@
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "cmd.h"
+
+int mc_report(const mc_error *err)
+{
+	fprintf(stderr, "migcheck: %s\n", err->msg[0] ? err->msg : "unknown error");
+	return err->exit_code ? err->exit_code : MC_EXIT_SOFTWARE;
+}
+
+int mc_usage(const mc_verb *v, const char *fmt, ...)
+{
+	va_list ap;
+	fprintf(stderr, "migcheck %s: ", v->name);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fprintf(stderr, " (see 'migcheck %s --help')\n", v->name);
+	return MC_EXIT_USAGE;
+}
+
+bool mc_want_help(const mc_verb *v, int argc, char **argv)
+{
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--") == 0)
+			break;
+		if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
+			fputs(v->usage, stdout);
+			return true;
+		}
+	}
+	return false;
+}
+
+mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)
+{
+	g_autofree char *def = ctx->db_path ? NULL : mc_db_default_path();
+	return mc_db_open(ctx->db_path ? ctx->db_path : def, mode, err);
+}
+
+void mc_named_profile_clear(mc_named_profile *p)
+{
+	mc_facts_free(p->facts);
+	g_free(p->label);
+	g_free(p->host);
+	memset(p, 0, sizeof(*p));
+}
+
+static bool is_regular_file(const char *path)
+{
+	struct stat st;
+	return stat(path, &st) == 0 && S_ISREG(st.st_mode);
+}
+
+static int from_file(const char *path, mc_named_profile *out, mc_error *err)
+{
+	mc_host_info host = { 0 };
+	out->facts = mc_profile_load_file(path, &host, err);
+	if (!out->facts)
+		return -(err->errnum ? err->errnum : EIO);
+	mc_host_info_clear(&host);
+	if (mc_facts_count(out->facts) == 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: no facts", path);
+	out->label = g_strdup_printf("file %s", path);
+	return mc_profile_id(out->facts, out->id, err);
+}
+
+int mc_resolve_profile(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profile *out,
+		       mc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	if (strchr(what, '/') || strcmp(what, "-") == 0)
+		return from_file(what, out, err);
+	mc_error dberr = { 0 };
+	if (!*db)
+		*db = mc_ctx_open_db(ctx, MC_DB_READ, &dberr);
+	if (*db) {
+		int r = mc_db_resolve(*db, what, out->id, &out->host, &dberr);
+		if (r == 0) {
+			out->facts = mc_db_load_profile(*db, out->id, err);
+			if (!out->facts)
+				return -(err->errnum ? err->errnum : EIO);
+			out->in_db = true;
+			out->label = out->host ? g_strdup_printf("host %s", out->host)
+					       : g_strdup_printf("profile %.12s", out->id);
+			return 0;
+		}
+	}
+	/* Not in the inventory (or no inventory): a file in the current
+	 * directory may be meant. Otherwise the inventory's error stands. */
+	if (dberr.errnum == ENOENT && is_regular_file(what))
+		return from_file(what, out, err);
+	*err = dberr;
+	return -dberr.errnum;
+}

@@ -1,0 +1,695 @@
+#include "inventory.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <glib/gstdio.h>
+#include <sqlite3.h>
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+/* Forward migrations, embedded from schemas/inventory-NNN.sql: entry i takes
+ * a database from user_version i to i + 1. */
+extern const char mc_schema_inventory_001[];
+extern const char mc_schema_inventory_002[];
+static const char *const migrations[MC_DB_SCHEMA_VERSION] = {
+	mc_schema_inventory_001,
+	mc_schema_inventory_002,
+};
+
+struct mc_db {
+	sqlite3 *h;
+	char *path;
+	int depth; /* transaction nesting (savepoints) */
+};
+
+char *mc_db_default_path(void)
+{
+	const char *env = g_getenv("MIGCHECK_DB");
+	if (env && *env)
+		return g_strdup(env);
+	if (geteuid() == 0)
+		return g_strdup("/var/lib/migcheck/inventory.db");
+	return g_build_filename(g_get_user_data_dir(), "migcheck", "inventory.db", NULL);
+}
+
+const char *mc_db_path(const mc_db *db)
+{
+	return db->path;
+}
+
+/* Map a sqlite failure to the contract's exit codes. */
+static int db_fail(mc_db *db, int rc, mc_error *err, const char *what)
+{
+	int prim = rc & 0xff;
+	const char *msg = db->h ? sqlite3_errmsg(db->h) : sqlite3_errstr(rc);
+	switch (prim) {
+	case SQLITE_NOTADB:
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: not a migcheck inventory (not an SQLite database)",
+				    db->path);
+	case SQLITE_CORRUPT:
+		return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				    "%s: inventory is corrupt (%s): %s", db->path, what, msg);
+	case SQLITE_READONLY:
+	case SQLITE_PERM:
+	case SQLITE_AUTH:
+		return mc_error_set(err, MC_EXIT_NOPERM, EACCES, "%s: %s: %s", db->path, what, msg);
+	case SQLITE_CANTOPEN:
+		return mc_error_set(err, MC_EXIT_IOERR, errno ? errno : EIO, "%s: cannot open: %s",
+				    db->path, msg);
+	case SQLITE_BUSY:
+	case SQLITE_LOCKED:
+		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EBUSY,
+				    "%s: inventory is locked by another writer (%s)", db->path,
+				    what);
+	case SQLITE_FULL:
+		return mc_error_set(err, MC_EXIT_IOERR, ENOSPC, "%s: disk full (%s)", db->path,
+				    what);
+	case SQLITE_NOMEM:
+		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", db->path);
+	case SQLITE_IOERR:
+		return mc_error_set(err, MC_EXIT_IOERR, EIO, "%s: I/O error (%s): %s", db->path,
+				    what, msg);
+	default:
+		return mc_error_set(err, MC_EXIT_SOFTWARE, EIO, "%s: %s: %s", db->path, what, msg);
+	}
+}
+
+static int db_exec(mc_db *db, const char *sql, mc_error *err, const char *what)
+{
+	int rc = sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc, err, what);
+}
+
+static int db_pragma_int(mc_db *db, const char *pragma, long *out, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	g_autofree char *sql = g_strdup_printf("PRAGMA %s", pragma);
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+	if (rc == SQLITE_OK) {
+		rc = sqlite3_step(st);
+		if (rc == SQLITE_ROW) {
+			*out = (long)sqlite3_column_int64(st, 0);
+			rc = SQLITE_OK;
+		} else if (rc == SQLITE_DONE) {
+			*out = 0;
+			rc = SQLITE_OK;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc, err, pragma);
+}
+
+int mc_db_begin(mc_db *db, mc_error *err)
+{
+	g_autofree char *sql = g_strdup_printf("SAVEPOINT mc%d", db->depth);
+	int r = db_exec(db, db->depth ? sql : "BEGIN IMMEDIATE", err, "begin");
+	if (r == 0)
+		db->depth++;
+	return r;
+}
+
+int mc_db_commit(mc_db *db, mc_error *err)
+{
+	if (db->depth <= 0)
+		return mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL, "%s: commit without begin",
+				    db->path);
+	g_autofree char *sql = g_strdup_printf("RELEASE mc%d", db->depth - 1);
+	int r = db_exec(db, db->depth > 1 ? sql : "COMMIT", err, "commit");
+	if (r == 0)
+		db->depth--;
+	return r;
+}
+
+void mc_db_rollback(mc_db *db)
+{
+	if (db->depth <= 0)
+		return;
+	db->depth--;
+	if (db->depth == 0) {
+		sqlite3_exec(db->h, "ROLLBACK", NULL, NULL, NULL);
+	} else {
+		g_autofree char *sql =
+		    g_strdup_printf("ROLLBACK TO mc%d; RELEASE mc%d", db->depth, db->depth);
+		sqlite3_exec(db->h, sql, NULL, NULL, NULL);
+	}
+}
+
+/* Bring the schema from `from` to MC_DB_SCHEMA_VERSION, all in one
+ * transaction: an interrupted migration leaves the old inventory. */
+static int db_migrate(mc_db *db, long from, mc_error *err)
+{
+	int r = mc_db_begin(db, err);
+	if (r < 0)
+		return r;
+	if (from == 0) {
+		g_autofree char *sql =
+		    g_strdup_printf("PRAGMA application_id = %d", MC_DB_APPLICATION_ID);
+		if ((r = db_exec(db, sql, err, "set application id")) < 0)
+			goto fail;
+	}
+	for (long v = from; v < MC_DB_SCHEMA_VERSION; v++) {
+		g_autofree char *what = g_strdup_printf("schema migration %ld -> %ld", v, v + 1);
+		g_autofree char *ver = g_strdup_printf("PRAGMA user_version = %ld", v + 1);
+		if ((r = db_exec(db, migrations[v], err, what)) < 0 ||
+		    (r = db_exec(db, ver, err, what)) < 0)
+			goto fail;
+	}
+	if ((r = mc_db_commit(db, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	mc_db_rollback(db);
+	return r;
+}
+
+/* Check the file is ours and usable before anything writes to it. */
+static int db_identify(mc_db *db, mc_db_mode mode, mc_error *err)
+{
+	long app = 0, ver = 0, ntables = 0;
+	int r;
+	if ((r = db_pragma_int(db, "application_id", &app, err)) < 0 ||
+	    (r = db_pragma_int(db, "user_version", &ver, err)) < 0)
+		return r;
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->h, "SELECT count(*) FROM sqlite_master", -1, &st, NULL);
+	if (rc == SQLITE_OK && (rc = sqlite3_step(st)) == SQLITE_ROW) {
+		ntables = sqlite3_column_int64(st, 0);
+		rc = SQLITE_OK;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_OK)
+		return db_fail(db, rc, err, "read schema");
+
+	if (app == 0 && ver == 0 && ntables == 0) { /* new, empty file */
+		if (mode == MC_DB_READ)
+			return mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
+					    "%s: inventory is empty (run 'migcheck probe' or "
+					    "'migcheck import' first)",
+					    db->path);
+		return db_migrate(db, 0, err);
+	}
+	if (app != MC_DB_APPLICATION_ID)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: not a migcheck inventory (SQLite application_id 0x%08lx)",
+				    db->path, (unsigned long)app);
+	if (ver > MC_DB_SCHEMA_VERSION)
+		return mc_error_set(err, MC_EXIT_DATAERR, EPROTO,
+				    "%s: inventory schema %ld is newer than this migcheck (%d); "
+				    "upgrade migcheck",
+				    db->path, ver, MC_DB_SCHEMA_VERSION);
+	if (ver < 1)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: inventory has no schema version", db->path);
+	if (ver < MC_DB_SCHEMA_VERSION) {
+		if (mode == MC_DB_READ)
+			return 1; /* caller reopens read-write to migrate */
+		return db_migrate(db, ver, err);
+	}
+	return 0;
+}
+
+static int ensure_parent_dir(const char *path, mc_error *err)
+{
+	g_autofree char *dir = g_path_get_dirname(path);
+	if (g_mkdir_with_parents(dir, 0750) < 0)
+		return mc_error_set(err, 0, errno, "%s: cannot create directory %s: %s", path, dir,
+				    g_strerror(errno));
+	return 0;
+}
+
+mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
+{
+	mc_db *db = g_new0(mc_db, 1);
+	db->path = g_strdup(path);
+	int r, rc;
+	struct stat stbuf;
+
+	if (stat(path, &stbuf) < 0) {
+		if (errno != ENOENT || mode == MC_DB_READ) {
+			mc_error_set(err, 0, errno, "%s: %s", path,
+				     errno == ENOENT ? "no inventory (run 'migcheck probe' or "
+						       "'migcheck import' first)"
+						     : g_strerror(errno));
+			goto fail;
+		}
+		if (ensure_parent_dir(path, err) < 0)
+			goto fail;
+	} else if (!S_ISREG(stbuf.st_mode)) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
+		goto fail;
+	}
+	for (int attempt = 0; attempt < 2; attempt++) {
+		int flags = SQLITE_OPEN_NOMUTEX |
+			    (mode == MC_DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
+						 : SQLITE_OPEN_READONLY);
+		rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+		if (rc != SQLITE_OK) {
+			db_fail(db, rc, err, "open");
+			goto fail;
+		}
+		sqlite3_extended_result_codes(db->h, 1);
+		sqlite3_busy_timeout(db->h, 5000);
+		r = db_identify(db, mode, err);
+		if (r < 0)
+			goto fail;
+		if (r == 1) { /* older schema: migrate through a read-write handle */
+			sqlite3_close(db->h);
+			db->h = NULL;
+			mode = MC_DB_WRITE;
+			continue;
+		}
+		break;
+	}
+	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0)
+		goto fail;
+	if (mode == MC_DB_WRITE) {
+		/* WAL: readers (planner, hook) never wait for the nightly probe. */
+		if (db_exec(db, "PRAGMA journal_mode = WAL", err, "enable WAL") < 0 ||
+		    db_exec(db, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0)
+			goto fail;
+		if (chmod(path, 0640) < 0 && errno != EPERM) {
+			mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
+			goto fail;
+		}
+	}
+	return db;
+fail:
+	mc_db_close(db);
+	return NULL;
+}
+
+void mc_db_close(mc_db *db)
+{
+	if (!db)
+		return;
+	if (db->h) {
+		while (db->depth > 0)
+			mc_db_rollback(db);
+		sqlite3_close(db->h);
+	}
+	g_free(db->path);
+	g_free(db);
+}
+
+int mc_db_schema_version(mc_db *db, mc_error *err)
+{
+	long v = 0;
+	int r = db_pragma_int(db, "user_version", &v, err);
+	return r < 0 ? r : (int)v;
+}
+
+/* ---- statements ---- */
+
+static int prep(mc_db *db, sqlite3_stmt **st, const char *sql, mc_error *err)
+{
+	int rc = sqlite3_prepare_v2(db->h, sql, -1, st, NULL);
+	return rc == SQLITE_OK ? 0 : db_fail(db, rc, err, "prepare");
+}
+
+static int lookup_pid(mc_db *db, const char *id, sqlite3_int64 *pid, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st, "SELECT pid FROM profiles WHERE id = ?1", err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*pid = sqlite3_column_int64(st, 0);
+		r = 1;
+	} else if (rc == SQLITE_DONE) {
+		r = 0;
+	} else {
+		r = db_fail(db, rc, err, "look up profile");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+static char *now_iso(void)
+{
+	char buf[32];
+	return g_strdup(mc_time_iso(time(NULL), buf, sizeof(buf)));
+}
+
+/* Insert the profile if new; returns its pid through *pid_out. Must run
+ * inside a transaction. */
+static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_LEN + 1],
+			    sqlite3_int64 *pid_out, mc_error *err)
+{
+	sqlite3_stmt *ins_fact = NULL, *get_fact = NULL, *link = NULL, *ins_prof = NULL;
+	g_autofree char *created = now_iso();
+	int r = mc_profile_id(f, id, err), rc;
+	if (r < 0)
+		return r;
+	if ((r = lookup_pid(db, id, pid_out, err)) != 0)
+		return r < 0 ? r : 0; /* already stored */
+
+	const char *arch = mc_facts_get(f, "kernel", "arch");
+	const char *kernel = mc_facts_get(f, "kernel", "release");
+	if ((r = prep(db, &ins_prof,
+		      "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5)",
+		      err)) < 0)
+		goto out;
+	sqlite3_bind_text(ins_prof, 1, id, -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins_prof, 2, arch ? arch : "", -1, SQLITE_STATIC);
+	sqlite3_bind_text(ins_prof, 3, kernel ? kernel : "", -1, SQLITE_STATIC);
+	sqlite3_bind_int64(ins_prof, 4, (sqlite3_int64)mc_facts_count(f));
+	sqlite3_bind_text(ins_prof, 5, created, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(ins_prof)) != SQLITE_DONE) {
+		r = db_fail(db, rc, err, "insert profile");
+		goto out;
+	}
+	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
+
+	if ((r = prep(db, &ins_fact,
+		      "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
+		      err)) < 0 ||
+	    (r = prep(db, &get_fact,
+		      "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3", err)) <
+		0 ||
+	    (r = prep(db, &link, "INSERT INTO profile_facts (pid, fid) VALUES (?1, ?2)", err)) < 0)
+		goto out;
+	for (size_t i = 0; i < mc_facts_count(f); i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		sqlite3_int64 fid;
+		sqlite3_bind_text(ins_fact, 1, x->domain, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_fact, 2, x->key, -1, SQLITE_STATIC);
+		sqlite3_bind_text(ins_fact, 3, x->value, -1, SQLITE_STATIC);
+		if ((rc = sqlite3_step(ins_fact)) != SQLITE_DONE) {
+			r = db_fail(db, rc, err, "insert fact");
+			goto out;
+		}
+		sqlite3_reset(ins_fact);
+		if (sqlite3_changes(db->h) > 0) {
+			fid = sqlite3_last_insert_rowid(db->h);
+		} else {
+			sqlite3_bind_text(get_fact, 1, x->domain, -1, SQLITE_STATIC);
+			sqlite3_bind_text(get_fact, 2, x->key, -1, SQLITE_STATIC);
+			sqlite3_bind_text(get_fact, 3, x->value, -1, SQLITE_STATIC);
+			if ((rc = sqlite3_step(get_fact)) != SQLITE_ROW) {
+				r = db_fail(db, rc == SQLITE_DONE ? SQLITE_CORRUPT : rc, err,
+					    "find fact");
+				goto out;
+			}
+			fid = sqlite3_column_int64(get_fact, 0);
+			sqlite3_reset(get_fact);
+		}
+		sqlite3_bind_int64(link, 1, pid);
+		sqlite3_bind_int64(link, 2, fid);
+		if ((rc = sqlite3_step(link)) != SQLITE_DONE) {
+			r = db_fail(db, rc, err, "link fact");
+			goto out;
+		}
+		sqlite3_reset(link);
+	}
+	*pid_out = pid;
+	r = 0;
+out:
+	sqlite3_finalize(ins_fact);
+	sqlite3_finalize(get_fact);
+	sqlite3_finalize(link);
+	sqlite3_finalize(ins_prof);
+	return r;
+}
+
+int mc_db_store_profile(mc_db *db, const mc_facts *f, char id_out[MC_PROFILE_ID_LEN + 1],
+			mc_error *err)
+{
+	sqlite3_int64 pid;
+	int r = mc_db_begin(db, err);
+	if (r < 0)
+		return r;
+	if ((r = store_profile_tx(db, f, id_out, &pid, err)) < 0 ||
+	    (r = mc_db_commit(db, err)) < 0) {
+		mc_db_rollback(db);
+		return r;
+	}
+	return 0;
+}
+
+int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, const char *source,
+		     char id_out[MC_PROFILE_ID_LEN + 1], mc_error *err)
+{
+	sqlite3_stmt *up = NULL, *hist = NULL;
+	sqlite3_int64 pid;
+	char ts[32];
+	int rc, r;
+	if (!host || !host->name || !*host->name)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "a host name is required");
+	mc_time_iso(host->probed ? host->probed : time(NULL), ts, sizeof(ts));
+	if ((r = mc_db_begin(db, err)) < 0)
+		return r;
+	if ((r = store_profile_tx(db, f, id_out, &pid, err)) < 0)
+		goto fail;
+	if ((r = prep(db, &up,
+		      "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
+		      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+		      "pid = excluded.pid, probed_at = excluded.probed_at, "
+		      "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
+		      err)) < 0)
+		goto fail;
+	sqlite3_bind_text(up, 1, host->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(up, 2, pid);
+	sqlite3_bind_text(up, 3, ts, -1, SQLITE_STATIC);
+	sqlite3_bind_text(up, 4, source ? source : "", -1, SQLITE_STATIC);
+	if (host->uuid)
+		sqlite3_bind_text(up, 5, host->uuid, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(up)) != SQLITE_DONE) {
+		r = db_fail(db, rc, err, "store host");
+		goto fail;
+	}
+	if ((r = prep(db, &hist,
+		      "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
+		      "VALUES (?1, ?2, ?3)",
+		      err)) < 0)
+		goto fail;
+	sqlite3_bind_text(hist, 1, host->name, -1, SQLITE_STATIC);
+	sqlite3_bind_int64(hist, 2, pid);
+	sqlite3_bind_text(hist, 3, ts, -1, SQLITE_STATIC);
+	if ((rc = sqlite3_step(hist)) != SQLITE_DONE) {
+		r = db_fail(db, rc, err, "store host history");
+		goto fail;
+	}
+	sqlite3_finalize(up);
+	sqlite3_finalize(hist);
+	up = hist = NULL;
+	if ((r = mc_db_commit(db, err)) < 0)
+		goto fail;
+	return 0;
+fail:
+	sqlite3_finalize(up);
+	sqlite3_finalize(hist);
+	mc_db_rollback(db);
+	return r;
+}
+
+mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	mc_facts *f = NULL;
+	sqlite3_int64 pid;
+	int r = lookup_pid(db, id, &pid, err), rc;
+	if (r < 0)
+		return NULL;
+	if (r == 0) {
+		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path, id);
+		return NULL;
+	}
+	if (prep(db, &st,
+		 "SELECT f.domain, f.key, f.value FROM profile_facts pf "
+		 "JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
+		 err) < 0)
+		return NULL;
+	sqlite3_bind_int64(st, 1, pid);
+	f = mc_facts_new();
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		const char *d = (const char *)sqlite3_column_text(st, 0);
+		const char *k = (const char *)sqlite3_column_text(st, 1);
+		const char *v = (const char *)sqlite3_column_text(st, 2);
+		mc_error sub = { 0 };
+		if (mc_facts_add(f, d, k, v, &sub) < 0) {
+			mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				     "%s: inventory is corrupt: profile %.12s: %s", db->path, id,
+				     sub.msg);
+			goto fail;
+		}
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, err, "load profile");
+		goto fail;
+	}
+	char check[MC_PROFILE_ID_LEN + 1];
+	if (mc_profile_id(f, check, err) < 0)
+		goto fail;
+	if (strcmp(check, id) != 0) {
+		mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+			     "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
+			     db->path, id, check);
+		goto fail;
+	}
+	sqlite3_finalize(st);
+	return f;
+fail:
+	sqlite3_finalize(st);
+	mc_facts_free(f);
+	return NULL;
+}
+
+static bool is_hex_prefix(const char *s)
+{
+	size_t n = strlen(s);
+	if (n < 4 || n > MC_PROFILE_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
+			return false;
+	return true;
+}
+
+int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1], char **host_out,
+		  mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r, rc;
+	if (host_out)
+		*host_out = NULL;
+	if ((r = prep(db, &st,
+		      "SELECT p.id FROM hosts h JOIN profiles p ON p.pid = h.pid WHERE h.name = ?1",
+		      err)) < 0)
+		return r;
+	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0), MC_PROFILE_ID_LEN + 1);
+		sqlite3_finalize(st);
+		if (host_out)
+			*host_out = g_strdup(what);
+		return 0;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, err, "look up host");
+	if (!is_hex_prefix(what))
+		return mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
+				    "%s: no host or profile named '%s'", db->path, what);
+	/* Profile ids are lowercase hex: a range scan finds the prefix. */
+	if ((r = prep(db, &st, "SELECT id FROM profiles WHERE id >= ?1 AND id < ?1 || 'g' LIMIT 2",
+		      err)) < 0)
+		return r;
+	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
+	int n = 0;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (n == 0)
+			g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0),
+				  MC_PROFILE_ID_LEN + 1);
+		n++;
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, err, "look up profile");
+	if (n == 0)
+		return mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
+				    "%s: no host or profile named '%s'", db->path, what);
+	if (n > 1)
+		return mc_error_set(err, MC_EXIT_USAGE, EEXIST,
+				    "'%s' is an ambiguous profile id prefix; give more digits",
+				    what);
+	return 0;
+}
+
+static const char host_select[] =
+    "SELECT h.name, p.id, p.arch, p.kernel, h.probed_at, h.source, h.uuid "
+    "FROM hosts h JOIN profiles p ON p.pid = h.pid ";
+
+static void host_from_row(sqlite3_stmt *st, mc_db_host *h)
+{
+	h->name = (const char *)sqlite3_column_text(st, 0);
+	h->profile_id = (const char *)sqlite3_column_text(st, 1);
+	h->arch = (const char *)sqlite3_column_text(st, 2);
+	h->kernel = (const char *)sqlite3_column_text(st, 3);
+	h->probed_at = (const char *)sqlite3_column_text(st, 4);
+	h->source = (const char *)sqlite3_column_text(st, 5);
+	h->uuid = (const char *)sqlite3_column_text(st, 6);
+}
+
+int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_host *h, void *opaque),
+		    void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	g_autofree char *sql =
+	    g_strconcat(host_select, profile_id ? "WHERE p.id = ?1 " : "", "ORDER BY h.name", NULL);
+	int r = prep(db, &st, sql, err), rc;
+	if (r < 0)
+		return r;
+	if (profile_id)
+		sqlite3_bind_text(st, 1, profile_id, -1, SQLITE_STATIC);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		mc_db_host h;
+		host_from_row(st, &h);
+		if (cb(&h, opaque) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list hosts");
+}
+
+void mc_db_host_free(mc_db_host_copy *c)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(c->buf); i++)
+		g_clear_pointer(&c->buf[i], g_free);
+	memset(&c->h, 0, sizeof(c->h));
+}
+
+int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	g_autofree char *sql = g_strconcat(host_select, "WHERE h.name = ?1", NULL);
+	int r = prep(db, &st, sql, err), rc;
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < 7; i++)
+			out->buf[i] = g_strdup((const char *)sqlite3_column_text(st, i));
+		out->h = (mc_db_host){ out->buf[0], out->buf[1], out->buf[2], out->buf[3],
+				       out->buf[4], out->buf[5], out->buf[6] };
+		r = 0;
+	} else if (rc == SQLITE_DONE) {
+		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host named '%s'", db->path,
+				 name);
+	} else {
+		r = db_fail(db, rc, err, "look up host");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st,
+		     "SELECT (SELECT count(*) FROM hosts), (SELECT count(*) FROM profiles), "
+		     "(SELECT count(*) FROM facts)",
+		     err),
+	    rc;
+	if (r < 0)
+		return r;
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		*hosts = (long)sqlite3_column_int64(st, 0);
+		*profiles = (long)sqlite3_column_int64(st, 1);
+		*facts = (long)sqlite3_column_int64(st, 2);
+		rc = SQLITE_DONE;
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "count");
+}

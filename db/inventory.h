@@ -1,0 +1,90 @@
+/* migcheck — the sqlite inventory: hosts -> profiles -> facts. */
+#ifndef MC_INVENTORY_H
+#define MC_INVENTORY_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "../core/error.h"
+#include "../core/facts.h"
+#include "../core/profile.h"
+
+typedef struct mc_db mc_db; /* opaque */
+
+/* PRAGMA application_id of a migcheck inventory ("mgch"). */
+#define MC_DB_APPLICATION_ID 0x6d676368
+/* Schema version this build writes (PRAGMA user_version). */
+#define MC_DB_SCHEMA_VERSION 2
+
+typedef enum { MC_DB_READ, MC_DB_WRITE } mc_db_mode;
+
+/* Default path: $MIGCHECK_DB, else /var/lib/migcheck/inventory.db as root,
+ * else $XDG_DATA_HOME/migcheck/inventory.db (~/.local/share/...). Caller frees. */
+char *mc_db_default_path(void);
+
+/* Open (MC_DB_WRITE creates the file and its directory if needed, and
+ * migrates an older schema forward in one transaction). A file that is not a
+ * migcheck inventory, is newer than this build, or is corrupt is refused with
+ * exit code 65 (74 for I/O) and never modified. MC_DB_READ on a missing file
+ * is -ENOENT (66). */
+mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err);
+void mc_db_close(mc_db *db);
+static inline void mc_db_closep(mc_db **db)
+{
+	mc_db_close(*db);
+}
+#define mc_autodb __attribute__((cleanup(mc_db_closep))) mc_db
+
+const char *mc_db_path(const mc_db *db);
+int mc_db_schema_version(mc_db *db, mc_error *err);
+
+/* Store a profile (deduplicated by id); id_out gets its id. One transaction. */
+int mc_db_store_profile(mc_db *db, const mc_facts *f, char id_out[MC_PROFILE_ID_LEN + 1],
+			mc_error *err);
+/* Store a profile and point host->name at it (history kept). One transaction:
+ * on any failure the inventory is as it was. */
+int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, const char *source,
+		     char id_out[MC_PROFILE_ID_LEN + 1], mc_error *err);
+
+/* Batch several stores into one transaction (nesting-safe). */
+int mc_db_begin(mc_db *db, mc_error *err);
+int mc_db_commit(mc_db *db, mc_error *err);
+void mc_db_rollback(mc_db *db);
+
+/* Load a profile by full id; verifies the content still hashes to the id. */
+mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err);
+
+/* Resolve a host name, a profile id or a unique id prefix (>= 4 hex digits).
+ * -ENOENT (66) unknown, -EEXIST (64) ambiguous prefix. host_out (optional)
+ * gets the host name when `what` named a host (caller frees). */
+int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1], char **host_out,
+		  mc_error *err);
+
+typedef struct mc_db_host {
+	const char *name;
+	const char *profile_id;
+	const char *arch;
+	const char *kernel;
+	const char *probed_at;
+	const char *source;
+	const char *uuid; /* may be NULL */
+} mc_db_host;
+
+/* Calls cb for every host (ordered by name), or only the hosts of one profile
+ * when profile_id is non-NULL. cb returning non-zero stops the walk. */
+int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_host *h, void *opaque),
+		    void *opaque, mc_error *err);
+
+/* Look a host up by name; fills *h with strings owned by the caller's
+ * mc_db_host_copy (free with mc_db_host_free). -ENOENT when unknown. */
+typedef struct mc_db_host_copy {
+	mc_db_host h;
+	char *buf[7];
+} mc_db_host_copy;
+int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err);
+void mc_db_host_free(mc_db_host_copy *c);
+
+/* Counts, for summaries. */
+int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);
+
+#endif

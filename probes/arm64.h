@@ -1,0 +1,30 @@
+/* migcheck — an arm64 KVM vCPU as the probes use it: a fresh VM (type 0) with
+ * one vCPU initialised with the preferred target + KVM_ARM_VCPU_PSCI_0_2.
+ * Shared by the arm64_regs probe and `migcheck-probe --set-fwreg`. On other
+ * architectures every function fails with -ENOTSUP ("not aarch64"). */
+#ifndef MC_PROBES_ARM64_H
+#define MC_PROBES_ARM64_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../core/error.h"
+
+typedef struct mc_arm64_vcpu {
+	int kvm_fd, vm_fd, vcpu_fd;
+	const char *kvm_dev; /* for messages */
+} mc_arm64_vcpu;
+
+/* Open kvm_dev, create the VM and vCPU and initialise it. On failure
+ * everything opened is closed again. */
+int mc_arm64_vcpu_open(const char *kvm_dev, mc_arm64_vcpu *v, mc_error *err);
+void mc_arm64_vcpu_close(mc_arm64_vcpu *v);
+
+/* KVM_GET_REG_LIST (size query via E2BIG). Caller frees *ids. */
+int mc_arm64_vcpu_reg_list(const mc_arm64_vcpu *v, uint64_t **ids, size_t *n, mc_error *err);
+/* KVM_GET_ONE_REG / KVM_SET_ONE_REG of a register of at most 64 bits. The
+ * returned -errno is the ioctl's. */
+int mc_arm64_vcpu_get_reg(const mc_arm64_vcpu *v, uint64_t id, uint64_t *value, mc_error *err);
+int mc_arm64_vcpu_set_reg(const mc_arm64_vcpu *v, uint64_t id, uint64_t value, mc_error *err);
+
+#endif

@@ -1,0 +1,87 @@
+/* Probe "x86_cpuid": KVM_GET_SUPPORTED_CPUID, every entry's four registers. */
+#include <errno.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "parsers.h"
+#include "probe.h"
+#include "util.h"
+
+#if defined(__x86_64__)
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <linux/kvm.h>
+#endif
+
+int mc_x86_cpuid_facts(const mc_x86_cpuid_entry *e, size_t n, mc_facts *out, mc_error *err)
+{
+	static const char *const reg[4] = { "eax", "ebx", "ecx", "edx" };
+	for (size_t i = 0; i < n; i++) {
+		const uint32_t v[4] = { e[i].eax, e[i].ebx, e[i].ecx, e[i].edx };
+		for (int j = 0; j < 4; j++) {
+			char key[40];
+			snprintf(key, sizeof(key), "0x%08x.0x%08x.%s", e[i].function, e[i].index,
+				 reg[j]);
+			int r = mc_probe_factf(out, "x86.cpuid", key, err, "0x%08x", v[j]);
+			if (r < 0)
+				return r;
+		}
+	}
+	return 0;
+}
+
+#if defined(__x86_64__)
+int mc_probe_run_x86_cpuid(const mc_probe_env *env, mc_facts *out, mc_error *err)
+{
+	struct kvm_cpuid2 *c = NULL;
+	mc_x86_cpuid_entry *e = NULL;
+	uint32_t nent = 64;
+	int r, fd = mc_probe_open_kvm(env->kvm_dev, err);
+	if (fd < 0)
+		return fd;
+	for (;;) {
+		free(c);
+		c = calloc(1, sizeof(*c) + nent * sizeof(c->entries[0]));
+		if (!c) {
+			r = mc_probe_nomem(err, "KVM_GET_SUPPORTED_CPUID");
+			goto out;
+		}
+		c->nent = nent;
+		if (ioctl(fd, KVM_GET_SUPPORTED_CPUID, c) == 0)
+			break;
+		/* E2BIG: too small; the kernel caps nent at KVM_MAX_CPUID_ENTRIES
+		 * (256 today), so 64k entries is far beyond anything real. */
+		if (errno != E2BIG || nent >= 65536) {
+			r = mc_error_set(err, 0, errno, "%s: KVM_GET_SUPPORTED_CPUID: %s",
+					 env->kvm_dev, strerror(errno));
+			goto out;
+		}
+		nent *= 2;
+	}
+	e = calloc(c->nent ? c->nent : 1, sizeof(*e));
+	if (!e) {
+		r = mc_probe_nomem(err, "KVM_GET_SUPPORTED_CPUID");
+		goto out;
+	}
+	for (uint32_t i = 0; i < c->nent; i++)
+		e[i] = (mc_x86_cpuid_entry){ c->entries[i].function, c->entries[i].index,
+					     c->entries[i].eax,      c->entries[i].ebx,
+					     c->entries[i].ecx,      c->entries[i].edx };
+	r = mc_x86_cpuid_facts(e, c->nent, out, err);
+out:
+	free(e);
+	free(c);
+	close(fd);
+	return r;
+}
+#else
+int mc_probe_run_x86_cpuid(const mc_probe_env *env, mc_facts *out, mc_error *err)
+{
+	(void)env;
+	(void)out;
+	return mc_error_set(err, MC_EXIT_UNAVAILABLE, ENOTSUP, "not x86_64");
+}
+#endif

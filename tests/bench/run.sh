@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# make bench: run every benchmark; figures are ratios against baselines
+# measured in the same run. Usage: run.sh BUILDDIR
+set -euo pipefail
+B=${1:-.}
+echo "== migcheck benchmarks ($(date -u +%FT%TZ), $(nproc) cpus, $(uname -r))"
+echo "-- inventory"
+"$B/tests/bench/bench_inventory" 1000 50

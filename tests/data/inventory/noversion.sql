@@ -1,0 +1,2 @@
+PRAGMA application_id = 1835492200;
+CREATE TABLE hosts (name TEXT PRIMARY KEY);

@@ -1,0 +1,95 @@
+#!/usr/bin/env bash
+# Command line: import/export/hosts/show/diff on fixture profiles, the
+# round trips, and every bad input's exit code and one-line message.
+source "$(dirname "$0")/lib.sh"
+D=$MC_TESTDATA/cli
+mc() { "$MIGCHECK" "$@"; }
+
+expect_exit 0 "import old.facts" mc import "$D/old.facts" --host old-host
+OLD_ID=$(cat "$T_OUT")
+expect_exit 0 "import new.facts" mc import "$D/new.facts" --host new-host
+NEW_ID=$(cat "$T_OUT")
+check "profile ids are sha256 of the canonical form" \
+	test "$OLD_ID" = "$(grep -v '^#' "$D/old.facts" | LC_ALL=C sort | sha256sum | cut -d' ' -f1)"
+expect_exit 0 "same profile for another host" mc import "$D/old.facts" --host old-host-2
+check "identical profiles stored once" test "$(cat "$T_OUT")" = "$OLD_ID"
+
+expect_exit 0 "hosts" mc hosts
+out_has "old-host-2"
+out_has "${NEW_ID:0:12}"
+check "hosts lists three hosts" test "$(($(wc -l <"$T_OUT") - 1))" -eq 3
+
+expect_exit 0 "show by host" mc show new-host
+out_has "fwreg     SMCCC_ARCH_WORKAROUND_1 = 0x1"
+out_has "host      new-host"
+expect_exit 0 "show by id prefix" mc show "${OLD_ID:0:8}"
+out_has "host      old-host-2"
+expect_exit 0 "show a file" mc show "$D/new.facts" --facts
+out_has "kernel	cmdline.mitigations	off"
+
+expect_exit 0 "export facts" mc export new-host
+check "export facts is canonical" cmp -s "$T_OUT" <(grep -v '^#' "$D/new.facts" | LC_ALL=C sort)
+expect_exit 0 "export xml" mc export new-host --format xml
+cp "$T_OUT" "$T_TMP/new.xml"
+check "exported XML validates against schemas/profile.rng" \
+	xmllint --noout --relaxng "$MC_SRCDIR/schemas/profile.rng" "$T_TMP/new.xml"
+out_has "<host name=\"new-host\""
+out_has "id=\"$NEW_ID\""
+MIGCHECK_DB=$T_TMP/other.db expect_exit 0 "import XML into another inventory (host from document)" \
+	mc import "$T_TMP/new.xml"
+check "XML round trip keeps the id" test "$(cat "$T_OUT")" = "$NEW_ID"
+MIGCHECK_DB=$T_TMP/other.db expect_exit 0 "hosts of the other inventory" mc hosts
+out_has "new-host"
+
+expect_exit 1 "diff old new (different)" mc diff old-host new-host
+out_has "+ arm64.fwreg    SMCCC_ARCH_WORKAROUND_1"
+out_has "+ arm64.reg      0x6030000000140000"
+out_has "~ kernel         release                      4.14.0-old -> 6.1.0-27-arm64"
+out_has "differences: arm64.fwreg 2, arm64.reg 2, kernel 2, kvm.cap 1"
+expect_exit 0 "diff identical" mc diff old-host old-host-2
+out_has "identical"
+expect_exit 1 "diff a file against a host, one domain" mc diff "$D/old.facts" new-host --domain arm64.fwreg
+out_has "2 differences: arm64.fwreg 2"
+
+# ---- bad input: one line, a distinct exit code, nothing lost ----
+cp "$MIGCHECK_DB" "$T_TMP/before.db"
+expect_exit 66 "unknown host" mc show no-such-host
+err_has "no host or profile named 'no-such-host'"
+expect_exit 66 "missing file" mc import /nonexistent/x.facts --host h
+err_has "/nonexistent/x.facts: No such file or directory"
+printf 'kernel\tarch\n' >"$T_TMP/bad.facts"
+expect_exit 65 "malformed facts file" mc import "$T_TMP/bad.facts" --host h
+err_has "bad.facts:1: expected DOMAIN<TAB>KEY<TAB>VALUE"
+printf '<profile xmlns="urn:x-migcheck:profile:1"><fact domain="a"' >"$T_TMP/bad.xml"
+expect_exit 65 "malformed XML" mc import "$T_TMP/bad.xml" --host h
+err_has "bad.xml: malformed XML"
+sed 's/value="0x1"/value="0x2"/' "$T_TMP/new.xml" >"$T_TMP/tampered.xml"
+expect_exit 65 "profile whose id does not match its content" mc import "$T_TMP/tampered.xml"
+err_has "does not match its content"
+expect_exit 64 "import without host" mc import "$D/old.facts"
+err_has "names no host"
+expect_exit 64 "unknown verb" mc frobnicate
+expect_exit 64 "unknown option" mc export new-host --format yaml
+err_has "unknown format 'yaml'"
+expect_exit 64 "diff needs two" mc diff old-host
+check "refused commands left the inventory unchanged" \
+	test "$(sqlite3 "$T_TMP/before.db" 'SELECT count(*) FROM hosts')" = \
+	"$(sqlite3 "$MIGCHECK_DB" 'SELECT count(*) FROM hosts')"
+
+printf 'not a database at all\n' >"$T_TMP/foreign.db"
+cp "$T_TMP/foreign.db" "$T_TMP/foreign.orig"
+MIGCHECK_DB=$T_TMP/foreign.db expect_exit 65 "foreign file as inventory" mc import "$D/old.facts" --host h
+err_has "not a migcheck inventory"
+check "foreign file untouched" cmp -s "$T_TMP/foreign.db" "$T_TMP/foreign.orig"
+MIGCHECK_DB=$T_TMP/none.db expect_exit 66 "no inventory yet" mc hosts
+err_has "no inventory"
+
+# ---- --help for every verb ----
+for v in probe import export hosts show diff; do
+	expect_exit 0 "$v --help" mc "$v" --help
+	out_has "Usage: migcheck"
+	out_has "Exit status"
+done
+expect_exit 0 "help export" mc help export
+out_has "--format facts|xml"
+finish

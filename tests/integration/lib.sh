@@ -1,0 +1,73 @@
+# shellcheck shell=bash
+# Helpers for migcheck integration tests (sourced). Each test script runs
+# checks with `check`/`expect_exit`, and ends with `finish`, which prints
+# "N passed, N failed" and exits 0 (all passed), 1 (a failure) or 77 (skip).
+set -uo pipefail
+
+: "${MIGCHECK:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/migcheck}"
+: "${MC_SRCDIR:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)}"
+: "${MC_TESTDATA:=$MC_SRCDIR/tests/data}"
+export MIGCHECK MC_SRCDIR MC_TESTDATA
+
+T_PASS=0
+T_FAIL=0
+T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/migcheck-it.XXXXXX")
+trap 'rm -rf "$T_TMP"' EXIT
+export MIGCHECK_DB="$T_TMP/inventory.db"
+
+ok() {
+	T_PASS=$((T_PASS + 1))
+	printf 'ok   %s\n' "$*"
+}
+not_ok() {
+	T_FAIL=$((T_FAIL + 1))
+	printf 'FAIL %s\n' "$*"
+}
+
+# check DESCRIPTION COMMAND...: the command must succeed.
+check() {
+	local what=$1
+	shift
+	if "$@"; then ok "$what"; else not_ok "$what"; fi
+}
+
+# expect_exit CODE DESCRIPTION COMMAND...: run with stdout in $T_OUT and
+# stderr in $T_ERR; the exit status must be CODE.
+T_OUT=$T_TMP/out
+T_ERR=$T_TMP/err
+expect_exit() {
+	local want=$1 what=$2 got
+	shift 2
+	"$@" >"$T_OUT" 2>"$T_ERR"
+	got=$?
+	if [[ $got == "$want" ]]; then
+		ok "$what (exit $got)"
+	else
+		not_ok "$what: exit $got, want $want; stderr: $(head -c 300 "$T_ERR")"
+	fi
+}
+
+# err_has TEXT: the last command's stderr is one line containing TEXT.
+err_has() {
+	local lines
+	lines=$(wc -l <"$T_ERR")
+	if grep -qF -- "$1" "$T_ERR" && [[ $lines -eq 1 ]]; then
+		ok "  stderr says: $1"
+	else
+		not_ok "  stderr ($lines lines) lacks '$1': $(head -c 300 "$T_ERR")"
+	fi
+}
+
+out_has() {
+	if grep -qF -- "$1" "$T_OUT"; then ok "  stdout has: $1"; else not_ok "  stdout lacks '$1'"; fi
+}
+
+skip() {
+	printf 'SKIP: %s\n' "$*"
+	exit 77
+}
+
+finish() {
+	printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
+	[[ $T_FAIL -eq 0 ]]
+}

@@ -1,0 +1,103 @@
+#include "testutil.h"
+
+#include <glib/gstdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+const char *tu_datadir(void)
+{
+	const char *d = g_getenv("MC_TESTDATA");
+	return d && *d ? d : "tests/data";
+}
+
+static gint cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+GPtrArray *tu_list(const char *subdir, const char *suffix)
+{
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	g_autofree char *dir = g_build_filename(tu_datadir(), subdir, NULL);
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (!d)
+		return names;
+	const char *n;
+	while ((n = g_dir_read_name(d))) {
+		if (g_str_has_suffix(n, suffix))
+			g_ptr_array_add(names, g_strndup(n, strlen(n) - strlen(suffix)));
+	}
+	g_dir_close(d);
+	g_ptr_array_sort(names, cmp_str);
+	return names;
+}
+
+char *tu_path(const char *subdir, const char *name, const char *ext)
+{
+	g_autofree char *file = g_strconcat(name, ext, NULL);
+	return g_build_filename(tu_datadir(), subdir, file, NULL);
+}
+
+char *tu_read(const char *path, gsize *len)
+{
+	char *s = NULL;
+	gsize n = 0;
+	if (!g_file_get_contents(path, &s, &n, NULL))
+		return NULL;
+	if (len)
+		*len = n;
+	return s;
+}
+
+/* Check keeps TCase name pointers: they live until the runner is freed. */
+static GPtrArray *case_names;
+
+void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *fn, SFun setup,
+		  SFun teardown)
+{
+	if (!case_names)
+		case_names = g_ptr_array_new_with_free_func(g_free);
+	for (guint i = 0; i < names->len; i++) {
+		char *cname = g_strdup_printf("%s/%s", prefix, (char *)names->pdata[i]);
+		g_ptr_array_add(case_names, cname);
+		TCase *tc = tcase_create(cname);
+		if (setup || teardown)
+			tcase_add_checked_fixture(tc, setup, teardown);
+		tcase_add_loop_test(tc, fn, (int)i, (int)i + 1);
+		suite_add_tcase(s, tc);
+	}
+}
+
+int tu_run(Suite *s)
+{
+	SRunner *sr = srunner_create(s);
+	srunner_run_all(sr, CK_NORMAL);
+	int failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	if (case_names)
+		g_ptr_array_unref(case_names);
+	case_names = NULL;
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}
+
+char *tu_tmpdir(void)
+{
+	return g_dir_make_tmp("migcheck-test-XXXXXX", NULL);
+}
+
+void tu_rmtree(const char *dir)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	if (d) {
+		const char *n;
+		while ((n = g_dir_read_name(d))) {
+			g_autofree char *p = g_build_filename(dir, n, NULL);
+			if (g_file_test(p, G_FILE_TEST_IS_DIR))
+				tu_rmtree(p);
+			else
+				g_unlink(p);
+		}
+		g_dir_close(d);
+	}
+	g_rmdir(dir);
+}
