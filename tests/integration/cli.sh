@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Command line: import/export/hosts/show/diff on fixture profiles, the
 # round trips, and every bad input's exit code and one-line message.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 D=$MC_TESTDATA/cli
 mc() { "$MIGCHECK" "$@"; }

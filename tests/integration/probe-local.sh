@@ -2,6 +2,7 @@
 # `migcheck probe` on this machine: stored in the inventory, facts per the
 # contract, and, where /dev/kvm exists, every non-zero capability and the MSR
 # index list exactly as an independent ioctl dump (kvmraw) reports them.
+# shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 mc() { "$MIGCHECK" "$@"; }
 
