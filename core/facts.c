@@ -126,6 +126,8 @@ static bool facts_sort(mc_facts *f)
 static mc_fact *facts_find(mc_facts *f, const char *domain, const char *key)
 {
 	facts_sort(f);
+	if (f->n == 0)
+		return NULL;
 	mc_fact k = { domain, key, NULL };
 	return bsearch(&k, f->v, f->n, sizeof(*f->v), fact_cmp);
 }

@@ -1,0 +1,116 @@
+#include <getopt.h>
+#include <glib.h>
+#include <string.h>
+
+#include "../core/planner.h"
+#include "../core/report.h"
+#include "cmd.h"
+
+static int run(mc_ctx *ctx, int argc, char **argv);
+
+const mc_verb mc_verb_plan = {
+	"plan",
+	run,
+	"can a guest on SRC be restored on DST? (the migration plan)",
+	"Usage: migcheck [--db PATH] plan SRC DST [--pin NAME=VALUE]... [--matrix]\n"
+	"                                [--format text|xml|junit]\n"
+	"\n"
+	"Simulate restoring a guest started on SRC (with the given pins) on DST, with the\n"
+	"kernel's own acceptance rules, and print one verdict per rule: ok, action\n"
+	"(compatible if the listed action is taken) or blocked, each with the facts that\n"
+	"decided it and a remedy. SRC and DST are host names, profile ids (or unique\n"
+	"prefixes) or profile files. Rule families: kernel, kvm.cap, arm64.reg,\n"
+	"arm64.fwreg, x86.cpuid, x86.msr.\n"
+	"\n"
+	"  --pin NAME=VALUE   guest configuration on SRC (repeatable). arm64:\n"
+	"                     PSCI_VERSION=0.2|1.0|1.1 (or 0x2, 0x10000, 0x10001),\n"
+	"                     STD_BMAP, STD_HYP_BMAP, VENDOR_HYP_BMAP=MASK,\n"
+	"                     SVE|PMU|PTRAUTH|AARCH32|MTE=off; x86: CPU=MODEL,\n"
+	"                     CPU_DISABLE=FEATURE[,FEATURE...]\n"
+	"  --matrix           the five directions: new->new, old->new, new->old,\n"
+	"                     compat->old, old->compat, with SRC as \"new\" and DST as\n"
+	"                     \"old\"; compat is SRC pinned down to what DST offers (the\n"
+	"                     pins are computed and shown)\n"
+	"  --format FMT       text (default; colour on a terminal), xml\n"
+	"                     (schemas/plan.rng), junit (one test case per rule family)\n"
+	"\n"
+	"Exit status: 0 compatible; 1 compatible only with the listed actions;\n"
+	"2 blocked (with --matrix: those of SRC -> DST); 64 usage (malformed pin,\n"
+	"ambiguous prefix); 65 bad input (profiles of different architectures, a pin\n"
+	"the source cannot apply is 64); 66 unknown host or profile.\n",
+};
+
+static int run(mc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "pin", required_argument, NULL, 'p' },
+		{ "matrix", no_argument, NULL, 'm' },
+		{ "format", required_argument, NULL, 'f' },
+		{ NULL, 0, NULL, 0 },
+	};
+	mc_format fmt = MC_FMT_TEXT;
+	bool matrix = false;
+	mc_error err = { 0 };
+	mc_pins *pins = mc_pins_new();
+	mc_autodb *db = NULL;
+	mc_named_profile a = { 0 }, b = { 0 };
+	mc_plan *plan = NULL;
+	mc_matrix m = { 0 };
+	int c, rc;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'p':
+			if (mc_pins_parse(pins, optarg, &err) < 0) {
+				rc = mc_report(&err);
+				goto out;
+			}
+			break;
+		case 'm':
+			matrix = true;
+			break;
+		case 'f':
+			if (mc_format_parse(optarg, &fmt) < 0) {
+				rc = mc_usage(&mc_verb_plan, "unknown format '%s'", optarg);
+				goto out;
+			}
+			break;
+		default:
+			rc = mc_usage(&mc_verb_plan, "bad option");
+			goto out;
+		}
+	}
+	if (optind + 2 != argc) {
+		rc = mc_usage(&mc_verb_plan, "expected SRC and DST");
+		goto out;
+	}
+	if (mc_resolve_profile(ctx, &db, argv[optind], &a, &err) < 0 ||
+	    mc_resolve_profile(ctx, &db, argv[optind + 1], &b, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	mc_report_side sa = { a.label, a.id }, sb = { b.label, b.id };
+	bool color = ctx->color && fmt == MC_FMT_TEXT;
+	if (matrix) {
+		if (mc_plan_matrix(a.facts, b.facts, pins, &m, &err) < 0 ||
+		    mc_report_matrix(stdout, fmt, &m, &sa, &sb, pins, color, &err) < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		rc = (int)mc_plan_worst(m.row[MC_DIR_NEW_OLD]);
+		goto out;
+	}
+	plan = mc_plan_compute(a.facts, b.facts, pins, &err);
+	if (!plan || mc_report_plan(stdout, fmt, plan, &sa, &sb, pins, color, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	rc = (int)mc_plan_worst(plan);
+out:
+	mc_plan_free(plan);
+	mc_matrix_clear(&m);
+	mc_pins_free(pins);
+	mc_named_profile_clear(&a);
+	mc_named_profile_clear(&b);
+	return rc;
+}
