@@ -346,7 +346,14 @@ int mc_plan_matrix(const mc_facts *a_new, const mc_facts *b_old, const mc_pins *
 	for (size_t i = 0; i < mc_pins_count(pins); i++) {
 		const char *n, *v;
 		mc_pins_at(pins, i, &n, &v);
-		mc_pins_set(compat, n, v, NULL);
+		const char *have = mc_pins_get(compat, n);
+		if (have && strcmp(n, "CPU_DISABLE") == 0) {
+			/* A list pin: the user's features join the computed ones. */
+			g_autofree char *both = g_strdup_printf("%s,%s", have, v);
+			mc_pins_set(compat, n, both, NULL);
+		} else {
+			mc_pins_set(compat, n, v, NULL);
+		}
 	}
 	struct {
 		const mc_facts *src, *dst;

@@ -6,3 +6,5 @@ B=${1:-.}
 echo "== migcheck benchmarks ($(date -u +%FT%TZ), $(nproc) cpus, $(uname -r))"
 echo "-- inventory"
 "$B/tests/bench/bench_inventory" 1000 50
+echo "-- planner"
+"$B/tests/bench/bench_planner" "$(dirname "$0")/../data" 300

@@ -85,8 +85,51 @@ check "foreign file untouched" cmp -s "$T_TMP/foreign.db" "$T_TMP/foreign.orig"
 MIGCHECK_DB=$T_TMP/none.db expect_exit 66 "no inventory yet" mc hosts
 err_has "no inventory"
 
+# ---- plan ----
+M=$MC_TESTDATA/matrix
+expect_exit 0 "import psci.new" mc import "$M/psci.new" --host arm-new
+expect_exit 0 "import psci.old" mc import "$M/psci.old" --host arm-old
+expect_exit 0 "plan old -> new (ok)" mc plan arm-old arm-new
+out_has "verdict: ok"
+expect_exit 2 "plan new -> old (blocked)" mc plan arm-new arm-old
+out_has "BLOCKED arm64.fwreg PSCI_VERSION: the destination kernel does not know"
+out_has "remedy: migrate to a destination whose kernel has the register"
+expect_exit 2 "plan new -> old pinned to PSCI 0.2 (still blocked)" mc plan arm-new arm-old --pin PSCI_VERSION=0.2
+out_has "pins PSCI_VERSION=0.2"
+expect_exit 2 "matrix" mc plan arm-new arm-old --matrix
+out_has "compat = new pinned to PSCI_VERSION=0x2"
+check "matrix rows read ok, ok, blocked, blocked, ok" test \
+	"$(awk '/->/{print $1, $2}' "$T_OUT" | tr '\n' ' ')" = \
+	"new->new ok old->new ok new->old blocked compat->old blocked old->compat ok "
+expect_exit 2 "plan --format xml" mc plan arm-new arm-old --format xml
+cp "$T_OUT" "$T_TMP/plan.xml"
+check "plan XML validates against schemas/plan.rng" \
+	xmllint --noout --relaxng "$MC_SRCDIR/schemas/plan.rng" "$T_TMP/plan.xml"
+expect_exit 2 "matrix --format xml" mc plan arm-new arm-old --matrix --format xml
+cp "$T_OUT" "$T_TMP/matrix.xml"
+check "matrix XML validates against schemas/plan.rng" \
+	xmllint --noout --relaxng "$MC_SRCDIR/schemas/plan.rng" "$T_TMP/matrix.xml"
+expect_exit 2 "plan --format junit" mc plan arm-new arm-old --format junit
+out_has '<testcase classname="migcheck.arm64.fwreg" name="arm64.fwreg">'
+out_has '<failure type="blocked"'
+expect_exit 0 "plan two files" mc plan "$M/psci.old" "$M/psci.new"
+expect_exit 66 "plan: unknown host" mc plan arm-new no-such-host
+err_has "no host or profile named 'no-such-host'"
+expect_exit 64 "plan: malformed pin" mc plan arm-new arm-old --pin PSCI_VERSION
+err_has "malformed pin 'PSCI_VERSION': expected NAME=VALUE"
+expect_exit 64 "plan: unknown pin" mc plan arm-new arm-old --pin FOO=1
+err_has "malformed pin 'FOO=1': unknown name"
+expect_exit 64 "plan: bad PSCI version" mc plan arm-new arm-old --pin PSCI_VERSION=3.0
+err_has "PSCI version must be 0.2, 1.0 or 1.1"
+expect_exit 64 "plan: pin the source cannot apply" mc plan arm-old arm-new --pin PSCI_VERSION=0.2
+err_has "the source kernel has no such firmware register"
+printf 'kernel\tarch\tx86_64\n' >"$T_TMP/x86.facts"
+expect_exit 65 "plan: arm64 -> x86" mc plan arm-new "$T_TMP/x86.facts"
+err_has "source is aarch64, destination is x86_64"
+expect_exit 64 "plan: unknown format" mc plan arm-new arm-old --format yaml
+
 # ---- --help for every verb ----
-for v in probe import export hosts show diff; do
+for v in plan probe import export hosts show diff; do
 	expect_exit 0 "$v --help" mc "$v" --help
 	out_has "Usage: migcheck"
 	out_has "Exit status"
