@@ -15,6 +15,9 @@ PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 	# libvirt daemons for the migration tests
 	libvirt-daemon-system libvirt-clients
+	# fleet store tests and benchmark: a private nginx (WebDAV PUT), TLS certificate,
+	# the truncating test server, curl/bc baselines
+	nginx-light openssl python3 curl bc
 )
 
 if [[ $(id -u) -ne 0 ]]; then

@@ -10,8 +10,8 @@
 #include "cmd.h"
 
 static const mc_verb *const verbs[] = {
-	&mc_verb_plan,  &mc_verb_probe, &mc_verb_import, &mc_verb_export,
-	&mc_verb_hosts, &mc_verb_show,  &mc_verb_diff,
+	&mc_verb_plan, &mc_verb_probe, &mc_verb_import, &mc_verb_export, &mc_verb_hosts,
+	&mc_verb_show, &mc_verb_diff,  &mc_verb_fleet,  &mc_verb_gate,
 };
 
 static void usage(FILE *out)

@@ -231,6 +231,34 @@ bool mc_fact_u64(const mc_facts *f, const char *domain, const char *key, unsigne
 	return v && mc_parse_u64(v, out) == 0;
 }
 
+bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain, const char *what)
+{
+	size_t sf, sl, df, dl;
+	mc_facts_domain_range(ctx->src, domain, &sf, &sl);
+	mc_facts_domain_range(ctx->dst, domain, &df, &dl);
+	if (sf < sl && df < dl)
+		return true;
+	bool src_missing = sf == sl;
+	const mc_facts *f = src_missing ? ctx->src : ctx->dst;
+	/* Name the probe's own reason when it recorded one. */
+	const char *why = NULL;
+	g_autofree char *probe = g_strdelimit(g_strdup(domain), ".", '_'); /* x86.msr -> x86_msr */
+	size_t pf, pl;
+	mc_facts_domain_range(f, "probe.skip", &pf, &pl);
+	for (size_t i = pf; i < pl && !why; i++)
+		if (g_str_has_prefix(mc_facts_at(f, i)->key, probe))
+			why = mc_facts_at(f, i)->value;
+	g_autofree char *facts =
+	    g_strdup_printf("%s: no %s facts%s%s%s", src_missing ? "SRC" : "DST", domain,
+			    why ? " (probe skipped: " : "", why ? why : "", why ? ")" : "");
+	mc_plan_add(ctx->plan, family, src_missing ? MC_V_ACTION : MC_V_BLOCKED, what, facts,
+		    "probe the host again on a machine where /dev/kvm is available", NULL,
+		    "the %s profile has no %s: %s", src_missing ? "source" : "destination", what,
+		    src_missing ? "cannot tell what the guest's state holds"
+				: "cannot tell whether the destination can restore the guest");
+	return false;
+}
+
 void mc_plan_free(mc_plan *p)
 {
 	if (!p)

@@ -30,13 +30,20 @@ typedef struct mc_rule {
 
 /* The rule families, each in its own file. */
 extern const mc_rule mc_rule_kernel, mc_rule_kvm_cap, mc_rule_arm64_reg, mc_rule_arm64_fwreg,
-    mc_rule_x86_cpuid, mc_rule_x86_msr;
+    mc_rule_x86_cpuid, mc_rule_x86_msr, mc_rule_qemu, mc_rule_vfio;
 
 /* Add a verdict. Takes ownership of nothing: strings are copied. `facts`,
  * `remedy` and `pin` may be NULL. The reason is printf-formatted. */
 void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *subject,
 		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
 		 ...) __attribute__((format(printf, 8, 9)));
+
+/* Both profiles must hold facts of `domain` (a probe that did not run, e.g.
+ * no /dev/kvm when probed, leaves none): otherwise add an action (source
+ * missing: the guest's state is unknown) or blocked verdict (destination
+ * missing) for `family` and return false. */
+bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain,
+			 const char *what);
 
 /* Helpers for the rules. */
 const char *mc_arch_of(const mc_facts *f); /* kernel/arch or "" */

@@ -42,19 +42,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	size_t sf, sl, df, dl;
 	mc_facts_domain_range(ctx->src, "arm64.reg", &sf, &sl);
 	mc_facts_domain_range(ctx->dst, "arm64.reg", &df, &dl);
-	if (sf == sl) {
-		mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, "register list", NULL,
-			    "probe the source on a host with /dev/kvm", NULL,
-			    "the source profile has no register list (its KVM probe did not run): "
-			    "cannot tell what the guest's state holds");
+	if (!mc_rule_have_domain(ctx, FAMILY, "arm64.reg", "register list"))
 		return 0;
-	}
-	if (df == dl) {
-		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, "register list", NULL,
-			    "probe the destination on a host with /dev/kvm", NULL,
-			    "the destination profile has no register list (no KVM there?)");
-		return 0;
-	}
 	size_t nsrc = 0, missing = 0, dst_only = 0;
 	for (size_t i = sf; i < sl; i++) {
 		const mc_fact *x = mc_facts_at(ctx->src, i);

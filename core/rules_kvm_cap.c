@@ -106,16 +106,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
 	const char *arch = mc_arch_of(ctx->src);
-	size_t sf, sl, df, dl;
-	mc_facts_domain_range(ctx->src, FAMILY, &sf, &sl);
-	mc_facts_domain_range(ctx->dst, FAMILY, &df, &dl);
-	if (sf == sl || df == dl) {
-		mc_plan_add(ctx->plan, FAMILY, sf == sl ? MC_V_ACTION : MC_V_BLOCKED, "", NULL,
-			    "probe the host on a machine with /dev/kvm", NULL,
-			    "the %s profile has no KVM capabilities (no /dev/kvm when probed)",
-			    sf == sl ? "source" : "destination");
+	if (!mc_rule_have_domain(ctx, FAMILY, "kvm.cap", "KVM capabilities"))
 		return 0;
-	}
 	size_t judged = 0, issues = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(cap_rules); i++) {
 		const cap_rule *c = &cap_rules[i];

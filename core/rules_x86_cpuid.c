@@ -791,6 +791,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	if (!is_x86(ctx->src))
 		return 0;
+	if (!mc_rule_have_domain(ctx, FAMILY, "x86.cpuid", "supported CPUID"))
+		return 0;
 	mc_x86_guest *g = mc_x86_guest_new(ctx->src, ctx->pins, err);
 	if (!g)
 		return -EINVAL;

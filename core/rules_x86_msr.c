@@ -398,6 +398,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	if (strcmp(mc_arch_of(ctx->src), "x86_64") != 0)
 		return 0;
+	if (!mc_rule_have_domain(ctx, FAMILY, "x86.msr", "MSR index list"))
+		return 0;
 	mc_x86_guest *g = mc_x86_guest_new(ctx->src, ctx->pins, err);
 	if (!g)
 		return -EINVAL;

@@ -432,27 +432,22 @@ int mc_db_store_profile(mc_db *db, const mc_facts *f, char id_out[MC_PROFILE_ID_
 	return 0;
 }
 
-int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, const char *source,
-		     char id_out[MC_PROFILE_ID_LEN + 1], mc_error *err)
+/* Point host->name at profile `pid` and record it in the history. Must run
+ * inside a transaction. */
+static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, const char *source,
+		       mc_error *err)
 {
 	sqlite3_stmt *up = NULL, *hist = NULL;
-	sqlite3_int64 pid;
 	char ts[32];
 	int rc, r;
-	if (!host || !host->name || !*host->name)
-		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "a host name is required");
 	mc_time_iso(host->probed ? host->probed : time(NULL), ts, sizeof(ts));
-	if ((r = mc_db_begin(db, err)) < 0)
-		return r;
-	if ((r = store_profile_tx(db, f, id_out, &pid, err)) < 0)
-		goto fail;
 	if ((r = prep(db, &up,
 		      "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
 		      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
 		      "pid = excluded.pid, probed_at = excluded.probed_at, "
 		      "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
 		      err)) < 0)
-		goto fail;
+		goto out;
 	sqlite3_bind_text(up, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, pid);
 	sqlite3_bind_text(up, 3, ts, -1, SQLITE_STATIC);
@@ -461,31 +456,69 @@ int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, con
 		sqlite3_bind_text(up, 5, host->uuid, -1, SQLITE_STATIC);
 	if ((rc = sqlite3_step(up)) != SQLITE_DONE) {
 		r = db_fail(db, rc, err, "store host");
-		goto fail;
+		goto out;
 	}
 	if ((r = prep(db, &hist,
 		      "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
 		      "VALUES (?1, ?2, ?3)",
 		      err)) < 0)
-		goto fail;
+		goto out;
 	sqlite3_bind_text(hist, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(hist, 2, pid);
 	sqlite3_bind_text(hist, 3, ts, -1, SQLITE_STATIC);
-	if ((rc = sqlite3_step(hist)) != SQLITE_DONE) {
+	if ((rc = sqlite3_step(hist)) != SQLITE_DONE)
 		r = db_fail(db, rc, err, "store host history");
-		goto fail;
-	}
+out:
 	sqlite3_finalize(up);
 	sqlite3_finalize(hist);
-	up = hist = NULL;
-	if ((r = mc_db_commit(db, err)) < 0)
-		goto fail;
-	return 0;
-fail:
-	sqlite3_finalize(up);
-	sqlite3_finalize(hist);
-	mc_db_rollback(db);
 	return r;
+}
+
+static int check_host_name(const mc_host_info *host, mc_error *err)
+{
+	if (!host || !host->name || !*host->name)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "a host name is required");
+	return 0;
+}
+
+int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, const char *source,
+		     char id_out[MC_PROFILE_ID_LEN + 1], mc_error *err)
+{
+	sqlite3_int64 pid;
+	int r;
+	if ((r = check_host_name(host, err)) < 0 || (r = mc_db_begin(db, err)) < 0)
+		return r;
+	if ((r = store_profile_tx(db, f, id_out, &pid, err)) < 0 ||
+	    (r = set_host_tx(db, host, pid, source, err)) < 0 || (r = mc_db_commit(db, err)) < 0) {
+		mc_db_rollback(db);
+		return r;
+	}
+	return 0;
+}
+
+int mc_db_has_profile(mc_db *db, const char *id, mc_error *err)
+{
+	sqlite3_int64 pid;
+	return lookup_pid(db, id, &pid, err);
+}
+
+int mc_db_point_host(mc_db *db, const mc_host_info *host, const char *profile_id,
+		     const char *source, mc_error *err)
+{
+	sqlite3_int64 pid;
+	int r;
+	if ((r = check_host_name(host, err)) < 0 || (r = lookup_pid(db, profile_id, &pid, err)) < 0)
+		return r;
+	if (r == 0)
+		return mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path,
+				    profile_id);
+	if ((r = mc_db_begin(db, err)) < 0)
+		return r;
+	if ((r = set_host_tx(db, host, pid, source, err)) < 0 || (r = mc_db_commit(db, err)) < 0) {
+		mc_db_rollback(db);
+		return r;
+	}
+	return 0;
 }
 
 mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
@@ -668,6 +701,34 @@ int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *
 				 name);
 	} else {
 		r = db_fail(db, rc, err, "look up host");
+	}
+	sqlite3_finalize(st);
+	return r;
+}
+
+/* The most recently probed host with this UUID (case-insensitive). */
+int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	g_autofree char *sql = g_strconcat(
+	    host_select, "WHERE lower(h.uuid) = lower(?1) ORDER BY 5 DESC LIMIT 1", NULL);
+	int r = prep(db, &st, sql, err), rc;
+	memset(out, 0, sizeof(*out));
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
+	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW) {
+		for (int i = 0; i < 7; i++)
+			out->buf[i] = g_strdup((const char *)sqlite3_column_text(st, i));
+		out->h = (mc_db_host){ out->buf[0], out->buf[1], out->buf[2], out->buf[3],
+				       out->buf[4], out->buf[5], out->buf[6] };
+		r = 0;
+	} else if (rc == SQLITE_DONE) {
+		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host with UUID '%s'",
+				 db->path, uuid);
+	} else {
+		r = db_fail(db, rc, err, "look up host by UUID");
 	}
 	sqlite3_finalize(st);
 	return r;

@@ -46,6 +46,14 @@ int mc_db_store_profile(mc_db *db, const mc_facts *f, char id_out[MC_PROFILE_ID_
 int mc_db_store_host(mc_db *db, const mc_host_info *host, const mc_facts *f, const char *source,
 		     char id_out[MC_PROFILE_ID_LEN + 1], mc_error *err);
 
+/* Point host->name at an already stored profile (no hashing of facts: for
+ * bulk imports where the id is known and verified). -ENOENT (66) when the
+ * profile is not stored. One transaction. */
+int mc_db_point_host(mc_db *db, const mc_host_info *host, const char *profile_id,
+		     const char *source, mc_error *err);
+/* 1 when a profile with this full id is stored, 0 when not, -errno. */
+int mc_db_has_profile(mc_db *db, const char *id, mc_error *err);
+
 /* Batch several stores into one transaction (nesting-safe). */
 int mc_db_begin(mc_db *db, mc_error *err);
 int mc_db_commit(mc_db *db, mc_error *err);
@@ -83,6 +91,9 @@ typedef struct mc_db_host_copy {
 } mc_db_host_copy;
 int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err);
 void mc_db_host_free(mc_db_host_copy *c);
+/* The most recently probed host whose UUID is `uuid` (libvirt's host UUID or
+ * the probe's SMBIOS/machine-id UUID). -ENOENT (66) when none. */
+int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc_error *err);
 
 /* Counts, for summaries. */
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);

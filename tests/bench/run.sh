@@ -8,3 +8,5 @@ echo "-- inventory"
 "$B/tests/bench/bench_inventory" 1000 50
 echo "-- planner"
 "$B/tests/bench/bench_planner" "$(dirname "$0")/../data" 300
+echo "-- fleet (pull + import from a local nginx, gate)"
+"$(dirname "$0")/fleet.sh" "$B"

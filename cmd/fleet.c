@@ -1,0 +1,278 @@
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/fleet.h"
+#include "../core/http.h"
+#include "cmd.h"
+
+static int run(mc_ctx *ctx, int argc, char **argv);
+
+const mc_verb mc_verb_fleet = {
+	"fleet",
+	run,
+	"exchange host profiles with a fleet store over HTTP(S) (push, pull)",
+	"Usage: migcheck [--db PATH] fleet push [URL] [--host NAME] [--probe] [OPTIONS]\n"
+	"       migcheck [--db PATH] fleet pull [URL] [OPTIONS]\n"
+	"\n"
+	"push uploads host NAME of the inventory (default: this host's name) to the\n"
+	"store at URL: its profile as URL/profiles/ID.xml (content-addressed; skipped\n"
+	"when a HEAD says the store has it), its record as URL/hosts/NAME.xml, and its\n"
+	"entry in the host index URL/index.xml (read, update, write with If-Match,\n"
+	"read back to verify; retried when another host wrote in between).\n"
+	"pull fetches URL/index.xml and only the profiles the inventory lacks, checks\n"
+	"every profile against the id it is stored under, and imports all host records\n"
+	"in one transaction: on any error nothing is imported. Hosts the inventory has\n"
+	"a newer probe of are left alone.\n"
+	"\n"
+	"The store is any HTTP(S) server accepting PUT (WebDAV), or an S3-compatible\n"
+	"object store with --s3. Defaults come from the configuration file\n"
+	"(/etc/migcheck.conf, or $MIGCHECK_CONF): 'key = value' lines with keys url,\n"
+	"host, db, cacert, insecure, s3-region, timeout; options override it.\n"
+	"\n"
+	"  --host NAME            push: the host to upload (default: conf, else the\n"
+	"                         host name)\n"
+	"  --probe                push: probe this host into the inventory first\n"
+	"                         (what the nightly timer runs)\n"
+	"  --config FILE          configuration file (must exist)\n"
+	"  --cacert FILE          CA certificates for the store's TLS certificate\n"
+	"  --insecure             do not verify the TLS certificate\n"
+	"  --s3 REGION            sign requests with AWS SigV4 (service s3); credentials\n"
+	"                         from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
+	"                         optionally AWS_SESSION_TOKEN (never printed)\n"
+	"  --connect-timeout SEC  connection timeout (default 10)\n"
+	"  --timeout SEC          time limit per transfer (default 120)\n"
+	"  --retries N            extra attempts on connection errors and HTTP 5xx, with\n"
+	"                         doubling backoff from 250 ms (default 3)\n"
+	"  --max-bytes N[K|M]     refuse responses larger than this (default 64M)\n"
+	"\n"
+	"A progress line is shown on a terminal (stderr).\n"
+	"\n"
+	"Exit status: 0 done; 64 usage (no URL, bad option, --s3 without credentials);\n"
+	"65 bad content (malformed index or profile, a profile whose content does not\n"
+	"match its id, a response over --max-bytes, a bad configuration file); 66 no\n"
+	"such host in the inventory, no index at URL; 69 store unreachable, HTTP 5xx\n"
+	"after the retries, TLS verification failure; 74 I/O error; 77 HTTP 401/403.\n",
+};
+
+static bool parse_seconds(const char *s, long *ms)
+{
+	char *end;
+	double v = g_ascii_strtod(s, &end);
+	if (*end || end == s || v <= 0 || v > 86400)
+		return false;
+	*ms = (long)(v * 1000);
+	return *ms > 0;
+}
+
+static bool parse_size(const char *s, size_t *out)
+{
+	char *end;
+	guint64 v = g_ascii_strtoull(s, &end, 10);
+	if (end == s)
+		return false;
+	guint64 mul = 1;
+	if (*end == 'K' || *end == 'k')
+		mul = 1024, end++;
+	else if (*end == 'M' || *end == 'm')
+		mul = 1024 * 1024, end++;
+	else if (*end == 'G' || *end == 'g')
+		mul = 1024 * 1024 * 1024, end++;
+	if (*end || v == 0 || v > (G_MAXSIZE / mul))
+		return false;
+	*out = (size_t)(v * mul);
+	return true;
+}
+
+static void progress(const char *phase, size_t done, size_t total, void *opaque)
+{
+	(void)opaque;
+	fprintf(stderr, "\rmigcheck fleet pull: %s %zu/%zu   ", phase, done, total);
+	fflush(stderr);
+}
+
+static int do_probe(mc_ctx *ctx, const char *host)
+{
+	char *pargv[] = { (char *)"probe", (char *)"--host", (char *)host, NULL };
+	return mc_verb_probe.run(ctx, 3, pargv);
+}
+
+static int run(mc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "host", required_argument, NULL, 'H' },
+		{ "probe", no_argument, NULL, 'P' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "cacert", required_argument, NULL, 'C' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "s3", required_argument, NULL, 's' },
+		{ "connect-timeout", required_argument, NULL, 'T' },
+		{ "timeout", required_argument, NULL, 't' },
+		{ "retries", required_argument, NULL, 'r' },
+		{ "max-bytes", required_argument, NULL, 'm' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *host = NULL, *config = NULL, *cacert = NULL, *s3 = NULL;
+	bool insecure = false, probe = false;
+	mc_http_opts ho = { .retries = -1 };
+	mc_fleet_conf conf = { 0 };
+	mc_error err = { 0 };
+	mc_http *h = NULL;
+	mc_db *db = NULL;
+	g_autofree char *default_host = NULL;
+	int c, rc = 0;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		switch (c) {
+		case 'H':
+			host = optarg;
+			break;
+		case 'P':
+			probe = true;
+			break;
+		case 'c':
+			config = optarg;
+			break;
+		case 'C':
+			cacert = optarg;
+			break;
+		case 'k':
+			insecure = true;
+			break;
+		case 's':
+			s3 = optarg;
+			break;
+		case 'T':
+			if (!parse_seconds(optarg, &ho.connect_timeout_ms))
+				return mc_usage(&mc_verb_fleet, "bad --connect-timeout '%s'",
+						optarg);
+			break;
+		case 't':
+			if (!parse_seconds(optarg, &ho.timeout_ms))
+				return mc_usage(&mc_verb_fleet, "bad --timeout '%s'", optarg);
+			break;
+		case 'r': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n < 0 || n > 10)
+				return mc_usage(&mc_verb_fleet, "bad --retries '%s' (0..10)",
+						optarg);
+			ho.retries = (int)n;
+			break;
+		}
+		case 'm':
+			if (!parse_size(optarg, &ho.max_bytes))
+				return mc_usage(&mc_verb_fleet, "bad --max-bytes '%s'", optarg);
+			break;
+		default:
+			return mc_usage(&mc_verb_fleet, "bad option");
+		}
+	}
+	if (optind >= argc)
+		return mc_usage(&mc_verb_fleet, "expected push or pull");
+	const char *sub = argv[optind++];
+	bool push = strcmp(sub, "push") == 0;
+	if (!push && strcmp(sub, "pull") != 0)
+		return mc_usage(&mc_verb_fleet, "unknown subcommand '%s' (push or pull)", sub);
+	if (!push && (host || probe))
+		return mc_usage(&mc_verb_fleet, "--host and --probe are for push");
+	if (optind + 1 < argc)
+		return mc_usage(&mc_verb_fleet, "expected at most one URL");
+
+	const char *env_conf = g_getenv("MIGCHECK_CONF");
+	if (config)
+		rc = mc_fleet_conf_load(config, false, &conf, &err);
+	else
+		rc = mc_fleet_conf_load(env_conf && *env_conf ? env_conf : MC_FLEET_CONF_DEFAULT,
+					true, &conf, &err);
+	if (rc < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	const char *url = optind < argc ? argv[optind] : conf.url;
+	if (!url) {
+		rc = mc_usage(&mc_verb_fleet, "no store URL (give URL, or url = in %s)",
+			      config ? config : MC_FLEET_CONF_DEFAULT);
+		goto out;
+	}
+	if (!g_str_has_prefix(url, "http://") && !g_str_has_prefix(url, "https://")) {
+		rc = mc_usage(&mc_verb_fleet, "'%s' is not an http:// or https:// URL", url);
+		goto out;
+	}
+	if (!ctx->db_path && !(g_getenv("MIGCHECK_DB") && *g_getenv("MIGCHECK_DB")) && conf.db)
+		ctx->db_path = conf.db;
+	ho.insecure = insecure || conf.insecure;
+	ho.cacert = cacert ? cacert : conf.cacert;
+	ho.s3_region = s3 ? s3 : conf.s3_region;
+	if (!ho.timeout_ms && conf.timeout_s)
+		ho.timeout_ms = conf.timeout_s * 1000;
+	if (ho.cacert && access(ho.cacert, R_OK) != 0) {
+		mc_error_set(&err, 0, errno, "%s: CA certificates: %s", ho.cacert,
+			     g_strerror(errno));
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (!(h = mc_http_new(&ho, &err))) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	mc_fleet_stats st = { 0 };
+	long reqs = 0;
+	long long bytes = 0;
+	if (push) {
+		if (!host)
+			host = conf.host;
+		if (!host)
+			host = default_host = g_strdup(g_get_host_name());
+		if (!mc_fleet_name_ok(host)) {
+			rc = mc_usage(&mc_verb_fleet,
+				      "host name '%s' is not usable in a fleet store "
+				      "([A-Za-z0-9][A-Za-z0-9._-]*)",
+				      host);
+			goto out;
+		}
+		if (probe && (rc = do_probe(ctx, host)) != 0)
+			goto out;
+		if (!(db = mc_ctx_open_db(ctx, MC_DB_READ, &err)) ||
+		    mc_fleet_push(h, url, db, host, &st, &err) < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		mc_http_stats(h, &reqs, NULL);
+		printf("pushed host %s to %s: profile %.12s %s; index updated in %d round%s; "
+		       "%ld requests\n",
+		       host, url, st.profile,
+		       st.profiles_fetched ? "uploaded" : "already in the store", st.index_attempts,
+		       st.index_attempts == 1 ? "" : "s", reqs);
+	} else {
+		bool tty = isatty(STDERR_FILENO);
+		if (!(db = mc_ctx_open_db(ctx, MC_DB_WRITE, &err))) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		int r = mc_fleet_pull(h, url, db, tty ? progress : NULL, NULL, &st, &err);
+		if (tty)
+			fputs("\r\033[K", stderr);
+		if (r < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		mc_http_stats(h, &reqs, &bytes);
+		printf("pulled %ld hosts over %ld profiles from %s: %ld profiles fetched, %ld "
+		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally; "
+		       "%ld requests, %lld bytes\n",
+		       st.hosts, st.profiles, url, st.profiles_fetched, st.profiles_present,
+		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, reqs, bytes);
+	}
+	rc = 0;
+out:
+	mc_db_close(db);
+	mc_http_free(h);
+	if (ctx->db_path == conf.db)
+		ctx->db_path = NULL;
+	mc_fleet_conf_clear(&conf);
+	return rc;
+}

@@ -1,0 +1,257 @@
+/* The fleet store's host records, index and configuration file, data-driven:
+ * tests/data/fleet/index/NAME.xml (single-*.xml are <host> records) and
+ * tests/data/fleet/conf/NAME.conf, each with NAME.expect: "ok" then the
+ * parsed content one item per line, or "error EXIT TEXT" (TEXT must occur in
+ * the message). Plus URL joining, host names, and the HTTP client's argument
+ * checks and unreachable-server path. */
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "core/fleet.h"
+#include "core/http.h"
+#include "testutil.h"
+
+static GPtrArray *index_names, *conf_names;
+
+static char *expectation(const char *dir, const char *name)
+{
+	g_autofree char *p = tu_path(dir, name, ".expect");
+	g_autofree char *t = tu_read(p, NULL);
+	ck_assert_msg(t != NULL, "missing %s", p);
+	GString *s = g_string_new(NULL);
+	g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if (**l && **l != '#')
+			g_string_append_printf(s, "%s\n", *l);
+	return g_string_free(s, FALSE);
+}
+
+/* "error EXIT TEXT": the error must match. */
+static void check_error(const char *want, const mc_error *err, const char *name)
+{
+	int code = 0;
+	char text[256] = "";
+	ck_assert_msg(sscanf(want, "error %d %255[^\n]", &code, text) == 2, "%s: bad expect", name);
+	ck_assert_msg(err->exit_code == code, "%s: exit %d, want %d (%s)", name, err->exit_code,
+		      code, err->msg);
+	ck_assert_msg(strstr(err->msg, text) != NULL, "%s: message '%s' lacks '%s'", name, err->msg,
+		      text);
+}
+
+static void describe_index(GString *s, const mc_fleet_index *x)
+{
+	g_string_append(s, "ok\n");
+	for (size_t i = 0; i < mc_fleet_index_count(x); i++) {
+		const mc_fleet_host *h = mc_fleet_index_at(x, i);
+		char ts[32];
+		g_string_append_printf(s, "%s %.12s %s %s\n", h->name, h->profile,
+				       mc_time_iso(h->probed, ts, sizeof(ts)),
+				       h->uuid ? h->uuid : "-");
+	}
+}
+
+START_TEST(index_case)
+{
+	const char *name = index_names->pdata[_i];
+	bool single = g_str_has_prefix(name, "single-") && strcmp(name, "single-as-index") != 0;
+	g_autofree char *p = tu_path("fleet/index", name, ".xml");
+	gsize len = 0;
+	g_autofree char *t = tu_read(p, &len);
+	g_autofree char *want = expectation("fleet/index", name);
+	mc_error err = { 0 };
+	mc_fleet_index *x = mc_fleet_index_parse(t, len, p, single, &err);
+	if (g_str_has_prefix(want, "error ")) {
+		ck_assert_msg(x == NULL, "%s: accepted", name);
+		check_error(want, &err, name);
+		return;
+	}
+	ck_assert_msg(x != NULL, "%s: %s", name, err.msg);
+	GString *got = g_string_new(NULL);
+	describe_index(got, x);
+	ck_assert_str_eq(got->str, want);
+	/* Round trip: what we write reads back the same. */
+	size_t xlen = 0;
+	g_autofree char *xml = mc_fleet_index_to_xml(x, single, &xlen, &err);
+	ck_assert_msg(xml != NULL, "%s", err.msg);
+	mc_fleet_index *y = mc_fleet_index_parse(xml, xlen, "round-trip", single, &err);
+	ck_assert_msg(y != NULL, "%s: round trip: %s\n%s", name, err.msg, xml);
+	GString *again = g_string_new(NULL);
+	describe_index(again, y);
+	ck_assert_str_eq(again->str, want);
+	g_string_free(got, TRUE);
+	g_string_free(again, TRUE);
+	mc_fleet_index_free(x);
+	mc_fleet_index_free(y);
+}
+END_TEST
+
+START_TEST(conf_case)
+{
+	const char *name = conf_names->pdata[_i];
+	g_autofree char *p = tu_path("fleet/conf", name, ".conf");
+	g_autofree char *want = expectation("fleet/conf", name);
+	mc_fleet_conf c = { 0 };
+	mc_error err = { 0 };
+	int r = mc_fleet_conf_load(p, false, &c, &err);
+	if (g_str_has_prefix(want, "error ")) {
+		ck_assert_msg(r < 0, "%s: accepted", name);
+		check_error(want, &err, name);
+		mc_fleet_conf_clear(&c);
+		return;
+	}
+	ck_assert_msg(r == 0, "%s: %s", name, err.msg);
+	GString *got = g_string_new("ok\n");
+	const char *keys[] = { "url", "host", "db", "cacert", "s3-region" };
+	const char *vals[] = { c.url, c.host, c.db, c.cacert, c.s3_region };
+	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
+		if (vals[i])
+			g_string_append_printf(got, "%s=%s\n", keys[i], vals[i]);
+	g_string_append_printf(got, "insecure=%d\ntimeout=%ld\n", c.insecure, c.timeout_s);
+	ck_assert_str_eq(got->str, want);
+	g_string_free(got, TRUE);
+	mc_fleet_conf_clear(&c);
+}
+END_TEST
+
+START_TEST(conf_missing)
+{
+	mc_fleet_conf c = { 0 };
+	mc_error err = { 0 };
+	ck_assert_int_eq(mc_fleet_conf_load("/nonexistent/migcheck.conf", true, &c, &err), 0);
+	ck_assert_ptr_null(c.url);
+	ck_assert_int_eq(mc_fleet_conf_load("/nonexistent/migcheck.conf", false, &c, &err),
+			 -ENOENT);
+	ck_assert_int_eq(err.exit_code, 66);
+	ck_assert_ptr_nonnull(strstr(err.msg, "/nonexistent/migcheck.conf"));
+}
+END_TEST
+
+START_TEST(url_join)
+{
+	const char *cases[][3] = {
+		{ "http://h/fleet", "index.xml", "http://h/fleet/index.xml" },
+		{ "http://h/fleet/", "index.xml", "http://h/fleet/index.xml" },
+		{ "http://h/fleet//", "/hosts/a.xml", "http://h/fleet/hosts/a.xml" },
+		{ "http://h", "profiles/x.xml", "http://h/profiles/x.xml" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *u = mc_url_join(cases[i][0], cases[i][1]);
+		ck_assert_str_eq(u, cases[i][2]);
+	}
+}
+END_TEST
+
+START_TEST(names)
+{
+	ck_assert(mc_fleet_name_ok("node-a.dc1"));
+	ck_assert(mc_fleet_name_ok("A"));
+	ck_assert(!mc_fleet_name_ok(""));
+	ck_assert(!mc_fleet_name_ok(".hidden"));
+	ck_assert(!mc_fleet_name_ok("a/b"));
+	ck_assert(!mc_fleet_name_ok("../x"));
+	ck_assert(!mc_fleet_name_ok("a b"));
+	ck_assert(!mc_fleet_name_ok("a%2f"));
+	char longname[300];
+	memset(longname, 'a', sizeof(longname) - 1);
+	longname[sizeof(longname) - 1] = '\0';
+	ck_assert(!mc_fleet_name_ok(longname));
+	longname[253] = '\0';
+	ck_assert(mc_fleet_name_ok(longname));
+}
+END_TEST
+
+START_TEST(index_set_replaces)
+{
+	mc_fleet_index *x = mc_fleet_index_new();
+	mc_error err = { 0 };
+	mc_fleet_host a = { .name = (char *)"b", .probed = 10 };
+	memset(a.profile, 'a', MC_PROFILE_ID_LEN);
+	a.profile[MC_PROFILE_ID_LEN] = '\0';
+	ck_assert_int_eq(mc_fleet_index_set(x, &a, &err), 0);
+	a.name = (char *)"a";
+	ck_assert_int_eq(mc_fleet_index_set(x, &a, &err), 0);
+	a.probed = 20;
+	a.uuid = (char *)"u";
+	ck_assert_int_eq(mc_fleet_index_set(x, &a, &err), 0);
+	ck_assert_uint_eq(mc_fleet_index_count(x), 2);
+	ck_assert_str_eq(mc_fleet_index_at(x, 0)->name, "a");
+	ck_assert_int_eq(mc_fleet_index_at(x, 0)->probed, 20);
+	ck_assert_str_eq(mc_fleet_index_at(x, 0)->uuid, "u");
+	a.name = (char *)"no/slash";
+	ck_assert_int_lt(mc_fleet_index_set(x, &a, &err), 0);
+	ck_assert_int_eq(err.exit_code, 65);
+	mc_fleet_index_free(x);
+}
+END_TEST
+
+START_TEST(s3_needs_credentials)
+{
+	mc_error err = { 0 };
+	g_unsetenv("AWS_ACCESS_KEY_ID");
+	g_unsetenv("AWS_SECRET_ACCESS_KEY");
+	mc_http_opts o = { .s3_region = "eu-west-1" };
+	ck_assert_ptr_null(mc_http_new(&o, &err));
+	ck_assert_int_eq(err.exit_code, 64);
+	ck_assert_ptr_nonnull(strstr(err.msg, "AWS_ACCESS_KEY_ID"));
+	mc_error_clear(&err);
+	g_setenv("AWS_ACCESS_KEY_ID", "AKIDEXAMPLE", TRUE);
+	g_setenv("AWS_SECRET_ACCESS_KEY", "s3cr3t-never-printed", TRUE);
+	o.s3_region = "eu:west";
+	ck_assert_ptr_null(mc_http_new(&o, &err));
+	ck_assert_int_eq(err.exit_code, 64);
+	ck_assert_ptr_null(strstr(err.msg, "s3cr3t"));
+	o.s3_region = "eu-west-1";
+	mc_http *h = mc_http_new(&o, &err);
+	ck_assert_msg(h != NULL, "%s", err.msg);
+	mc_http_free(h);
+	g_unsetenv("AWS_ACCESS_KEY_ID");
+	g_unsetenv("AWS_SECRET_ACCESS_KEY");
+}
+END_TEST
+
+/* Nothing listens on port 1 of the loopback: connection refused, retried,
+ * then 69 with the URL (credentials in it hidden) in the message. */
+START_TEST(unreachable)
+{
+	mc_error err = { 0 };
+	mc_http_opts o = { .retries = 2, .backoff_ms = 1 };
+	mc_http *h = mc_http_new(&o, &err);
+	ck_assert_ptr_nonnull(h);
+	char *body = NULL;
+	size_t len = 0;
+	int r =
+	    mc_http_get(h, "http://user:pw@127.0.0.1:1/fleet/index.xml", &body, &len, NULL, &err);
+	ck_assert_int_lt(r, 0);
+	ck_assert_int_eq(err.exit_code, 69);
+	ck_assert_msg(strstr(err.msg, "http://***@127.0.0.1:1/fleet/index.xml") != NULL, "%s",
+		      err.msg);
+	ck_assert_msg(strstr(err.msg, "after 3 attempts") != NULL, "%s", err.msg);
+	ck_assert_ptr_null(strstr(err.msg, "pw"));
+	long reqs = 0;
+	mc_http_stats(h, &reqs, NULL);
+	ck_assert_int_eq(reqs, 3);
+	mc_http_free(h);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("fleet");
+	index_names = tu_list("fleet/index", ".xml");
+	conf_names = tu_list("fleet/conf", ".conf");
+	tu_add_cases(s, "index", index_names, index_case, NULL, NULL);
+	tu_add_cases(s, "conf", conf_names, conf_case, NULL, NULL);
+	TCase *tc = tcase_create("api");
+	tcase_add_test(tc, conf_missing);
+	tcase_add_test(tc, url_join);
+	tcase_add_test(tc, names);
+	tcase_add_test(tc, index_set_replaces);
+	tcase_add_test(tc, s3_needs_credentials);
+	tcase_add_test(tc, unreachable);
+	suite_add_tcase(s, tc);
+	int rc = tu_run(s);
+	g_ptr_array_free(index_names, TRUE);
+	g_ptr_array_free(conf_names, TRUE);
+	return rc;
+}
