@@ -4,6 +4,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "../core/probe_libvirt.h"
 #include "../probes/probe.h"
 #include "cmd.h"
 
@@ -14,6 +15,7 @@ const mc_verb mc_verb_probe = {
 	run,
 	"probe this host and store its profile",
 	"Usage: migcheck [--db PATH] probe [--host NAME] [--only PROBE,...] [--print]\n"
+	"                                [--libvirt-uri URI]\n"
 	"\n"
 	"Read this host (kernel, KVM capabilities and module parameters, x86 MSR and\n"
 	"CPUID lists, arm64 registers and firmware registers, ...), store the facts\n"
@@ -25,6 +27,8 @@ const mc_verb mc_verb_probe = {
 	"  --only LIST      run only these probes (comma separated; see --list)\n"
 	"  --list           list the probes and exit\n"
 	"  --print          print the canonical facts instead of storing them\n"
+	"  --libvirt-uri URI  libvirt to ask for QEMU facts (probe 'libvirt'; default:\n"
+	"                   as virsh: $LIBVIRT_DEFAULT_URI, else libvirt's default)\n"
 	"\n"
 	"Exit status: 0 stored; 64 usage; 65 bad inventory; 74 I/O error;\n"
 	"77 permission denied.\n",
@@ -50,9 +54,10 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "only", required_argument, NULL, 'o' },
 		{ "list", no_argument, NULL, 'l' },
 		{ "print", no_argument, NULL, 'p' },
+		{ "libvirt-uri", required_argument, NULL, 'u' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *hostname = NULL;
+	const char *hostname = NULL, *lv_uri = NULL;
 	g_auto(GStrv) only = NULL;
 	bool print = false;
 	mc_error err = { 0 };
@@ -70,9 +75,13 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		case 'l':
 			for (size_t i = 0; i < mc_n_probes; i++)
 				printf("%s\n", mc_probes[i].name);
+			printf("%s\n", MC_PROBE_LIBVIRT);
 			return 0;
 		case 'p':
 			print = true;
+			break;
+		case 'u':
+			lv_uri = optarg;
 			break;
 		default:
 			return mc_usage(&mc_verb_probe, "bad option");
@@ -86,7 +95,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			for (i = 0; i < mc_n_probes; i++)
 				if (strcmp(*p, mc_probes[i].name) == 0)
 					break;
-			if (i == mc_n_probes)
+			if (i == mc_n_probes && strcmp(*p, MC_PROBE_LIBVIRT) != 0)
 				return mc_usage(&mc_verb_probe, "unknown probe '%s'", *p);
 		}
 	}
@@ -94,7 +103,10 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_probe_env env;
 	mc_probe_env_default(&env);
 	mc_autofacts *facts = mc_facts_new();
-	if (!facts || mc_probe_run_all(&env, (const char *const *)only, facts, &err) < 0)
+	g_auto(GStrv) static_only = mc_probe_libvirt_static_only((const char *const *)only);
+	if (!facts || mc_probe_run_all(&env, (const char *const *)static_only, facts, &err) < 0 ||
+	    (mc_probe_libvirt_wanted((const char *const *)only) &&
+	     mc_probe_libvirt(lv_uri, facts, &err) < 0))
 		return mc_report(&err);
 	if (print) {
 		g_autofree char *canon = mc_facts_canonical(facts, NULL);

@@ -1,9 +1,8 @@
 #include "fleet.h"
+#include "xml.h"
 
 #include <errno.h>
 #include <glib.h>
-#include <libxml/parser.h>
-#include <libxml/relaxng.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
 #include <string.h>
@@ -207,11 +206,13 @@ const mc_fleet_host *mc_fleet_index_find(const mc_fleet_index *x, const char *na
 	return g_hash_table_lookup(x->byname, name);
 }
 
-static int write_host(xmlTextWriterPtr w, const mc_fleet_host *h)
+/* `root`: the document element, which carries the namespace declaration. */
+static int write_host(xmlTextWriterPtr w, const mc_fleet_host *h, bool root)
 {
 	char ts[32];
-	if (xmlTextWriterStartElement(w, BAD_CAST "host") < 0 ||
-	    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST h->name) < 0 ||
+	int r = root ? xmlTextWriterStartElementNS(w, NULL, BAD_CAST "host", BAD_CAST MC_HOST_NS)
+		     : xmlTextWriterStartElement(w, BAD_CAST "host");
+	if (r < 0 || xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST h->name) < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "profile", BAD_CAST h->profile) < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "probed",
 					BAD_CAST mc_time_iso(h->probed, ts, sizeof(ts))) < 0 ||
@@ -223,111 +224,38 @@ static int write_host(xmlTextWriterPtr w, const mc_fleet_host *h)
 
 char *mc_fleet_index_to_xml(const mc_fleet_index *x, bool single, size_t *len, mc_error *err)
 {
-	char *out = NULL;
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
+	mc_xml_out o = { 0 };
 	char ts[32];
-	if (!w) {
-		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "host records: out of memory");
-		goto out;
-	}
 	if (single && mc_fleet_index_count(x) != 1) {
 		mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL, "host record: expected one host");
-		goto out;
+		return NULL;
 	}
 	index_sort(x);
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0)
-		goto werr;
+	if (mc_xml_out_open(&o, err) < 0)
+		return mc_xml_out_close(&o, false, NULL, "host records", NULL);
+	bool ok;
 	if (single) {
-		/* The root element carries the namespace declaration. */
-		const mc_fleet_host *h = x->hosts->pdata[0];
-		if (xmlTextWriterStartElementNS(w, NULL, BAD_CAST "host", BAD_CAST MC_HOST_NS) <
-			0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST h->name) < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "profile", BAD_CAST h->profile) < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "probed",
-						BAD_CAST mc_time_iso(h->probed, ts, sizeof(ts))) <
-			0 ||
-		    (h->uuid &&
-		     xmlTextWriterWriteAttribute(w, BAD_CAST "uuid", BAD_CAST h->uuid) < 0) ||
-		    xmlTextWriterEndElement(w) < 0)
-			goto werr;
+		ok = write_host(o.w, x->hosts->pdata[0], true) == 0;
 	} else {
-		if (xmlTextWriterStartElementNS(w, NULL, BAD_CAST "hosts", BAD_CAST MC_HOST_NS) <
-			0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "updated",
-						BAD_CAST mc_time_iso(time(NULL), ts, sizeof(ts))) <
-			0)
-			goto werr;
-		for (guint i = 0; i < x->hosts->len; i++)
-			if (write_host(w, x->hosts->pdata[i]) < 0)
-				goto werr;
-		if (xmlTextWriterEndElement(w) < 0)
-			goto werr;
+		ok =
+		    xmlTextWriterStartElementNS(o.w, NULL, BAD_CAST "hosts", BAD_CAST MC_HOST_NS) >=
+			0 &&
+		    xmlTextWriterWriteAttribute(o.w, BAD_CAST "updated",
+						BAD_CAST mc_time_iso(time(NULL), ts, sizeof(ts))) >=
+			0;
+		for (guint i = 0; ok && i < x->hosts->len; i++)
+			ok = write_host(o.w, x->hosts->pdata[i], false) == 0;
+		ok = ok && xmlTextWriterEndElement(o.w) >= 0;
 	}
-	if (xmlTextWriterEndDocument(w) < 0)
-		goto werr;
-	xmlFreeTextWriter(w);
-	w = NULL;
-	out = g_strndup((const char *)xmlBufferContent(buf), (gsize)xmlBufferLength(buf));
-	if (len)
-		*len = (size_t)xmlBufferLength(buf);
-	goto out;
-werr:
-	mc_error_set(err, MC_EXIT_SOFTWARE, EIO, "host records: XML writer failed");
-out:
-	if (w)
-		xmlFreeTextWriter(w);
-	if (buf)
-		xmlBufferFree(buf);
-	return out;
-}
-
-typedef struct {
-	char msg[512];
-} diag;
-
-static void on_xml_error(void *ctx, const xmlError *e)
-{
-	diag *d = ctx;
-	if (d->msg[0] || !e || !e->message)
-		return;
-	snprintf(d->msg, sizeof(d->msg), "line %d: %s", e->line, e->message);
-	g_strchomp(d->msg);
-}
-
-static xmlRelaxNGPtr host_schema(void)
-{
-	static xmlRelaxNGPtr schema; /* parsed once, lives for the process */
-	if (schema)
-		return schema;
-	xmlRelaxNGParserCtxtPtr pc =
-	    xmlRelaxNGNewMemParserCtxt(mc_schema_host_rng, (int)strlen(mc_schema_host_rng));
-	if (!pc)
-		return NULL;
-	schema = xmlRelaxNGParse(pc);
-	xmlRelaxNGFreeParserCtxt(pc);
-	return schema;
-}
-
-static char *attr(xmlNodePtr n, const char *name)
-{
-	xmlChar *v = xmlGetProp(n, BAD_CAST name);
-	if (!v)
-		return NULL;
-	char *s = g_strdup((const char *)v);
-	xmlFree(v);
-	return s;
+	return mc_xml_out_close(&o, ok, len, "host records", err);
 }
 
 static int host_from_node(xmlNodePtr n, mc_fleet_index *x, const char *name, mc_error *err)
 {
-	g_autofree char *hn = attr(n, "name");
-	g_autofree char *prof = attr(n, "profile");
-	g_autofree char *probed = attr(n, "probed");
-	g_autofree char *uuid = attr(n, "uuid");
+	g_autofree char *hn = mc_xml_attr(n, "name");
+	g_autofree char *prof = mc_xml_attr(n, "profile");
+	g_autofree char *probed = mc_xml_attr(n, "probed");
+	g_autofree char *uuid = mc_xml_attr(n, "uuid");
 	mc_fleet_host h = { .name = hn, .uuid = uuid };
 	g_strlcpy(h.profile, prof ? prof : "", sizeof(h.profile));
 	h.probed = probed ? mc_time_parse_iso(probed) : 0;
@@ -340,45 +268,11 @@ static int host_from_node(xmlNodePtr n, mc_fleet_index *x, const char *name, mc_
 mc_fleet_index *mc_fleet_index_parse(const char *buf, size_t len, const char *name, bool single,
 				     mc_error *err)
 {
-	diag d = { { 0 } };
-	xmlDocPtr doc = NULL;
-	xmlRelaxNGValidCtxtPtr vc = NULL;
 	mc_fleet_index *x = NULL, *result = NULL;
-	if (len > INT_MAX) {
-		mc_error_set(err, MC_EXIT_DATAERR, EFBIG, "%s: document too large", name);
+	xmlDocPtr doc =
+	    mc_xml_parse(buf, len, name, mc_schema_host_rng, "migcheck host record", err);
+	if (!doc)
 		goto out;
-	}
-	xmlParserCtxtPtr pc = xmlNewParserCtxt();
-	if (!pc) {
-		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
-		goto out;
-	}
-	xmlSetStructuredErrorFunc(&d, (xmlStructuredErrorFunc)on_xml_error);
-	doc = xmlCtxtReadMemory(pc, buf, (int)len, name, NULL,
-				XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
-				    XML_PARSE_NOWARNING);
-	xmlFreeParserCtxt(pc);
-	if (!doc) {
-		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: malformed XML: %s", name,
-			     d.msg[0] ? d.msg : "unparsable");
-		goto out;
-	}
-	xmlRelaxNGPtr schema = host_schema();
-	if (!schema) {
-		mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL, "built-in host schema does not parse");
-		goto out;
-	}
-	vc = xmlRelaxNGNewValidCtxt(schema);
-	if (!vc) {
-		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
-		goto out;
-	}
-	xmlRelaxNGSetValidStructuredErrors(vc, (xmlStructuredErrorFunc)on_xml_error, &d);
-	if (xmlRelaxNGValidateDoc(vc, doc) != 0) {
-		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a migcheck host record: %s",
-			     name, d.msg[0] ? d.msg : "schema validation failed");
-		goto out;
-	}
 	xmlNodePtr root = xmlDocGetRootElement(doc);
 	bool is_single = xmlStrEqual(root->name, BAD_CAST "host");
 	if (is_single != single) {
@@ -398,9 +292,6 @@ mc_fleet_index *mc_fleet_index_parse(const char *buf, size_t len, const char *na
 	result = x;
 	x = NULL;
 out:
-	xmlSetStructuredErrorFunc(NULL, NULL);
-	if (vc)
-		xmlRelaxNGFreeValidCtxt(vc);
 	if (doc)
 		xmlFreeDoc(doc);
 	mc_fleet_index_free(x);

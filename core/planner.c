@@ -10,12 +10,13 @@
 
 /* Evaluation order = report order. */
 static const mc_rule *const rules[] = {
-	&mc_rule_kernel,      &mc_rule_kvm_cap,   &mc_rule_arm64_reg,
-	&mc_rule_arm64_fwreg, &mc_rule_x86_cpuid, &mc_rule_x86_msr,
+	&mc_rule_kernel,    &mc_rule_kvm_cap, &mc_rule_arm64_reg, &mc_rule_arm64_fwreg,
+	&mc_rule_x86_cpuid, &mc_rule_x86_msr, &mc_rule_qemu,      &mc_rule_vfio,
 };
 
 const char *const mc_rule_families[] = {
-	"kernel", "kvm.cap", "arm64.reg", "arm64.fwreg", "x86.cpuid", "x86.msr", NULL,
+	"kernel",  "kvm.cap", "arm64.reg", "arm64.fwreg", "x86.cpuid",
+	"x86.msr", "qemu",    "vfio",      NULL,
 };
 
 const char *mc_level_name(mc_level l)

@@ -1,4 +1,5 @@
 #include "report.h"
+#include "xml.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -179,35 +180,13 @@ static int junit_suite(xmlTextWriterPtr w, const char *name, const mc_plan *p)
 	return xmlTextWriterEndElement(w) < 0 ? -EIO : 0;
 }
 
-typedef struct {
-	xmlBufferPtr buf;
-	xmlTextWriterPtr w;
-} xml_out;
-
-static int xml_open(xml_out *x)
+/* Finish the document and print it. */
+static int xml_emit(FILE *out, mc_xml_out *x, int r, mc_error *err)
 {
-	x->buf = xmlBufferCreate();
-	x->w = x->buf ? xmlNewTextWriterMemory(x->buf, 0) : NULL;
-	if (!x->w)
-		return -ENOMEM;
-	xmlTextWriterSetIndent(x->w, 1);
-	xmlTextWriterSetIndentString(x->w, BAD_CAST "  ");
-	return xmlTextWriterStartDocument(x->w, NULL, "UTF-8", NULL) < 0 ? -EIO : 0;
-}
-
-static int xml_close(xml_out *x, FILE *out, int r, mc_error *err)
-{
-	if (x->w) {
-		if (r == 0 && xmlTextWriterEndDocument(x->w) < 0)
-			r = -EIO;
-		xmlFreeTextWriter(x->w);
-	}
-	if (r == 0 && x->buf)
-		fputs((const char *)xmlBufferContent(x->buf), out);
-	if (x->buf)
-		xmlBufferFree(x->buf);
-	if (r < 0)
-		return mc_error_set(err, MC_EXIT_SOFTWARE, -r, "report: XML writer failed");
+	g_autofree char *doc = mc_xml_out_close(x, r == 0, NULL, "report", err);
+	if (!doc)
+		return -EIO;
+	fputs(doc, out);
 	return 0;
 }
 
@@ -223,8 +202,8 @@ int mc_report_plan(FILE *out, mc_format fmt, const mc_plan *p, const mc_report_s
 		text_counts(out, p, color);
 		return 0;
 	}
-	xml_out x = { 0 };
-	int r = xml_open(&x);
+	mc_xml_out x = { 0 };
+	int r = mc_xml_out_open(&x, err);
 	if (r == 0 && fmt == MC_FMT_XML)
 		r = xml_plan(x.w, true, p, src, dst, pins);
 	if (r == 0 && fmt == MC_FMT_JUNIT) {
@@ -238,7 +217,7 @@ int mc_report_plan(FILE *out, mc_format fmt, const mc_plan *p, const mc_report_s
 		if (r == 0 && xmlTextWriterEndElement(x.w) < 0)
 			r = -EIO;
 	}
-	return xml_close(&x, out, r, err);
+	return xml_emit(out, &x, r, err);
 }
 
 int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_report_side *a,
@@ -264,8 +243,8 @@ int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_repo
 		}
 		return 0;
 	}
-	xml_out x = { 0 };
-	int r = xml_open(&x);
+	mc_xml_out x = { 0 };
+	int r = mc_xml_out_open(&x, err);
 	/* Rows' "old" sides: which profile is the source of each direction. */
 	const mc_report_side *srcs[MC_DIR_COUNT] = { a, b, a, a, b };
 	const mc_report_side *dsts[MC_DIR_COUNT] = { a, a, b, b, a };
@@ -308,5 +287,5 @@ int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_repo
 		if (r == 0 && xmlTextWriterEndElement(x.w) < 0)
 			r = -EIO;
 	}
-	return xml_close(&x, out, r, err);
+	return xml_emit(out, &x, r, err);
 }

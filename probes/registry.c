@@ -8,9 +8,13 @@
 #include "util.h"
 
 const mc_probe mc_probes[] = {
-	{ "kernel", mc_probe_run_kernel },         { "kvm_caps", mc_probe_run_kvm_caps },
-	{ "kvm_params", mc_probe_run_kvm_params }, { "x86_msr", mc_probe_run_x86_msr },
-	{ "x86_cpuid", mc_probe_run_x86_cpuid },   { "arm64_regs", mc_probe_run_arm64_regs },
+	{ "kernel", mc_probe_run_kernel },
+	{ "kvm_caps", mc_probe_run_kvm_caps },
+	{ "kvm_params", mc_probe_run_kvm_params },
+	{ "x86_msr", mc_probe_run_x86_msr },
+	{ "x86_cpuid", mc_probe_run_x86_cpuid },
+	{ "arm64_regs", mc_probe_run_arm64_regs },
+	{ "vfio", mc_probe_run_vfio },
 };
 
 const size_t mc_n_probes = sizeof(mc_probes) / sizeof(mc_probes[0]);

@@ -44,5 +44,6 @@ MC_PROBE_DECLARE(kvm_params);
 MC_PROBE_DECLARE(x86_msr);
 MC_PROBE_DECLARE(x86_cpuid);
 MC_PROBE_DECLARE(arm64_regs);
+MC_PROBE_DECLARE(vfio);
 
 #endif

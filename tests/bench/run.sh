@@ -10,3 +10,7 @@ echo "-- planner"
 "$B/tests/bench/bench_planner" "$(dirname "$0")/../data" 300
 echo "-- fleet (pull + import from a local nginx, gate)"
 "$(dirname "$0")/fleet.sh" "$B"
+echo "-- libvirt migrate (needs root, namespaces, libvirtd)"
+bash "$(dirname "$0")/libvirt-migrate.sh" "$B" 5
+echo "-- vfio device state (save+restore vs plain copy)"
+"$B/tests/bench/bench_vfio" 256

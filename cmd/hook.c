@@ -1,0 +1,283 @@
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/domxml.h"
+#include "../core/planner.h"
+#include "../probes/probe.h"
+#include "cmd.h"
+
+static int run(mc_ctx *ctx, int argc, char **argv);
+
+#define DEFAULT_CONF "/etc/migcheck/hook.conf"
+#define MAX_STDIN (16u << 20)
+
+const mc_verb mc_verb_hook = {
+	"hook",
+	run,
+	"libvirt qemu hook: refuse an unsafe incoming migration",
+	"Usage: migcheck [--db PATH] hook [--config FILE] [--profile WHAT]\n"
+	"                [--missing-metadata allow|deny] [--timeout SEC]\n"
+	"                DOMAIN OPERATION SUB-OPERATION EXTRA\n"
+	"\n"
+	"Run by libvirt as /etc/libvirt/hooks/qemu (see cmd/libvirt/install-hook.sh).\n"
+	"Only 'DOMAIN migrate begin -' does anything; every other call exits 0 at once.\n"
+	"On the destination it reads the domain XML from stdin, takes the source\n"
+	"profile from the guest's migcheck metadata (embedded and checked against its\n"
+	"id, else the inventory), and plans the guest's configuration against this\n"
+	"host's profile: --profile, else this host's inventory entry (its host name),\n"
+	"else a live probe (the static probes; libvirt is never called from its own\n"
+	"hook). Blocked: one line on stderr (libvirt shows it to the operator) and\n"
+	"exit 2, and libvirt refuses the migration. A guest without migcheck metadata\n"
+	"is checked as far as its XML allows (machine type, CPU model, host devices\n"
+	"against this host), then the policy decides: allow or deny. Nothing is\n"
+	"written to stdout (libvirt would take it as a new domain XML). No network;\n"
+	"the whole run is bounded by --timeout (exit 69 when it expires).\n"
+	"\n"
+	"Settings come from --config FILE (default $MIGCHECK_HOOK_CONFIG, else\n" DEFAULT_CONF
+	", optional), a key file with a [hook] group: missing-metadata=allow|deny,\n"
+	"profile=WHAT, db=PATH, timeout=SEC; options override it.\n"
+	"\n"
+	"  --config FILE            settings file\n"
+	"  --profile WHAT           this host's profile: host name, profile id or file\n"
+	"  --missing-metadata POL   allow (default) or deny guests without metadata\n"
+	"  --timeout SEC            give up (and refuse) after SEC seconds (default 10)\n"
+	"\n"
+	"Exit status: 0 allowed (or not a migrate/begin call); 2 refused (blocked, or\n"
+	"no metadata under policy deny); 64 usage; 65 malformed domain XML, metadata\n"
+	"or settings; 66 source profile unknown here; 69 timed out.\n",
+};
+
+static void on_alarm(int sig)
+{
+	(void)sig;
+	static const char msg[] = "migcheck: hook timed out: refusing the migration\n";
+	ssize_t w = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+	(void)w;
+	_exit(MC_EXIT_UNAVAILABLE);
+}
+
+static char *read_stdin(size_t *len, mc_error *err)
+{
+	GString *s = g_string_new(NULL);
+	char buf[65536];
+	ssize_t n;
+	while ((n = read(STDIN_FILENO, buf, sizeof(buf))) != 0) {
+		if (n < 0) {
+			if (errno == EINTR)
+				continue;
+			mc_error_set(err, MC_EXIT_IOERR, errno, "stdin: %s", g_strerror(errno));
+			g_string_free(s, TRUE);
+			return NULL;
+		}
+		if (s->len + (size_t)n > MAX_STDIN) {
+			mc_error_set(err, MC_EXIT_DATAERR, EFBIG,
+				     "stdin: domain XML larger than %u bytes", MAX_STDIN);
+			g_string_free(s, TRUE);
+			return NULL;
+		}
+		g_string_append_len(s, buf, n);
+	}
+	*len = s->len;
+	return g_string_free(s, FALSE);
+}
+
+/* This host's profile: --profile, the inventory entry of this host name, or
+ * a live probe of this host. */
+static int this_host(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profile *out,
+		     mc_error *err)
+{
+	if (what)
+		return mc_resolve_profile(ctx, db, what, out, err);
+	char name[256];
+	if (gethostname(name, sizeof(name)) == 0) {
+		name[sizeof(name) - 1] = '\0';
+		mc_error sub = { 0 };
+		if (mc_resolve_profile(ctx, db, name, out, &sub) == 0)
+			return 0;
+		if (sub.errnum != ENOENT) {
+			*err = sub;
+			return -sub.errnum;
+		}
+	}
+	mc_probe_env env;
+	mc_probe_env_default(&env);
+	out->facts = mc_facts_new();
+	if (mc_probe_run_all(&env, NULL, out->facts, err) < 0 ||
+	    mc_facts_set(out->facts, "probe.skip", "libvirt",
+			 "not probed from inside the libvirt hook", err) < 0 ||
+	    mc_profile_id(out->facts, out->id, err) < 0)
+		return -EINVAL;
+	out->label = g_strdup("this host (live probe)");
+	return 0;
+}
+
+/* The first blocked verdict, as one line. */
+static void refuse(const char *dom, const char *from, const mc_plan *p, const char *here)
+{
+	size_t nb = 0;
+	const mc_verdict *first = NULL;
+	for (size_t i = 0; i < mc_plan_count(p); i++) {
+		const mc_verdict *v = mc_plan_at(p, i);
+		if (v->level == MC_V_BLOCKED && !nb++)
+			first = v;
+	}
+	fprintf(stderr, "migcheck: %s%s%s cannot run on %s: %s%s%s: %s%s%s%s", dom,
+		from ? " from " : "", from ? from : "", here, first->family,
+		*first->subject ? " " : "", first->subject, first->reason,
+		first->remedy ? " (remedy: " : "", first->remedy ? first->remedy : "",
+		first->remedy ? ")" : "");
+	if (nb > 1)
+		fprintf(stderr, " [and %zu more blocked]", nb - 1);
+	fputc('\n', stderr);
+}
+
+static int run(mc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "config", required_argument, NULL, 'C' },
+		{ "profile", required_argument, NULL, 'P' },
+		{ "missing-metadata", required_argument, NULL, 'M' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *conf_path = NULL, *profile = NULL, *policy = NULL, *timeout = NULL;
+	mc_error err = { 0 };
+	int c;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "+", opts, NULL)) != -1) {
+		switch (c) {
+		case 'C':
+			conf_path = optarg;
+			break;
+		case 'P':
+			profile = optarg;
+			break;
+		case 'M':
+			policy = optarg;
+			break;
+		case 'T':
+			timeout = optarg;
+			break;
+		default:
+			return mc_usage(&mc_verb_hook, "bad option");
+		}
+	}
+	if (argc - optind < 3)
+		return mc_usage(&mc_verb_hook, "expected DOMAIN OPERATION SUB-OPERATION [EXTRA]");
+	const char *dom = argv[optind];
+	if (strcmp(argv[optind + 1], "migrate") != 0 || strcmp(argv[optind + 2], "begin") != 0)
+		return 0;
+
+	/* settings */
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autofree char *conf_db = NULL, *conf_profile = NULL, *conf_policy = NULL;
+	g_autofree char *conf_timeout = NULL;
+	bool explicit_conf = conf_path != NULL;
+	if (!conf_path)
+		conf_path = g_getenv("MIGCHECK_HOOK_CONFIG");
+	explicit_conf = explicit_conf || conf_path;
+	if (!conf_path)
+		conf_path = DEFAULT_CONF;
+	g_autoptr(GError) gerr = NULL;
+	if (g_key_file_load_from_file(kf, conf_path, G_KEY_FILE_NONE, &gerr)) {
+		conf_db = g_key_file_get_string(kf, "hook", "db", NULL);
+		conf_profile = g_key_file_get_string(kf, "hook", "profile", NULL);
+		conf_policy = g_key_file_get_string(kf, "hook", "missing-metadata", NULL);
+		conf_timeout = g_key_file_get_string(kf, "hook", "timeout", NULL);
+	} else if (explicit_conf || !g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT)) {
+		mc_error_set(&err, MC_EXIT_DATAERR, EINVAL, "%s: %s", conf_path, gerr->message);
+		return mc_report(&err);
+	}
+	if (!ctx->db_path && conf_db)
+		ctx->db_path = conf_db;
+	profile = profile ? profile : conf_profile;
+	policy = policy ? policy : (conf_policy ? g_strstrip(conf_policy) : "allow");
+	timeout = timeout ? timeout : (conf_timeout ? g_strstrip(conf_timeout) : "10");
+	if (strcmp(policy, "allow") != 0 && strcmp(policy, "deny") != 0)
+		return mc_usage(&mc_verb_hook,
+				"missing-metadata policy '%s': expected allow or deny", policy);
+	char *end = NULL;
+	long secs = strtol(timeout, &end, 10);
+	if (*end || secs < 1 || secs > 3600)
+		return mc_usage(&mc_verb_hook, "timeout '%s': expected 1..3600 seconds", timeout);
+	signal(SIGALRM, on_alarm);
+	alarm((unsigned)secs);
+
+	int rc;
+	size_t len = 0;
+	mc_autodb *db = NULL;
+	mc_named_profile here = { 0 }, src = { 0 };
+	mc_plan *plan = NULL;
+	g_autofree char *xml = read_stdin(&len, &err);
+	g_autofree char *label = g_strdup_printf("domain %s (hook stdin)", dom);
+	mc_guest *g = xml ? mc_guest_from_xml(xml, len, label, &err) : NULL;
+	if (!g || this_host(ctx, &db, profile, &here, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	char hostname[256] = "this host";
+	if (gethostname(hostname, sizeof(hostname)) < 0)
+		g_strlcpy(hostname, "this host", sizeof(hostname));
+	hostname[sizeof(hostname) - 1] = '\0';
+	if (!g->has_meta) {
+		/* What the XML alone allows: this host against itself. */
+		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
+			mc_error_prefix(&err, "%s", dom);
+			rc = mc_report(&err);
+			goto out;
+		}
+		if (mc_plan_worst(plan) == MC_V_BLOCKED) {
+			refuse(dom, NULL, plan, hostname);
+			rc = MC_EXIT_BLOCKED;
+		} else if (strcmp(policy, "deny") == 0) {
+			fprintf(
+			    stderr,
+			    "migcheck: %s carries no migcheck metadata (not sent with 'migcheck "
+			    "migrate'); policy on %s is deny\n",
+			    dom, hostname);
+			rc = MC_EXIT_BLOCKED;
+		} else {
+			rc = 0;
+		}
+		goto out;
+	}
+	if (g->meta_facts) {
+		src.facts = g_steal_pointer(&g->meta_facts);
+		g_strlcpy(src.id, g->meta_profile, sizeof(src.id));
+	} else {
+		mc_error sub = { 0 };
+		if (mc_resolve_profile(ctx, &db, g->meta_profile, &src, &sub) < 0) {
+			mc_error_set(
+			    &err, MC_EXIT_NOINPUT, ENOENT,
+			    "%s: source profile %.12s (host %s) is neither embedded in the "
+			    "metadata nor in the inventory: %s",
+			    dom, g->meta_profile, g->meta_host, sub.msg);
+			rc = mc_report(&err);
+			goto out;
+		}
+	}
+	if (!(plan = mc_plan_compute(src.facts, here.facts, g->pins, &err))) {
+		mc_error_prefix(&err, "%s", dom);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (mc_plan_worst(plan) == MC_V_BLOCKED) {
+		g_autofree char *from = g_strdup_printf("%s (profile %.12s)", g->meta_host, src.id);
+		refuse(dom, from, plan, hostname);
+		rc = MC_EXIT_BLOCKED;
+	} else {
+		rc = 0;
+	}
+out:
+	alarm(0);
+	mc_plan_free(plan);
+	mc_guest_free(g);
+	mc_named_profile_clear(&here);
+	mc_named_profile_clear(&src);
+	return rc;
+}

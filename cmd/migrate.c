@@ -1,0 +1,290 @@
+#include <errno.h>
+#include <getopt.h>
+#include <glib.h>
+#include <libvirt/libvirt.h>
+#include <libvirt/virterror.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "../core/domxml.h"
+#include "../core/migrate.h"
+#include "../core/planner.h"
+#include "../core/probe_libvirt.h"
+#include "../core/report.h"
+#include "cmd.h"
+
+static int run(mc_ctx *ctx, int argc, char **argv);
+
+const mc_verb mc_verb_migrate = {
+	"migrate",
+	run,
+	"plan a libvirt guest's live migration, then perform it",
+	"Usage: migcheck [--db PATH] migrate DOMAIN DEST_URI [-c URI] [--dry-run]\n"
+	"                [--pin NAME=VALUE]... [--migrate-uri URI] [--bandwidth MIB]\n"
+	"                [--src-profile WHAT] [--dst-profile WHAT]\n"
+	"\n"
+	"Connect to the source libvirt (-c, default as virsh), look the guest DOMAIN\n"
+	"up, identify both hosts in the inventory (by libvirt's host name, then its\n"
+	"host UUID), plan the guest's actual configuration (machine type, CPU model\n"
+	"and disabled features, PCI host devices, the pins recorded in its migcheck\n"
+	"metadata, then --pin) from the source's profile to the destination's, and\n"
+	"print the plan. Blocked: exit 2, no libvirt job is started and the guest is\n"
+	"untouched. Otherwise stamp the domain's <metadata> with the source host,\n"
+	"profile (id and facts) and pins (schemas/metadata.rng), and migrate it live,\n"
+	"peer to peer (VIR_MIGRATE_LIVE | PEER2PEER | ABORT_ON_ERROR, plus\n"
+	"PERSIST_DEST | UNDEFINE_SOURCE for a persistent domain) with\n"
+	"virDomainMigrateToURI3. On a terminal a progress bar shows data remaining,\n"
+	"rate and expected downtime; Ctrl-C aborts the job (virDomainAbortJob) and\n"
+	"the guest keeps running on the source.\n"
+	"\n"
+	"  -c, --connect URI    source libvirt (default: $LIBVIRT_DEFAULT_URI or\n"
+	"                       libvirt's default, as virsh)\n"
+	"  --dry-run            plan and print, do not touch the domain\n"
+	"  --pin NAME=VALUE     guest configuration beyond what the XML says\n"
+	"  --migrate-uri URI    data connection (tcp://ADDR), when the destination's\n"
+	"                       host name does not resolve to it\n"
+	"  --bandwidth MIB      limit the migration to MIB MiB/s\n"
+	"  --src-profile WHAT   use this host name, profile id or file as the source\n"
+	"  --dst-profile WHAT   ... as the destination (e.g. a profile exported on the\n"
+	"                       destination: ssh B migcheck export B > b.facts)\n"
+	"\n"
+	"Exit status: 0 migrated (or --dry-run: compatible); 1 --dry-run: compatible\n"
+	"with actions; 2 blocked (not migrated); 64 usage; 65 bad input (guest not\n"
+	"running, malformed metadata); 66 unknown domain, host without inventory\n"
+	"entry; 69 libvirt unreachable or the migration failed; 75 aborted by Ctrl-C.\n",
+};
+
+/* A host's profile: --*-profile, else the inventory by host name, then by
+ * libvirt's host UUID. */
+static int host_profile(mc_ctx *ctx, mc_db **db, const char *side, const char *override,
+			virConnectPtr c, const char *uri, mc_named_profile *out, mc_error *err)
+{
+	if (override)
+		return mc_resolve_profile(ctx, db, override, out, err);
+	g_autofree char *hostname = NULL, *uuid = NULL;
+	int r = mc_lv_identify(c, uri, &hostname, NULL, err);
+	if (r < 0)
+		return r;
+	if (!*db && !(*db = mc_ctx_open_db(ctx, MC_DB_READ, err)))
+		return -ENOENT;
+	mc_db_host_copy hc = { 0 };
+	mc_error sub = { 0 };
+	if (mc_db_get_host(*db, hostname, &hc, &sub) < 0) {
+		/* not by name: by libvirt's host UUID (fetched only now: it costs a
+		 * capabilities round trip) */
+		mc_error sub2 = { 0 };
+		g_autofree char *h2 = NULL;
+		if (sub.errnum == ENOENT)
+			mc_lv_identify(c, uri, &h2, &uuid, &sub2);
+		if (sub.errnum != ENOENT || !uuid ||
+		    mc_db_get_host_by_uuid(*db, uuid, &hc, &sub2) < 0)
+			return mc_error_set(
+			    err, sub.errnum == ENOENT ? MC_EXIT_NOINPUT : sub.exit_code, sub.errnum,
+			    "%s host '%s' (libvirt host UUID %s) has no inventory entry in %s: run "
+			    "'migcheck probe' there and import its profile, or pass --%s-profile",
+			    side, hostname, uuid ? uuid : "unknown", mc_db_path(*db), side);
+	}
+	int rc = mc_resolve_profile(ctx, db, hc.h.profile_id, out, err);
+	if (rc == 0) {
+		g_free(out->label);
+		out->label = g_strdup_printf("host %s", hc.h.name);
+		g_free(out->host);
+		out->host = g_strdup(hc.h.name);
+	}
+	mc_db_host_free(&hc);
+	return rc;
+}
+
+static int lv_fail(mc_error *err, int code, const char *what)
+{
+	return mc_error_set(err, code, EIO, "%s: %s", what, mc_libvirt_last_error());
+}
+
+static int run(mc_ctx *ctx, int argc, char **argv)
+{
+	static const struct option opts[] = {
+		{ "connect", required_argument, NULL, 'c' },
+		{ "dry-run", no_argument, NULL, 'n' },
+		{ "pin", required_argument, NULL, 'p' },
+		{ "migrate-uri", required_argument, NULL, 'm' },
+		{ "src-profile", required_argument, NULL, 's' },
+		{ "dst-profile", required_argument, NULL, 'd' },
+		{ "bandwidth", required_argument, NULL, 'b' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const char *src_uri = NULL, *mig_uri = NULL, *src_override = NULL, *dst_override = NULL;
+	bool dry = false;
+	unsigned long long bandwidth = 0;
+	mc_error err = { 0 };
+	mc_pins *cli_pins = mc_pins_new(), *pins = NULL;
+	mc_autodb *db = NULL;
+	mc_named_profile sp = { 0 }, dp = { 0 };
+	virConnectPtr sc = NULL, dc = NULL;
+	virDomainPtr dom = NULL;
+	char *xml = NULL;
+	g_autofree char *label = NULL, *meta = NULL;
+	mc_guest *g = NULL;
+	mc_plan *plan = NULL;
+	int c, rc;
+	optind = 1;
+	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
+		switch (c) {
+		case 'c':
+			src_uri = optarg;
+			break;
+		case 'n':
+			dry = true;
+			break;
+		case 'p':
+			if (mc_pins_parse(cli_pins, optarg, &err) < 0) {
+				rc = mc_report(&err);
+				goto out;
+			}
+			break;
+		case 'm':
+			mig_uri = optarg;
+			break;
+		case 's':
+			src_override = optarg;
+			break;
+		case 'd':
+			dst_override = optarg;
+			break;
+		case 'b': {
+			char *end = NULL;
+			errno = 0;
+			bandwidth = strtoull(optarg, &end, 10);
+			if (errno || *end || !bandwidth || *optarg == '-') {
+				rc = mc_usage(&mc_verb_migrate,
+					      "bandwidth '%s': expected MiB/s > 0", optarg);
+				goto out;
+			}
+			break;
+		}
+		default:
+			rc = mc_usage(&mc_verb_migrate, "bad option");
+			goto out;
+		}
+	}
+	if (optind + 2 != argc) {
+		rc = mc_usage(&mc_verb_migrate, "expected DOMAIN and DEST_URI");
+		goto out;
+	}
+	const char *dname = argv[optind], *dest_uri = argv[optind + 1];
+	mc_libvirt_quiet();
+	if (!(sc = virConnectOpen(src_uri))) {
+		lv_fail(&err, MC_EXIT_UNAVAILABLE, src_uri ? src_uri : "default libvirt URI");
+		rc = mc_report(&err);
+		goto out;
+	}
+	const char *suri = src_uri ? src_uri : "source libvirt";
+	if (!(dom = virDomainLookupByName(sc, dname))) {
+		virErrorPtr e = virGetLastError();
+		if (e && e->code == VIR_ERR_NO_DOMAIN)
+			mc_error_set(&err, MC_EXIT_NOINPUT, ENOENT, "%s: no domain '%s'", suri,
+				     dname);
+		else
+			lv_fail(&err, MC_EXIT_UNAVAILABLE, dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (virDomainIsActive(dom) != 1) {
+		mc_error_set(&err, MC_EXIT_DATAERR, EINVAL,
+			     "%s: domain is not running: nothing to migrate live", dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (!(xml = virDomainGetXMLDesc(dom, 0))) {
+		lv_fail(&err, MC_EXIT_UNAVAILABLE, dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	label = g_strdup_printf("domain %s", dname);
+	if (!(g = mc_guest_from_xml(xml, strlen(xml), label, &err))) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	pins = mc_pins_dup(g->pins);
+	for (size_t i = 0; i < mc_pins_count(cli_pins); i++) {
+		const char *n, *v;
+		mc_pins_at(cli_pins, i, &n, &v);
+		mc_pins_set(pins, n, v, NULL);
+	}
+	if (!(dc = virConnectOpenReadOnly(dest_uri))) {
+		lv_fail(&err, MC_EXIT_UNAVAILABLE, dest_uri);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (host_profile(ctx, &db, "src", src_override, sc, suri, &sp, &err) < 0 ||
+	    host_profile(ctx, &db, "dst", dst_override, dc, dest_uri, &dp, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (!(plan = mc_plan_compute(sp.facts, dp.facts, pins, &err))) {
+		mc_error_prefix(&err, "%s", dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	mc_report_side ss = { sp.label, sp.id }, ds = { dp.label, dp.id };
+	if (mc_report_plan(stdout, MC_FMT_TEXT, plan, &ss, &ds, pins, ctx->color, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	fflush(stdout);
+	mc_level worst = mc_plan_worst(plan);
+	if (worst == MC_V_BLOCKED) {
+		fprintf(stderr,
+			"migcheck: %s: the plan is blocked: not migrating (the guest keeps running "
+			"on %s)\n",
+			dname, sp.label);
+		rc = MC_EXIT_BLOCKED;
+		goto out;
+	}
+	int persistent = virDomainIsPersistent(dom);
+	unsigned flags = MC_MIGRATE_FLAGS | (persistent == 1 ? MC_MIGRATE_FLAGS_PERSISTENT : 0);
+	if (dry) {
+		printf("dry run: would stamp %s's metadata and migrate it to %s (flags 0x%x%s)\n",
+		       dname, dest_uri, flags, persistent == 1 ? ", persistent" : "");
+		rc = (int)worst;
+		goto out;
+	}
+	meta = mc_metadata_build(sp.host ? sp.host : sp.label, sp.facts, pins, time(NULL), &err);
+	if (!meta) {
+		rc = mc_report(&err);
+		goto out;
+	}
+	unsigned affect = VIR_DOMAIN_AFFECT_LIVE | (persistent == 1 ? VIR_DOMAIN_AFFECT_CONFIG : 0);
+	if (virDomainSetMetadata(dom, VIR_DOMAIN_METADATA_ELEMENT, meta, MC_METADATA_KEY,
+				 MC_METADATA_NS, affect) < 0) {
+		lv_fail(&err, MC_EXIT_UNAVAILABLE, "stamping the domain's metadata");
+		mc_error_prefix(&err, "%s", dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	gint64 t0 = g_get_monotonic_time();
+	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
+	if (mc_migrate_job(dom, dest_uri, mig_uri, bandwidth, flags, progress, &err) < 0) {
+		mc_error_prefix(&err, "%s", dname);
+		rc = mc_report(&err);
+		goto out;
+	}
+	printf("migrated %s to %s in %.2f s\n", dname, dp.label,
+	       (double)(g_get_monotonic_time() - t0) / 1e6);
+	rc = 0;
+out:
+	mc_plan_free(plan);
+	mc_guest_free(g);
+	free(xml);
+	if (dom)
+		virDomainFree(dom);
+	if (dc)
+		virConnectClose(dc);
+	if (sc)
+		virConnectClose(sc);
+	mc_named_profile_clear(&sp);
+	mc_named_profile_clear(&dp);
+	mc_pins_free(cli_pins);
+	mc_pins_free(pins);
+	return rc;
+}

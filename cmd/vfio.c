@@ -1,0 +1,18 @@
+/* migcheck vfio — VFIO device state: info, save, restore, send, recv, check.
+ * The implementation is libc-only (core/vfio_cli.c) and shared with the static
+ * test driver probes/migcheck-vfio that runs inside emulated hosts. */
+#include "../core/vfio_cli.h"
+#include "cmd.h"
+
+static int run(mc_ctx *ctx, int argc, char **argv)
+{
+	(void)ctx;
+	return mc_vfio_cli(argc, argv, "migcheck vfio");
+}
+
+const mc_verb mc_verb_vfio = {
+	"vfio",
+	run,
+	"VFIO device state: info, save, restore, send, recv, check",
+	mc_vfio_cli_usage,
+};

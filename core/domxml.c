@@ -1,0 +1,312 @@
+#include "domxml.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_XML_BYTES (16u << 20)
+
+static bool is_el(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *child(const xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (is_el(c, name))
+			return c;
+	return NULL;
+}
+
+static char *text_of(const xmlNode *n)
+{
+	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+	char *s = g_strstrip(g_strdup(t ? (const char *)t : ""));
+	xmlFree(t);
+	return s;
+}
+
+static char *attr(const xmlNode *n, const char *name)
+{
+	xmlChar *a = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
+	char *s = a ? g_strdup((const char *)a) : NULL;
+	xmlFree(a);
+	return s;
+}
+
+void mc_guest_free(mc_guest *g)
+{
+	if (!g)
+		return;
+	g_free(g->name);
+	g_free(g->uuid);
+	g_free(g->virttype);
+	g_free(g->arch);
+	g_free(g->machine);
+	mc_pins_free(g->pins);
+	g_free(g->meta_host);
+	mc_pins_free(g->meta_pins);
+	mc_facts_free(g->meta_facts);
+	g_free(g);
+}
+
+static bool is_hex_id(const char *s)
+{
+	if (!s || strlen(s) != MC_PROFILE_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
+			return false;
+	return true;
+}
+
+/* <migcheck:migration> inside <metadata>. */
+static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	g_autofree char *version = attr(m, "version");
+	if (!version || strcmp(version, "1") != 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata version '%s' is not 1", name,
+				    version ? version : "(none)");
+	xmlNode *src = child(m, "source");
+	g_autofree char *host = attr(src, "host");
+	g_autofree char *profile = attr(src, "profile");
+	g_autofree char *t = attr(src, "time");
+	if (!src || !host || !*host || !profile || !t)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata lacks <source host= profile= time=>",
+				    name);
+	if (!is_hex_id(profile))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: '%s' is not a profile id", name,
+				    profile);
+	g->meta_time = mc_time_parse_iso(t);
+	if (g->meta_time == (time_t)-1)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: bad time '%s'", name, t);
+	g->meta_host = g_steal_pointer(&host);
+	g_strlcpy(g->meta_profile, profile, sizeof(g->meta_profile));
+	g->meta_pins = mc_pins_new();
+	for (xmlNode *c = m->children; c; c = c->next) {
+		if (is_el(c, "pin")) {
+			g_autofree char *pn = attr(c, "name");
+			g_autofree char *pv = attr(c, "value");
+			if (!pn || !pv || mc_pins_set(g->meta_pins, pn, pv, &sub) < 0)
+				return mc_error_set(
+				    err, MC_EXIT_DATAERR, EINVAL, "%s: migcheck metadata: %s", name,
+				    pn && pv ? sub.msg : "<pin> without name/value");
+		} else if (is_el(c, "profile")) {
+			g_autofree char *enc = attr(c, "encoding");
+			g_autofree char *b64 = text_of(c);
+			if (!enc || strcmp(enc, "base64") != 0)
+				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						    "%s: migcheck metadata: <profile> encoding is "
+						    "not base64",
+						    name);
+			gsize n = 0;
+			g_autofree guchar *raw = g_base64_decode(b64, &n);
+			char id[MC_PROFILE_ID_LEN + 1];
+			g->meta_facts =
+			    raw ? mc_facts_parse((const char *)raw, n, name, &sub) : NULL;
+			if (!g->meta_facts)
+				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						    "%s: migcheck metadata: embedded profile: %s",
+						    name, raw ? sub.msg : "not base64");
+			if (mc_profile_id(g->meta_facts, id, &sub) < 0 || strcmp(id, profile) != 0)
+				return mc_error_set(
+				    err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: the embedded profile is "
+				    "%.12s, not the %.12s it claims",
+				    name, id, profile);
+		}
+	}
+	g->has_meta = true;
+	return 0;
+}
+
+static int set_pin(mc_pins *p, const char *n, const char *v, const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	if (mc_pins_set(p, n, v, &sub) < 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: %s", name, sub.msg);
+	return 0;
+}
+
+/* x86 CPU: CPU= and CPU_DISABLE= as libvirt would start it. */
+static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
+{
+	g_autofree char *mode = attr(cpu, "mode");
+	g_autofree char *model = text_of(child(cpu, "model"));
+	if (!cpu || ((!mode || strcmp(mode, "custom") == 0) && !*model))
+		return set_pin(p, "CPU", "qemu64", name, err); /* QEMU's default */
+	if (mode && (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0))
+		return set_pin(p, "CPU", "host-passthrough", name, err);
+	if (mode && strcmp(mode, "host-model") == 0)
+		return 0; /* inactive XML only: the running XML has the expansion */
+	int r = set_pin(p, "CPU", model, name, err);
+	GString *dis = g_string_new(NULL);
+	for (xmlNode *f = cpu->children; f && r == 0; f = f->next) {
+		g_autofree char *pol = is_el(f, "feature") ? attr(f, "policy") : NULL;
+		g_autofree char *fn = pol ? attr(f, "name") : NULL;
+		if (fn && (strcmp(pol, "disable") == 0 || strcmp(pol, "forbid") == 0))
+			g_string_append_printf(dis, "%s%s", dis->len ? "," : "", fn);
+	}
+	if (r == 0 && dis->len)
+		r = set_pin(p, "CPU_DISABLE", dis->str, name, err);
+	g_string_free(dis, TRUE);
+	return r;
+}
+
+static int hostdev_pins(xmlNode *devices, mc_pins *p, const char *name, mc_error *err)
+{
+	GString *list = g_string_new(NULL);
+	for (xmlNode *h = devices ? devices->children : NULL; h; h = h->next) {
+		g_autofree char *type = is_el(h, "hostdev") ? attr(h, "type") : NULL;
+		if (!type || strcmp(type, "pci") != 0)
+			continue;
+		xmlNode *a = child(child(h, "source"), "address");
+		g_autofree char *d = attr(a, "domain"), *b = attr(a, "bus"), *s = attr(a, "slot"),
+				*f = attr(a, "function");
+		unsigned long dv = d ? strtoul(d, NULL, 0) : 0, bv = b ? strtoul(b, NULL, 0) : 0,
+			      sv = s ? strtoul(s, NULL, 0) : 0, fv = f ? strtoul(f, NULL, 0) : 0;
+		if (!b || !s || !f || dv > 0xffff || bv > 0xff || sv > 0x1f || fv > 7) {
+			g_string_free(list, TRUE);
+			return mc_error_set(
+			    err, MC_EXIT_DATAERR, EINVAL,
+			    "%s: <hostdev type='pci'> without a valid source address", name);
+		}
+		g_string_append_printf(list, "%s%04lx:%02lx:%02lx.%lx", list->len ? "," : "", dv,
+				       bv, sv, fv);
+	}
+	int r = list->len ? set_pin(p, "HOSTDEV", list->str, name, err) : 0;
+	g_string_free(list, TRUE);
+	return r;
+}
+
+mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_error *err)
+{
+	if (len > MAX_XML_BYTES) {
+		mc_error_set(err, MC_EXIT_DATAERR, EFBIG, "%s: domain XML larger than %u bytes",
+			     name, MAX_XML_BYTES);
+		return NULL;
+	}
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, name, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		g_autofree char *m = g_strstrip(g_strdup(e && e->message ? e->message : "?"));
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "%s: domain XML is not well-formed (line %d: %s)", name,
+			     e ? e->line : 0, m);
+		return NULL;
+	}
+	mc_guest *g = g_new0(mc_guest, 1);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int r = 0;
+	if (!is_el(root, "domain")) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a libvirt domain (<%s>)",
+				 name, root ? (const char *)root->name : "");
+		goto out;
+	}
+	g->name = text_of(child(root, "name"));
+	g->uuid = text_of(child(root, "uuid"));
+	g->virttype = attr(root, "type");
+	xmlNode *type = child(child(root, "os"), "type");
+	g->arch = attr(type, "arch");
+	g->machine = attr(type, "machine");
+	if (!*g->name) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: domain without a <name>", name);
+		goto out;
+	}
+	xmlNode *md = child(root, "metadata");
+	for (xmlNode *c = md ? md->children : NULL; c && r == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href ||
+		    strcmp((const char *)c->ns->href, MC_METADATA_NS) != 0 ||
+		    !is_el(c, "migration"))
+			continue;
+		if (g->has_meta)
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s: two migcheck metadata elements", name);
+		else
+			r = parse_meta(c, g, name, err);
+	}
+	if (r < 0)
+		goto out;
+	/* The XML is the truth about what it describes: recorded MACHINE, CPU,
+	 * CPU_DISABLE and HOSTDEV pins give way to it. */
+	g->pins = mc_pins_new();
+	for (size_t i = 0; i < mc_pins_count(g->meta_pins); i++) {
+		static const char *const from_xml[] = { "MACHINE", "CPU", "CPU_DISABLE", "HOSTDEV",
+							NULL };
+		const char *pn, *pv;
+		mc_pins_at(g->meta_pins, i, &pn, &pv);
+		if (!g_strv_contains(from_xml, pn))
+			mc_pins_set(g->pins, pn, pv, NULL);
+	}
+	if (g->machine && (r = set_pin(g->pins, "MACHINE", g->machine, name, err)) < 0)
+		goto out;
+	if (g->arch && strcmp(g->arch, "x86_64") == 0 &&
+	    (r = cpu_pins(child(root, "cpu"), g->pins, name, err)) < 0)
+		goto out;
+	r = hostdev_pins(child(root, "devices"), g->pins, name, err);
+out:
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		mc_guest_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins *pins, time_t t,
+			mc_error *err)
+{
+	char id[MC_PROFILE_ID_LEN + 1], when[32];
+	if (mc_profile_id(profile, id, err) < 0)
+		return NULL;
+	size_t n = 0;
+	g_autofree char *canon = mc_facts_canonical(profile, &n);
+	g_autofree char *b64 = g_base64_encode((const guchar *)canon, n);
+	g_autofree char *h = g_markup_escape_text(host, -1);
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s,
+			       "<migration version=\"1\">\n  <source host=\"%s\" profile=\"%s\" "
+			       "time=\"%s\"/>\n",
+			       h, id, mc_time_iso(t, when, sizeof(when)));
+	for (size_t i = 0; i < mc_pins_count(pins); i++) {
+		const char *pn, *pv;
+		mc_pins_at(pins, i, &pn, &pv);
+		g_autofree char *en = g_markup_escape_text(pn, -1);
+		g_autofree char *ev = g_markup_escape_text(pv, -1);
+		g_string_append_printf(s, "  <pin name=\"%s\" value=\"%s\"/>\n", en, ev);
+	}
+	g_string_append_printf(s, "  <profile encoding=\"base64\">%s</profile>\n</migration>\n",
+			       b64);
+	return g_string_free(s, FALSE);
+}
+
+char *mc_guest_describe(const mc_guest *g)
+{
+	g_autofree char *pins = mc_pins_format(g->pins);
+	char when[32];
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s, "name=%s virttype=%s arch=%s pins=%s", g->name,
+			       g->virttype ? g->virttype : "-", g->arch ? g->arch : "-",
+			       *pins ? pins : "-");
+	if (g->has_meta) {
+		g_autofree char *mp = mc_pins_format(g->meta_pins);
+		g_string_append_printf(s,
+				       " meta.host=%s meta.profile=%.12s meta.time=%s meta.pins=%s "
+				       "meta.embedded=%s",
+				       g->meta_host, g->meta_profile,
+				       mc_time_iso(g->meta_time, when, sizeof(when)),
+				       *mp ? mp : "-", g->meta_facts ? "yes" : "no");
+	}
+	return g_string_free(s, FALSE);
+}

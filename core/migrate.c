@@ -1,0 +1,130 @@
+#include "migrate.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <libvirt/virterror.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "probe_libvirt.h"
+#include "qemu_caps.h"
+
+int mc_lv_identify(virConnectPtr c, const char *uri, char **hostname, char **uuid, mc_error *err)
+{
+	char *h = virConnectGetHostname(c);
+	if (!h)
+		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO,
+				    "%s: cannot get the host name: %s", uri,
+				    mc_libvirt_last_error());
+	*hostname = g_strdup(h);
+	free(h);
+	if (uuid) {
+		char *caps = virConnectGetCapabilities(c);
+		*uuid = caps ? mc_qemu_caps_host_uuid(caps, strlen(caps)) : NULL;
+		free(caps);
+	}
+	return 0;
+}
+
+typedef struct {
+	virDomainPtr dom;
+	const char *dest_uri;
+	virTypedParameterPtr params;
+	int nparams;
+	unsigned flags;
+	int rc;
+	char errmsg[512];
+	gint done;
+} job;
+
+static gpointer job_thread(gpointer data)
+{
+	job *j = data;
+	j->rc =
+	    virDomainMigrateToURI3(j->dom, j->dest_uri, j->params, (unsigned)j->nparams, j->flags);
+	if (j->rc < 0)
+		g_strlcpy(j->errmsg, mc_libvirt_last_error(), sizeof(j->errmsg));
+	g_atomic_int_set(&j->done, 1);
+	return NULL;
+}
+
+static volatile sig_atomic_t interrupted;
+static void on_sigint(int sig)
+{
+	(void)sig;
+	interrupted = 1;
+}
+
+static void show_progress(virDomainPtr dom, FILE *out)
+{
+	int type = 0, n = 0;
+	virTypedParameterPtr p = NULL;
+	if (virDomainGetJobStats(dom, &type, &p, &n, 0) < 0 || type != VIR_DOMAIN_JOB_UNBOUNDED) {
+		virTypedParamsFree(p, n);
+		return;
+	}
+	unsigned long long total = 0, remaining = 0, bps = 0, downtime = 0;
+	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_TOTAL, &total);
+	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DATA_REMAINING, &remaining);
+	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_MEMORY_BPS, &bps);
+	virTypedParamsGetULLong(p, n, VIR_DOMAIN_JOB_DOWNTIME, &downtime);
+	virTypedParamsFree(p, n);
+	int pct =
+	    total ? (int)((total - (remaining > total ? total : remaining)) * 100 / total) : 0;
+	char bar[31];
+	memset(bar, ' ', 30);
+	memset(bar, '#', (size_t)(pct * 30 / 100));
+	bar[30] = '\0';
+	fprintf(out, "\r[%s] %3d%%  %6.1f MiB left  %7.1f MiB/s  expected downtime %llu ms ", bar,
+		pct, remaining / 1048576.0, bps / 1048576.0, downtime);
+	fflush(out);
+}
+
+int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
+		   unsigned long long bandwidth, unsigned flags, FILE *progress, mc_error *err)
+{
+	job j = { .dom = dom, .dest_uri = dest_uri, .flags = flags };
+	int maxp = 0;
+	if ((mig_uri && virTypedParamsAddString(&j.params, &j.nparams, &maxp, VIR_MIGRATE_PARAM_URI,
+						mig_uri) < 0) ||
+	    (bandwidth && virTypedParamsAddULLong(&j.params, &j.nparams, &maxp,
+						  VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth) < 0))
+		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "migration parameters: %s",
+				    mc_libvirt_last_error());
+	struct sigaction sa = { 0 }, old_int, old_term;
+	sa.sa_handler = on_sigint;
+	sigemptyset(&sa.sa_mask);
+	interrupted = 0;
+	sigaction(SIGINT, &sa, &old_int);
+	sigaction(SIGTERM, &sa, &old_term);
+	GThread *t = g_thread_new("migrate", job_thread, &j);
+	bool aborted = false;
+	while (!g_atomic_int_get(&j.done)) {
+		g_usleep(100 * 1000);
+		if (interrupted && !aborted) {
+			aborted = true;
+			if (progress)
+				fprintf(progress, "\ninterrupted: aborting the migration job\n");
+			virDomainAbortJob(dom);
+		} else if (progress && !aborted && !g_atomic_int_get(&j.done)) {
+			show_progress(dom, progress);
+		}
+	}
+	g_thread_join(t);
+	sigaction(SIGINT, &old_int, NULL);
+	sigaction(SIGTERM, &old_term, NULL);
+	if (progress)
+		fprintf(progress, "\n");
+	virTypedParamsFree(j.params, j.nparams);
+	if (j.rc == 0)
+		return 0;
+	if (aborted)
+		return mc_error_set(
+		    err, 75, ECANCELED,
+		    "migration aborted (interrupted): the guest keeps running on the "
+		    "source (%s)",
+		    j.errmsg);
+	return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO, "migration failed: %s", j.errmsg);
+}

@@ -1,0 +1,399 @@
+/* Parsing libvirt's capabilities and domain-capabilities XML into qemu.*
+ * facts. Pure functions: the unit tests feed them documents captured from
+ * real libvirt daemons (tests/data/libvirt). */
+#include "qemu_caps.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_XML_BYTES (16u << 20)
+
+static bool is_el(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+static xmlNode *child(const xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (is_el(c, name))
+			return c;
+	return NULL;
+}
+
+/* Stripped text content (caller g_free()s), "" when none. */
+static char *text_of(const xmlNode *n)
+{
+	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+	char *s = g_strstrip(g_strdup(t ? (const char *)t : ""));
+	xmlFree(t);
+	return s;
+}
+
+static char *attr(const xmlNode *n, const char *name)
+{
+	xmlChar *a = xmlGetProp(n, (const xmlChar *)name);
+	char *s = a ? g_strdup((const char *)a) : NULL;
+	xmlFree(a);
+	return s;
+}
+
+static bool attr_is(const xmlNode *n, const char *name, const char *want)
+{
+	g_autofree char *a = attr(n, name);
+	return a && strcmp(a, want) == 0;
+}
+
+static xmlDoc *parse_doc(const char *xml, size_t len, const char *name, mc_error *err)
+{
+	if (len > MAX_XML_BYTES) {
+		mc_error_set(err, MC_EXIT_DATAERR, EFBIG, "%s: document larger than %u bytes", name,
+			     MAX_XML_BYTES);
+		return NULL;
+	}
+	xmlDoc *doc = xmlReadMemory(xml, (int)len, name, NULL,
+				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
+	if (!doc) {
+		const xmlError *e = xmlGetLastError();
+		g_autofree char *m = g_strstrip(g_strdup(e && e->message ? e->message : "?"));
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not well-formed XML (line %d: %s)",
+			     name, e ? e->line : 0, m);
+		return NULL;
+	}
+	return doc;
+}
+
+static int cmp_str(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Sorted, de-duplicated, comma-joined values of an <enum> (or of the
+ * <value> children of any element); NULL when there are none. */
+static char *values_of(const xmlNode *n)
+{
+	g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
+	for (xmlNode *c = n->children; c; c = c->next) {
+		if (!is_el(c, "value"))
+			continue;
+		char *t = text_of(c);
+		if (*t && !strchr(t, ','))
+			g_ptr_array_add(v, t);
+		else
+			g_free(t);
+	}
+	if (!v->len)
+		return NULL;
+	g_ptr_array_sort(v, cmp_str);
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < v->len; i++) {
+		if (i && strcmp(v->pdata[i], v->pdata[i - 1]) == 0)
+			continue;
+		g_string_append_printf(s, "%s%s", s->len ? "," : "", (char *)v->pdata[i]);
+	}
+	return g_string_free(s, FALSE);
+}
+
+static int set(mc_facts *out, const char *domain, const char *key, const char *value,
+	       const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	if (mc_facts_set(out, domain, key, value, &sub) < 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: %s", name, sub.msg);
+	return 0;
+}
+
+/* An element of the <supported='yes|no'> kind: when supported, PREFIX = 1,
+ * PREFIX.ENUM = values for each non-empty <enum>, PREFIX.CHILD = text for
+ * each simple child (sev's cbitpos, ...), PREFIX.value = <value> children.
+ * A NULL prefix (the <os> element) drops the "PREFIX = 1" fact and the
+ * "PREFIX." of the keys. */
+static int supported_el(const xmlNode *n, const char *domain, const char *prefix, mc_facts *out,
+			const char *name, mc_error *err)
+{
+	if (!attr_is(n, "supported", "yes"))
+		return 0;
+	int r = prefix ? set(out, domain, prefix, "1", name, err) : 0;
+#define SUBKEY(k) (prefix ? g_strdup_printf("%s.%s", prefix, (k)) : g_strdup(k))
+	for (xmlNode *c = n->children; c && r == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || is_el(c, "value"))
+			continue;
+		if (is_el(c, "enum")) {
+			g_autofree char *en = attr(c, "name");
+			g_autofree char *vals = values_of(c);
+			if (!en || !vals)
+				continue;
+			g_autofree char *key = SUBKEY(en);
+			r = set(out, domain, key, vals, name, err);
+		} else if (child(c, "enum") || child(c, "value")) {
+			/* a nested capability (os/loader) */
+			g_autofree char *p2 = SUBKEY((const char *)c->name);
+			r = supported_el(c, domain, p2, out, name, err);
+		} else if (!c->children ||
+			   (c->children->type == XML_TEXT_NODE && !c->children->next)) {
+			g_autofree char *t = text_of(c);
+			if (!*t)
+				continue;
+			g_autofree char *key = SUBKEY((const char *)c->name);
+			r = set(out, domain, key, t, name, err);
+		}
+	}
+	if (r == 0) {
+		g_autofree char *vals = values_of(n);
+		if (vals) {
+			g_autofree char *key = SUBKEY("value");
+			r = set(out, domain, key, vals, name, err);
+		}
+	}
+	return r;
+#undef SUBKEY
+}
+
+/* ---- <capabilities> ---- */
+
+typedef struct {
+	xmlNode *arch; /* <guest><arch> of the host architecture, hvm */
+	xmlNode *dom;  /* its <domain> of the chosen virttype */
+	char *arch_name;
+	char *virttype;
+} caps_guest;
+
+static void caps_guest_clear(caps_guest *g)
+{
+	g_free(g->arch_name);
+	g_free(g->virttype);
+}
+
+static int find_guest(xmlNode *root, const char *name, caps_guest *g, mc_error *err)
+{
+	memset(g, 0, sizeof(*g));
+	g_autofree char *host_arch = text_of(child(child(child(root, "host"), "cpu"), "arch"));
+	if (!*host_arch)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: capabilities without <host><cpu><arch>", name);
+	for (xmlNode *gn = root->children; gn; gn = gn->next) {
+		if (!is_el(gn, "guest"))
+			continue;
+		g_autofree char *ostype = text_of(child(gn, "os_type"));
+		xmlNode *a = child(gn, "arch");
+		if (strcmp(ostype, "hvm") != 0 || !a || !attr_is(a, "name", host_arch))
+			continue;
+		xmlNode *best = NULL;
+		for (xmlNode *d = a->children; d; d = d->next) {
+			if (!is_el(d, "domain"))
+				continue;
+			if (attr_is(d, "type", "kvm")) {
+				best = d;
+				break;
+			}
+			if (!best && attr_is(d, "type", "qemu"))
+				best = d;
+		}
+		if (!best)
+			continue;
+		g->arch = a;
+		g->dom = best;
+		g->arch_name = g_strdup(host_arch);
+		g->virttype = attr(best, "type");
+		return 0;
+	}
+	return mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
+			    "%s: libvirt offers no QEMU guest for the host architecture %s", name,
+			    host_arch);
+}
+
+static int parse_caps(xmlNode *root, const char *name, mc_facts *out, mc_error *err)
+{
+	caps_guest g;
+	int r = find_guest(root, name, &g, err);
+	if (r < 0)
+		return r;
+	if ((r = set(out, "qemu", "arch", g.arch_name, name, err)) < 0 ||
+	    (r = set(out, "qemu", "virttype", g.virttype, name, err)) < 0)
+		goto out;
+	/* A <domain> with its own machine list (older libvirt, separate KVM
+	 * binaries) replaces the architecture's list. */
+	xmlNode *list = child(g.dom, "machine") ? g.dom : g.arch;
+	for (xmlNode *m = list->children; m && r == 0; m = m->next) {
+		if (!is_el(m, "machine"))
+			continue;
+		g_autofree char *mname = text_of(m);
+		g_autofree char *canon = attr(m, "canonical");
+		if (!*mname)
+			continue;
+		g_autofree char *v =
+		    canon ? g_strdup_printf("alias %s", canon)
+			  : g_strdup(attr_is(m, "deprecated", "yes") ? "deprecated" : "1");
+		r = set(out, "qemu.machine", mname, v, name, err);
+	}
+out:
+	caps_guest_clear(&g);
+	return r;
+}
+
+int mc_qemu_caps_guest(const char *xml, size_t len, const char *name, char **arch, char **virttype,
+		       mc_error *err)
+{
+	xmlDoc *doc = parse_doc(xml, len, name, err);
+	if (!doc)
+		return -EINVAL;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	caps_guest g = { 0 };
+	int r = is_el(root, "capabilities") ? find_guest(root, name, &g, err)
+					    : mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+							   "%s: not a capabilities document", name);
+	if (r == 0) {
+		*arch = g_steal_pointer(&g.arch_name);
+		*virttype = g_steal_pointer(&g.virttype);
+	}
+	caps_guest_clear(&g);
+	xmlFreeDoc(doc);
+	return r;
+}
+
+/* ---- <domainCapabilities> ---- */
+
+static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *err)
+{
+	int r = 0;
+	for (xmlNode *mode = cpu ? cpu->children : NULL; mode && r == 0; mode = mode->next) {
+		if (!is_el(mode, "mode"))
+			continue;
+		g_autofree char *mname = attr(mode, "name");
+		if (!mname || !attr_is(mode, "supported", "yes"))
+			continue;
+		if ((r = set(out, "qemu.cpu_mode", mname, "1", name, err)) < 0)
+			break;
+		if (strcmp(mname, "host-model") == 0) {
+			g_autofree char *model = text_of(child(mode, "model"));
+			g_autofree char *vendor = text_of(child(mode, "vendor"));
+			if (*model &&
+			    (r = set(out, "qemu.host_model", "model", model, name, err)) < 0)
+				break;
+			if (*vendor &&
+			    (r = set(out, "qemu.host_model", "vendor", vendor, name, err)) < 0)
+				break;
+			for (xmlNode *f = mode->children; f && r == 0; f = f->next) {
+				g_autofree char *fn = is_el(f, "feature") ? attr(f, "name") : NULL;
+				g_autofree char *pol = fn ? attr(f, "policy") : NULL;
+				if (!fn || !pol)
+					continue;
+				g_autofree char *key = g_strdup_printf("feature.%s", fn);
+				r = set(out, "qemu.host_model", key, pol, name, err);
+			}
+		} else if (strcmp(mname, "custom") == 0) {
+			for (xmlNode *m = mode->children; m && r == 0; m = m->next) {
+				if (!is_el(m, "model"))
+					continue;
+				g_autofree char *model = text_of(m);
+				g_autofree char *usable = attr(m, "usable");
+				if (!*model)
+					continue;
+				const char *u = !usable                      ? "unknown"
+						: strcmp(usable, "yes") == 0 ? "usable"
+						: strcmp(usable, "no") == 0  ? "unusable"
+									     : "unknown";
+				g_autofree char *v = g_strdup_printf(
+				    "%s%s", u,
+				    attr_is(m, "deprecated", "yes") ? " deprecated" : "");
+				r = set(out, "qemu.cpu", model, v, name, err);
+			}
+		}
+	}
+	return r;
+}
+
+static int parse_domcaps(xmlNode *root, const char *name, mc_facts *out, mc_error *err)
+{
+	int r = 0;
+	static const char *const simple[][2] = {
+		{ "domain", "virttype" },
+		{ "arch", "arch" },
+		{ "machine", "default_machine" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(simple) && r == 0; i++) {
+		g_autofree char *t = text_of(child(root, simple[i][0]));
+		if (*t)
+			r = set(out, "qemu", simple[i][1], t, name, err);
+	}
+	xmlNode *vcpu = child(root, "vcpu");
+	g_autofree char *max = vcpu ? attr(vcpu, "max") : NULL;
+	if (r == 0 && max)
+		r = set(out, "qemu", "max_vcpus", max, name, err);
+	for (xmlNode *c = root->children; c && r == 0; c = c->next) {
+		if (is_el(c, "os"))
+			r = supported_el(c, "qemu.os", NULL, out, name, err);
+		else if (is_el(c, "cpu"))
+			r = parse_cpu(c, name, out, err);
+		else if (is_el(c, "iothreads") || is_el(c, "memoryBacking"))
+			r = supported_el(c, "qemu.feature", (const char *)c->name, out, name, err);
+		else if (is_el(c, "devices") || is_el(c, "features")) {
+			const char *dom = is_el(c, "devices") ? "qemu.device" : "qemu.feature";
+			for (xmlNode *d = c->children; d && r == 0; d = d->next)
+				if (d->type == XML_ELEMENT_NODE)
+					r = supported_el(d, dom, (const char *)d->name, out, name,
+							 err);
+		}
+	}
+	return r;
+}
+
+int mc_qemu_caps_parse(const char *xml, size_t len, const char *name, mc_facts *out, mc_error *err)
+{
+	xmlDoc *doc = parse_doc(xml, len, name, err);
+	if (!doc)
+		return -EINVAL;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int r;
+	if (is_el(root, "capabilities"))
+		r = parse_caps(root, name, out, err);
+	else if (is_el(root, "domainCapabilities"))
+		r = parse_domcaps(root, name, out, err);
+	else
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				 "%s: root element <%s> is neither <capabilities> nor "
+				 "<domainCapabilities>",
+				 name, root ? (const char *)root->name : "");
+	xmlFreeDoc(doc);
+	return r;
+}
+
+const char *mc_qemu_version_str(unsigned long v, char *buf, size_t len)
+{
+	snprintf(buf, len, "%lu.%lu.%lu", v / 1000000, v / 1000 % 1000, v % 1000);
+	return buf;
+}
+
+int mc_qemu_version_cmp(const char *a, const char *b)
+{
+	while ((a && *a) || (b && *b)) {
+		char *ea = NULL, *eb = NULL;
+		unsigned long x = a && *a ? strtoul(a, &ea, 10) : 0;
+		unsigned long y = b && *b ? strtoul(b, &eb, 10) : 0;
+		if (x != y)
+			return x < y ? -1 : 1;
+		a = ea ? (*ea == '.' ? ea + 1 : (*ea ? ea + strlen(ea) : ea)) : NULL;
+		b = eb ? (*eb == '.' ? eb + 1 : (*eb ? eb + strlen(eb) : eb)) : NULL;
+	}
+	return 0;
+}
+
+char *mc_qemu_caps_host_uuid(const char *xml, size_t len)
+{
+	xmlDoc *doc = parse_doc(xml, len, "capabilities", NULL);
+	if (!doc)
+		return NULL;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	char *u = is_el(root, "capabilities") ? text_of(child(child(root, "host"), "uuid")) : NULL;
+	xmlFreeDoc(doc);
+	if (u && !*u) {
+		g_free(u);
+		u = NULL;
+	}
+	return u;
+}

@@ -1,0 +1,36 @@
+/* migcheck — XML plumbing shared by every module that reads or writes XML:
+ * safe parsing of untrusted documents with RelaxNG validation, and a memory
+ * writer. */
+#ifndef MC_XML_H
+#define MC_XML_H
+
+#include <libxml/tree.h>
+#include <libxml/xmlwriter.h>
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "error.h"
+
+/* Parse an untrusted document (no network, no entity expansion, no DTD
+ * loading, size-checked) and, when `rng` (an embedded RelaxNG grammar) is
+ * given, validate it. Errors name the input: "NAME: malformed XML: line N:
+ * ..." or "NAME: not a WHAT: ..." (exit 65). Caller frees with xmlFreeDoc. */
+xmlDocPtr mc_xml_parse(const char *buf, size_t len, const char *name, const char *rng,
+		       const char *what, mc_error *err);
+
+/* Attribute value as a g_malloc'd string, or NULL. */
+char *mc_xml_attr(xmlNodePtr n, const char *name);
+
+/* A text writer on a memory buffer, indented, with the XML declaration
+ * written. */
+typedef struct mc_xml_out {
+	xmlBufferPtr buf;
+	xmlTextWriterPtr w;
+} mc_xml_out;
+
+int mc_xml_out_open(mc_xml_out *x, mc_error *err);
+/* End the document and return it (g_free) when `ok`; always releases the
+ * writer. `what` names the document in errors. */
+char *mc_xml_out_close(mc_xml_out *x, bool ok, size_t *len, const char *what, mc_error *err);
+
+#endif
