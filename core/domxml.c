@@ -4,40 +4,13 @@
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+
+#include "xml.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_XML_BYTES (16u << 20)
-
-static bool is_el(const xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *child(const xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (is_el(c, name))
-			return c;
-	return NULL;
-}
-
-static char *text_of(const xmlNode *n)
-{
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-	char *s = g_strstrip(g_strdup(t ? (const char *)t : ""));
-	xmlFree(t);
-	return s;
-}
-
-static char *attr(const xmlNode *n, const char *name)
-{
-	xmlChar *a = n ? xmlGetProp(n, (const xmlChar *)name) : NULL;
-	char *s = a ? g_strdup((const char *)a) : NULL;
-	xmlFree(a);
-	return s;
-}
 
 void mc_guest_free(mc_guest *g)
 {
@@ -69,15 +42,15 @@ static bool is_hex_id(const char *s)
 static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
 {
 	mc_error sub = { 0 };
-	g_autofree char *version = attr(m, "version");
+	g_autofree char *version = mc_xml_attr(m, "version");
 	if (!version || strcmp(version, "1") != 0)
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 				    "%s: migcheck metadata version '%s' is not 1", name,
 				    version ? version : "(none)");
-	xmlNode *src = child(m, "source");
-	g_autofree char *host = attr(src, "host");
-	g_autofree char *profile = attr(src, "profile");
-	g_autofree char *t = attr(src, "time");
+	xmlNode *src = mc_xml_child(m, "source");
+	g_autofree char *host = mc_xml_attr(src, "host");
+	g_autofree char *profile = mc_xml_attr(src, "profile");
+	g_autofree char *t = mc_xml_attr(src, "time");
 	if (!src || !host || !*host || !profile || !t)
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 				    "%s: migcheck metadata lacks <source host= profile= time=>",
@@ -94,16 +67,16 @@ static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
 	g_strlcpy(g->meta_profile, profile, sizeof(g->meta_profile));
 	g->meta_pins = mc_pins_new();
 	for (xmlNode *c = m->children; c; c = c->next) {
-		if (is_el(c, "pin")) {
-			g_autofree char *pn = attr(c, "name");
-			g_autofree char *pv = attr(c, "value");
+		if (mc_xml_is(c, "pin")) {
+			g_autofree char *pn = mc_xml_attr(c, "name");
+			g_autofree char *pv = mc_xml_attr(c, "value");
 			if (!pn || !pv || mc_pins_set(g->meta_pins, pn, pv, &sub) < 0)
 				return mc_error_set(
 				    err, MC_EXIT_DATAERR, EINVAL, "%s: migcheck metadata: %s", name,
 				    pn && pv ? sub.msg : "<pin> without name/value");
-		} else if (is_el(c, "profile")) {
-			g_autofree char *enc = attr(c, "encoding");
-			g_autofree char *b64 = text_of(c);
+		} else if (mc_xml_is(c, "profile")) {
+			g_autofree char *enc = mc_xml_attr(c, "encoding");
+			g_autofree char *b64 = mc_xml_text(c);
 			if (!enc || strcmp(enc, "base64") != 0)
 				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 						    "%s: migcheck metadata: <profile> encoding is "
@@ -141,8 +114,8 @@ static int set_pin(mc_pins *p, const char *n, const char *v, const char *name, m
 /* x86 CPU: CPU= and CPU_DISABLE= as libvirt would start it. */
 static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
 {
-	g_autofree char *mode = attr(cpu, "mode");
-	g_autofree char *model = text_of(child(cpu, "model"));
+	g_autofree char *mode = mc_xml_attr(cpu, "mode");
+	g_autofree char *model = mc_xml_text(mc_xml_child(cpu, "model"));
 	if (!cpu || ((!mode || strcmp(mode, "custom") == 0) && !*model))
 		return set_pin(p, "CPU", "qemu64", name, err); /* QEMU's default */
 	if (mode && (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0))
@@ -152,8 +125,8 @@ static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
 	int r = set_pin(p, "CPU", model, name, err);
 	GString *dis = g_string_new(NULL);
 	for (xmlNode *f = cpu->children; f && r == 0; f = f->next) {
-		g_autofree char *pol = is_el(f, "feature") ? attr(f, "policy") : NULL;
-		g_autofree char *fn = pol ? attr(f, "name") : NULL;
+		g_autofree char *pol = mc_xml_is(f, "feature") ? mc_xml_attr(f, "policy") : NULL;
+		g_autofree char *fn = pol ? mc_xml_attr(f, "name") : NULL;
 		if (fn && (strcmp(pol, "disable") == 0 || strcmp(pol, "forbid") == 0))
 			g_string_append_printf(dis, "%s%s", dis->len ? "," : "", fn);
 	}
@@ -167,12 +140,12 @@ static int hostdev_pins(xmlNode *devices, mc_pins *p, const char *name, mc_error
 {
 	GString *list = g_string_new(NULL);
 	for (xmlNode *h = devices ? devices->children : NULL; h; h = h->next) {
-		g_autofree char *type = is_el(h, "hostdev") ? attr(h, "type") : NULL;
+		g_autofree char *type = mc_xml_is(h, "hostdev") ? mc_xml_attr(h, "type") : NULL;
 		if (!type || strcmp(type, "pci") != 0)
 			continue;
-		xmlNode *a = child(child(h, "source"), "address");
-		g_autofree char *d = attr(a, "domain"), *b = attr(a, "bus"), *s = attr(a, "slot"),
-				*f = attr(a, "function");
+		xmlNode *a = mc_xml_child(mc_xml_child(h, "source"), "address");
+		g_autofree char *d = mc_xml_attr(a, "domain"), *b = mc_xml_attr(a, "bus"),
+				*s = mc_xml_attr(a, "slot"), *f = mc_xml_attr(a, "function");
 		unsigned long dv = d ? strtoul(d, NULL, 0) : 0, bv = b ? strtoul(b, NULL, 0) : 0,
 			      sv = s ? strtoul(s, NULL, 0) : 0, fv = f ? strtoul(f, NULL, 0) : 0;
 		if (!b || !s || !f || dv > 0xffff || bv > 0xff || sv > 0x1f || fv > 7) {
@@ -196,39 +169,32 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 			     name, MAX_XML_BYTES);
 		return NULL;
 	}
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, name, NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		g_autofree char *m = g_strstrip(g_strdup(e && e->message ? e->message : "?"));
-		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-			     "%s: domain XML is not well-formed (line %d: %s)", name,
-			     e ? e->line : 0, m);
+	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
+	if (!doc)
 		return NULL;
-	}
 	mc_guest *g = g_new0(mc_guest, 1);
 	xmlNode *root = xmlDocGetRootElement(doc);
 	int r = 0;
-	if (!is_el(root, "domain")) {
+	if (!mc_xml_is(root, "domain")) {
 		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a libvirt domain (<%s>)",
 				 name, root ? (const char *)root->name : "");
 		goto out;
 	}
-	g->name = text_of(child(root, "name"));
-	g->uuid = text_of(child(root, "uuid"));
-	g->virttype = attr(root, "type");
-	xmlNode *type = child(child(root, "os"), "type");
-	g->arch = attr(type, "arch");
-	g->machine = attr(type, "machine");
+	g->name = mc_xml_text(mc_xml_child(root, "name"));
+	g->uuid = mc_xml_text(mc_xml_child(root, "uuid"));
+	g->virttype = mc_xml_attr(root, "type");
+	xmlNode *type = mc_xml_child(mc_xml_child(root, "os"), "type");
+	g->arch = mc_xml_attr(type, "arch");
+	g->machine = mc_xml_attr(type, "machine");
 	if (!*g->name) {
 		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: domain without a <name>", name);
 		goto out;
 	}
-	xmlNode *md = child(root, "metadata");
+	xmlNode *md = mc_xml_child(root, "metadata");
 	for (xmlNode *c = md ? md->children : NULL; c && r == 0; c = c->next) {
 		if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href ||
 		    strcmp((const char *)c->ns->href, MC_METADATA_NS) != 0 ||
-		    !is_el(c, "migration"))
+		    !mc_xml_is(c, "migration"))
 			continue;
 		if (g->has_meta)
 			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
@@ -252,9 +218,9 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 	if (g->machine && (r = set_pin(g->pins, "MACHINE", g->machine, name, err)) < 0)
 		goto out;
 	if (g->arch && strcmp(g->arch, "x86_64") == 0 &&
-	    (r = cpu_pins(child(root, "cpu"), g->pins, name, err)) < 0)
+	    (r = cpu_pins(mc_xml_child(root, "cpu"), g->pins, name, err)) < 0)
 		goto out;
-	r = hostdev_pins(child(root, "devices"), g->pins, name, err);
+	r = hostdev_pins(mc_xml_child(root, "devices"), g->pins, name, err);
 out:
 	xmlFreeDoc(doc);
 	if (r < 0) {

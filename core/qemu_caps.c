@@ -7,45 +7,17 @@
 #include <glib.h>
 #include <libxml/parser.h>
 #include <libxml/tree.h>
+
+#include "xml.h"
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #define MAX_XML_BYTES (16u << 20)
 
-static bool is_el(const xmlNode *n, const char *name)
-{
-	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
-}
-
-static xmlNode *child(const xmlNode *n, const char *name)
-{
-	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
-		if (is_el(c, name))
-			return c;
-	return NULL;
-}
-
-/* Stripped text content (caller g_free()s), "" when none. */
-static char *text_of(const xmlNode *n)
-{
-	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
-	char *s = g_strstrip(g_strdup(t ? (const char *)t : ""));
-	xmlFree(t);
-	return s;
-}
-
-static char *attr(const xmlNode *n, const char *name)
-{
-	xmlChar *a = xmlGetProp(n, (const xmlChar *)name);
-	char *s = a ? g_strdup((const char *)a) : NULL;
-	xmlFree(a);
-	return s;
-}
-
 static bool attr_is(const xmlNode *n, const char *name, const char *want)
 {
-	g_autofree char *a = attr(n, name);
+	g_autofree char *a = mc_xml_attr(n, name);
 	return a && strcmp(a, want) == 0;
 }
 
@@ -56,15 +28,9 @@ static xmlDoc *parse_doc(const char *xml, size_t len, const char *name, mc_error
 			     MAX_XML_BYTES);
 		return NULL;
 	}
-	xmlDoc *doc = xmlReadMemory(xml, (int)len, name, NULL,
-				    XML_PARSE_NONET | XML_PARSE_NOERROR | XML_PARSE_NOWARNING);
-	if (!doc) {
-		const xmlError *e = xmlGetLastError();
-		g_autofree char *m = g_strstrip(g_strdup(e && e->message ? e->message : "?"));
-		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not well-formed XML (line %d: %s)",
-			     name, e ? e->line : 0, m);
+	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
+	if (!doc)
 		return NULL;
-	}
 	return doc;
 }
 
@@ -79,9 +45,9 @@ static char *values_of(const xmlNode *n)
 {
 	g_autoptr(GPtrArray) v = g_ptr_array_new_with_free_func(g_free);
 	for (xmlNode *c = n->children; c; c = c->next) {
-		if (!is_el(c, "value"))
+		if (!mc_xml_is(c, "value"))
 			continue;
-		char *t = text_of(c);
+		char *t = mc_xml_text(c);
 		if (*t && !strchr(t, ','))
 			g_ptr_array_add(v, t);
 		else
@@ -121,22 +87,22 @@ static int supported_el(const xmlNode *n, const char *domain, const char *prefix
 	int r = prefix ? set(out, domain, prefix, "1", name, err) : 0;
 #define SUBKEY(k) (prefix ? g_strdup_printf("%s.%s", prefix, (k)) : g_strdup(k))
 	for (xmlNode *c = n->children; c && r == 0; c = c->next) {
-		if (c->type != XML_ELEMENT_NODE || is_el(c, "value"))
+		if (c->type != XML_ELEMENT_NODE || mc_xml_is(c, "value"))
 			continue;
-		if (is_el(c, "enum")) {
-			g_autofree char *en = attr(c, "name");
+		if (mc_xml_is(c, "enum")) {
+			g_autofree char *en = mc_xml_attr(c, "name");
 			g_autofree char *vals = values_of(c);
 			if (!en || !vals)
 				continue;
 			g_autofree char *key = SUBKEY(en);
 			r = set(out, domain, key, vals, name, err);
-		} else if (child(c, "enum") || child(c, "value")) {
+		} else if (mc_xml_child(c, "enum") || mc_xml_child(c, "value")) {
 			/* a nested capability (os/loader) */
 			g_autofree char *p2 = SUBKEY((const char *)c->name);
 			r = supported_el(c, domain, p2, out, name, err);
 		} else if (!c->children ||
 			   (c->children->type == XML_TEXT_NODE && !c->children->next)) {
-			g_autofree char *t = text_of(c);
+			g_autofree char *t = mc_xml_text(c);
 			if (!*t)
 				continue;
 			g_autofree char *key = SUBKEY((const char *)c->name);
@@ -172,20 +138,21 @@ static void caps_guest_clear(caps_guest *g)
 static int find_guest(xmlNode *root, const char *name, caps_guest *g, mc_error *err)
 {
 	memset(g, 0, sizeof(*g));
-	g_autofree char *host_arch = text_of(child(child(child(root, "host"), "cpu"), "arch"));
+	g_autofree char *host_arch =
+	    mc_xml_text(mc_xml_child(mc_xml_child(mc_xml_child(root, "host"), "cpu"), "arch"));
 	if (!*host_arch)
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 				    "%s: capabilities without <host><cpu><arch>", name);
 	for (xmlNode *gn = root->children; gn; gn = gn->next) {
-		if (!is_el(gn, "guest"))
+		if (!mc_xml_is(gn, "guest"))
 			continue;
-		g_autofree char *ostype = text_of(child(gn, "os_type"));
-		xmlNode *a = child(gn, "arch");
+		g_autofree char *ostype = mc_xml_text(mc_xml_child(gn, "os_type"));
+		xmlNode *a = mc_xml_child(gn, "arch");
 		if (strcmp(ostype, "hvm") != 0 || !a || !attr_is(a, "name", host_arch))
 			continue;
 		xmlNode *best = NULL;
 		for (xmlNode *d = a->children; d; d = d->next) {
-			if (!is_el(d, "domain"))
+			if (!mc_xml_is(d, "domain"))
 				continue;
 			if (attr_is(d, "type", "kvm")) {
 				best = d;
@@ -199,7 +166,7 @@ static int find_guest(xmlNode *root, const char *name, caps_guest *g, mc_error *
 		g->arch = a;
 		g->dom = best;
 		g->arch_name = g_strdup(host_arch);
-		g->virttype = attr(best, "type");
+		g->virttype = mc_xml_attr(best, "type");
 		return 0;
 	}
 	return mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
@@ -218,12 +185,12 @@ static int parse_caps(xmlNode *root, const char *name, mc_facts *out, mc_error *
 		goto out;
 	/* A <domain> with its own machine list (older libvirt, separate KVM
 	 * binaries) replaces the architecture's list. */
-	xmlNode *list = child(g.dom, "machine") ? g.dom : g.arch;
+	xmlNode *list = mc_xml_child(g.dom, "machine") ? g.dom : g.arch;
 	for (xmlNode *m = list->children; m && r == 0; m = m->next) {
-		if (!is_el(m, "machine"))
+		if (!mc_xml_is(m, "machine"))
 			continue;
-		g_autofree char *mname = text_of(m);
-		g_autofree char *canon = attr(m, "canonical");
+		g_autofree char *mname = mc_xml_text(m);
+		g_autofree char *canon = mc_xml_attr(m, "canonical");
 		if (!*mname)
 			continue;
 		g_autofree char *v =
@@ -244,9 +211,10 @@ int mc_qemu_caps_guest(const char *xml, size_t len, const char *name, char **arc
 		return -EINVAL;
 	xmlNode *root = xmlDocGetRootElement(doc);
 	caps_guest g = { 0 };
-	int r = is_el(root, "capabilities") ? find_guest(root, name, &g, err)
-					    : mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-							   "%s: not a capabilities document", name);
+	int r = mc_xml_is(root, "capabilities")
+		    ? find_guest(root, name, &g, err)
+		    : mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a capabilities document",
+				   name);
 	if (r == 0) {
 		*arch = g_steal_pointer(&g.arch_name);
 		*virttype = g_steal_pointer(&g.virttype);
@@ -262,16 +230,16 @@ static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *er
 {
 	int r = 0;
 	for (xmlNode *mode = cpu ? cpu->children : NULL; mode && r == 0; mode = mode->next) {
-		if (!is_el(mode, "mode"))
+		if (!mc_xml_is(mode, "mode"))
 			continue;
-		g_autofree char *mname = attr(mode, "name");
+		g_autofree char *mname = mc_xml_attr(mode, "name");
 		if (!mname || !attr_is(mode, "supported", "yes"))
 			continue;
 		if ((r = set(out, "qemu.cpu_mode", mname, "1", name, err)) < 0)
 			break;
 		if (strcmp(mname, "host-model") == 0) {
-			g_autofree char *model = text_of(child(mode, "model"));
-			g_autofree char *vendor = text_of(child(mode, "vendor"));
+			g_autofree char *model = mc_xml_text(mc_xml_child(mode, "model"));
+			g_autofree char *vendor = mc_xml_text(mc_xml_child(mode, "vendor"));
 			if (*model &&
 			    (r = set(out, "qemu.host_model", "model", model, name, err)) < 0)
 				break;
@@ -279,8 +247,9 @@ static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *er
 			    (r = set(out, "qemu.host_model", "vendor", vendor, name, err)) < 0)
 				break;
 			for (xmlNode *f = mode->children; f && r == 0; f = f->next) {
-				g_autofree char *fn = is_el(f, "feature") ? attr(f, "name") : NULL;
-				g_autofree char *pol = fn ? attr(f, "policy") : NULL;
+				g_autofree char *fn =
+				    mc_xml_is(f, "feature") ? mc_xml_attr(f, "name") : NULL;
+				g_autofree char *pol = fn ? mc_xml_attr(f, "policy") : NULL;
 				if (!fn || !pol)
 					continue;
 				g_autofree char *key = g_strdup_printf("feature.%s", fn);
@@ -288,10 +257,10 @@ static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *er
 			}
 		} else if (strcmp(mname, "custom") == 0) {
 			for (xmlNode *m = mode->children; m && r == 0; m = m->next) {
-				if (!is_el(m, "model"))
+				if (!mc_xml_is(m, "model"))
 					continue;
-				g_autofree char *model = text_of(m);
-				g_autofree char *usable = attr(m, "usable");
+				g_autofree char *model = mc_xml_text(m);
+				g_autofree char *usable = mc_xml_attr(m, "usable");
 				if (!*model)
 					continue;
 				const char *u = !usable                      ? "unknown"
@@ -317,23 +286,23 @@ static int parse_domcaps(xmlNode *root, const char *name, mc_facts *out, mc_erro
 		{ "machine", "default_machine" },
 	};
 	for (size_t i = 0; i < G_N_ELEMENTS(simple) && r == 0; i++) {
-		g_autofree char *t = text_of(child(root, simple[i][0]));
+		g_autofree char *t = mc_xml_text(mc_xml_child(root, simple[i][0]));
 		if (*t)
 			r = set(out, "qemu", simple[i][1], t, name, err);
 	}
-	xmlNode *vcpu = child(root, "vcpu");
-	g_autofree char *max = vcpu ? attr(vcpu, "max") : NULL;
+	xmlNode *vcpu = mc_xml_child(root, "vcpu");
+	g_autofree char *max = vcpu ? mc_xml_attr(vcpu, "max") : NULL;
 	if (r == 0 && max)
 		r = set(out, "qemu", "max_vcpus", max, name, err);
 	for (xmlNode *c = root->children; c && r == 0; c = c->next) {
-		if (is_el(c, "os"))
+		if (mc_xml_is(c, "os"))
 			r = supported_el(c, "qemu.os", NULL, out, name, err);
-		else if (is_el(c, "cpu"))
+		else if (mc_xml_is(c, "cpu"))
 			r = parse_cpu(c, name, out, err);
-		else if (is_el(c, "iothreads") || is_el(c, "memoryBacking"))
+		else if (mc_xml_is(c, "iothreads") || mc_xml_is(c, "memoryBacking"))
 			r = supported_el(c, "qemu.feature", (const char *)c->name, out, name, err);
-		else if (is_el(c, "devices") || is_el(c, "features")) {
-			const char *dom = is_el(c, "devices") ? "qemu.device" : "qemu.feature";
+		else if (mc_xml_is(c, "devices") || mc_xml_is(c, "features")) {
+			const char *dom = mc_xml_is(c, "devices") ? "qemu.device" : "qemu.feature";
 			for (xmlNode *d = c->children; d && r == 0; d = d->next)
 				if (d->type == XML_ELEMENT_NODE)
 					r = supported_el(d, dom, (const char *)d->name, out, name,
@@ -350,9 +319,9 @@ int mc_qemu_caps_parse(const char *xml, size_t len, const char *name, mc_facts *
 		return -EINVAL;
 	xmlNode *root = xmlDocGetRootElement(doc);
 	int r;
-	if (is_el(root, "capabilities"))
+	if (mc_xml_is(root, "capabilities"))
 		r = parse_caps(root, name, out, err);
-	else if (is_el(root, "domainCapabilities"))
+	else if (mc_xml_is(root, "domainCapabilities"))
 		r = parse_domcaps(root, name, out, err);
 	else
 		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
@@ -389,7 +358,9 @@ char *mc_qemu_caps_host_uuid(const char *xml, size_t len)
 	if (!doc)
 		return NULL;
 	xmlNode *root = xmlDocGetRootElement(doc);
-	char *u = is_el(root, "capabilities") ? text_of(child(child(root, "host"), "uuid")) : NULL;
+	char *u = mc_xml_is(root, "capabilities")
+		      ? mc_xml_text(mc_xml_child(mc_xml_child(root, "host"), "uuid"))
+		      : NULL;
 	xmlFreeDoc(doc);
 	if (u && !*u) {
 		g_free(u);

@@ -112,13 +112,34 @@ out:
 	return doc;
 }
 
-char *mc_xml_attr(xmlNodePtr n, const char *name)
+char *mc_xml_attr(const xmlNode *n, const char *name)
 {
-	xmlChar *v = xmlGetProp(n, BAD_CAST name);
+	xmlChar *v = n ? xmlGetProp(n, BAD_CAST name) : NULL;
 	if (!v)
 		return NULL;
 	char *s = g_strdup((const char *)v);
 	xmlFree(v);
+	return s;
+}
+
+bool mc_xml_is(const xmlNode *n, const char *name)
+{
+	return n && n->type == XML_ELEMENT_NODE && strcmp((const char *)n->name, name) == 0;
+}
+
+xmlNode *mc_xml_child(const xmlNode *n, const char *name)
+{
+	for (xmlNode *c = n ? n->children : NULL; c; c = c->next)
+		if (mc_xml_is(c, name))
+			return c;
+	return NULL;
+}
+
+char *mc_xml_text(const xmlNode *n)
+{
+	xmlChar *t = n ? xmlNodeGetContent(n) : NULL;
+	char *s = g_strstrip(g_strdup(t ? (const char *)t : ""));
+	xmlFree(t);
 	return s;
 }
 

@@ -18,8 +18,13 @@
 xmlDocPtr mc_xml_parse(const char *buf, size_t len, const char *name, const char *rng,
 		       const char *what, mc_error *err);
 
-/* Attribute value as a g_malloc'd string, or NULL. */
-char *mc_xml_attr(xmlNodePtr n, const char *name);
+/* Attribute value as a g_malloc'd string, or NULL (also for a NULL node). */
+char *mc_xml_attr(const xmlNode *n, const char *name);
+/* Element test, first child element of that name (or NULL), and stripped
+ * text content (g_malloc'd, "" when none). All accept a NULL node. */
+bool mc_xml_is(const xmlNode *n, const char *name);
+xmlNode *mc_xml_child(const xmlNode *n, const char *name);
+char *mc_xml_text(const xmlNode *n);
 
 /* A text writer on a memory buffer, indented, with the XML declaration
  * written. */

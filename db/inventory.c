@@ -680,15 +680,18 @@ void mc_db_host_free(mc_db_host_copy *c)
 	memset(&c->h, 0, sizeof(c->h));
 }
 
-int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err)
+/* One host row selected by `where` (bound to `arg`) into *out; `what` names
+ * the lookup in errors ("named 'x'", "with UUID 'y'"). */
+static int get_host_where(mc_db *db, const char *where, const char *arg, const char *what,
+			  mc_db_host_copy *out, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	g_autofree char *sql = g_strconcat(host_select, "WHERE h.name = ?1", NULL);
+	g_autofree char *sql = g_strconcat(host_select, where, NULL);
 	int r = prep(db, &st, sql, err), rc;
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
-	sqlite3_bind_text(st, 1, name, -1, SQLITE_STATIC);
+	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
 	if (rc == SQLITE_ROW) {
 		for (int i = 0; i < 7; i++)
@@ -697,8 +700,8 @@ int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *
 				       out->buf[4], out->buf[5], out->buf[6] };
 		r = 0;
 	} else if (rc == SQLITE_DONE) {
-		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host named '%s'", db->path,
-				 name);
+		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host %s '%s'", db->path,
+				 what, arg);
 	} else {
 		r = db_fail(db, rc, err, "look up host");
 	}
@@ -706,32 +709,16 @@ int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *
 	return r;
 }
 
+int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err)
+{
+	return get_host_where(db, "WHERE h.name = ?1", name, "named", out, err);
+}
+
 /* The most recently probed host with this UUID (case-insensitive). */
 int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc_error *err)
 {
-	sqlite3_stmt *st = NULL;
-	g_autofree char *sql = g_strconcat(
-	    host_select, "WHERE lower(h.uuid) = lower(?1) ORDER BY 5 DESC LIMIT 1", NULL);
-	int r = prep(db, &st, sql, err), rc;
-	memset(out, 0, sizeof(*out));
-	if (r < 0)
-		return r;
-	sqlite3_bind_text(st, 1, uuid, -1, SQLITE_STATIC);
-	rc = sqlite3_step(st);
-	if (rc == SQLITE_ROW) {
-		for (int i = 0; i < 7; i++)
-			out->buf[i] = g_strdup((const char *)sqlite3_column_text(st, i));
-		out->h = (mc_db_host){ out->buf[0], out->buf[1], out->buf[2], out->buf[3],
-				       out->buf[4], out->buf[5], out->buf[6] };
-		r = 0;
-	} else if (rc == SQLITE_DONE) {
-		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host with UUID '%s'",
-				 db->path, uuid);
-	} else {
-		r = db_fail(db, rc, err, "look up host by UUID");
-	}
-	sqlite3_finalize(st);
-	return r;
+	return get_host_where(db, "WHERE lower(h.uuid) = lower(?1) ORDER BY 5 DESC LIMIT 1", uuid,
+			      "with UUID", out, err);
 }
 
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err)
