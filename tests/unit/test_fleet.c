@@ -14,19 +14,6 @@
 
 static GPtrArray *index_names, *conf_names;
 
-static char *expectation(const char *dir, const char *name)
-{
-	g_autofree char *p = tu_path(dir, name, ".expect");
-	g_autofree char *t = tu_read(p, NULL);
-	ck_assert_msg(t != NULL, "missing %s", p);
-	GString *s = g_string_new(NULL);
-	g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
-	for (char **l = lines; *l; l++)
-		if (**l && **l != '#')
-			g_string_append_printf(s, "%s\n", *l);
-	return g_string_free(s, FALSE);
-}
-
 /* "error EXIT TEXT": the error must match. */
 static void check_error(const char *want, const mc_error *err, const char *name)
 {
@@ -58,7 +45,7 @@ START_TEST(index_case)
 	g_autofree char *p = tu_path("fleet/index", name, ".xml");
 	gsize len = 0;
 	g_autofree char *t = tu_read(p, &len);
-	g_autofree char *want = expectation("fleet/index", name);
+	g_autofree char *want = tu_expectation("fleet/index", name);
 	mc_error err = { 0 };
 	mc_fleet_index *x = mc_fleet_index_parse(t, len, p, single, &err);
 	if (g_str_has_prefix(want, "error ")) {
@@ -90,7 +77,7 @@ START_TEST(conf_case)
 {
 	const char *name = conf_names->pdata[_i];
 	g_autofree char *p = tu_path("fleet/conf", name, ".conf");
-	g_autofree char *want = expectation("fleet/conf", name);
+	g_autofree char *want = tu_expectation("fleet/conf", name);
 	mc_fleet_conf c = { 0 };
 	mc_error err = { 0 };
 	int r = mc_fleet_conf_load(p, false, &c, &err);

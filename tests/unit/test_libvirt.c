@@ -79,31 +79,13 @@ START_TEST(domxml_case)
 }
 END_TEST
 
-static mc_facts *load_facts(const char *dir, const char *name, const char *ext)
-{
-	g_autofree char *p = tu_path(dir, name, ext);
-	gsize len = 0;
-	g_autofree char *t = tu_read(p, &len);
-	ck_assert_msg(t != NULL, "missing %s", p);
-	mc_error err = { 0 };
-	mc_facts *f = mc_facts_parse(t, len, p, &err);
-	ck_assert_msg(f != NULL, "%s", err.msg);
-	return f;
-}
-
 START_TEST(plan_case)
 {
 	const char *name = plan_names->pdata[_i];
-	mc_facts *src = load_facts("plan-qemu", name, ".src"),
-		 *dst = load_facts("plan-qemu", name, ".dst");
-	mc_pins *pins = mc_pins_new();
+	mc_facts *src = tu_load_facts("plan-qemu", name, ".src"),
+		 *dst = tu_load_facts("plan-qemu", name, ".dst");
+	mc_pins *pins = tu_load_pins("plan-qemu", name);
 	mc_error err = { 0 };
-	g_autofree char *pp = tu_path("plan-qemu", name, ".pins");
-	g_autofree char *pt = tu_read(pp, NULL);
-	g_auto(GStrv) lines = g_strsplit(pt ? pt : "", "\n", -1);
-	for (char **l = lines; *l; l++)
-		if (**l)
-			ck_assert_msg(mc_pins_parse(pins, *l, &err) == 0, "%s", err.msg);
 	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);

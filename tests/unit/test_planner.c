@@ -14,32 +14,6 @@
 
 static GPtrArray *plan_names, *matrix_names;
 
-static mc_facts *load(const char *dir, const char *name, const char *ext)
-{
-	g_autofree char *p = tu_path(dir, name, ext);
-	gsize len = 0;
-	g_autofree char *t = tu_read(p, &len);
-	ck_assert_msg(t != NULL, "missing %s", p);
-	mc_error err = { 0 };
-	mc_facts *f = mc_facts_parse(t, len, p, &err);
-	ck_assert_msg(f != NULL, "%s", err.msg);
-	return f;
-}
-
-/* Expected text without comments. */
-static char *expectation(const char *dir, const char *name)
-{
-	g_autofree char *p = tu_path(dir, name, ".expect");
-	g_autofree char *t = tu_read(p, NULL);
-	ck_assert_msg(t != NULL, "missing %s", p);
-	GString *s = g_string_new(NULL);
-	g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
-	for (char **l = lines; *l; l++)
-		if (**l && **l != '#')
-			g_string_append_printf(s, "%s\n", *l);
-	return g_string_free(s, FALSE);
-}
-
 static void describe(GString *s, const mc_verdict *v)
 {
 	g_string_append_printf(s, "%s %s %s", mc_level_name(v->level), v->family,
@@ -49,17 +23,10 @@ static void describe(GString *s, const mc_verdict *v)
 START_TEST(plan_case)
 {
 	const char *name = plan_names->pdata[_i];
-	mc_facts *src = load("plan", name, ".src"), *dst = load("plan", name, ".dst");
-	mc_pins *pins = mc_pins_new();
+	mc_facts *src = tu_load_facts("plan", name, ".src"),
+		 *dst = tu_load_facts("plan", name, ".dst");
+	mc_pins *pins = tu_load_pins("plan", name);
 	mc_error err = { 0 };
-	g_autofree char *pp = tu_path("plan", name, ".pins");
-	g_autofree char *pt = tu_read(pp, NULL);
-	if (pt) {
-		g_auto(GStrv) lines = g_strsplit(pt, "\n", -1);
-		for (char **l = lines; *l; l++)
-			if (**l)
-				ck_assert_msg(mc_pins_parse(pins, *l, &err) == 0, "%s", err.msg);
-	}
 	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);
@@ -78,7 +45,7 @@ START_TEST(plan_case)
 				  strcmp(v->family, "arm64.reg") == 0,
 			      "non-ok verdict without facts: %s", v->reason);
 	}
-	g_autofree char *want = expectation("plan", name);
+	g_autofree char *want = tu_expectation("plan", name);
 	ck_assert_str_eq(got->str, want);
 	g_string_free(got, TRUE);
 	mc_plan_free(p);
@@ -91,7 +58,8 @@ END_TEST
 START_TEST(matrix_case)
 {
 	const char *name = matrix_names->pdata[_i];
-	mc_facts *a = load("matrix", name, ".new"), *b = load("matrix", name, ".old");
+	mc_facts *a = tu_load_facts("matrix", name, ".new"),
+		 *b = tu_load_facts("matrix", name, ".old");
 	mc_error err = { 0 };
 	mc_matrix m;
 	ck_assert_msg(mc_plan_matrix(a, b, NULL, &m, &err) == 0, "%s", err.msg);
@@ -110,7 +78,7 @@ START_TEST(matrix_case)
 		}
 		g_string_append_c(got, '\n');
 	}
-	g_autofree char *want = expectation("matrix", name);
+	g_autofree char *want = tu_expectation("matrix", name);
 	ck_assert_str_eq(got->str, want);
 	g_string_free(got, TRUE);
 	mc_matrix_clear(&m);

@@ -875,32 +875,13 @@ END_TEST
  * .pins, .expect = the family's worst level, then "LEVEL vfio SUBJECT" per
  * non-ok verdict of the family (other families are not this test's business). */
 
-static mc_facts *load_facts(const char *name, const char *ext)
-{
-	g_autofree char *p = tu_path("plan-vfio", name, ext);
-	gsize len = 0;
-	g_autofree char *t = tu_read(p, &len);
-	ck_assert_msg(t != NULL, "missing %s", p);
-	mc_error err = { 0 };
-	mc_facts *f = mc_facts_parse(t, len, p, &err);
-	ck_assert_msg(f != NULL, "%s", err.msg);
-	return f;
-}
-
 START_TEST(plan_case)
 {
 	const char *name = plan_names->pdata[_i];
-	mc_facts *src = load_facts(name, ".src"), *dst = load_facts(name, ".dst");
-	mc_pins *pins = mc_pins_new();
+	mc_facts *src = tu_load_facts("plan-vfio", name, ".src"),
+		 *dst = tu_load_facts("plan-vfio", name, ".dst");
+	mc_pins *pins = tu_load_pins("plan-vfio", name);
 	mc_error err = { 0 };
-	g_autofree char *pp = tu_path("plan-vfio", name, ".pins");
-	g_autofree char *pt = tu_read(pp, NULL);
-	if (pt) {
-		g_auto(GStrv) lines = g_strsplit(pt, "\n", -1);
-		for (char **l = lines; *l; l++)
-			if (**l)
-				ck_assert_msg(mc_pins_parse(pins, *l, &err) == 0, "%s", err.msg);
-	}
 	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);

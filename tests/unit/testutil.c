@@ -49,6 +49,45 @@ char *tu_read(const char *path, gsize *len)
 	return s;
 }
 
+mc_facts *tu_load_facts(const char *subdir, const char *name, const char *ext)
+{
+	g_autofree char *p = tu_path(subdir, name, ext);
+	gsize len = 0;
+	g_autofree char *t = tu_read(p, &len);
+	ck_assert_msg(t != NULL, "missing %s", p);
+	mc_error err = { 0 };
+	mc_facts *f = mc_facts_parse(t, len, p, &err);
+	ck_assert_msg(f != NULL, "%s", err.msg);
+	return f;
+}
+
+char *tu_expectation(const char *subdir, const char *name)
+{
+	g_autofree char *p = tu_path(subdir, name, ".expect");
+	g_autofree char *t = tu_read(p, NULL);
+	ck_assert_msg(t != NULL, "missing %s", p);
+	GString *s = g_string_new(NULL);
+	g_auto(GStrv) lines = g_strsplit(t, "\n", -1);
+	for (char **l = lines; *l; l++)
+		if (**l && **l != '#')
+			g_string_append_printf(s, "%s\n", *l);
+	return g_string_free(s, FALSE);
+}
+
+mc_pins *tu_load_pins(const char *subdir, const char *name)
+{
+	mc_pins *pins = mc_pins_new();
+	g_autofree char *p = tu_path(subdir, name, ".pins");
+	g_autofree char *t = tu_read(p, NULL);
+	g_auto(GStrv) lines = t ? g_strsplit(t, "\n", -1) : NULL;
+	for (char **l = lines; l && *l; l++) {
+		mc_error err = { 0 };
+		if (**l)
+			ck_assert_msg(mc_pins_parse(pins, *l, &err) == 0, "%s: %s", p, err.msg);
+	}
+	return pins;
+}
+
 /* Check keeps TCase name pointers: they live until the runner is freed. */
 static GPtrArray *case_names;
 

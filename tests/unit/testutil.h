@@ -5,6 +5,9 @@
 #include <check.h>
 #include <glib.h>
 
+#include "core/facts.h"
+#include "core/planner.h"
+
 /* $MC_TESTDATA (set by `make check`), else "tests/data". */
 const char *tu_datadir(void);
 /* Sorted base names (without suffix) of DATADIR/SUBDIR/ *SUFFIX. */
@@ -13,6 +16,14 @@ GPtrArray *tu_list(const char *subdir, const char *suffix);
 char *tu_path(const char *subdir, const char *name, const char *ext);
 /* File contents, or NULL when it does not exist. */
 char *tu_read(const char *path, gsize *len);
+/* DATADIR/SUBDIR/NAME+EXT parsed as facts; fails the test when missing or
+ * malformed. */
+mc_facts *tu_load_facts(const char *subdir, const char *name, const char *ext);
+/* DATADIR/SUBDIR/NAME.expect without '#' comment and blank lines. */
+char *tu_expectation(const char *subdir, const char *name);
+/* Pins from DATADIR/SUBDIR/NAME.pins (one NAME=VALUE a line), empty when the
+ * file does not exist; fails the test on a malformed pin. */
+mc_pins *tu_load_pins(const char *subdir, const char *name);
 /* Add one TCase per name to `s`, each running fn with _i = the name's index
  * (setup/teardown: an optional checked fixture). */
 void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *fn, SFun setup,
