@@ -18,7 +18,16 @@ PKGS=(
 	# fleet store tests and benchmark: a private nginx (WebDAV PUT), TLS certificate,
 	# the truncating test server, curl/bc baselines
 	nginx-light openssl python3 curl bc
+	# fleet report test: render the HTML page in headless Chromium
+	chromium
 )
+# Kernel headers for the test mdev driver (tests/mdev), same ABI as the emulated
+# x86_64 host's kernel: the cached default if tests/hosts/fetch.sh ran, else
+# what linux-image-amd64 points to (resolved as fetch.sh does), else fixed.
+krel=$(cat "${MIGCHECK_HOST_CACHE:-/var/cache/migcheck/hosts}/x86_64.default" 2>/dev/null ||
+	apt-cache depends linux-image-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: linux-image-\([0-9][^ :<>]*-amd64\)$/\1/p' | head -n1) || true
+PKGS+=("linux-headers-${krel:-6.1.0-56-amd64}")
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "deps.sh: must run as root (apt-get install)" >&2

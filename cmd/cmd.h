@@ -25,7 +25,7 @@ typedef struct mc_verb {
 
 extern const mc_verb mc_verb_probe, mc_verb_import, mc_verb_export, mc_verb_hosts, mc_verb_show,
     mc_verb_diff, mc_verb_plan;
-extern const mc_verb mc_verb_fleet, mc_verb_gate;
+extern const mc_verb mc_verb_fleet, mc_verb_gate, mc_verb_report;
 extern const mc_verb mc_verb_migrate, mc_verb_hook;
 extern const mc_verb mc_verb_vfio;
 

@@ -10,9 +10,9 @@
 #include "cmd.h"
 
 static const mc_verb *const verbs[] = {
-	&mc_verb_plan,  &mc_verb_probe,   &mc_verb_import, &mc_verb_export,
-	&mc_verb_hosts, &mc_verb_show,    &mc_verb_diff,   &mc_verb_fleet,
-	&mc_verb_gate,  &mc_verb_migrate, &mc_verb_hook,   &mc_verb_vfio,
+	&mc_verb_plan,    &mc_verb_probe, &mc_verb_import, &mc_verb_export, &mc_verb_hosts,
+	&mc_verb_show,    &mc_verb_diff,  &mc_verb_fleet,  &mc_verb_gate,   &mc_verb_report,
+	&mc_verb_migrate, &mc_verb_hook,  &mc_verb_vfio,
 };
 
 static void usage(FILE *out)
@@ -22,15 +22,16 @@ static void usage(FILE *out)
 		     "Verbs:\n");
 	for (size_t i = 0; i < G_N_ELEMENTS(verbs); i++)
 		fprintf(out, "  %-8s %s\n", verbs[i]->name, verbs[i]->summary);
-	fprintf(out, "\nOptions:\n"
-		     "  --db PATH   inventory file (default: $MIGCHECK_DB, else\n"
-		     "              /var/lib/migcheck/inventory.db as root, else\n"
-		     "              $XDG_DATA_HOME/migcheck/inventory.db)\n"
-		     "  --version   print the version\n\n"
-		     "Exit status: 0 compatible / success, 1 compatible with actions (diff: "
-		     "different),\n"
-		     "2 blocked, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
-		     "unavailable, 70 internal error, 74 I/O error, 77 permission denied.\n");
+	fprintf(
+	    out,
+	    "\nOptions:\n"
+	    "  --db PATH   inventory file (default: $MIGCHECK_DB, else\n"
+	    "              /var/lib/migcheck/inventory.db as root, else\n"
+	    "              $XDG_DATA_HOME/migcheck/inventory.db)\n"
+	    "  --version   print the version\n\n"
+	    "Exit status: 0 compatible / success, 1 compatible with actions (diff: different),\n"
+	    "2 blocked, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
+	    "unavailable, 70 internal error, 74 I/O error, 77 permission denied.\n");
 }
 
 int main(int argc, char **argv)

@@ -62,6 +62,35 @@ size_t mc_gate_fleet_count(const mc_gate_fleet *f)
 	return f->profiles->len;
 }
 
+static const fprofile *fleet_at(const mc_gate_fleet *f, size_t i)
+{
+	return i < f->profiles->len ? f->profiles->pdata[i] : NULL;
+}
+
+const char *mc_gate_fleet_id(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->id : NULL;
+}
+
+const mc_facts *mc_gate_fleet_facts(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->facts : NULL;
+}
+
+size_t mc_gate_fleet_nhosts(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->hosts->len : 0;
+}
+
+const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p && j < p->hosts->len ? p->hosts->pdata[j] : NULL;
+}
+
 static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host)
 {
 	fprofile *p = g_hash_table_lookup(f->byid, id);

@@ -34,6 +34,12 @@ int mc_gate_fleet_add(mc_gate_fleet *f, const char *host, const mc_facts *facts,
 /* Every host of the inventory. */
 mc_gate_fleet *mc_gate_fleet_load(mc_db *db, mc_error *err);
 size_t mc_gate_fleet_count(const mc_gate_fleet *f);
+/* The i-th distinct profile (first-seen order): its id, facts, and hosts
+ * (the j-th of nhosts, in the order added: by name when loaded). */
+const char *mc_gate_fleet_id(const mc_gate_fleet *f, size_t i);
+const mc_facts *mc_gate_fleet_facts(const mc_gate_fleet *f, size_t i);
+size_t mc_gate_fleet_nhosts(const mc_gate_fleet *f, size_t i);
+const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j);
 
 typedef struct mc_gate_pair {
 	bool forward;        /* C -> Q (else Q -> C) */

@@ -14,3 +14,5 @@ echo "-- libvirt migrate (needs root, namespaces, libvirtd)"
 bash "$(dirname "$0")/libvirt-migrate.sh" "$B" 5
 echo "-- vfio device state (save+restore vs plain copy)"
 "$B/tests/bench/bench_vfio" 256
+echo "-- report (fleet matrix page: plan every pair + HTML)"
+"$(dirname "$0")/report.sh" "$B"
