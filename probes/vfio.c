@@ -83,7 +83,7 @@ static int probe_device(const mc_vfio_paths *p, const char *name, acc *a, mc_fac
 {
 	mc_vfio_ident id;
 	int group, r;
-	char buf[256], why[200];
+	char buf[256], why[MC_ERROR_MSG_MAX]; /* reasons name paths: no truncation */
 	mc_error e = { 0 };
 	if (mc_vfio_sysfs_ident(p, name, &id, &group, &e) < 0)
 		return 0; /* vanished or unbound meanwhile */

@@ -1,0 +1,345 @@
+#!/usr/bin/env bash
+# VFIO migration against a real kernel: the mcmig test mdev driver
+# (tests/mdev/mcmig.c) is built out of tree against the Debian headers of the
+# emulated x86_64 host's kernel, loaded there with Debian's vfio, vfio_iommu_type1
+# and mdev modules, and driven by the static probes/migcheck-vfio and
+# probes/migcheck-probe. The guest script (below) prints "R KEY VALUE..." lines;
+# the checks are made here.
+# Environment: MCMIG_STATE_SIZE (bytes of device state, default 8 MiB).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+# shellcheck source=tests/hosts/lib.sh
+. "$MC_SRCDIR/tests/hosts/lib.sh"
+# shellcheck disable=SC2034 # used by tests/hosts/lib.sh's messages
+mh_prog=vfio-mdev.sh
+
+SIZE=${MCMIG_STATE_SIZE:-8388608}
+VFIO_STATIC=$(dirname "$MIGCHECK")/probes/migcheck-vfio
+PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/probes/migcheck-probe}
+[[ -x $VFIO_STATIC ]] || skip "no static probes/migcheck-vfio (static linking unavailable?)"
+[[ -x $PROBE ]] || skip "no static probes/migcheck-probe"
+rel=$(mh_release x86_64)
+[[ -n $rel ]] || skip "no emulated x86_64 kernel cached (run tests/hosts/fetch.sh)"
+mh_kernel_ready "$rel" || skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh)"
+KDIR=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
+[[ -f $KDIR/Makefile && -f $KDIR/Module.symvers ]] ||
+	skip "no kernel headers for $rel in $KDIR (apt-get install linux-headers-$rel)"
+
+# --- build the driver out of tree (a scratch copy: the source tree stays clean)
+mkdir -p "$T_TMP/mdev"
+cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/Kbuild" "$T_TMP/mdev/"
+# Not the calling make's jobserver (make check): Kbuild runs on its own.
+if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$KDIR" M="$T_TMP/mdev" modules \
+	>"$T_TMP/kbuild.log" 2>&1 &&
+	[[ -f $T_TMP/mdev/mcmig.ko ]]; then
+	ok "mcmig.ko built against $KDIR"
+else
+	tail -20 "$T_TMP/kbuild.log" >&2
+	not_ok "building mcmig.ko against $KDIR failed"
+	finish
+	exit 1
+fi
+if grep -q 'mcmig\.c:.*warning:' "$T_TMP/kbuild.log"; then
+	grep 'mcmig\.c:.*warning:' "$T_TMP/kbuild.log" >&2
+	not_ok "mcmig.c builds with warnings"
+else
+	ok "mcmig.c builds without warnings"
+fi
+
+# --- the guest side ----------------------------------------------------------
+echo "SIZE=$SIZE" >"$T_TMP/cmd"
+cat >>"$T_TMP/cmd" <<'EOF'
+# Inside the emulated host: facts as "R KEY VALUE..." lines on stdout.
+V=/migcheck-vfio
+TYPES=/sys/class/mcmig/mcmig/mdev_supported_types
+A=11111111-1111-4111-8111-111111111111
+B=22222222-2222-4222-8222-222222222222
+C=33333333-3333-4333-8333-333333333333
+r() { echo "R $*"; }
+dev() { cat "/sys/bus/mdev/devices/$1/mcmig/$2" 2>/dev/null || echo none; }
+# instance state: seed checksum migration_state restores refused
+st() { echo "$(dev "$1" seed) $(dev "$1" checksum) $(dev "$1" migration_state) $(dev "$1" restores) $(dev "$1" refused)"; }
+cs() { read -r a _ </proc/uptime; echo "${a%.*}${a#*.}"; } # centiseconds
+# run NAME CMD...: its exit status and one-line stderr as R lines
+run() {
+	n=$1
+	shift
+	"$@" 2>/tmp/err.$n
+	r "$n.rc" $?
+	r "$n.err" "$(tr '\n' '|' </tmp/err.$n)"
+}
+load() { # load VERSION SIZE
+	insmod /mcmig.ko "format_version=$1" "state_size=$2" 2>/tmp/insmod.err
+	r "insmod.v$1.s$2" $? "$(cat /tmp/insmod.err)"
+}
+unload() {
+	for u in $A $B $C; do
+		[ -e /sys/bus/mdev/devices/$u ] && echo 1 >/sys/bus/mdev/devices/$u/remove
+	done
+	rmmod mcmig
+	r "rmmod" $?
+}
+ip link set lo up 2>/dev/null || ifconfig lo 127.0.0.1 up
+
+# 1. format version 1, SIZE bytes: two instances, probe, save/restore
+load 1 "$SIZE"
+r types "$(ls $TYPES)"
+echo $A >$TYPES/mcmig-v1/create && echo $B >$TYPES/mcmig-v1/create
+r create $?
+/migcheck-probe >/tmp/facts
+r probe.rc $?
+grep "^vfio" /tmp/facts | sed 's/^/R fact /'
+$V info $A >/tmp/info 2>/tmp/err.info
+r info.rc $?
+sed 's/^/R info.out /' /tmp/info
+echo 0x0123456789abcdef >/sys/bus/mdev/devices/$A/mcmig/seed
+r A.seeded "$(st $A)"
+r B.before "$(st $B)"
+t0=$(cs)
+run save $V save --keep-running $A -o /tmp/a.bin
+t1=$(cs)
+r save.cs $((t1 - t0))
+r save.bytes "$(stat -c %s /tmp/a.bin 2>/dev/null)"
+r A.after-save "$(st $A)"
+run check $V check /tmp/a.bin $B
+t0=$(cs)
+run restore $V restore $B -i /tmp/a.bin
+t1=$(cs)
+r restore.cs $((t1 - t0))
+r B.after-restore "$(st $B)"
+
+# 2. streamed over TCP (127.0.0.1) with P2P arcs, after the source changed
+echo 0xfedcba9876543210 >/sys/bus/mdev/devices/$A/mcmig/seed
+r A.reseeded "$(st $A)"
+$V recv --p2p $B 127.0.0.1:7411 2>/tmp/err.recv &
+rpid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q listening /tmp/err.recv; do
+	sleep 0.1
+	i=$((i + 1))
+done
+t0=$(cs)
+run send $V send --p2p --keep-running $A 127.0.0.1:7411
+wait $rpid
+r recv.rc $?
+t1=$(cs)
+r send.cs $((t1 - t0))
+r A.after-send "$(st $A)"
+r B.after-recv "$(st $B)"
+
+# 3. corrupted streams into B: a file (checked before RESUMING) and a pipe
+#    (chunk by chunk: data already written when the bad chunk comes)
+r B.before-bad "$(st $B)"
+cp /tmp/a.bin /tmp/bad.bin
+printf '\377' | dd of=/tmp/bad.bin bs=1 seek=3000000 conv=notrunc 2>/dev/null
+run bad-file $V restore $B -i /tmp/bad.bin
+r B.after-bad-file "$(st $B)"
+run bad-pipe sh -c "cat /tmp/bad.bin | $V restore $B"
+r B.after-bad-pipe "$(st $B)"
+head -c 1000000 /tmp/a.bin >/tmp/short.bin
+run short-pipe sh -c "cat /tmp/short.bin | $V restore $B"
+r B.after-short-pipe "$(st $B)"
+
+# 3b. a device held by another process (its group open) is not touched
+g=$(basename "$(readlink /sys/bus/mdev/devices/$B/iommu_group)")
+(exec 5<>/dev/vfio/$g && sleep 3) &
+hpid=$!
+sleep 0.5
+run busy $V restore $B -i /tmp/a.bin
+/migcheck-probe >/tmp/facts-busy
+grep "^vfio.dev.$B.open" /tmp/facts-busy | sed 's/^/R busyfact /'
+wait $hpid
+r B.after-busy "$(st $B)"
+
+# 4. the source fails mid-save (stdout is /dev/full; the receiver goes away)
+run full sh -c "$V save --keep-running $A >/dev/full"
+r A.after-full "$(st $A)"
+(nc -l -p 7412 </dev/null | head -c 100000 >/dev/null) 2>/dev/null &
+sleep 0.5
+run send-cut $V send --keep-running $A 127.0.0.1:7412
+wait
+r A.after-cut "$(st $A)"
+run save-stop $V save $A -o /tmp/a-stop.bin
+r A.after-save-stop "$(st $A)"
+run precopy $V save --precopy $A -o /tmp/p.bin
+# a restore killed inside RESUMING: the device needs a reset, a new restore
+# refuses to start from there
+mkfifo /tmp/fifo
+$V restore $B -i /tmp/fifo 2>/dev/null &
+kpid=$!
+exec 6>/tmp/fifo
+head -c 1100000 /tmp/a.bin >&6
+sleep 1
+r B.while-resuming "$(st $B)"
+kill -9 $kpid
+wait $kpid 2>/dev/null
+exec 6>&-
+r B.after-kill "$(st $B)"
+run after-kill $V restore $B -i /tmp/a.bin
+unload
+
+# 5. format version 2: the version-1 stream is refused before RESUMING
+load 2 "$SIZE"
+r types2 "$(ls $TYPES)"
+echo $C >$TYPES/mcmig-v2/create
+r create2 $?
+r C.before "$(st $C)"
+run v2-check $V check /tmp/a.bin $C
+run v2-file $V restore $C -i /tmp/a.bin
+run v2-pipe sh -c "cat /tmp/a.bin | $V restore $C"
+r C.after-v2 "$(st $C)"
+unload
+
+# 6. same type and version, twice the state size: only the device itself can
+#    tell; it refuses the payload when RESUMING ends (arc to STOP fails)
+load 1 $((SIZE * 2))
+echo $C >$TYPES/mcmig-v1/create
+r C2.before "$(st $C)"
+run size $V restore $C -i /tmp/a.bin
+r C2.after-size "$(st $C)"
+unload
+
+# 7. half the state size: the device refuses the surplus data (write EFBIG)
+load 1 $((SIZE / 2))
+echo $C >$TYPES/mcmig-v1/create
+r C3.before "$(st $C)"
+run small $V restore $C -i /tmp/a.bin
+r C3.after-small "$(st $C)"
+unload
+dmesg | grep -E 'mcmig|vfio|WARNING|BUG|Oops' | sed 's/^/R dmesg /'
+exit 0
+EOF
+
+img=$T_TMP/mdev.cpio.gz
+rc=0
+MIGCHECK_HOST_MODULES="vfio vfio_iommu_type1 mdev" \
+	"$MC_SRCDIR/tests/hosts/mkinitramfs.sh" x86_64 "$PROBE" "$img" \
+	"$VFIO_STATIC=/migcheck-vfio" "$T_TMP/mdev/mcmig.ko=/mcmig.ko" "$T_TMP/cmd=/cmd" \
+	>"$T_TMP/mk.out" 2>&1 || rc=$?
+if [[ $rc -ne 0 ]]; then
+	cat "$T_TMP/mk.out"
+	[[ $rc -eq 77 ]] && exit 77
+	not_ok "mkinitramfs failed (exit $rc)"
+	finish
+	exit 1
+fi
+t0=$SECONDS
+MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
+	"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" >"$T_TMP/guest.out" 2>"$T_TMP/guest.err"
+rc=$?
+if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/guest.out"; then
+	grep '^SKIP: ' "$T_TMP/guest.out"
+	exit 77
+fi
+check "the emulated 6.1 host ran the test (exit $rc, $((SECONDS - t0)) s)" test "$rc" -eq 0
+[[ ${MCMIG_VERBOSE:-0} == 1 ]] && cat "$T_TMP/guest.out" "$T_TMP/guest.err"
+
+# --- checks on the guest's report ----------------------------------------------
+declare -A R=()
+while IFS= read -r line; do
+	line=${line#R }
+	key=${line%% *}
+	[[ $line == *" "* ]] && val=${line#* } || val=
+	if [[ $key == fact || $key == info.out || $key == dmesg || $key == busyfact ]]; then
+		R[$key]+="$val"$'\n'
+	else
+		R[$key]=$val
+	fi
+done < <(grep '^R ' "$T_TMP/guest.out")
+
+# is KEY VALUE: R[KEY] equals VALUE
+is() { [[ ${R[$1]-<unset>} == "$2" ]] || { echo "  $1 = '${R[$1]-<unset>}', want '$2'" >&2 && false; }; }
+has() { [[ ${R[$1]-} == *"$2"* ]] || { echo "  $1 = '${R[$1]-<unset>}' lacks '$2'" >&2 && false; }; }
+# field KEY N: Nth word of R[KEY] (1 seed, 2 checksum, 3 state, 4 restores, 5 refused)
+field() { local -a w; read -ra w <<<"${R[$1]-}"; echo "${w[$(($2 - 1))]-}"; }
+same_state() { [[ $(field "$1" 1) == $(field "$2" 1) && $(field "$1" 2) == $(field "$2" 2) &&
+	-n $(field "$1" 2) ]] || { echo "  $1 '${R[$1]-}' vs $2 '${R[$2]-}'" >&2 && false; }; }
+fld() { [[ $(field "$1" "$2") == "$3" ]] || { echo "  $1 '${R[$1]-}' field $2, want $3" >&2 && false; }; }
+A=11111111-1111-4111-8111-111111111111
+
+check "insmod mcmig format_version=1 state_size=$SIZE" fld "insmod.v1.s$SIZE" 1 0
+check "  type mcmig-v1 offered" is types mcmig-v1
+check "  two instances created through sysfs" is create 0
+check "probe runs" is probe.rc 0
+check "  vfio.dev fact for instance A: mcmig mig=stop_copy,p2p" \
+	has fact "vfio.dev	$A	mcmig mig=stop_copy,p2p"
+check "  A is an mdev of type mcmig-v1" has fact "vfio.dev	$A.mdev_type	mcmig-v1"
+check "  A opened through its group and emulated IOMMU" has fact "vfio.dev	$A.open	ok"
+check "  A migration flags" has fact "vfio.dev	$A.migration	stop_copy,p2p"
+check "  A driver version" has fact "vfio.dev	$A.driver_version	1.0"
+check "  group API present" has fact "vfio	group_api	1"
+check "info on A" is info.rc 0
+check "  info shows RUNNING and the flags" has info.out "migration     stop_copy,p2p"
+check "seed set on A" fld A.seeded 1 0x0123456789abcdef
+check "  B starts with another state" bash -c "[[ '$(field B.before 2)' != '$(field A.seeded 2)' ]]"
+check "save A (keep running)" is save.rc 0
+check "  stream size = header + records + 40 + $SIZE bytes" \
+	test "${R[save.bytes]:-0}" -gt $((SIZE + 40 + 320))
+check "  A still RUNNING, state unchanged" same_state A.after-save A.seeded
+check "  A RUNNING" fld A.after-save 3 RUNNING
+check "check the stream against B" is check.rc 0
+check "restore into B" is restore.rc 0
+check "  B has A's seed and checksum" same_state B.after-restore A.seeded
+check "  B RUNNING, 1 restore accepted by the device" fld B.after-restore 4 1
+check "  B RUNNING" fld B.after-restore 3 RUNNING
+check "send/recv over TCP with P2P" is send.rc 0
+check "  receiver" is recv.rc 0
+check "  A changed its state before" bash -c "[[ '$(field A.reseeded 2)' != '$(field A.seeded 2)' ]]"
+check "  B has A's new state" same_state B.after-recv A.reseeded
+check "  A RUNNING" fld A.after-send 3 RUNNING
+check "corrupted file refused" is bad-file.rc 65
+check "  one-line error names the chunk" has bad-file.err "CRC-32C mismatch"
+check "  B untouched, RUNNING, nothing reached the device" same_state B.after-bad-file B.before-bad
+check "  B RUNNING" fld B.after-bad-file 3 RUNNING
+check "  no restore attempt reached the device" fld B.after-bad-file 4 "$(field B.before-bad 4)"
+check "corrupted pipe refused" is bad-pipe.rc 65
+check "  B state unchanged (restore never applied)" same_state B.after-bad-pipe B.before-bad
+check "  B RUNNING again (reset)" fld B.after-bad-pipe 3 RUNNING
+check "truncated pipe refused" test "${R[short-pipe.rc]:-0}" -ne 0
+check "  B state unchanged" same_state B.after-short-pipe B.before-bad
+check "  B RUNNING again" fld B.after-short-pipe 3 RUNNING
+check "restore into a device held by another process refused" is busy.rc 69
+check "  as in use" has busy.err "in use"
+check "  the probe says so" has busyfact "in use"
+check "  B untouched and RUNNING" same_state B.after-busy B.before-bad
+check "  B RUNNING" fld B.after-busy 3 RUNNING
+check "save to /dev/full fails" test "${R[full.rc]:-0}" -ne 0
+check "  A RUNNING after the failed save" fld A.after-full 3 RUNNING
+check "  A state unchanged" same_state A.after-full A.reseeded
+check "send to a receiver that goes away fails" test "${R[send-cut.rc]:-0}" -ne 0
+check "  A RUNNING after the cut" fld A.after-cut 3 RUNNING
+check "save without --keep-running" is save-stop.rc 0
+check "  leaves A in STOP" fld A.after-save-stop 3 STOP
+check "--precopy refused: 6.1 has no PRE_COPY" is precopy.rc 69
+check "a restore killed in RESUMING" fld B.while-resuming 3 RESUMING
+check "  leaves the device in ERROR (closed mid-session)" fld B.after-kill 3 ERROR
+check "  a new restore refuses to start from ERROR" is after-kill.rc 69
+check "  and says why" has after-kill.err "device is in state ERROR"
+check "rmmod" is rmmod 0
+check "insmod format_version=2" fld "insmod.v2.s$SIZE" 1 0
+check "  type mcmig-v2 offered" is types2 mcmig-v2
+check "check refuses the v1 stream for the v2 device" is v2-check.rc 65
+check "  error names the type" has v2-check.err "mcmig-v1"
+check "restore of the v1 stream into v2 refused (file)" is v2-file.rc 65
+check "restore of the v1 stream into v2 refused (pipe)" is v2-pipe.rc 65
+check "  C untouched and RUNNING" same_state C.after-v2 C.before
+check "  C RUNNING" fld C.after-v2 3 RUNNING
+check "  refused before RESUMING: the device saw nothing" fld C.after-v2 5 0
+check "a payload of another state size is refused" test "${R[size.rc]:-0}" -ne 0
+check "  by the device (RESUMING -> STOP failed)" has size.err "RESUMING->STOP"
+check "  the device counted the refusal" fld C2.after-size 5 1
+check "  C reset to RUNNING with its state" same_state C2.after-size C2.before
+check "  C RUNNING" fld C2.after-size 3 RUNNING
+check "a payload larger than the device's state is refused" test "${R[small.rc]:-0}" -ne 0
+check "  by the device's data_fd (EFBIG)" has small.err "EFBIG"
+check "  C reset to RUNNING with its state" same_state C3.after-small C3.before
+check "  C RUNNING" fld C3.after-small 3 RUNNING
+check "no kernel warnings" bash -c "! grep -qE 'WARNING|BUG|Oops' <<<'${R[dmesg]-}'"
+echo "# state $SIZE bytes: save ${R[save.cs]:-?}0 ms, restore ${R[restore.cs]:-?}0 ms," \
+	"send/recv ${R[send.cs]:-?}0 ms (TCG)"
+if [[ $T_FAIL -ne 0 ]]; then
+	echo "# guest output:"
+	sed 's/^/#   /' "$T_TMP/guest.out"
+	sed 's/^/#   stderr: /' "$T_TMP/guest.err" | tail -20
+fi
+finish
