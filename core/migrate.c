@@ -36,7 +36,9 @@ typedef struct {
 	unsigned flags;
 	int rc;
 	char errmsg[512];
-	gint done;
+	GMutex lock; /* guards done; cond signals it */
+	GCond cond;
+	bool done;
 } job;
 
 static gpointer job_thread(gpointer data)
@@ -46,7 +48,10 @@ static gpointer job_thread(gpointer data)
 	    virDomainMigrateToURI3(j->dom, j->dest_uri, j->params, (unsigned)j->nparams, j->flags);
 	if (j->rc < 0)
 		g_strlcpy(j->errmsg, mc_libvirt_last_error(), sizeof(j->errmsg));
-	g_atomic_int_set(&j->done, 1);
+	g_mutex_lock(&j->lock);
+	j->done = true;
+	g_cond_signal(&j->cond);
+	g_mutex_unlock(&j->lock);
 	return NULL;
 }
 
@@ -99,20 +104,32 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 	interrupted = 0;
 	sigaction(SIGINT, &sa, &old_int);
 	sigaction(SIGTERM, &sa, &old_term);
+	g_mutex_init(&j.lock);
+	g_cond_init(&j.cond);
 	GThread *t = g_thread_new("migrate", job_thread, &j);
 	bool aborted = false;
-	while (!g_atomic_int_get(&j.done)) {
-		g_usleep(100 * 1000);
+	/* Wake at once when the job ends (no polling delay added to the
+	 * migration), else every 100 ms for Ctrl-C and the progress line. */
+	g_mutex_lock(&j.lock);
+	while (!j.done) {
+		gint64 until = g_get_monotonic_time() + 100 * G_TIME_SPAN_MILLISECOND;
+		if (g_cond_wait_until(&j.cond, &j.lock, until) || j.done)
+			continue;
+		g_mutex_unlock(&j.lock);
 		if (interrupted && !aborted) {
 			aborted = true;
 			if (progress)
 				fprintf(progress, "\ninterrupted: aborting the migration job\n");
 			virDomainAbortJob(dom);
-		} else if (progress && !aborted && !g_atomic_int_get(&j.done)) {
+		} else if (progress && !aborted) {
 			show_progress(dom, progress);
 		}
+		g_mutex_lock(&j.lock);
 	}
+	g_mutex_unlock(&j.lock);
 	g_thread_join(t);
+	g_mutex_clear(&j.lock);
+	g_cond_clear(&j.cond);
 	sigaction(SIGINT, &old_int, NULL);
 	sigaction(SIGTERM, &old_term, NULL);
 	if (progress)
