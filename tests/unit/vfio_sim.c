@@ -119,8 +119,13 @@ struct vsim {
 	/* the migration session */
 	ses_kind kind;
 	int ses_fd;
-	unsigned char *stream; /* save: serialized state; resume: received bytes */
-	size_t stream_len, stream_cap, pos, avail;
+	/* The session's stream is SIM_HDR head bytes, the state, a 4-byte CRC
+	 * trailer. Save serves reads straight from `data` (no copy, like a
+	 * device reading its own memory); resume lands the state in `stage`
+	 * (allocated and touched once, up front) and swaps it in when valid. */
+	unsigned char head[SIM_HDR], tail[4];
+	unsigned char *stage;
+	size_t stream_len, pos, avail;
 	int fds[MAX_FDS];
 	int nfds, next_fd;
 	unsigned resets;
@@ -157,6 +162,9 @@ vsim *vsim_new(const vsim_config *c)
 	if (!s->c.precopy_initial)
 		s->c.precopy_initial = (SIM_HDR + c->state_size + 4) / 2;
 	s->data = malloc(c->state_size ? c->state_size : 1);
+	/* Touched now, so a restore does not pay its page faults. */
+	s->stage = malloc(c->state_size ? c->state_size : 1);
+	memset(s->stage, 0, c->state_size ? c->state_size : 1);
 	fill_fresh(&s->c, s->data);
 	s->state = S_RUN;
 	s->ses_fd = -1;
@@ -172,7 +180,7 @@ void vsim_free(vsim *s)
 	if (!s)
 		return;
 	free(s->data);
-	free(s->stream);
+	free(s->stage);
 	free(s);
 }
 
@@ -228,9 +236,7 @@ static void end_session(vsim *s)
 {
 	s->kind = SES_NONE;
 	s->ses_fd = -1;
-	free(s->stream);
-	s->stream = NULL;
-	s->stream_len = s->stream_cap = s->pos = s->avail = 0;
+	s->stream_len = s->pos = s->avail = 0;
 }
 
 static int new_fd(vsim *s)
@@ -259,31 +265,30 @@ static int start_save(vsim *s)
 	s->kind = SES_SAVE;
 	s->ses_fd = fd;
 	s->stream_len = SIM_HDR + s->c.state_size + 4;
-	s->stream = malloc(s->stream_len);
-	memcpy(s->stream, "SIMS", 4);
-	put32(s->stream + 4, s->c.format_version);
+	memcpy(s->head, "SIMS", 4);
+	put32(s->head + 4, s->c.format_version);
 	uint64_t sz = s->c.state_size;
-	memcpy(s->stream + 8, &sz, 8);
-	memcpy(s->stream + SIM_HDR, s->data, s->c.state_size);
-	put32(s->stream + SIM_HDR + s->c.state_size,
-	      mc_crc32c(0, s->stream, SIM_HDR + s->c.state_size));
+	memcpy(s->head + 8, &sz, 8);
+	put32(s->tail, mc_crc32c(mc_crc32c(0, s->head, SIM_HDR), s->data, s->c.state_size));
 	return fd;
 }
 
 /* Load the received state; -EINVAL when the driver would refuse it. */
 static int load_resumed(vsim *s)
 {
-	if (s->stream_len < SIM_HDR + 4 || memcmp(s->stream, "SIMS", 4) != 0)
+	if (s->stream_len < SIM_HDR + 4 || memcmp(s->head, "SIMS", 4) != 0)
 		return -EINVAL;
-	if (get32(s->stream + 4) != s->c.format_version)
+	if (get32(s->head + 4) != s->c.format_version)
 		return -EINVAL;
 	uint64_t sz;
-	memcpy(&sz, s->stream + 8, 8);
+	memcpy(&sz, s->head + 8, 8);
 	if (sz != s->c.state_size || s->stream_len != SIM_HDR + sz + 4)
 		return -EINVAL;
-	if (get32(s->stream + SIM_HDR + sz) != mc_crc32c(0, s->stream, SIM_HDR + sz))
+	if (get32(s->tail) != mc_crc32c(mc_crc32c(0, s->head, SIM_HDR), s->stage, sz))
 		return -EINVAL;
-	memcpy(s->data, s->stream + SIM_HDR, sz);
+	unsigned char *old = s->data;
+	s->data = s->stage;
+	s->stage = old;
 	return 0;
 }
 
@@ -388,6 +393,31 @@ static int check_fd(vsim *s, int fd, ses_kind kind)
 	return 0;
 }
 
+/* Copy n stream bytes at `pos` between `io` and the session's pieces
+ * (head, state, tail): out = true reads the stream, false writes it. */
+static void stream_io(vsim *s, unsigned char *io, size_t pos, size_t n, bool out)
+{
+	size_t size = s->c.state_size;
+	while (n) {
+		unsigned char *piece;
+		size_t off, len;
+		if (pos < SIM_HDR) {
+			piece = s->head, off = pos, len = SIM_HDR - pos;
+		} else if (pos < SIM_HDR + size) {
+			piece = out ? s->data : s->stage, off = pos - SIM_HDR, len = size - off;
+		} else {
+			piece = s->tail, off = pos - SIM_HDR - size, len = 4 - off;
+		}
+		if (len > n)
+			len = n;
+		if (out)
+			memcpy(io, piece + off, len);
+		else
+			memcpy(piece + off, io, len);
+		io += len, pos += len, n -= len;
+	}
+}
+
 static ssize_t sim_read(void *b, int fd, void *buf, size_t n)
 {
 	vsim *s = b;
@@ -405,7 +435,7 @@ static ssize_t sim_read(void *b, int fd, void *buf, size_t n)
 		n = s->f.short_io;
 	if (s->f.read_fail_at >= 0 && s->pos + n > (size_t)s->f.read_fail_at)
 		n = (size_t)s->f.read_fail_at - s->pos;
-	memcpy(buf, s->stream + s->pos, n);
+	stream_io(s, buf, s->pos, n, true);
 	s->pos += n;
 	return (ssize_t)n;
 }
@@ -424,15 +454,7 @@ static ssize_t sim_write(void *b, int fd, const void *buf, size_t n)
 		n = (size_t)s->f.write_fail_at - s->stream_len;
 	if (s->stream_len + n > SIM_HDR + s->c.state_size + 4)
 		return -EFBIG;
-	if (s->stream_len + n > s->stream_cap) {
-		size_t cap = SIM_HDR + s->c.state_size + 4;
-		unsigned char *p = realloc(s->stream, cap);
-		if (!p)
-			return -ENOMEM;
-		s->stream = p;
-		s->stream_cap = cap;
-	}
-	memcpy(s->stream + s->stream_len, buf, n);
+	stream_io(s, (unsigned char *)buf, s->stream_len, n, false);
 	s->stream_len += n;
 	return (ssize_t)n;
 }
