@@ -1,4 +1,5 @@
 #include "gate.h"
+#include "xml.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -388,23 +389,20 @@ int mc_gate_write_text(FILE *out, const mc_gate *g, const char *label, mc_error 
 
 int mc_gate_write_junit(FILE *out, const mc_gate *g, const char *label, mc_error *err)
 {
-	xmlBufferPtr buf = xmlBufferCreate();
-	xmlTextWriterPtr w = buf ? xmlNewTextWriterMemory(buf, 0) : NULL;
-	int r = -EIO;
+	mc_xml_out x = { 0 };
+	bool ok = false;
 	size_t n = g->pairs->len, fails = 0;
 	char num[2][24];
 	g_autofree char *suite = g_strdup_printf("migcheck gate %s", label);
-	if (!w)
+	if (mc_xml_out_open(&x, err) < 0)
 		goto out;
+	xmlTextWriterPtr w = x.w;
 	for (guint i = 0; i < n; i++)
 		fails += g_array_index(g->pairs, mc_gate_pair, i).regression;
 	bool eq = mc_gate_equal_id(g) != NULL;
 	snprintf(num[0], sizeof(num[0]), "%zu", eq ? (size_t)1 : n);
 	snprintf(num[1], sizeof(num[1]), "%zu", fails);
-	xmlTextWriterSetIndent(w, 1);
-	xmlTextWriterSetIndentString(w, BAD_CAST "  ");
-	if (xmlTextWriterStartDocument(w, NULL, "UTF-8", NULL) < 0 ||
-	    xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
+	if (xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "migcheck") < 0 ||
 	    xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite) < 0 ||
@@ -459,16 +457,11 @@ int mc_gate_write_junit(FILE *out, const mc_gate *g, const char *label, mc_error
 		if (xmlTextWriterEndElement(w) < 0)
 			goto out;
 	}
-	if (xmlTextWriterEndDocument(w) < 0)
-		goto out;
-	xmlFreeTextWriter(w);
-	w = NULL;
-	fputs((const char *)xmlBufferContent(buf), out);
-	r = 0;
-out:
-	if (w)
-		xmlFreeTextWriter(w);
-	if (buf)
-		xmlBufferFree(buf);
-	return r < 0 ? mc_error_set(err, MC_EXIT_SOFTWARE, EIO, "gate: XML writer failed") : 0;
+	ok = true;
+out:;
+	g_autofree char *doc = mc_xml_out_close(&x, ok, NULL, "gate report", err);
+	if (!doc)
+		return -(err && err->errnum ? err->errnum : EIO);
+	fputs(doc, out);
+	return 0;
 }
