@@ -93,11 +93,9 @@ static int this_host(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profile
 {
 	if (what)
 		return mc_resolve_profile(ctx, db, what, out, err);
-	char name[256];
-	if (gethostname(name, sizeof(name)) == 0) {
-		name[sizeof(name) - 1] = '\0';
+	{
 		mc_error sub = { 0 };
-		if (mc_resolve_profile(ctx, db, name, out, &sub) == 0)
+		if (mc_resolve_profile(ctx, db, g_get_host_name(), out, &sub) == 0)
 			return 0;
 		if (sub.errnum != ENOENT) {
 			*err = sub;
@@ -220,10 +218,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	char hostname[256] = "this host";
-	if (gethostname(hostname, sizeof(hostname)) < 0)
-		g_strlcpy(hostname, "this host", sizeof(hostname));
-	hostname[sizeof(hostname) - 1] = '\0';
+	const char *hostname = g_get_host_name();
 	if (!g->has_meta) {
 		/* What the XML alone allows: this host against itself. */
 		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {

@@ -114,13 +114,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		return 0;
 	}
 
-	char namebuf[256];
-	if (!hostname) {
-		if (gethostname(namebuf, sizeof(namebuf)) < 0)
-			g_strlcpy(namebuf, "localhost", sizeof(namebuf));
-		namebuf[sizeof(namebuf) - 1] = '\0';
-		hostname = namebuf;
-	}
+	if (!hostname)
+		hostname = g_get_host_name(); /* "localhost" when the system has none */
 	g_autofree char *uuid = host_uuid();
 	mc_host_info host = { (char *)hostname, uuid, time(NULL) };
 	mc_autodb *db = mc_ctx_open_db(ctx, MC_DB_WRITE, &err);
