@@ -20,6 +20,8 @@ PKGS=(
 	nginx-light openssl python3 curl bc
 	# fleet report test: render the HTML page in headless Chromium
 	chromium
+	# hardening: libFuzzer (clang), syscall fault injection and tracing
+	clang libclang-rt-14-dev strace
 )
 # Kernel headers for the test mdev driver (tests/mdev), same ABI as the emulated
 # x86_64 host's kernel: the cached default if tests/hosts/fetch.sh ran, else

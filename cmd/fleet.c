@@ -31,7 +31,8 @@ const mc_verb mc_verb_fleet = {
 	"The store is any HTTP(S) server accepting PUT (WebDAV), or an S3-compatible\n"
 	"object store with --s3. Defaults come from the configuration file\n"
 	"(/etc/migcheck.conf, or $MIGCHECK_CONF): 'key = value' lines with keys url,\n"
-	"host, db, cacert, insecure, s3-region, timeout; options override it.\n"
+	"host, db, cacert, insecure, s3-region, credentials, timeout; options override\n"
+	"it.\n"
 	"\n"
 	"  --host NAME            push: the host to upload (default: conf, else the\n"
 	"                         host name)\n"
@@ -43,6 +44,9 @@ const mc_verb mc_verb_fleet = {
 	"  --s3 REGION            sign requests with AWS SigV4 (service s3); credentials\n"
 	"                         from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
 	"                         optionally AWS_SESSION_TOKEN (never printed)\n"
+	"  --credentials FILE     with --s3: read those three as NAME=VALUE lines from\n"
+	"                         FILE instead of the environment; FILE must be owned\n"
+	"                         by root (or you) and not group/world accessible\n"
 	"  --connect-timeout SEC  connection timeout (default 10)\n"
 	"  --timeout SEC          time limit per transfer (default 120)\n"
 	"  --retries N            extra attempts on connection errors and HTTP 5xx, with\n"
@@ -51,11 +55,13 @@ const mc_verb mc_verb_fleet = {
 	"\n"
 	"A progress line is shown on a terminal (stderr).\n"
 	"\n"
-	"Exit status: 0 done; 64 usage (no URL, bad option, --s3 without credentials);\n"
-	"65 bad content (malformed index or profile, a profile whose content does not\n"
-	"match its id, a response over --max-bytes, a bad configuration file); 66 no\n"
-	"such host in the inventory, no index at URL; 69 store unreachable, HTTP 5xx\n"
-	"after the retries, TLS verification failure; 74 I/O error; 77 HTTP 401/403.\n",
+	"Exit status: 0 done; 64 usage (no URL, bad option, --s3 without credentials,\n"
+	"a password in the URL); 65 bad content (malformed index or profile, a profile\n"
+	"whose content does not match its id, a response over --max-bytes, a bad\n"
+	"configuration file); 66 no such host in the inventory, no index at URL; 69\n"
+	"store unreachable, HTTP 5xx after the retries, TLS verification failure; 74\n"
+	"I/O error; 77 HTTP 401/403, a credentials file others can read or that root\n"
+	"or you do not own.\n",
 };
 
 static bool parse_seconds(const char *s, long *ms)
@@ -109,13 +115,14 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "cacert", required_argument, NULL, 'C' },
 		{ "insecure", no_argument, NULL, 'k' },
 		{ "s3", required_argument, NULL, 's' },
+		{ "credentials", required_argument, NULL, 'A' },
 		{ "connect-timeout", required_argument, NULL, 'T' },
 		{ "timeout", required_argument, NULL, 't' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ "max-bytes", required_argument, NULL, 'm' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *host = NULL, *config = NULL, *cacert = NULL, *s3 = NULL;
+	const char *host = NULL, *config = NULL, *cacert = NULL, *s3 = NULL, *cred = NULL;
 	bool insecure = false, probe = false;
 	mc_http_opts ho = { .retries = -1 };
 	mc_fleet_conf conf = { 0 };
@@ -144,6 +151,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			break;
 		case 's':
 			s3 = optarg;
+			break;
+		case 'A':
+			cred = optarg;
 			break;
 		case 'T':
 			if (!parse_seconds(optarg, &ho.connect_timeout_ms))
@@ -207,6 +217,15 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	ho.insecure = insecure || conf.insecure;
 	ho.cacert = cacert ? cacert : conf.cacert;
 	ho.s3_region = s3 ? s3 : conf.s3_region;
+	ho.credentials = cred ? cred : conf.credentials;
+	if (ho.credentials && !ho.s3_region) {
+		rc = mc_usage(&mc_verb_fleet, "--credentials is for --s3");
+		goto out;
+	}
+	if (mc_http_url_check(url, &err) < 0) {
+		rc = mc_report(&err);
+		goto out;
+	}
 	if (!ho.timeout_ms && conf.timeout_s)
 		ho.timeout_ms = conf.timeout_s * 1000;
 	if (ho.cacert && access(ho.cacert, R_OK) != 0) {

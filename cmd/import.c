@@ -23,7 +23,8 @@ const mc_verb mc_verb_import = {
 	"  --profile-only   store the profile without any host\n"
 	"\n"
 	"Exit status: 0 stored; 64 usage; 65 bad input or inventory; 66 no such file;\n"
-	"74 I/O error.\n",
+	"69 inventory locked by another writer (after 5 s); 74 I/O error (disk full);\n"
+	"77 inventory read-only.\n",
 };
 
 static int run(mc_ctx *ctx, int argc, char **argv)

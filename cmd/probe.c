@@ -30,8 +30,9 @@ const mc_verb mc_verb_probe = {
 	"  --libvirt-uri URI  libvirt to ask for QEMU facts (probe 'libvirt'; default:\n"
 	"                   as virsh: $LIBVIRT_DEFAULT_URI, else libvirt's default)\n"
 	"\n"
-	"Exit status: 0 stored; 64 usage; 65 bad inventory; 74 I/O error;\n"
-	"77 permission denied.\n",
+	"Exit status: 0 stored; 64 usage; 65 bad inventory; 69 inventory locked by\n"
+	"another writer (after 5 s); 74 I/O error (disk full); 77 permission denied\n"
+	"(inventory read-only).\n",
 };
 
 /* A stable identity for libvirt integration: SMBIOS UUID, else machine-id. */

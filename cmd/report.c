@@ -66,7 +66,8 @@ static int write_file(const char *path, const mc_gate_fleet *fleet, const mc_htm
 		      mc_html_stats *st, mc_error *err)
 {
 	g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
-	int fd = g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0666);
+	int fd =
+	    g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0640); /* fleet data: not world-readable */
 	if (fd < 0)
 		return mc_error_set(err, MC_EXIT_IOERR, errno, "%s: cannot create: %s", path,
 				    g_strerror(errno));

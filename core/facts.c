@@ -37,6 +37,43 @@ void mc_facts_free(mc_facts *f)
 	free(f);
 }
 
+/* Offset of the first byte that is not XML-safe text (a C0 control
+ * character, DEL, or not well-formed UTF-8: overlong, surrogate, above
+ * U+10FFFF, U+FFFE/U+FFFF), or (size_t)-1 when all of it is. */
+static size_t text_check(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (s[i]) {
+		unsigned c = s[i], n;
+		unsigned long cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return i;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return i;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return i;
+		i += n + 1;
+	}
+	return (size_t)-1;
+}
+
 static int field_check(const char *what, const char *s, bool may_be_empty, mc_error *err)
 {
 	if (!s)
@@ -49,6 +86,14 @@ static int field_check(const char *what, const char *s, bool may_be_empty, mc_er
 					    "fact %s \"%.64s\" contains a tab or line break", what,
 					    s);
 	}
+	/* Facts travel in XML (profiles, plans, domain metadata): only text XML
+	 * can carry, i.e. UTF-8 without control characters. */
+	size_t bad = text_check(s);
+	if (bad != (size_t)-1)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "fact %s \"%.*s\" has a control character or invalid UTF-8 "
+				    "at byte %zu",
+				    what, (int)(bad < 64 ? bad : 64), s, bad);
 	size_t len = strlen(s);
 	if (len && (s[len - 1] == ' ' || s[len - 1] == '\v' || s[len - 1] == '\f'))
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,

@@ -20,6 +20,7 @@ void mc_fleet_conf_clear(mc_fleet_conf *c)
 	g_free(c->db);
 	g_free(c->cacert);
 	g_free(c->s3_region);
+	g_free(c->credentials);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -79,6 +80,8 @@ int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_e
 			slot = &c->cacert;
 		else if (!strcmp(k, "s3-region"))
 			slot = &c->s3_region;
+		else if (!strcmp(k, "credentials"))
+			slot = &c->credentials;
 		if (slot) {
 			g_free(*slot);
 			*slot = g_strdup(v);
@@ -100,7 +103,7 @@ int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_e
 			return mc_error_set(
 			    err, MC_EXIT_DATAERR, EINVAL,
 			    "%s:%d: unknown key '%s' (known: url, host, db, cacert, "
-			    "insecure, s3-region, timeout)",
+			    "insecure, s3-region, credentials, timeout)",
 			    path, lineno, k);
 		}
 	}

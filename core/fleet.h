@@ -27,13 +27,14 @@
 
 /* ---- /etc/migcheck.conf: "key = value" lines, '#' comments ---- */
 typedef struct mc_fleet_conf {
-	char *url;       /* url = https://store.example/fleet */
-	char *host;      /* host = NAME (default: the host name) */
-	char *db;        /* db = /var/lib/migcheck/inventory.db */
-	char *cacert;    /* cacert = /etc/ssl/certs/store-ca.pem */
-	char *s3_region; /* s3-region = eu-west-1 */
-	bool insecure;   /* insecure = yes|no */
-	long timeout_s;  /* timeout = SECONDS (whole transfer) */
+	char *url;         /* url = https://store.example/fleet */
+	char *host;        /* host = NAME (default: the host name) */
+	char *db;          /* db = /var/lib/migcheck/inventory.db */
+	char *cacert;      /* cacert = /etc/ssl/certs/store-ca.pem */
+	char *s3_region;   /* s3-region = eu-west-1 */
+	char *credentials; /* credentials = FILE (--credentials) */
+	bool insecure;     /* insecure = yes|no */
+	long timeout_s;    /* timeout = SECONDS (whole transfer) */
 } mc_fleet_conf;
 
 /* Load `path`. A missing file is fine (conf stays empty) when missing_ok;

@@ -4,6 +4,9 @@
 
 #include <curl/curl.h>
 #include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <glib.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -38,6 +41,123 @@ typedef struct {
 
 static gsize curl_inited;
 
+#define CRED_MAX_BYTES 8192
+
+/* Wipe and free a secret. */
+static void secret_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		g_free(s);
+	}
+}
+
+/* Read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN lines
+ * from a credentials file that only root or the caller can read. Values are
+ * returned in id/secret/token (secret_free); messages never contain them. */
+static int load_credentials(const char *path, char **id, char **secret, char **token, mc_error *err)
+{
+	char buf[CRED_MAX_BYTES + 1];
+	struct stat st;
+	ssize_t n = 0;
+	int r = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mc_error_set(err, errno == ENOENT ? MC_EXIT_NOINPUT : MC_EXIT_NOPERM, errno,
+				    "%s: credentials file: %s", path,
+				    errno == ELOOP ? "is a symbolic link" : g_strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		r = mc_error_set(err, MC_EXIT_IOERR, errno, "%s: credentials file: %s", path,
+				 g_strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = mc_error_set(err, MC_EXIT_NOPERM, EPERM,
+				 "%s: credentials file is not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		r = mc_error_set(err, MC_EXIT_NOPERM, EPERM,
+				 "%s: credentials file is owned by uid %u, not by root or you",
+				 path, (unsigned)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		r = mc_error_set(
+		    err, MC_EXIT_NOPERM, EPERM,
+		    "%s: credentials file is accessible by group or others (mode %04o; "
+		    "chmod 600 it)",
+		    path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	for (ssize_t k; n < CRED_MAX_BYTES && (k = read(fd, buf + n, CRED_MAX_BYTES - (size_t)n));
+	     n += k) {
+		if (k < 0) {
+			if (errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			r = mc_error_set(err, MC_EXIT_IOERR, errno, "%s: credentials file: %s",
+					 path, g_strerror(errno));
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	int lineno = 0;
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		g_strstrip(line);
+		if (!*line || *line == '#')
+			continue;
+		char *eq = strchr(line, '=');
+		if (!eq) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s:%d: expected NAME=VALUE (value not shown)", path,
+					 lineno);
+			goto out;
+		}
+		*eq = '\0';
+		char *k = g_strstrip(line), *v = g_strstrip(eq + 1);
+		char **slot = !strcmp(k, "AWS_ACCESS_KEY_ID")       ? id
+			      : !strcmp(k, "AWS_SECRET_ACCESS_KEY") ? secret
+			      : !strcmp(k, "AWS_SESSION_TOKEN")     ? token
+								    : NULL;
+		if (!slot) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s:%d: unknown name '%.40s' (AWS_ACCESS_KEY_ID, "
+					 "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
+					 path, lineno, k);
+			goto out;
+		}
+		secret_free(*slot);
+		*slot = g_strdup(v);
+	}
+out:
+	memset(buf, 0, sizeof(buf));
+	close(fd);
+	return r;
+}
+
+int mc_http_url_check(const char *url, mc_error *err)
+{
+	const char *s = strstr(url, "://");
+	if (!s)
+		return 0;
+	s += 3;
+	size_t auth_end = strcspn(s, "/?#");
+	const char *at = memchr(s, '@', auth_end);
+	if (at && memchr(s, ':', (size_t)(at - s)))
+		return mc_error_set(
+		    err, MC_EXIT_USAGE, EINVAL,
+		    "%.*s***@%s: a password in the URL is refused (use --s3 with the "
+		    "environment or a credentials file)",
+		    (int)(s - url), url, at + 1);
+	return 0;
+}
+
 mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
 {
 	mc_http_opts o = opts ? *opts : (mc_http_opts){ 0 };
@@ -59,32 +179,47 @@ mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
 	h->cacert = g_strdup(o.cacert);
 	o.cacert = h->cacert;
 	if (o.s3_region) {
-		const char *id = g_getenv("AWS_ACCESS_KEY_ID");
-		const char *secret = g_getenv("AWS_SECRET_ACCESS_KEY");
-		const char *token = g_getenv("AWS_SESSION_TOKEN");
+		char *id = NULL, *secret = NULL, *token = NULL;
+		const char *from = o.credentials ? o.credentials : "the environment";
 		if (!*o.s3_region || strchr(o.s3_region, ':') || strchr(o.s3_region, '/')) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL, "--s3: malformed region '%s'",
 				     o.s3_region);
 			goto fail;
 		}
+		if (o.credentials) {
+			if (load_credentials(o.credentials, &id, &secret, &token, err) < 0)
+				goto cred_fail;
+		} else {
+			id = g_strdup(g_getenv("AWS_ACCESS_KEY_ID"));
+			secret = g_strdup(g_getenv("AWS_SECRET_ACCESS_KEY"));
+			token = g_strdup(g_getenv("AWS_SESSION_TOKEN"));
+		}
 		if (!id || !*id || !secret || !*secret) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 				     "--s3 %s: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be "
-				     "set in the environment",
-				     o.s3_region);
-			goto fail;
+				     "set in %s",
+				     o.s3_region, from);
+			goto cred_fail;
 		}
 		if (strchr(id, ':')) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-				     "--s3 %s: AWS_ACCESS_KEY_ID contains ':'", o.s3_region);
-			goto fail;
+				     "--s3 %s: AWS_ACCESS_KEY_ID in %s contains ':'", o.s3_region,
+				     from);
+			goto cred_fail;
 		}
 		h->sigv4 = g_strdup_printf("aws:amz:%s:s3", o.s3_region);
 		h->userpwd = g_strdup_printf("%s:%s", id, secret);
 		if (token && *token)
 			h->token = g_strdup_printf("x-amz-security-token: %s", token);
 		o.s3_region = NULL; /* not kept: h->sigv4 carries it */
+	cred_fail:
+		secret_free(id);
+		secret_free(secret);
+		secret_free(token);
+		if (!h->sigv4)
+			goto fail;
 	}
+	o.credentials = NULL;
 	h->o = o;
 	h->curl = curl_easy_init();
 	if (!h->curl) {
@@ -105,14 +240,8 @@ void mc_http_free(mc_http *h)
 		curl_easy_cleanup(h->curl);
 	g_free(h->cacert);
 	g_free(h->sigv4);
-	if (h->userpwd) {
-		memset(h->userpwd, 0, strlen(h->userpwd));
-		g_free(h->userpwd);
-	}
-	if (h->token) {
-		memset(h->token, 0, strlen(h->token));
-		g_free(h->token);
-	}
+	secret_free(h->userpwd);
+	secret_free(h->token);
 	g_free(h);
 }
 

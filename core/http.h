@@ -21,14 +21,22 @@ typedef struct mc_http_opts {
 	long backoff_ms;         /* first retry delay, doubled each time; 0: 250 ms */
 	size_t max_bytes;        /* response size cap; 0: 64 MiB */
 	const char *s3_region;   /* non-NULL: sign with AWS SigV4 for service s3 */
+	const char *credentials; /* with s3_region: credentials file instead of the env */
 } mc_http_opts;
 
 typedef struct mc_http mc_http; /* opaque */
 
 /* With s3_region, credentials come from AWS_ACCESS_KEY_ID,
- * AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if set); missing ones are a
- * usage error (64). Credentials never appear in messages. */
+ * AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if set) in the environment, or
+ * from the file `credentials` (the same names as KEY=VALUE lines), which must
+ * be a regular file owned by root or the caller with no group or other
+ * permissions (else exit 77); missing ones are a usage error (64).
+ * Credentials never appear in messages. A URL with a password in it
+ * (user:password@) is refused (64): see mc_http_url_check. */
 mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err);
+/* -EINVAL (exit 64) when url carries a password: credentials come only from
+ * the environment or a protected file, never from a command line. */
+int mc_http_url_check(const char *url, mc_error *err);
 void mc_http_free(mc_http *h);
 
 /* GET url. 0 with *body (NUL-terminated, caller g_free()s), *len, and the

@@ -87,6 +87,33 @@ static void show_progress(virDomainPtr dom, FILE *out)
 	fflush(out);
 }
 
+/* Where the guest is after a failed job, as the source daemon sees it: the
+ * job's own error does not say which side failed, nor what became of the
+ * guest (a daemon restarted under the job, a dead destination). */
+static void whereabouts(virDomainPtr dom, char *buf, size_t size)
+{
+	int state = 0, reason = 0;
+	if (virConnectIsAlive(virDomainGetConnect(dom)) != 1 ||
+	    virDomainGetState(dom, &state, &reason, 0) < 0) {
+		snprintf(buf, size,
+			 "lost the connection to the source libvirt daemon: once it is back, "
+			 "check where the guest runs (virsh domstate on both hosts)");
+		return;
+	}
+	if (state == VIR_DOMAIN_RUNNING)
+		snprintf(buf, size, "the guest keeps running on the source");
+	else if (state == VIR_DOMAIN_PAUSED)
+		snprintf(buf, size,
+			 "the guest is paused on the source (libvirt reason %d): check the "
+			 "destination before resuming it",
+			 reason);
+	else
+		snprintf(buf, size,
+			 "the guest is no longer running on the source (libvirt state %d): check "
+			 "the destination",
+			 state);
+}
+
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   unsigned long long bandwidth, unsigned flags, FILE *progress, mc_error *err)
 {
@@ -143,5 +170,8 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		    "migration aborted (interrupted): the guest keeps running on the "
 		    "source (%s)",
 		    j.errmsg);
-	return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO, "migration failed: %s", j.errmsg);
+	char where[200];
+	whereabouts(dom, where, sizeof(where));
+	return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO, "migration to %s failed: %s; %s",
+			    dest_uri, j.errmsg, where);
 }

@@ -37,14 +37,22 @@ const char *mc_time_iso(time_t t, char *buf, size_t len)
 {
 	struct tm tm;
 	gmtime_r(&t, &tm);
-	strftime(buf, len, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	/* four-digit years always (xsd:dateTime); mc_time_parse_iso keeps t
+	 * within 1970..9999 */
+	snprintf(buf, len, "%04d-%02d-%02dT%02d:%02d:%02dZ", tm.tm_year + 1900, tm.tm_mon + 1,
+		 tm.tm_mday, tm.tm_hour, tm.tm_min, tm.tm_sec);
 	return buf;
 }
 
+#define MC_TIME_MAX 253402300799LL /* 9999-12-31T23:59:59Z */
+
+/* 0 (unknown) for what is not a time, or not one in 1970..9999: a probe
+ * time before the epoch is a broken clock or a forged document. */
 time_t mc_time_parse_iso(const char *s)
 {
 	g_autoptr(GDateTime) dt = g_date_time_new_from_iso8601(s, NULL);
-	return dt ? (time_t)g_date_time_to_unix(dt) : 0;
+	gint64 t = dt ? g_date_time_to_unix(dt) : 0;
+	return t > 0 && t <= MC_TIME_MAX ? (time_t)t : 0;
 }
 
 char *mc_profile_to_xml(const mc_facts *f, const mc_host_info *host, size_t *len, mc_error *err)

@@ -316,6 +316,9 @@ static int cmd_save(cli *c, const char *name)
 			return usage(
 			    c, "%s",
 			    "refusing to write a binary stream to a terminal (use -o FILE)");
+		/* A reader that stops early is an error to recover from (device
+		 * back to RUNNING, one line), not a silent death in STOP_COPY. */
+		signal(SIGPIPE, SIG_IGN);
 		return do_save(c, name, STDOUT_FILENO, "stdout");
 	}
 	/* Write FILE.tmp.PID and rename: a failed save leaves no half stream. */

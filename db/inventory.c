@@ -1,12 +1,14 @@
 #include "inventory.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <sqlite3.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/statvfs.h>
 #include <unistd.h>
 
 /* Forward migrations, embedded from schemas/inventory-NNN.sql: entry i takes
@@ -70,6 +72,10 @@ static int db_fail(mc_db *db, int rc, mc_error *err, const char *what)
 	case SQLITE_NOMEM:
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", db->path);
 	case SQLITE_IOERR:
+		/* A failed write of the -wal or -shm file: disk full too. */
+		if (db->h && sqlite3_system_errno(db->h) == ENOSPC)
+			return mc_error_set(err, MC_EXIT_IOERR, ENOSPC, "%s: disk full (%s)",
+					    db->path, what);
 		return mc_error_set(err, MC_EXIT_IOERR, EIO, "%s: I/O error (%s): %s", db->path,
 				    what, msg);
 	default:
@@ -220,12 +226,31 @@ static int ensure_parent_dir(const char *path, mc_error *err)
 	return 0;
 }
 
+/* A WAL inventory on a read-only file system whose -shm file is gone (its
+ * last writer closed it before the file system became read-only) cannot be
+ * opened normally: sqlite would create the -shm. Nothing can write there, and
+ * without a WAL holding data the file alone is the whole inventory, so it is
+ * opened as immutable. NULL when the normal open applies. */
+static char *readonly_media_uri(const char *path)
+{
+	struct statvfs vfs;
+	struct stat st;
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	if (statvfs(path, &vfs) < 0 || !(vfs.f_flag & ST_RDONLY) || stat(shm, &st) == 0 ||
+	    (stat(wal, &st) == 0 && st.st_size > 0))
+		return NULL;
+	g_autofree char *esc = g_uri_escape_string(path, "/", FALSE);
+	return g_strconcat("file:", esc, "?immutable=1", NULL);
+}
+
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
 	mc_db *db = g_new0(mc_db, 1);
 	db->path = g_strdup(path);
 	int r, rc;
 	struct stat stbuf;
+	g_autofree char *uri = NULL; /* set for a read-only file system */
 
 	if (stat(path, &stbuf) < 0) {
 		if (errno != ENOENT || mode == MC_DB_READ) {
@@ -237,15 +262,36 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		if (ensure_parent_dir(path, err) < 0)
 			goto fail;
+		/* Created here, not by sqlite, so that it is 0640 whatever the
+		 * umask (sqlite gives its -wal and -shm files the same mode). */
+		int fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW | O_CLOEXEC, 0640);
+		if (fd < 0 && errno != EEXIST) {
+			mc_error_set(err, 0, errno, "%s: cannot create: %s", path,
+				     g_strerror(errno));
+			goto fail;
+		}
+		if (fd >= 0)
+			close(fd);
 	} else if (!S_ISREG(stbuf.st_mode)) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
 		goto fail;
+	} else if (mode == MC_DB_WRITE && access(path, W_OK) < 0) {
+		/* Refused before sqlite touches it (read-only mount, no write
+		 * permission); reading it still works. */
+		mc_error_set(err, MC_EXIT_NOPERM, errno, "%s: inventory is read-only (%s)", path,
+			     g_strerror(errno));
+		goto fail;
 	}
+	if (mode == MC_DB_READ)
+		uri = readonly_media_uri(path);
 	for (int attempt = 0; attempt < 2; attempt++) {
 		int flags = SQLITE_OPEN_NOMUTEX |
 			    (mode == MC_DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 						 : SQLITE_OPEN_READONLY);
-		rc = sqlite3_open_v2(path, &db->h, flags, NULL);
+		if (uri && mode == MC_DB_READ)
+			rc = sqlite3_open_v2(uri, &db->h, flags | SQLITE_OPEN_URI, NULL);
+		else
+			rc = sqlite3_open_v2(path, &db->h, flags, NULL);
 		if (rc != SQLITE_OK) {
 			db_fail(db, rc, err, "open");
 			goto fail;
@@ -268,8 +314,14 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 	if (mode == MC_DB_WRITE) {
 		/* WAL: readers (planner, hook) never wait for the nightly probe. */
 		if (db_exec(db, "PRAGMA journal_mode = WAL", err, "enable WAL") < 0 ||
-		    db_exec(db, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0)
+		    db_exec(db, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0 ||
+		    db_exec(db, "PRAGMA journal_size_limit = 0", err, "set WAL size limit") < 0)
 			goto fail;
+		/* Keep -wal and -shm (emptied) after the last writer closes:
+		 * readers that cannot create files next to the inventory (group
+		 * readers of the 0750 directory, a read-only mount) need them. */
+		int persist = 1;
+		sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
 		if (chmod(path, 0640) < 0 && errno != EPERM) {
 			mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
 			goto fail;

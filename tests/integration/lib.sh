@@ -71,3 +71,36 @@ finish() {
 	printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
 	[[ $T_FAIL -eq 0 ]]
 }
+
+# ---- the README "Reliability" table ----
+# fault_begin FAULT ... fault_end OUTCOME: one row of the table (tests/fault/
+# table.sh renders it, `make reliability-check` compares it with README). The
+# row passes when no check failed between the two calls. FAULT and OUTCOME are
+# compared verbatim with README: no timings, pids or paths in them. Rows go to
+# $MC_RELIABILITY_DIR/<script name>.tsv, emptied at the script's first row.
+T_FAULT=
+T_FAULT_FAILS=0
+T_FAULT_FILE=
+fault_begin() {
+	T_FAULT=$1
+	T_FAULT_FAILS=$T_FAIL
+	printf '# fault: %s\n' "$T_FAULT"
+}
+fault_end() {
+	local result=pass
+	[[ -n $T_FAULT ]] || {
+		not_ok "fault_end without fault_begin"
+		return
+	}
+	[[ $T_FAIL -eq $T_FAULT_FAILS ]] || result=FAIL
+	if [[ -n ${MC_RELIABILITY_DIR:-} ]]; then
+		if [[ -z $T_FAULT_FILE ]]; then
+			mkdir -p "$MC_RELIABILITY_DIR"
+			T_FAULT_FILE=$MC_RELIABILITY_DIR/$(basename "$0" .sh).tsv
+			: >"$T_FAULT_FILE"
+		fi
+		printf '%s\t%s\t%s\n' "$T_FAULT" "$1" "$result" >>"$T_FAULT_FILE"
+	fi
+	printf '# fault %s: %s -> %s\n' "$result" "$T_FAULT" "$1"
+	T_FAULT=
+}

@@ -223,3 +223,22 @@ lv_cleanup() {
 	[[ -n ${LV_STATE:-} ]] && rm -rf "$LV_STATE"
 	LV_HOSTS=()
 }
+
+# lv_guest_xml NAME: the test guest (diskless, firmware only, 128 MiB, TCG,
+# qemu64 on pc-q35-7.2) as domain XML on stdout.
+lv_guest_xml() {
+	cat <<-EOF
+		<domain type='qemu'>
+		  <name>$1</name>
+		  <memory unit='MiB'>128</memory>
+		  <vcpu>1</vcpu>
+		  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+		  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
+		  <devices>
+		    <emulator>/usr/bin/qemu-system-x86_64</emulator>
+		    <graphics type='vnc' port='-1' listen='127.0.0.1'/>
+		    <memballoon model='none'/>
+		  </devices>
+		</domain>
+	EOF
+}

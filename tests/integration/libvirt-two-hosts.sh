@@ -66,23 +66,7 @@ for h in A B C; do
 done
 
 DOM=mcguest
-guest_xml() {
-	cat <<-EOF
-		<domain type='qemu'>
-		  <name>$1</name>
-		  <memory unit='MiB'>128</memory>
-		  <vcpu>1</vcpu>
-		  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
-		  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
-		  <devices>
-		    <emulator>/usr/bin/qemu-system-x86_64</emulator>
-		    <graphics type='vnc' port='-1' listen='127.0.0.1'/>
-		    <memballoon model='none'/>
-		  </devices>
-		</domain>
-	EOF
-}
-guest_xml "$DOM" >"$T_TMP/guest.xml"
+lv_guest_xml "$DOM" >"$T_TMP/guest.xml"
 lv_virsh A create "$T_TMP/guest.xml" >/dev/null 2>"$T_ERR" || skip "cannot start a TCG guest: $(head -c 300 "$T_ERR")"
 
 running_on() { [[ $(lv_virsh "$1" domstate "$2" 2>/dev/null) == running ]]; }
@@ -141,7 +125,7 @@ check "  C's daemon log shows the refused attempt (the evidence above can fail)"
 	test "$(c_log)" -gt "$before"
 
 # ---- the hook on B: no metadata + policy deny; other operations pass ----
-guest_xml mcnometa >"$T_TMP/nometa.xml"
+lv_guest_xml mcnometa >"$T_TMP/nometa.xml"
 expect_exit 2 "hook: guest without metadata, policy deny" \
 	"$MIGCHECK" hook --config "$LV_STATE/B-hook.conf" mcnometa migrate begin - <"$T_TMP/nometa.xml"
 err_has "carries no migcheck metadata"

@@ -5,6 +5,9 @@
  * the message). Plus URL joining, host names, and the HTTP client's argument
  * checks and unreachable-server path. */
 #include <errno.h>
+#include <glib/gstdio.h>
+#include <sys/stat.h>
+#include <unistd.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,8 +92,8 @@ START_TEST(conf_case)
 	}
 	ck_assert_msg(r == 0, "%s: %s", name, err.msg);
 	GString *got = g_string_new("ok\n");
-	const char *keys[] = { "url", "host", "db", "cacert", "s3-region" };
-	const char *vals[] = { c.url, c.host, c.db, c.cacert, c.s3_region };
+	const char *keys[] = { "url", "host", "db", "cacert", "s3-region", "credentials" };
+	const char *vals[] = { c.url, c.host, c.db, c.cacert, c.s3_region, c.credentials };
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (vals[i])
 			g_string_append_printf(got, "%s=%s\n", keys[i], vals[i]);
@@ -197,6 +200,83 @@ START_TEST(s3_needs_credentials)
 }
 END_TEST
 
+/* --credentials FILE: only a regular file that root or the caller owns and
+ * nobody else can access; the secret never appears in a message. */
+START_TEST(s3_credentials_file)
+{
+	static const struct {
+		const char *text;
+		unsigned mode;
+		int exit_code; /* 0: accepted */
+		const char *msg;
+	} cases[] = {
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\nAWS_SECRET_ACCESS_KEY=f1le-s3cr3t\n", 0600, 0,
+		  NULL },
+		{ "# comment\n\n AWS_ACCESS_KEY_ID = AKIDFILE \nAWS_SECRET_ACCESS_KEY=f1le-s3cr3t\n"
+		  "AWS_SESSION_TOKEN=tok\n",
+		  0400, 0, NULL },
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\nAWS_SECRET_ACCESS_KEY=f1le-s3cr3t\n", 0640, 77,
+		  "accessible by group or others (mode 0640" },
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\nAWS_SECRET_ACCESS_KEY=f1le-s3cr3t\n", 0604, 77,
+		  "accessible by group or others (mode 0604" },
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\n", 0600, 64, "must be set in" },
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\nf1le-s3cr3t\n", 0600, 65,
+		  ":2: expected NAME=VALUE (value not shown)" },
+		{ "AWS_ACCESS_KEY_ID=AKIDFILE\nAWS_SECRET_KEY=f1le-s3cr3t\n", 0600, 65,
+		  ":2: unknown name 'AWS_SECRET_KEY'" },
+	};
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "s3.cred", NULL);
+	g_setenv("AWS_ACCESS_KEY_ID", "AKIDENV", TRUE); /* the file wins */
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		mc_error err = { 0 };
+		g_unlink(path);
+		ck_assert(g_file_set_contents(path, cases[i].text, -1, NULL));
+		ck_assert_int_eq(chmod(path, cases[i].mode), 0);
+		mc_http_opts o = { .s3_region = "eu-west-1", .credentials = path };
+		mc_http *h = mc_http_new(&o, &err);
+		if (!cases[i].exit_code) {
+			ck_assert_msg(h != NULL, "case %zu: %s", i, err.msg);
+			mc_http_free(h);
+			continue;
+		}
+		ck_assert_msg(h == NULL, "case %zu accepted", i);
+		ck_assert_int_eq(err.exit_code, cases[i].exit_code);
+		ck_assert_msg(strstr(err.msg, cases[i].msg), "case %zu: %s", i, err.msg);
+		ck_assert_ptr_null(strstr(err.msg, "s3cr3t"));
+		ck_assert_ptr_null(strchr(err.msg, '\n'));
+	}
+	/* a symlink to a good file and a missing file */
+	ck_assert_int_eq(chmod(path, 0600), 0);
+	g_autofree char *link = g_build_filename(dir, "link", NULL);
+	ck_assert_int_eq(symlink(path, link), 0);
+	mc_error err = { 0 };
+	mc_http_opts o = { .s3_region = "eu-west-1", .credentials = link };
+	ck_assert_ptr_null(mc_http_new(&o, &err));
+	ck_assert_int_eq(err.exit_code, 77);
+	ck_assert_ptr_nonnull(strstr(err.msg, "is a symbolic link"));
+	mc_error_clear(&err);
+	o.credentials = "/nonexistent/s3.cred";
+	ck_assert_ptr_null(mc_http_new(&o, &err));
+	ck_assert_int_eq(err.exit_code, 66);
+	g_unsetenv("AWS_ACCESS_KEY_ID");
+	tu_rmtree(dir);
+}
+END_TEST
+
+START_TEST(url_with_password)
+{
+	mc_error err = { 0 };
+	ck_assert_int_eq(mc_http_url_check("https://store.example/fleet", &err), 0);
+	ck_assert_int_eq(mc_http_url_check("https://user@store.example/fleet", &err), 0);
+	ck_assert_int_eq(mc_http_url_check("https://store.example/a:b@c", &err), 0);
+	ck_assert_int_lt(mc_http_url_check("https://user:pa55@store.example/fleet", &err), 0);
+	ck_assert_int_eq(err.exit_code, 64);
+	ck_assert_ptr_null(strstr(err.msg, "pa55"));
+	ck_assert_ptr_nonnull(strstr(err.msg, "https://***@store.example/fleet"));
+}
+END_TEST
+
 /* Nothing listens on port 1 of the loopback: connection refused, retried,
  * then 69 with the URL (credentials in it hidden) in the message. */
 START_TEST(unreachable)
@@ -235,6 +315,8 @@ int main(void)
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, index_set_replaces);
 	tcase_add_test(tc, s3_needs_credentials);
+	tcase_add_test(tc, s3_credentials_file);
+	tcase_add_test(tc, url_with_password);
 	tcase_add_test(tc, unreachable);
 	suite_add_tcase(s, tc);
 	int rc = tu_run(s);

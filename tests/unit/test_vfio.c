@@ -75,19 +75,10 @@ static vsim *sim(uint64_t flags, size_t size, uint32_t seed)
 	return vsim_new(&c);
 }
 
-static int tmpfile_fd(void)
-{
-	char path[] = "/tmp/mc-vfio-test.XXXXXX";
-	int fd = mkstemp(path);
-	ck_assert_int_ge(fd, 0);
-	unlink(path);
-	return fd;
-}
-
 /* Save src into a fresh temporary file (rewound). */
 static int save_file(mc_vfio_dev *d, const mc_vfio_save_opts *o, mc_error *err, int *rc)
 {
-	int fd = tmpfile_fd();
+	int fd = tu_tmpfile_fd();
 	*rc = mc_vfio_save_to_fd(d, o, fd, "save.bin", NULL, NULL, err);
 	lseek(fd, 0, SEEK_SET);
 	return fd;
@@ -821,7 +812,7 @@ START_TEST(writer_matches_generator)
 	unsigned char payload[3500];
 	for (size_t i = 0; i < sizeof(payload); i++)
 		payload[i] = (unsigned char)((i * 7 + 3) & 0xff);
-	int fd = tmpfile_fd();
+	int fd = tu_tmpfile_fd();
 	mc_error err = { 0 };
 	mc_vfio_writer *w = mc_vfio_writer_new(fd, "tmp", &dev, 0, 1000, &err);
 	ck_assert_ptr_nonnull(w);
@@ -856,7 +847,7 @@ START_TEST(truncated_everywhere)
 	g_autofree char *all = tu_read(p, &len);
 	ck_assert_ptr_nonnull(all);
 	for (gsize cut = 0; cut <= len; cut++) {
-		int fd = tmpfile_fd();
+		int fd = tu_tmpfile_fd();
 		ck_assert_int_eq(write(fd, all, cut), (ssize_t)cut);
 		lseek(fd, 0, SEEK_SET);
 		mc_error err = { 0 };

@@ -1,8 +1,10 @@
 #include "testutil.h"
 
 #include <glib/gstdio.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 const char *tu_datadir(void)
 {
@@ -139,4 +141,43 @@ void tu_rmtree(const char *dir)
 		g_dir_close(d);
 	}
 	g_rmdir(dir);
+}
+
+static char *fault_file(const char *group)
+{
+	const char *dir = g_getenv("MC_RELIABILITY_DIR");
+	if (!dir || !*dir)
+		return NULL;
+	g_mkdir_with_parents(dir, 0755);
+	g_autofree char *base = g_strconcat(group, ".tsv", NULL);
+	return g_build_filename(dir, base, NULL);
+}
+
+void tu_fault_reset(const char *group)
+{
+	g_autofree char *path = fault_file(group);
+	if (path && !g_file_set_contents(path, "", 0, NULL)) { /* outside a test: no ck_assert */
+		fprintf(stderr, "cannot write %s\n", path);
+		exit(1);
+	}
+}
+
+void tu_fault_record(const char *group, const char *fault, const char *outcome, int passed)
+{
+	g_autofree char *path = fault_file(group);
+	if (!path)
+		return;
+	FILE *f = fopen(path, "a");
+	ck_assert_msg(f != NULL, "cannot append to %s", path);
+	fprintf(f, "%s\t%s\t%s\n", fault, outcome, passed ? "pass" : "FAIL");
+	ck_assert_int_eq(fclose(f), 0);
+}
+
+int tu_tmpfile_fd(void)
+{
+	char path[] = "/tmp/mc-test.XXXXXX";
+	int fd = mkstemp(path);
+	ck_assert_int_ge(fd, 0);
+	unlink(path);
+	return fd;
 }

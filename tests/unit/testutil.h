@@ -33,5 +33,15 @@ int tu_run(Suite *s);
 /* A fresh temporary directory (removed by tu_rmtree). */
 char *tu_tmpdir(void);
 void tu_rmtree(const char *dir);
+/* An unlinked temporary file open read-write (fails the test otherwise). */
+int tu_tmpfile_fd(void);
+
+/* Rows of the README "Reliability" table from a Check program (the shell
+ * tests use fault_begin/fault_end in tests/integration/lib.sh). Rows go to
+ * $MC_RELIABILITY_DIR/GROUP.tsv (nothing when unset): tu_fault_reset empties
+ * the file (call it from main, before the suite runs), tu_fault_record appends
+ * one row. FAULT and OUTCOME are compared verbatim with README: no timings. */
+void tu_fault_reset(const char *group);
+void tu_fault_record(const char *group, const char *fault, const char *outcome, int passed);
 
 #endif

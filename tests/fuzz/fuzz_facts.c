@@ -1,0 +1,49 @@
+/* Fuzz target: the facts text format (migcheck import, fleet profiles, the
+ * hook's embedded profile). Invariants: a parsed text's canonical form parses
+ * to the same canonical form and id, and survives the XML round trip. */
+#include <glib.h>
+#include <string.h>
+
+#include "core/facts.h"
+#include "core/profile.h"
+#include "fuzz.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+	mc_error err = { 0 };
+	mc_facts *f = mc_facts_parse((const char *)data, size, "fuzz", &err);
+	mc_facts *g = NULL, *h = NULL;
+	char *canon = NULL, *canon2 = NULL, *xml = NULL;
+	if (!f) {
+		FUZZ_CHECK(err.msg[0] && !strchr(err.msg, '\n'), "error not one line: %s", err.msg);
+		return 0;
+	}
+	size_t len, len2, xlen;
+	canon = mc_facts_canonical(f, &len);
+	FUZZ_CHECK(canon != NULL, "no canonical form");
+	g = mc_facts_parse(canon, len, "canonical", &err);
+	FUZZ_CHECK(g != NULL, "canonical form does not parse: %s", err.msg);
+	canon2 = mc_facts_canonical(g, &len2);
+	FUZZ_CHECK(len == len2 && memcmp(canon, canon2, len) == 0, "canonical form not stable");
+	char id1[MC_PROFILE_ID_LEN + 1], id2[MC_PROFILE_ID_LEN + 1];
+	FUZZ_CHECK(mc_profile_id(f, id1, &err) == 0 && mc_profile_id(g, id2, &err) == 0, "id: %s",
+		   err.msg);
+	FUZZ_CHECK(strcmp(id1, id2) == 0, "ids differ");
+	mc_host_info host = { .name = (char *)"fuzz-host", .uuid = NULL, .probed = 0 };
+	xml = mc_profile_to_xml(f, &host, &xlen, &err);
+	FUZZ_CHECK(xml != NULL, "profile XML not written: %s", err.msg);
+	mc_host_info back = { 0 };
+	h = mc_profile_from_xml(xml, xlen, "round trip", &back, &err);
+	FUZZ_CHECK(h != NULL, "own profile XML refused: %s", err.msg);
+	mc_host_info_clear(&back);
+	g_free(canon2);
+	canon2 = mc_facts_canonical(h, &len2);
+	FUZZ_CHECK(len == len2 && memcmp(canon, canon2, len) == 0, "XML round trip changed facts");
+	mc_facts_free(f);
+	mc_facts_free(g);
+	mc_facts_free(h);
+	g_free(canon);
+	g_free(canon2);
+	g_free(xml);
+	return 0;
+}

@@ -1,0 +1,147 @@
+#!/usr/bin/env bash
+# Fault injection on `migcheck fleet pull` (issue #7): the HTTP server dies
+# (SIGKILL) in the middle of the index, in the middle of a profile, and after
+# some of the profiles were fetched; bodies framed by Content-Length, chunked
+# encoding, or the connection's end. The pull fails with a one-line error
+# naming the URL, and nothing is imported: README promises one transaction
+# per pull, so the inventory keeps exactly its hosts, profiles and facts.
+# The store is tests/integration/fault-httpd.py (python3).
+# shellcheck source=tests/integration/lib.sh
+. "$(dirname "$0")/lib.sh"
+
+[[ -x $MIGCHECK ]] || skip "no migcheck binary at $MIGCHECK"
+command -v python3 >/dev/null || skip "python3 is not installed"
+command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
+PROFILES=$MC_TESTDATA/fleet/profiles
+HTTPD=$(dirname "$0")/fault-httpd.py
+ROOT=$T_TMP/store
+LOG=$T_TMP/httpd.log
+# The server runs in a subshell that outlives it, so that its death by
+# SIGKILL is an exit status (137) rather than a "Killed" notice from bash.
+HTTPD_JOB=
+HTTPD_PID=
+stop_httpd() {
+	if [[ -n $HTTPD_JOB ]]; then
+		[[ -n $HTTPD_PID ]] && kill "$HTTPD_PID" 2>/dev/null
+		wait "$HTTPD_JOB" 2>/dev/null
+		HTTPD_JOB='' HTTPD_PID=''
+	fi
+}
+trap 'stop_httpd; rm -rf "$T_TMP"' EXIT
+# start_httpd [SUBSTR:NTH:FRAMING]: a store at $URL, dying as fault-httpd.py says.
+start_httpd() {
+	local port
+	rm -f "$T_TMP/port"
+	(
+		python3 "$HTTPD" "$ROOT" "$T_TMP/port" "$LOG" ${1:+--die-on "$1"} 2>>"$T_TMP/httpd.err"
+		exit $?
+	) 2>/dev/null &
+	HTTPD_JOB=$!
+	for _ in $(seq 100); do
+		if [[ -s $T_TMP/port ]]; then
+			read -r port HTTPD_PID <"$T_TMP/port"
+			URL=http://127.0.0.1:$port/fleet
+			return 0
+		fi
+		sleep 0.05
+	done
+	return 1
+}
+# The server must have died by itself (SIGKILL), not been stopped by us.
+httpd_died() {
+	wait "$HTTPD_JOB" 2>/dev/null
+	local rc=$?
+	HTTPD_JOB='' HTTPD_PID=''
+	[[ $rc -eq 137 ]]
+}
+mkdir -p "$ROOT"
+unset AWS_ACCESS_KEY_ID AWS_SECRET_ACCESS_KEY AWS_SESSION_TOKEN
+export MIGCHECK_CONF=$T_TMP/none.conf # never the machine's /etc/migcheck.conf
+FAST=(--retries 1 --connect-timeout 2 --timeout 10)
+
+# ---- a store with six hosts over five profiles, pushed by migcheck ----
+SRC=$T_TMP/src.db
+declare -A HOSTPROF=(
+	[arm-a57-1]=arm-a57 [arm-n1-1]=arm-n1 [x86-epyc-1]=x86-epyc
+	[x86-max-1]=x86-max [x86-max-2]=x86-max [x86-qemu64-1]=x86-qemu64
+)
+check "the store starts" start_httpd
+for h in $(printf '%s\n' "${!HOSTPROF[@]}" | sort); do
+	"$MIGCHECK" --db "$SRC" import "$PROFILES/${HOSTPROF[$h]}.facts" --host "$h" >/dev/null ||
+		not_ok "import $h"
+	expect_exit 0 "push $h" "$MIGCHECK" --db "$SRC" fleet push "$URL" --host "$h" "${FAST[@]}"
+done
+check "five profiles in the store" test "$(find "$ROOT/fleet/profiles" -name '*.xml' | wc -l)" -eq 5
+
+# ---- the inventory that pulls: two hosts of its own, one profile shared ----
+DST=$T_TMP/dst.db
+if ! "$MIGCHECK" --db "$DST" import "$PROFILES/arm-max.facts" --host keep-1 >/dev/null ||
+	! "$MIGCHECK" --db "$DST" import "$PROFILES/arm-a57.facts" --host keep-2 >/dev/null; then
+	not_ok "build the pulling inventory"
+fi
+view() {
+	"$MIGCHECK" --db "$DST" hosts &&
+		"$MIGCHECK" --db "$DST" export keep-1 &&
+		"$MIGCHECK" --db "$DST" export keep-2 --format xml &&
+		sqlite3 "$DST" 'SELECT count(*) FROM hosts; SELECT count(*) FROM profiles;
+			SELECT count(*) FROM facts; SELECT count(*) FROM profile_facts;
+			SELECT count(*) FROM host_history;'
+}
+view >"$T_TMP/view.before" || not_ok "view of the pulling inventory"
+# unchanged: integrity_check ok and the very same hosts, facts and counts.
+unchanged() {
+	check "  integrity_check ok" test "$(sqlite3 "$DST" 'PRAGMA integrity_check')" = ok
+	view >"$T_TMP/view.now" 2>&1
+	check "  nothing imported: same hosts, facts, and host/profile/fact counts as before" \
+		cmp -s "$T_TMP/view.before" "$T_TMP/view.now"
+}
+stop_httpd
+# The profiles the pull must fetch, in the order it fetches them: index
+# order, each once, without the one keep-2 already has.
+local_id=$("$MIGCHECK" --db "$SRC" export arm-a57-1 | sha256sum | cut -c1-64)
+mapfile -t MISSING < <(grep -o 'profile="[0-9a-f]*"' "$ROOT/fleet/index.xml" | cut -d'"' -f2 |
+	awk -v l="$local_id" '$0 != l && !seen[$0]++')
+check "the pull lacks 4 of the 5 profiles" test "${#MISSING[@]}" -eq 4
+
+# pull_dies SUBSTR:NTH:FRAMING EXIT URL_PATH ERROR_TEXT: one pull against a
+# store that dies as told; checks exit, the one-line error and the inventory.
+pull_dies() {
+	check "  the store starts" start_httpd "$1"
+	expect_exit "$2" "pull from a store that dies ($1)" \
+		"$MIGCHECK" --db "$DST" fleet pull "$URL" "${FAST[@]}"
+	err_has "$URL/$3: $4"
+	check "  the server died mid-transfer (SIGKILL)" httpd_died
+	unchanged
+}
+
+fault_begin "HTTP server killed (SIGKILL) mid-body of the fleet index during \`migcheck fleet pull\`"
+pull_dies index.xml:1:length 69 index.xml "GET failed after 2 attempts"
+fault_end "exit 69, one-line error naming the index URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
+
+fault_begin "HTTP server killed mid-body of the first profile document during \`migcheck fleet pull\`"
+pull_dies /profiles/:1:length 69 "profiles/${MISSING[0]}.xml" "GET failed after 2 attempts"
+fault_end "exit 69, one-line error naming the profile URL; nothing imported"
+
+fault_begin "HTTP server killed after 2 of the 4 missing profiles were fetched, mid-body of the third"
+: >"$LOG"
+pull_dies /profiles/:3:length 69 "profiles/${MISSING[2]}.xml" "GET failed after 2 attempts"
+check "  two profiles had been fetched whole" test "$(grep -c '^GET /fleet/profiles/.* 200$' "$LOG")" -eq 2
+fault_end "exit 69, one-line error naming the profile URL; no host and no profile imported (one transaction per pull, as README promises)"
+
+fault_begin "HTTP server killed mid-body of a chunked profile document (Transfer-Encoding: chunked)"
+pull_dies /profiles/:2:chunked 69 "profiles/${MISSING[1]}.xml" "GET failed after 2 attempts"
+fault_end "exit 69, one-line error naming the profile URL; nothing imported"
+
+fault_begin "HTTP server killed mid-body of a profile whose end is the connection's end (no Content-Length)"
+pull_dies /profiles/:2:close 65 "profiles/${MISSING[1]}.xml" "malformed XML"
+fault_end "the short body looks complete to HTTP: exit 65, one-line 'malformed XML' error naming the profile URL; nothing imported"
+
+# The same store, alive: the pull completes. (The faults were the only cause.)
+check "the store starts, healthy" start_httpd
+expect_exit 0 "pull from the healthy store" "$MIGCHECK" --db "$DST" fleet pull "$URL" "${FAST[@]}"
+out_has "pulled 6 hosts over 5 profiles"
+out_has "4 profiles fetched, 1 already local; 6 hosts stored"
+check "  the kept hosts are still there" test "$("$MIGCHECK" --db "$DST" hosts | grep -c '^keep-')" -eq 2
+stop_httpd
+
+finish

@@ -1,0 +1,123 @@
+#!/usr/bin/env python3
+"""A fleet store that can die mid-transfer (tests/integration/fault-http.sh).
+
+    fault-httpd.py ROOT PORTFILE LOG [--die-on SUBSTR:NTH:FRAMING]
+
+Serves ROOT over HTTP/1.1 on 127.0.0.1 at a free port (PORTFILE gets "PORT PID"):
+GET, HEAD and PUT (with ETag and If-Match, as `migcheck fleet push` uses
+them), one line per request in LOG. With --die-on, the NTH GET whose path
+contains SUBSTR is answered with the status line, the headers and half of the
+body, and then the whole server process kills itself with SIGKILL: the
+kernel closes the connection in the middle of the body and later requests
+find no server. FRAMING says how the body's end was announced:
+  length   Content-Length of the whole body (the usual case)
+  chunked  Transfer-Encoding: chunked, half the body in one chunk
+  close    neither: the body ends when the connection closes
+"""
+import hashlib
+import http.server
+import os
+import signal
+import sys
+import threading
+
+root, portfile, logfile = sys.argv[1], sys.argv[2], sys.argv[3]
+die = None
+if len(sys.argv) == 6 and sys.argv[4] == "--die-on":
+    substr, nth, framing = sys.argv[5].split(":")
+    die = {"substr": substr, "left": int(nth), "framing": framing}
+lock = threading.Lock()
+log = open(logfile, "a", buffering=1)
+
+
+def etag(data):
+    return '"%s"' % hashlib.sha256(data).hexdigest()[:16]
+
+
+class Store(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, fmt, *args):
+        pass
+
+    def note(self, status):
+        log.write("%s %s %d\n" % (self.command, self.path, status))
+
+    def local(self):
+        path = os.path.normpath(self.path.split("?")[0]).lstrip("/")
+        return None if path.startswith("..") else os.path.join(root, path)
+
+    def answer(self, status, data=b"", headers=()):
+        self.note(status)
+        self.send_response(status)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(data)
+
+    def die_now(self, data):
+        """Half the body with the framing asked for, then SIGKILL."""
+        self.note(-1)
+        half = data[: len(data) // 2]
+        self.send_response(200)
+        self.send_header("Content-Type", "application/xml")
+        if die["framing"] == "length":
+            self.send_header("Content-Length", str(len(data)))
+            body = half
+        elif die["framing"] == "chunked":
+            self.send_header("Transfer-Encoding", "chunked")
+            body = b"%x\r\n%s\r\n" % (len(half), half)
+        else:
+            self.send_header("Connection", "close")
+            body = half
+        self.end_headers()
+        self.wfile.write(body)
+        self.wfile.flush()
+        log.flush()
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    def do_GET(self):
+        path = self.local()
+        if not path or not os.path.isfile(path):
+            return self.answer(404)
+        with open(path, "rb") as f:
+            data = f.read()
+        if self.command == "GET" and die and die["substr"] in self.path:
+            with lock:
+                die["left"] -= 1
+                now = die["left"] == 0
+            if now:
+                return self.die_now(data)
+        self.answer(200, data, [("Content-Type", "application/xml"), ("ETag", etag(data))])
+
+    do_HEAD = do_GET
+
+    def do_PUT(self):
+        path = self.local()
+        data = self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        if not path:
+            return self.answer(403)
+        with lock:
+            match = self.headers.get("If-Match")
+            if match:
+                try:
+                    with open(path, "rb") as f:
+                        current = etag(f.read())
+                except FileNotFoundError:
+                    current = None
+                if match != current:
+                    return self.answer(412)
+            os.makedirs(os.path.dirname(path), exist_ok=True)
+            with open(path + ".tmp", "wb") as f:
+                f.write(data)
+            os.replace(path + ".tmp", path)
+        self.answer(201, headers=[("ETag", etag(data))])
+
+
+server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Store)
+with open(portfile + ".tmp", "w") as f:
+    f.write("%d %d" % (server.server_address[1], os.getpid()))
+os.replace(portfile + ".tmp", portfile)
+server.serve_forever()
