@@ -37,9 +37,11 @@ const char mc_vfio_cli_usage[] =
     "            FILE (default: stdout, never a terminal)\n"
     "  restore   validate the stream header against DEVICE (and, from a file, every\n"
     "            chunk), then STOP -> RESUMING -> STOP -> RUNNING (default: stdin)\n"
-    "  send      save over a TCP connection to HOST:PORT\n"
+    "  send      save over a TCP connection to HOST:PORT and wait for the\n"
+    "            receiver's verdict: a refusal (or none) puts the source device\n"
+    "            back to RUNNING and fails\n"
     "  recv      listen on [ADDR:]PORT (default address 127.0.0.1; port 0 = any,\n"
-    "            printed on stderr), accept one sender and restore\n"
+    "            printed on stderr), accept one sender, restore, answer the verdict\n"
     "  check     verify a saved stream (header, every CRC-32C, end record) and, with\n"
     "            DEVICE, that the device would accept it; touches no device\n"
     "\n"
@@ -276,7 +278,8 @@ static int cmd_info(cli *c, const char *name)
 	return 0;
 }
 
-static int do_save(cli *c, const char *name, int fd, const char *what)
+/* Save to fd; over a socket (vfio send), wait for the receiver's verdict. */
+static int do_save(cli *c, const char *name, int fd, const char *what, bool sock)
 {
 	mc_error err = { 0 };
 	mc_vfio_save_opts so = { .p2p = c->p2p, .precopy = c->precopy, .keep_running = c->keep };
@@ -285,24 +288,30 @@ static int do_save(cli *c, const char *name, int fd, const char *what)
 	mc_vfio_dev *d = open_dev(c, name, &err);
 	if (!d)
 		return fail(c, &err);
-	int r =
-	    mc_vfio_save_to_fd(d, &so, fd, what, isatty(STDERR_FILENO) ? &pr : NULL, NULL, &err);
+	const mc_vfio_progress *pp = isatty(STDERR_FILENO) ? &pr : NULL;
+	int r = sock ? mc_vfio_send_sock(d, &so, fd, what, pp, NULL, &err)
+		     : mc_vfio_save_to_fd(d, &so, fd, what, pp, NULL, &err);
 	progress_end(&ps);
 	mc_vfio_dev_free(d);
 	return r < 0 ? fail(c, &err) : 0;
 }
 
-static int do_restore(cli *c, const char *name, int fd, const char *what)
+/* Restore from fd; over a socket (vfio recv), answer with the verdict. */
+static int do_restore(cli *c, const char *name, int fd, const char *what, bool sock)
 {
 	mc_error err = { 0 };
 	mc_vfio_restore_opts ro = { .p2p = c->p2p };
 	prog_state ps = { c->prog, "restored", 0, false };
 	mc_vfio_progress pr = { progress, &ps };
 	mc_vfio_dev *d = open_dev(c, name, &err);
-	if (!d)
+	if (!d) {
+		if (sock)
+			dprintf(fd, "ERR %s\n", err.msg);
 		return fail(c, &err);
-	int r = mc_vfio_restore_from_fd(d, &ro, fd, what, isatty(STDERR_FILENO) ? &pr : NULL, NULL,
-					&err);
+	}
+	const mc_vfio_progress *pp = isatty(STDERR_FILENO) ? &pr : NULL;
+	int r = sock ? mc_vfio_recv_sock(d, &ro, fd, what, pp, NULL, &err)
+		     : mc_vfio_restore_from_fd(d, &ro, fd, what, pp, NULL, &err);
 	progress_end(&ps);
 	mc_vfio_dev_free(d);
 	return r < 0 ? fail(c, &err) : 0;
@@ -319,7 +328,7 @@ static int cmd_save(cli *c, const char *name)
 		/* A reader that stops early is an error to recover from (device
 		 * back to RUNNING, one line), not a silent death in STOP_COPY. */
 		signal(SIGPIPE, SIG_IGN);
-		return do_save(c, name, STDOUT_FILENO, "stdout");
+		return do_save(c, name, STDOUT_FILENO, "stdout", false);
 	}
 	/* Write FILE.tmp.PID and rename: a failed save leaves no half stream. */
 	size_t n = strlen(c->file) + 32;
@@ -336,7 +345,7 @@ static int cmd_save(cli *c, const char *name)
 		free(tmp);
 		return fail(c, &err);
 	}
-	int rc = do_save(c, name, fd, c->file);
+	int rc = do_save(c, name, fd, c->file, false);
 	if (rc == 0 && fsync(fd) < 0) {
 		mc_error_set(&err, MC_EXIT_IOERR, errno, "%s: %s", c->file, strerror(errno));
 		rc = fail(c, &err);
@@ -362,7 +371,7 @@ static int cmd_restore(cli *c, const char *name)
 		if (isatty(STDIN_FILENO))
 			return usage(c, "%s",
 				     "refusing to read a stream from a terminal (use -i FILE)");
-		return do_restore(c, name, STDIN_FILENO, "stdin");
+		return do_restore(c, name, STDIN_FILENO, "stdin", false);
 	}
 	int fd = open(c->file, O_RDONLY | O_CLOEXEC);
 	if (fd < 0) {
@@ -370,7 +379,7 @@ static int cmd_restore(cli *c, const char *name)
 		mc_error_set(&err, 0, e, "%s: %s", c->file, strerror(e));
 		return fail(c, &err);
 	}
-	int rc = do_restore(c, name, fd, c->file);
+	int rc = do_restore(c, name, fd, c->file, false);
 	close(fd);
 	return rc;
 }
@@ -382,11 +391,7 @@ static int cmd_send(cli *c, const char *name, const char *dest)
 	int fd = mc_vfio_tcp_connect(dest, &err);
 	if (fd < 0)
 		return fail(c, &err);
-	int rc = do_save(c, name, fd, dest);
-	if (rc == 0 && shutdown(fd, SHUT_WR) < 0) {
-		mc_error_set(&err, MC_EXIT_IOERR, errno, "%s: %s", dest, strerror(errno));
-		rc = fail(c, &err);
-	}
+	int rc = do_save(c, name, fd, dest, true);
 	close(fd);
 	return rc;
 }
@@ -408,7 +413,7 @@ static int cmd_recv(cli *c, const char *name, const char *spec)
 	int fd = mc_vfio_tcp_accept(lfd, &err);
 	if (fd < 0)
 		return fail(c, &err);
-	int rc = do_restore(c, name, fd, "connection");
+	int rc = do_restore(c, name, fd, "connection", true);
 	close(fd);
 	return rc;
 }

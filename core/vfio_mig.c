@@ -124,6 +124,12 @@ static void recover(fsm *m, bool reset, mc_error *err)
 		append(err, "; device reset, state unknown (%s)", mc_vfio_errno_name(-r, eb));
 }
 
+void mc_vfio_mig_resume_source(mc_vfio_dev *d, mc_error *err)
+{
+	fsm m = { .d = d, .cur = MC_VFIO_ERROR, .fd = -1, .st = NULL };
+	recover(&m, false, err);
+}
+
 int mc_vfio_mig_capable(mc_vfio_dev *d, bool p2p, bool precopy, uint64_t *flags_out, mc_error *err)
 {
 	uint64_t flags = 0;

@@ -52,6 +52,12 @@ int mc_vfio_mig_save(mc_vfio_dev *d, const mc_vfio_save_opts *o, mc_vfio_out_fn 
 int mc_vfio_mig_restore(mc_vfio_dev *d, const mc_vfio_restore_opts *o, mc_vfio_in_fn in,
 			void *opaque, mc_vfio_stats *stats, mc_error *err);
 
+/* A save that succeeded at the device but whose stream did not reach the
+ * destination whole (the END record not written, the receiver refused):
+ * the source device back to RUNNING with its state (reset if that fails);
+ * appends what happened ("; device back in RUNNING (from STOP)") to err. */
+void mc_vfio_mig_resume_source(mc_vfio_dev *d, mc_error *err);
+
 /* Check that the device can do what the options ask (migration v2 with
  * STOP_COPY, P2P / PRE_COPY when requested). Exit 69 when it cannot. */
 int mc_vfio_mig_capable(mc_vfio_dev *d, bool p2p, bool precopy, uint64_t *flags_out, mc_error *err);

@@ -2,6 +2,8 @@
 #include "vfio_stream.h"
 
 #include <errno.h>
+#include <poll.h>
+#include <sys/socket.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -691,8 +693,8 @@ int mc_vfio_save_to_fd(mc_vfio_dev *d, const mc_vfio_save_opts *o, int fd, const
 		return -(err && err->errnum ? err->errnum : EIO);
 	mc_vfio_writer_set_progress(w, prog);
 	r = mc_vfio_mig_save(d, o, save_out, w, stats, err);
-	if (r == 0)
-		r = mc_vfio_writer_end(w, err);
+	if (r == 0 && (r = mc_vfio_writer_end(w, err)) < 0)
+		mc_vfio_mig_resume_source(d, err); /* no complete stream: keep the guest's device */
 	mc_vfio_writer_free(w);
 	return r;
 }
@@ -746,5 +748,100 @@ int mc_vfio_restore_from_fd(mc_vfio_dev *d, const mc_vfio_restore_opts *o, int f
 		r = mc_vfio_mig_restore(d, o, restore_in, rd, stats, err);
 	}
 	mc_vfio_reader_free(rd);
+	return r;
+}
+
+/* ---- over a socket: the receiver's verdict ---- */
+
+#define VERDICT_MAX 1100
+
+/* Read the verdict: one line, then the receiver closes (a receiver that
+ * refused early may reset the connection right after it). Waits at most
+ * timeout_ms (-1: no limit) for it to start; returns the line's length
+ * (without the newline) in buf, or -errno. */
+static ssize_t read_verdict(int sock, char *buf, size_t size, int timeout_ms)
+{
+	struct pollfd pfd = { .fd = sock, .events = POLLIN };
+	int pr;
+	while ((pr = poll(&pfd, 1, timeout_ms)) < 0 && errno == EINTR)
+		;
+	if (pr <= 0)
+		return pr < 0 ? -errno : -ETIMEDOUT;
+	size_t n = 0;
+	for (;;) {
+		ssize_t r = recv(sock, buf + n, size - 1 - n, 0);
+		if (r > 0) {
+			n += (size_t)r;
+			if (memchr(buf, '\n', n) || n + 1 >= size)
+				break;
+		} else if (r == 0 || errno != EINTR) {
+			/* EOF; or a reset, which loses nothing already read */
+			if (r < 0 && n == 0)
+				return -errno;
+			break;
+		}
+	}
+	buf[n] = '\0';
+	buf[strcspn(buf, "\n")] = '\0';
+	return (ssize_t)strlen(buf);
+}
+
+int mc_vfio_send_sock(mc_vfio_dev *d, const mc_vfio_save_opts *o, int sock, const char *peer,
+		      const mc_vfio_progress *prog, mc_vfio_stats *stats, mc_error *err)
+{
+	char v[VERDICT_MAX];
+	int r = mc_vfio_save_to_fd(d, o, sock, peer, prog, stats, err);
+	if (r < 0) {
+		/* The save already put the source back. A receiver that refused
+		 * early said why before it closed: add that when it is there. */
+		if (err && (err->errnum == EPIPE || err->errnum == ECONNRESET) &&
+		    read_verdict(sock, v, sizeof(v), 1000) > 4 && strncmp(v, "ERR ", 4) == 0)
+			mc_error_prefix(err, "destination refused the device state (%.300s)",
+					v + 4);
+		return r;
+	}
+	ssize_t n = shutdown(sock, SHUT_WR) < 0 ? -errno : read_verdict(sock, v, sizeof(v), -1);
+	if (n == 2 && strcmp(v, "OK") == 0)
+		return 0;
+	if (n > 4 && strncmp(v, "ERR ", 4) == 0)
+		r = mc_error_set(err, MC_EXIT_DATAERR, EPROTO,
+				 "%s: destination refused the device state: %.600s", peer, v + 4);
+	else if (n < 0)
+		r = mc_error_set(err, MC_EXIT_IOERR, (int)-n,
+				 "%s: no verdict from the destination: %s", peer,
+				 strerror((int)-n));
+	else
+		r = mc_error_set(err, MC_EXIT_IOERR, EPROTO,
+				 "%s: no verdict from the destination (%s)", peer,
+				 n ? "not a migcheck receiver" : "connection closed");
+	mc_vfio_mig_resume_source(d, err);
+	return r;
+}
+
+int mc_vfio_recv_sock(mc_vfio_dev *d, const mc_vfio_restore_opts *o, int sock, const char *peer,
+		      const mc_vfio_progress *prog, mc_vfio_stats *stats, mc_error *err)
+{
+	mc_error local = { 0 };
+	mc_error *e = err ? err : &local;
+	int r = mc_vfio_restore_from_fd(d, o, sock, peer, prog, stats, e);
+	char v[VERDICT_MAX];
+	if (r == 0) {
+		snprintf(v, sizeof(v), "OK\n");
+	} else {
+		snprintf(v, sizeof(v), "ERR %.1000s", e->msg[0] ? e->msg : strerror(-r));
+		for (char *c = v; *c; c++)
+			if (*c == '\n' || *c == '\r')
+				*c = ' ';
+		strcat(v, "\n");
+	}
+	/* Best effort: a sender that is gone learns nothing either way. */
+	for (size_t off = 0, len = strlen(v); off < len;) {
+		ssize_t w = send(sock, v + off, len - off, MSG_NOSIGNAL);
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			break;
+		off += (size_t)w;
+	}
 	return r;
 }

@@ -87,6 +87,18 @@ int mc_vfio_save_to_fd(mc_vfio_dev *d, const mc_vfio_save_opts *o, int fd, const
  * chunk. */
 int mc_vfio_restore_from_fd(mc_vfio_dev *d, const mc_vfio_restore_opts *o, int fd, const char *name,
 			    const mc_vfio_progress *prog, mc_vfio_stats *stats, mc_error *err);
+/* Over a connected stream socket (vfio send / recv). The sender saves,
+ * half-closes, and waits for the receiver's verdict, one line: "OK" or
+ * "ERR <message>". A refusal, or no verdict (the receiver died), puts the
+ * source device back to RUNNING and fails: -EPROTO exit 65 ("PEER:
+ * destination refused the device state: MESSAGE; device back in RUNNING
+ * (from STOP)") or exit 74 for a lost connection. The receiver restores and answers
+ * with the outcome, which it also returns. */
+int mc_vfio_send_sock(mc_vfio_dev *d, const mc_vfio_save_opts *o, int sock, const char *peer,
+		      const mc_vfio_progress *prog, mc_vfio_stats *stats, mc_error *err);
+int mc_vfio_recv_sock(mc_vfio_dev *d, const mc_vfio_restore_opts *o, int sock, const char *peer,
+		      const mc_vfio_progress *prog, mc_vfio_stats *stats, mc_error *err);
+
 /* Verify a whole stream (and, when dev is non-NULL, that dev accepts it)
  * without touching any device. *total_out (may be NULL) gets its length. */
 int mc_vfio_stream_verify(int fd, const char *name, const mc_vfio_ident *dev,

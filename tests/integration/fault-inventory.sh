@@ -241,10 +241,8 @@ check "  integrity_check ok" integrity "$DB"
 check "  the probed host is stored" bash -c "'$MIGCHECK' --db '$DB' hosts | grep -q '^probed-1 '"
 fault_end "probe waits within the busy timeout and stores (exit 0); integrity_check ok"
 
-# ---- 4. kill -9 at every write and sync of an import ----
+# ---- 4. kill -9 at every write and sync of an import, and of a probe ----
 echo "# at ${SECONDS}s"
-fault_begin "kill -9 (strace signal injection) at every pwrite64, fdatasync and ftruncate call of \`migcheck import\`"
-NEWP=$PROFILES/x86-max.facts
 DB=$T_TMP/kill.db
 # state: what must be atomic (times left out: the import stamps its own, and
 # an import in another second adds a history row for the same profile).
@@ -254,68 +252,77 @@ state() {
 		SELECT DISTINCT hh.name, p.id FROM host_history hh JOIN profiles p USING (pid) ORDER BY 1, 2;
 		SELECT count(*) FROM profiles; SELECT count(*) FROM facts; SELECT count(*) FROM profile_facts;"
 }
-# kill_at SYSCALL N: the import, killed on entering its Nth SYSCALL (the
-# subshell keeps bash's "Killed" notice out of the log).
-kill_at() {
-	(
-		strace -f -o /dev/null -e trace="$1" -e inject="$1":signal=KILL:when="$2" \
-			"$MIGCHECK" --db "$DB" import "$NEWP" --host new-1 >/dev/null 2>&1
-		exit $?
-	) 2>/dev/null
-}
 fresh() {
 	rm -f "$DB" "$DB-wal" "$DB-shm"
 	cp "$REF" "$DB"
 }
-fresh
-state "$DB" >"$T_TMP/state.before"
-strace -f -c -o "$T_TMP/count" -e trace=pwrite64,fdatasync,ftruncate \
-	"$MIGCHECK" --db "$DB" import "$NEWP" --host new-1 >/dev/null || not_ok "counting import"
-state "$DB" >"$T_TMP/state.after"
-check "  before and after states differ" bash -c "! cmp -s '$T_TMP/state.before' '$T_TMP/state.after'"
-check "  the states start with integrity_check ok" \
-	test "$(head -1 "$T_TMP/state.before")$(head -1 "$T_TMP/state.after")" = okok
-declare -A calls=()
-total=0
-for sc in pwrite64 fdatasync ftruncate; do
-	calls[$sc]=$(awk -v s="$sc" '$NF == s { print $4 }' "$T_TMP/count")
-	total=$((total + ${calls[$sc]:-0}))
-	check "  the import calls $sc (${calls[$sc]:-0} times)" test "${calls[$sc]:-0}" -gt 0
-done
-echo "# kill points: $total"
-nbefore=0 nafter=0 bad=0
-for sc in pwrite64 fdatasync ftruncate; do
-	for n in $(seq "${calls[$sc]:-0}"); do
-		fresh
-		kill_at "$sc" "$n"
-		rc=$?
-		state "$DB" >"$T_TMP/state.now" 2>&1
-		if [[ $rc -ne 137 ]]; then
-			bad=$((bad + 1))
-			echo "# $sc #$n: not killed (exit $rc)"
-		elif cmp -s "$T_TMP/state.now" "$T_TMP/state.before"; then
-			nbefore=$((nbefore + 1))
-		elif cmp -s "$T_TMP/state.now" "$T_TMP/state.after"; then
-			nafter=$((nafter + 1))
-		else
-			bad=$((bad + 1))
-			echo "# $sc #$n: inventory neither before nor after: $(head -c 300 "$T_TMP/state.now")"
-		fi
-		# The next import after the crash works and lands on the after-state.
-		if ! "$MIGCHECK" --db "$DB" import "$NEWP" --host new-1 >/dev/null 2>"$T_ERR" ||
-			! state "$DB" | cmp -s - "$T_TMP/state.after"; then
-			bad=$((bad + 1))
-			echo "# $sc #$n: the import after the crash failed: $(head -c 300 "$T_ERR")"
-		fi
+# kill_everywhere MIGCHECK-ARGS...: run `migcheck --db $DB ARGS` once to count
+# its pwrite64/fdatasync/ftruncate calls, then once per call killed (strace
+# signal injection) on entering exactly that call, from the same starting
+# inventory each time. Every kill must leave integrity_check ok and exactly
+# the before- or the after-state, and the same command run again must work.
+kill_everywhere() {
+	local sc n rc total=0 nbefore=0 nafter=0 bad=0
+	local -A calls=()
+	fresh
+	state "$DB" >"$T_TMP/state.before"
+	strace -f -c -o "$T_TMP/count" -e trace=pwrite64,fdatasync,ftruncate \
+		"$MIGCHECK" --db "$DB" "$@" >/dev/null || not_ok "counting run of $1"
+	state "$DB" >"$T_TMP/state.after"
+	check "  before and after states differ" bash -c "! cmp -s '$T_TMP/state.before' '$T_TMP/state.after'"
+	check "  the states start with integrity_check ok" \
+		test "$(head -1 "$T_TMP/state.before")$(head -1 "$T_TMP/state.after")" = okok
+	for sc in pwrite64 fdatasync ftruncate; do
+		calls[$sc]=$(awk -v s="$sc" '$NF == s { print $4 }' "$T_TMP/count")
+		total=$((total + ${calls[$sc]:-0}))
+		check "  $1 calls $sc (${calls[$sc]:-0} times)" test "${calls[$sc]:-0}" -gt 0
 	done
-done
-echo "# $total kills: $nbefore left the inventory as before, $nafter as after the import, $bad bad"
-check "  every kill left integrity_check ok and exactly the before- or after-state; every re-import worked" \
-	test "$bad" -eq 0
-check "  kills before and after the commit point both happened" test "$nbefore" -gt 0 -a "$nafter" -gt 0
-fresh
-kill_at pwrite64 $((${calls[pwrite64]:-2} / 2))
-intact "$DB" "$T_TMP/view.base"
+	echo "# $1: kill points: $total"
+	for sc in pwrite64 fdatasync ftruncate; do
+		for n in $(seq "${calls[$sc]:-0}"); do
+			fresh
+			# (the subshell keeps bash's "Killed" notice out of the log)
+			(
+				strace -f -o /dev/null -e trace="$sc" -e inject="$sc":signal=KILL:when="$n" \
+					"$MIGCHECK" --db "$DB" "$@" >/dev/null 2>&1
+				exit $?
+			) 2>/dev/null
+			rc=$?
+			state "$DB" >"$T_TMP/state.now" 2>&1
+			if [[ $rc -ne 137 ]]; then
+				bad=$((bad + 1))
+				echo "# $sc #$n: not killed (exit $rc)"
+			elif cmp -s "$T_TMP/state.now" "$T_TMP/state.before"; then
+				nbefore=$((nbefore + 1))
+			elif cmp -s "$T_TMP/state.now" "$T_TMP/state.after"; then
+				nafter=$((nafter + 1))
+			else
+				bad=$((bad + 1))
+				echo "# $sc #$n: inventory neither before nor after: $(head -c 300 "$T_TMP/state.now")"
+			fi
+			# The next run after the crash works and lands on the after-state.
+			if ! "$MIGCHECK" --db "$DB" "$@" >/dev/null 2>"$T_ERR" ||
+				! state "$DB" | cmp -s - "$T_TMP/state.after"; then
+				bad=$((bad + 1))
+				echo "# $sc #$n: the run after the crash failed: $(head -c 300 "$T_ERR")"
+			fi
+		done
+	done
+	echo "# $1: $total kills: $nbefore left the inventory as before, $nafter as after, $bad bad"
+	check "  every kill left integrity_check ok and exactly the before- or after-state; every re-run worked" \
+		test "$bad" -eq 0
+	check "  kills before and after the commit point both happened" test "$nbefore" -gt 0 -a "$nafter" -gt 0
+	fresh
+	(strace -f -o /dev/null -e trace=pwrite64 -e inject=pwrite64:signal=KILL:when=$((${calls[pwrite64]:-2} / 2)) \
+		"$MIGCHECK" --db "$DB" "$@" >/dev/null 2>&1) 2>/dev/null
+	intact "$DB" "$T_TMP/view.base"
+}
+fault_begin "kill -9 (strace signal injection) at every pwrite64, fdatasync and ftruncate call of \`migcheck import\`"
+kill_everywhere import "$PROFILES/x86-max.facts" --host new-1
 fault_end "killed at every such call: integrity_check ok, the inventory exactly as before or as after the import (never between), and the next import works"
+
+fault_begin "kill -9 (strace signal injection) at every pwrite64, fdatasync and ftruncate call of \`migcheck probe\` (this host)"
+kill_everywhere probe --host probed-1
+fault_end "killed at every such call: integrity_check ok, the inventory exactly as before or as after the probe (never between), and the next probe works"
 
 finish

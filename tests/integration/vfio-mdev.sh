@@ -159,6 +159,13 @@ sleep 0.5
 run send-cut $V send --keep-running $A 127.0.0.1:7412
 wait
 r A.after-cut "$(st $A)"
+# 4b. a send without --keep-running whose receiver gives no verdict (it takes
+#     the stream, or goes away): the source must not stay in STOP
+(nc -l -p 7413 </dev/null >/dev/null) 2>/dev/null &
+sleep 0.5
+run send-noverdict $V send $A 127.0.0.1:7413
+wait
+r A.after-noverdict "$(st $A)"
 run save-stop $V save $A -o /tmp/a-stop.bin
 r A.after-save-stop "$(st $A)"
 run precopy $V save --precopy $A -o /tmp/p.bin
@@ -308,6 +315,11 @@ check "  A RUNNING after the failed save" fld A.after-full 3 RUNNING
 check "  A state unchanged" same_state A.after-full A.reseeded
 check "send to a receiver that goes away fails" test "${R[send-cut.rc]:-0}" -ne 0
 check "  A RUNNING after the cut" fld A.after-cut 3 RUNNING
+check "send (no --keep-running) without a verdict from the receiver fails" \
+	test "${R[send-noverdict.rc]:-0}" -ne 0
+check "  A RUNNING again, not left in STOP" fld A.after-noverdict 3 RUNNING
+check "  and the error says so" has send-noverdict.err "device back in RUNNING"
+check "  A state unchanged" same_state A.after-noverdict A.reseeded
 check "save without --keep-running" is save-stop.rc 0
 check "  leaves A in STOP" fld A.after-save-stop 3 STOP
 check "--precopy refused: 6.1 has no PRE_COPY" is precopy.rc 69
