@@ -278,7 +278,7 @@ static void cut_every_boundary(bool piped)
 	make_stream();
 	size_t cuts[G_N_ELEMENTS(st.recs) + 1], n = boundaries(cuts);
 	for (size_t i = 0; i < n; i++) {
-		char what[64], want[96];
+		char what[128], want[160];
 		result r;
 		snprintf(what, sizeof(what), "cut at byte %zu (boundary %zu of %zu)", cuts[i],
 			 i + 1, n);
@@ -331,7 +331,7 @@ START_TEST(cut_inside_records)
 	for (int piped = 0; piped <= 1; piped++) {
 		static const size_t in_header[] = { 1, 8, 15, 16, 200, MC_VFIO_HDR_LEN - 1 };
 		for (size_t i = 0; i < G_N_ELEMENTS(in_header); i++) {
-			char what[64];
+			char what[128];
 			result r;
 			size_t cut = in_header[i];
 			snprintf(what, sizeof(what), "cut inside the header at %zu", cut);
@@ -353,7 +353,7 @@ START_TEST(cut_inside_records)
 				end ? "truncated in the end record" : "truncated inside a chunk"
 			};
 			for (size_t j = 0; j < G_N_ELEMENTS(at); j++) {
-				char what[80];
+				char what[128];
 				result r;
 				snprintf(what, sizeof(what), "cut at %zu inside record %zu", at[j],
 					 k + 1);
@@ -396,7 +396,7 @@ START_TEST(tamper_every_chunk)
 			else
 				snprintf(want, sizeof(want), "chunk %zu: CRC-32C mismatch", k + 1);
 			for (size_t j = 0; j < G_N_ELEMENTS(at); j++) {
-				char what[80];
+				char what[128];
 				result r;
 				memcpy(copy, st.buf, st.len);
 				copy[at[j]] ^= 0x10;
@@ -478,7 +478,7 @@ START_TEST(live_cut_every_boundary)
 	size_t cuts[G_N_ELEMENTS(st.recs) + 1], n = boundaries(cuts);
 	unsigned src_failed = 0, src_done = 0;
 	for (size_t i = 0; i < n; i++) {
-		char what[64];
+		char what[128];
 		snprintf(what, sizeof(what), "live cut at byte %zu", cuts[i]);
 		vsim *a = new_sim(1), *b = new_sim(2);
 		mc_vfio_dev *da = vsim_dev(a, NULL), *db = vsim_dev(b, NULL);
