@@ -62,6 +62,12 @@ out_has() {
 	if grep -qF -- "$1" "$T_OUT"; then ok "  stdout has: $1"; else not_ok "  stdout lacks '$1'"; fi
 }
 
+# LeakSanitizer cannot run under ptrace: in a sanitizer build, a run traced by
+# strace keeps ASan and UBSan but leaves leak checking to the untraced runs.
+strace() {
+	ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}detect_leaks=0" command strace "$@"
+}
+
 skip() {
 	printf 'SKIP: %s\n' "$*"
 	exit 77
