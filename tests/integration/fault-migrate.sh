@@ -19,10 +19,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/libvirt-lib.sh
 source "$(dirname "$0")/libvirt-lib.sh"
 
-why=$(lv_unavailable)
-[[ -z $why ]] || skip "$why"
-lv_setup fm
-trap 'lv_cleanup; rm -rf "$T_TMP"' EXIT
+lv_begin fm
 if ! { lv_host A 1 && lv_host B 2 && lv_link A B; }; then
 	skip "cannot set up network namespaces and a veth link"
 fi
@@ -32,11 +29,7 @@ for h in A B; do lv_wait "$h" || skip "libvirtd of $h did not start: $(tail -c 3
 # Inventory: both hosts get the profile of the emulated Debian 6.1 host under
 # TCG -cpu max plus their own libvirt facts (see libvirt-two-hosts.sh).
 MAXP=$MC_TESTDATA/plan-x86/real-max-same.dst
-for h in A B; do
-	lv_in "$h" "$MIGCHECK" probe --only libvirt --print --libvirt-uri "$(lv_uri "$h")" >"$T_TMP/$h.lv"
-	grep -hv '^#' "$MAXP" "$T_TMP/$h.lv" | awk -F'\t' '!s[$1 FS $2]++' >"$T_TMP/$h.facts"
-	expect_exit 0 "import $h" "$MIGCHECK" import "$T_TMP/$h.facts" --host "${LV_HOSTNAME[$h]}"
-done
+for h in A B; do lv_import "$h" "$MAXP"; done
 
 DOM=mcfault
 lv_guest_xml "$DOM" >"$T_TMP/guest.xml"

@@ -3,6 +3,8 @@
 # network + mount + UTS namespace (see the libvirt integration test and the
 # libvirt benchmark). Sourced after lib.sh (or on its own by the benchmark).
 #
+#   lv_begin TAG            skip unless daemons can run here; lv_setup TAG,
+#                           lv_cleanup at exit
 #   lv_setup TAG            state dir, namespaces' name prefix and subnet
 #   lv_host NAME INDEX      namespace NAME with address $LV_NET.INDEX, its own
 #                           /etc/libvirt, /run, /var/lib|cache|log/libvirt,
@@ -11,6 +13,7 @@
 #   lv_wait NAME            wait until it answers (up to 120 s)
 #   lv_in NAME CMD...       run a command in its network namespace
 #   lv_virsh NAME ARGS...   virsh against its daemon
+#   lv_import NAME BASE     import NAME: facts file BASE + its libvirt facts
 #   lv_cleanup              kill QEMU and libvirtd (only processes inside our
 #                           namespaces), delete the namespaces and state
 #
@@ -48,6 +51,27 @@ lv_unavailable() {
 		return
 	fi
 	ip netns del "$probe" 2>/dev/null
+}
+
+# lv_begin TAG: skip the test when two namespaced daemons cannot run here;
+# else lv_setup TAG, with everything cleaned up when the test exits.
+lv_begin() {
+	local why
+	why=$(lv_unavailable)
+	[[ -z $why ]] || skip "$why"
+	lv_setup "$1"
+	trap 'lv_cleanup; rm -rf "$T_TMP"' EXIT
+}
+
+# lv_import H BASE: import host H into the inventory, under the host name its
+# libvirtd reports, as the facts of the file BASE plus H's live libvirt facts
+# (BASE's value wins where both have a fact).
+lv_import() {
+	local h=$1 base=$2
+	lv_in "$h" "$MIGCHECK" probe --only libvirt --print --libvirt-uri "$(lv_uri "$h")" >"$T_TMP/$h.lv"
+	check "libvirt probe of $h reads QEMU facts" grep -q '^qemu	version	7\.' "$T_TMP/$h.lv"
+	grep -hv '^#' "$base" "$T_TMP/$h.lv" | awk -F'\t' '!s[$1 FS $2]++' >"$T_TMP/$h.facts"
+	expect_exit 0 "import $h" "$MIGCHECK" import "$T_TMP/$h.facts" --host "${LV_HOSTNAME[$h]}"
 }
 
 lv_setup() {

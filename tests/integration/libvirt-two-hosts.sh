@@ -18,10 +18,7 @@ source "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/integration/libvirt-lib.sh
 source "$(dirname "$0")/libvirt-lib.sh"
 
-why=$(lv_unavailable)
-[[ -z $why ]] || skip "$why"
-lv_setup it
-trap 'lv_cleanup; rm -rf "$T_TMP"' EXIT
+lv_begin it
 if ! { lv_host A 1 && lv_host B 2 && lv_host C 3 && lv_link A B && lv_link A C; }; then
 	skip "cannot set up network namespaces and veth links"
 fi
@@ -59,10 +56,7 @@ for h in A B C; do lv_wait "$h" || skip "libvirtd of $h did not start: $(tail -c
 for h in A B C; do
 	base=$MAXP
 	[[ $h == C ]] && base=$Q64P
-	lv_in "$h" "$MIGCHECK" probe --only libvirt --print --libvirt-uri "$(lv_uri "$h")" >"$T_TMP/$h.lv"
-	check "libvirt probe of $h reads QEMU facts" grep -q '^qemu	version	7\.' "$T_TMP/$h.lv"
-	grep -hv '^#' "$base" "$T_TMP/$h.lv" | awk -F'\t' '!s[$1 FS $2]++' >"$T_TMP/$h.facts"
-	expect_exit 0 "import $h" "$MIGCHECK" import "$T_TMP/$h.facts" --host "${LV_HOSTNAME[$h]}"
+	lv_import "$h" "$base"
 done
 
 DOM=mcguest
