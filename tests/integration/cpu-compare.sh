@@ -30,21 +30,28 @@ compare_ok() {
 }
 # No daemon answering (CI starts with none): run one of our own for this test,
 # with a PATH holding only the x86 emulator (libvirt probes every qemu-system-*
-# it finds), and stop it on exit.
+# it finds), and stop it on exit. It runs in a private mount namespace with its
+# own /run/libvirt (virsh reaches it through ?socket=), so that the host has
+# no system daemon come and go under the tests that run alongside this one
+# (probe-local.sh probes this host twice and expects the same libvirt facts).
 OWN_LIBVIRTD=
 stop_own_libvirtd() {
-	if [[ -n $OWN_LIBVIRTD ]] && [[ -f $T_TMP/libvirtd.pid ]]; then
-		kill "$(cat "$T_TMP/libvirtd.pid")" 2>/dev/null || true
+	if [[ -n $OWN_LIBVIRTD ]] && [[ -f $T_TMP/run/libvirtd.pid ]]; then
+		kill "$(cat "$T_TMP/run/libvirtd.pid")" 2>/dev/null || true
 	fi
 	rm -rf "$T_TMP"
 }
 trap stop_own_libvirtd EXIT
 if ! compare_ok && [[ -z ${MC_LIBVIRT_URI:-} ]] && command -v libvirtd >/dev/null &&
-	[[ $(id -u) -eq 0 ]]; then
-	mkdir -p "$T_TMP/bin"
+	command -v unshare >/dev/null && [[ $(id -u) -eq 0 ]]; then
+	mkdir -p "$T_TMP/bin" "$T_TMP/run"
 	ln -s "$(command -v qemu-system-x86_64)" "$T_TMP/bin/qemu-system-x86_64"
-	PATH="$T_TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" libvirtd -d -p "$T_TMP/libvirtd.pid" \
+	# shellcheck disable=SC2016
+	PATH="$T_TMP/bin:/usr/sbin:/usr/bin:/sbin:/bin" unshare -m --propagation private \
+		/bin/sh -c 'mkdir -p /run/libvirt && mount --bind "$1" /run/libvirt &&
+			exec libvirtd -d -p /run/libvirt/libvirtd.pid' sh "$T_TMP/run" \
 		2>"$T_TMP/libvirtd.err" && OWN_LIBVIRTD=1
+	VIRSH=(virsh -q -c "qemu:///system?socket=$T_TMP/run/libvirt-sock")
 	for _ in $(seq 120); do
 		compare_ok && break
 		sleep 1
