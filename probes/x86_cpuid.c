@@ -16,11 +16,27 @@
 #include <linux/kvm.h>
 #endif
 
+/* KVM passes some host CPUID fields through as the CPU the ioctl ran on
+ * sees them: the APIC ID of that CPU (leaf 1 EBX[31:24], the x2APIC ID in
+ * leaves 0xB and 0x1F EDX, AMD's extended APIC ID in 0x8000001E EAX). They
+ * are no feature, QEMU replaces them with the vCPU's, and they would make two
+ * probes of one host differ by the CPU they ran on: recorded as 0. */
+static void clear_apic_ids(uint32_t fn, uint32_t v[4])
+{
+	if (fn == 0x1)
+		v[1] &= 0x00ffffffu;
+	else if (fn == 0xb || fn == 0x1f)
+		v[3] = 0;
+	else if (fn == 0x8000001eu)
+		v[0] = 0;
+}
+
 int mc_x86_cpuid_facts(const mc_x86_cpuid_entry *e, size_t n, mc_facts *out, mc_error *err)
 {
 	static const char *const reg[4] = { "eax", "ebx", "ecx", "edx" };
 	for (size_t i = 0; i < n; i++) {
-		const uint32_t v[4] = { e[i].eax, e[i].ebx, e[i].ecx, e[i].edx };
+		uint32_t v[4] = { e[i].eax, e[i].ebx, e[i].ecx, e[i].edx };
+		clear_apic_ids(e[i].function, v);
 		for (int j = 0; j < 4; j++) {
 			char key[40];
 			snprintf(key, sizeof(key), "0x%08x.0x%08x.%s", e[i].function, e[i].index,
