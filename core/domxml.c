@@ -205,17 +205,20 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 	if (r < 0)
 		goto out;
 	/* The XML is the truth about what it describes: recorded MACHINE, CPU,
-	 * CPU_DISABLE and HOSTDEV pins give way to it. */
+	 * CPU_DISABLE, HOSTDEV and VIRTTYPE pins give way to it. */
 	g->pins = mc_pins_new();
 	for (size_t i = 0; i < mc_pins_count(g->meta_pins); i++) {
-		static const char *const from_xml[] = { "MACHINE", "CPU", "CPU_DISABLE", "HOSTDEV",
-							NULL };
+		static const char *const from_xml[] = { "MACHINE", "CPU",      "CPU_DISABLE",
+							"HOSTDEV", "VIRTTYPE", NULL };
 		const char *pn, *pv;
 		mc_pins_at(g->meta_pins, i, &pn, &pv);
 		if (!g_strv_contains(from_xml, pn))
 			mc_pins_set(g->pins, pn, pv, NULL);
 	}
 	if (g->machine && (r = set_pin(g->pins, "MACHINE", g->machine, name, err)) < 0)
+		goto out;
+	if (g->virttype && *g->virttype &&
+	    (r = set_pin(g->pins, "VIRTTYPE", g->virttype, name, err)) < 0)
 		goto out;
 	if (g->arch && strcmp(g->arch, "x86_64") == 0 &&
 	    (r = cpu_pins(mc_xml_child(root, "cpu"), g->pins, name, err)) < 0)

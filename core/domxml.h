@@ -25,7 +25,7 @@ typedef struct mc_guest {
 	char *arch;     /* os/type@arch, may be NULL */
 	char *machine;  /* os/type@machine, may be NULL */
 	/* The guest's configuration: the metadata's pins, then what the XML
-	 * says (MACHINE, CPU and CPU_DISABLE for x86, HOSTDEV) over them. */
+	 * says (MACHINE, VIRTTYPE, CPU and CPU_DISABLE for x86, HOSTDEV) over them. */
 	mc_pins *pins;
 	/* migcheck metadata (has_meta false when the domain has none) */
 	bool has_meta;

@@ -134,6 +134,22 @@ int mc_probe_libvirt(const char *uri, mc_facts *out, mc_error *err)
 		r = skip(scratch, "libvirt_domcaps", sub.msg, err);
 	if (r < 0)
 		goto out;
+	/* A KVM host also runs TCG guests (domain type='qemu'): libvirt's
+	 * usability answer for them is another one, recorded as qemu.cpu_tcg. */
+	if (domcaps && virttype && strcmp(virttype, "kvm") == 0) {
+		g_autofree char *why_tcg = NULL;
+		char *tcg = get_domcaps(c, uri, arch, "qemu", &why_tcg);
+		mc_error_clear(&sub);
+		if (!tcg)
+			r = skip(scratch, "libvirt_domcaps_tcg", why_tcg, err);
+		else if (mc_qemu_caps_cpu_models(tcg, strlen(tcg),
+						 "libvirt domain capabilities (tcg)",
+						 "qemu.cpu_tcg", scratch, &sub) < 0)
+			r = skip(scratch, "libvirt_domcaps_tcg", sub.msg, err);
+		free(tcg);
+		if (r < 0)
+			goto out;
+	}
 	for (size_t i = 0; i < mc_facts_count(scratch) && r == 0; i++) {
 		const mc_fact *f = mc_facts_at(scratch, i);
 		r = mc_facts_set(out, f->domain, f->key, f->value, err);

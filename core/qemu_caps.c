@@ -226,6 +226,30 @@ int mc_qemu_caps_guest(const char *xml, size_t len, const char *name, char **arc
 
 /* ---- <domainCapabilities> ---- */
 
+/* <mode name='custom'>: each <model> as DOMAIN MODEL usable|unusable|unknown
+ * [deprecated], libvirt's own answer for the document's virttype. */
+static int custom_models(xmlNode *mode, const char *domain, const char *name, mc_facts *out,
+			 mc_error *err)
+{
+	int r = 0;
+	for (xmlNode *m = mode->children; m && r == 0; m = m->next) {
+		if (!mc_xml_is(m, "model"))
+			continue;
+		g_autofree char *model = mc_xml_text(m);
+		g_autofree char *usable = mc_xml_attr(m, "usable");
+		if (!*model)
+			continue;
+		const char *u = !usable                      ? "unknown"
+				: strcmp(usable, "yes") == 0 ? "usable"
+				: strcmp(usable, "no") == 0  ? "unusable"
+							     : "unknown";
+		g_autofree char *v = g_strdup_printf(
+		    "%s%s", u, attr_is(m, "deprecated", "yes") ? " deprecated" : "");
+		r = set(out, domain, model, v, name, err);
+	}
+	return r;
+}
+
 static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *err)
 {
 	int r = 0;
@@ -256,22 +280,7 @@ static int parse_cpu(xmlNode *cpu, const char *name, mc_facts *out, mc_error *er
 				r = set(out, "qemu.host_model", key, pol, name, err);
 			}
 		} else if (strcmp(mname, "custom") == 0) {
-			for (xmlNode *m = mode->children; m && r == 0; m = m->next) {
-				if (!mc_xml_is(m, "model"))
-					continue;
-				g_autofree char *model = mc_xml_text(m);
-				g_autofree char *usable = mc_xml_attr(m, "usable");
-				if (!*model)
-					continue;
-				const char *u = !usable                      ? "unknown"
-						: strcmp(usable, "yes") == 0 ? "usable"
-						: strcmp(usable, "no") == 0  ? "unusable"
-									     : "unknown";
-				g_autofree char *v = g_strdup_printf(
-				    "%s%s", u,
-				    attr_is(m, "deprecated", "yes") ? " deprecated" : "");
-				r = set(out, "qemu.cpu", model, v, name, err);
-			}
+			r = custom_models(mode, "qemu.cpu", name, out, err);
 		}
 	}
 	return r;
@@ -367,4 +376,25 @@ char *mc_qemu_caps_host_uuid(const char *xml, size_t len)
 		u = NULL;
 	}
 	return u;
+}
+
+int mc_qemu_caps_cpu_models(const char *xml, size_t len, const char *name, const char *domain,
+			    mc_facts *out, mc_error *err)
+{
+	xmlDoc *doc = parse_doc(xml, len, name, err);
+	if (!doc)
+		return -EINVAL;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int r = 0;
+	if (!mc_xml_is(root, "domainCapabilities"))
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				 "%s: root element <%s> is not <domainCapabilities>", name,
+				 root ? (const char *)root->name : "");
+	xmlNode *cpu = r == 0 ? mc_xml_child(root, "cpu") : NULL;
+	for (xmlNode *mode = cpu ? cpu->children : NULL; mode && r == 0; mode = mode->next)
+		if (mc_xml_is(mode, "mode") && attr_is(mode, "name", "custom") &&
+		    attr_is(mode, "supported", "yes"))
+			r = custom_models(mode, domain, name, out, err);
+	xmlFreeDoc(doc);
+	return r;
 }

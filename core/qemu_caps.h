@@ -19,6 +19,12 @@
  * ("NAME: problem", exit 65). */
 int mc_qemu_caps_parse(const char *xml, size_t len, const char *name, mc_facts *out, mc_error *err);
 
+/* Only the custom CPU models of a <domainCapabilities> document, as DOMAIN
+ * MODEL usable|unusable|unknown [deprecated]: the probe records the TCG
+ * answer (virttype qemu) as qemu.cpu_tcg beside the KVM one (qemu.cpu). */
+int mc_qemu_caps_cpu_models(const char *xml, size_t len, const char *name, const char *domain,
+			    mc_facts *out, mc_error *err);
+
 /* "7.2.22" from libvirt's version number 7002022. buf >= 32 bytes. */
 const char *mc_qemu_version_str(unsigned long v, char *buf, size_t len);
 

@@ -14,6 +14,11 @@
  *    host-passthrough needs that mode on the destination; host-model needs
  *    the source's host-model CPU model to be usable there. The feature-bit
  *    comparison itself is x86.cpuid's.
+ *    A TCG guest (pin VIRTTYPE=qemu, from <domain type='qemu'>) on a KVM
+ *    destination is judged by libvirt's answer for virttype qemu
+ *    (qemu.cpu_tcg); a profile without it -> action.
+ *  - domain type (pin VIRTTYPE): a KVM guest needs a destination whose libvirt
+ *    offers KVM -> else blocked.
  *  - host devices (pin HOSTDEV=PCI address list, from <hostdev type='pci'>;
  *    declared here, the devices themselves are judged by the vfio family):
  *    the destination's QEMU must support PCI host devices.
@@ -131,6 +136,31 @@ static void machine_rule(mc_rule_ctx *ctx, const char *m)
 			  : "");
 }
 
+/* The guest's libvirt domain type (pin VIRTTYPE, from <domain type=...>)
+ * against the destination's: a KVM guest needs KVM there; a TCG guest runs
+ * anywhere QEMU does. Says something only when the guest cannot run. */
+static void virttype_rule(mc_rule_ctx *ctx)
+{
+	const char *gv = mc_pins_get(ctx->pins, "VIRTTYPE");
+	const char *dv = mc_facts_get(ctx->dst, "qemu", "virttype");
+	if (!gv || !dv || strcmp(gv, dv) == 0 || strcmp(gv, "qemu") == 0)
+		return;
+	g_autofree char *facts = g_strdup_printf("VIRTTYPE=%s; DST qemu virttype %s", gv, dv);
+	if (strcmp(gv, "kvm") == 0)
+		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, gv, facts,
+			    "load the kvm modules on the destination (libvirt needs /dev/kvm) "
+			    "and probe it again",
+			    NULL,
+			    "the guest runs under KVM; libvirt on the destination offers %s only",
+			    dv);
+	else
+		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, gv, facts,
+			    "migrate the guest between hosts of its own hypervisor", NULL,
+			    "the guest's domain type %s is not one QEMU on the destination runs "
+			    "(virttype %s)",
+			    gv, dv);
+}
+
 static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 {
 	const mc_facts *src = ctx->src, *dst = ctx->dst;
@@ -178,10 +208,33 @@ static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 			return;
 		}
 	}
-	const char *v = mc_facts_get(dst, "qemu.cpu", model);
+	/* A TCG guest on a KVM host: libvirt's answer for virttype qemu. */
+	const char *dom = "qemu.cpu";
+	const char *gv = mc_pins_get(ctx->pins, "VIRTTYPE");
+	if (gv && strcmp(gv, "qemu") == 0 && strcmp(virt, "qemu") != 0) {
+		mc_facts_domain_range(dst, "qemu.cpu_tcg", &a, &b);
+		if (a == b) {
+			g_autofree char *facts = g_strdup_printf(
+			    "CPU=%s; VIRTTYPE=qemu; DST: qemu.cpu for virttype %s only, no "
+			    "qemu.cpu_tcg",
+			    cpu, virt);
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_ACTION, model, facts,
+			    "run virsh hypervisor-cpu-compare --virttype qemu on the "
+			    "destination, or probe it again with this migcheck",
+			    NULL,
+			    "cannot tell whether CPU model %s is usable for a TCG guest on the "
+			    "destination: its profile has libvirt's answer for %s only",
+			    model, virt);
+			return;
+		}
+		dom = "qemu.cpu_tcg";
+		virt = "qemu";
+	}
+	const char *v = mc_facts_get(dst, dom, model);
 	g_autofree char *facts = g_strdup_printf(
-	    "CPU=%s%s%s; DST qemu.cpu %s=%s (virttype %s)", cpu, model != cpu ? " = " : "",
-	    model != cpu ? model : "", model, v ? v : "absent", virt);
+	    "CPU=%s%s%s; DST %s %s=%s (virttype %s)", cpu, model != cpu ? " = " : "",
+	    model != cpu ? model : "", dom, model, v ? v : "absent", virt);
 	if (!v) {
 		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, model, facts,
 			    "start the guest with a CPU model the destination's QEMU offers", NULL,
@@ -242,6 +295,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
 	const char *hd = mc_pins_get(ctx->pins, "HOSTDEV");
 	size_t before = mc_plan_count(ctx->plan);
+	virttype_rule(ctx);
 	if (m)
 		machine_rule(ctx, m);
 	if (cpu)
@@ -260,7 +314,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-static const char *const pin_names[] = { "MACHINE", "HOSTDEV", NULL };
+static const char *const pin_names[] = { "MACHINE", "HOSTDEV", "VIRTTYPE", NULL };
 
 static bool pci_addr_ok(const char *s)
 {
@@ -279,6 +333,17 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 						    "a machine type is letters, digits, '.', '_' "
 						    "and '-'");
 		return 0;
+	}
+	if (strcmp(name, "VIRTTYPE") == 0) {
+		for (const char *p = value; *p; p++)
+			if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p))
+				return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+						    "a libvirt domain type is lowercase letters "
+						    "and digits (kvm, qemu)");
+		return *value ? 0
+			      : mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					     "a libvirt domain type is lowercase letters and "
+					     "digits (kvm, qemu)");
 	}
 	g_auto(GStrv) t = g_strsplit(value, ",", -1);
 	for (char **a = t; *a; a++)

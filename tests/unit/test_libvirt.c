@@ -2,7 +2,8 @@
  *  - tests/data/libvirt/NAME.xml: libvirt capabilities / domain capabilities
  *    documents (captured from real daemons, or crafted: see their first
  *    comment) -> NAME.facts (the exact qemu.* facts) or NAME.err (a text the
- *    one-line error must contain; exit 65);
+ *    one-line error must contain; exit 65); a domain capabilities document
+ *    also gives its qemu.cpu facts as qemu.cpu_tcg (the probe's TCG answer);
  *  - tests/data/domxml/NAME.xml: domain XML -> NAME.guest (the guest
  *    configuration migcheck plans for) or NAME.err;
  *  - tests/data/plan-qemu/NAME.src/.dst/.pins/.expect: plans, the format of
@@ -37,6 +38,27 @@ START_TEST(caps_case)
 		ck_assert_msg(r == 0, "%s", err.msg);
 		g_autofree char *got = mc_facts_canonical(f, NULL);
 		ck_assert_str_eq(got, want);
+		/* the TCG answer: exactly the qemu.cpu facts, under another domain */
+		GString *tcg_want = g_string_new(NULL);
+		g_auto(GStrv) lines = g_strsplit(want, "\n", -1);
+		for (char **l = lines; *l; l++)
+			if (g_str_has_prefix(*l, "qemu.cpu\t"))
+				g_string_append_printf(tcg_want, "qemu.cpu_tcg%s\n",
+						       *l + strlen("qemu.cpu"));
+		mc_facts *t = mc_facts_new();
+		mc_error terr = { 0 };
+		int rt = mc_qemu_caps_cpu_models(xml, len, label, "qemu.cpu_tcg", t, &terr);
+		if (strstr(xml, "<domainCapabilities")) {
+			ck_assert_msg(rt == 0, "%s", terr.msg);
+			g_autofree char *tgot = mc_facts_canonical(t, NULL);
+			ck_assert_str_eq(tgot, tcg_want->str);
+		} else {
+			ck_assert_int_lt(rt, 0);
+			ck_assert_int_eq(terr.exit_code, MC_EXIT_DATAERR);
+			ck_assert_msg(strstr(terr.msg, label), "%s", terr.msg);
+		}
+		mc_facts_free(t);
+		g_string_free(tcg_want, TRUE);
 	} else {
 		g_strstrip(want_err);
 		ck_assert_msg(r < 0, "%s: accepted", name);
@@ -157,7 +179,7 @@ START_TEST(metadata_roundtrip)
 	ck_assert_str_eq(mp, "MACHINE=pc-q35-7.2,PSCI_VERSION=1.0");
 	/* the XML's machine type replaces the recorded one */
 	g_autofree char *gp = mc_pins_format(g->pins);
-	ck_assert_str_eq(gp, "CPU=qemu64,MACHINE=q35,PSCI_VERSION=1.0");
+	ck_assert_str_eq(gp, "CPU=qemu64,MACHINE=q35,PSCI_VERSION=1.0,VIRTTYPE=kvm");
 	mc_guest_free(g);
 	mc_pins_free(pins);
 	mc_facts_free(f);
