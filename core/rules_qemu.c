@@ -335,15 +335,11 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 		return 0;
 	}
 	if (strcmp(name, "VIRTTYPE") == 0) {
-		for (const char *p = value; *p; p++)
-			if (!g_ascii_islower(*p) && !g_ascii_isdigit(*p))
-				return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-						    "a libvirt domain type is lowercase letters "
-						    "and digits (kvm, qemu)");
-		return *value ? 0
-			      : mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-					     "a libvirt domain type is lowercase letters and "
-					     "digits (kvm, qemu)");
+		if (!*value || value[strspn(value, "abcdefghijklmnopqrstuvwxyz0123456789")])
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "a libvirt domain type is lowercase letters and "
+					    "digits (kvm, qemu)");
+		return 0;
 	}
 	g_auto(GStrv) t = g_strsplit(value, ",", -1);
 	for (char **a = t; *a; a++)
