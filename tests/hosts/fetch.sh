@@ -12,8 +12,9 @@
 #       6.12  linux-image-6.12.N+deb12-<debarch>[-unsigned], same sources
 #             (release from linux-image-6.12-<debarch>, else the highest
 #             6.12.N+deb12 package)
-#       7.3   linux-binary[-unsigned]-7.3.N+deb13-<debarch> and
-#             linux-modules-7.3.N+deb13-<debarch> from Debian 13's
+#       7.3   linux-binary[-unsigned]-7.3.N+deb13-<debarch>,
+#             linux-modules-7.3.N+deb13-<debarch> and linux-base-7.3.N+deb13-
+#             <debarch> (config, modules.builtin) from Debian 13's
 #             trixie-backports, read through a private apt configuration in
 #             the cache (release from that suite's linux-image-<debarch>,
 #             else the highest 7.3.N+deb13 package); the machine's own apt
@@ -139,7 +140,8 @@ bpo_dir=$MIGCHECK_HOST_CACHE/apt/$bpo_suite
 bpo_opts=(-o "Dir::Etc::sourcelist=$bpo_dir/sources.list" -o Dir::Etc::sourceparts=-
 	-o "Dir::State::Lists=$bpo_dir/lists" -o "Dir::Cache=$bpo_dir/cache"
 	-o "Dir::State::status=$bpo_dir/status"
-	-o Dir::Etc::preferences=/dev/null -o Dir::Etc::preferencesparts=-
+	-o "Dir::Etc::preferences=$bpo_dir/preferences"
+	-o "Dir::Etc::preferencesparts=$bpo_dir/preferences.d"
 	-o Acquire::Languages=none)
 
 # aptc SRC TOOL ARGS...: run apt-get/apt-cache TOOL on package source SRC
@@ -190,7 +192,7 @@ bpo_update() {
 		mh_msg "cannot find this machine's Debian archive URI in its apt sources (set MIGCHECK_HOST_DEBIAN_URI)"
 		return 1
 	}
-	mkdir -p "$bpo_dir/lists/partial" "$bpo_dir/cache/archives/partial"
+	mkdir -p "$bpo_dir/lists/partial" "$bpo_dir/cache/archives/partial" "$bpo_dir/preferences.d"
 	[[ -f $bpo_dir/status ]] || : >"$bpo_dir/status"
 	echo "deb $uri $bpo_suite main" >"$bpo_dir/sources.list"
 	mh_msg "updating the private $bpo_suite lists ($uri)"
@@ -202,6 +204,7 @@ bpo_update() {
 bpo_fresh=0
 source_ready() {
 	[[ $1 == bpo ]] || return 0
+	mkdir -p "$bpo_dir/preferences.d"
 	if [[ $bpo_fresh -eq 0 && (${MIGCHECK_HOST_REFRESH:-0} == 1 ||
 		-z $(find "$bpo_dir/lists" -maxdepth 1 -name '*Packages*' 2>/dev/null)) ]]; then
 		bpo_fresh=1
@@ -287,22 +290,28 @@ resolve_release() {
 }
 
 # normalise DIR RELEASE: move a /usr/lib/modules/RELEASE layout (Debian 13:
-# the kernel is usr/lib/modules/RELEASE/vmlinuz[.unsigned]) to the cache's
-# boot/vmlinuz-RELEASE and lib/modules/RELEASE/
+# the kernel is usr/lib/modules/RELEASE/vmlinuz[.unsigned], next to config)
+# to the cache's boot/vmlinuz-RELEASE, boot/config-RELEASE and
+# lib/modules/RELEASE/ (device trees dropped)
 normalise() {
-	local d=$1 rel=$2 f
-	if [[ -d $d/usr/lib/modules/$rel && ! -e $d/lib/modules/$rel ]]; then
+	local d=$1 rel=$2 f m
+	m=$d/lib/modules/$rel
+	if [[ -d $d/usr/lib/modules/$rel && ! -e $m ]]; then
 		mkdir -p "$d/lib/modules"
-		mv "$d/usr/lib/modules/$rel" "$d/lib/modules/$rel"
+		mv "$d/usr/lib/modules/$rel" "$m"
+		rm -rf "$m/dtb" "$d/usr/lib/linux-image-$rel"
 	fi
 	if [[ ! -f $d/boot/vmlinuz-$rel ]]; then
 		for f in vmlinuz vmlinuz.unsigned; do
-			if [[ -f $d/lib/modules/$rel/$f ]]; then
+			if [[ -f $m/$f ]]; then
 				mkdir -p "$d/boot"
-				mv "$d/lib/modules/$rel/$f" "$d/boot/vmlinuz-$rel"
+				mv "$m/$f" "$d/boot/vmlinuz-$rel"
 				break
 			fi
 		done
+	fi
+	if [[ -f $m/config && ! -e $d/boot/config-$rel ]]; then
+		mv "$m/config" "$d/boot/config-$rel"
 	fi
 	rm -rf "$d/usr/share/doc"
 	if [[ -d $d/usr ]]; then
@@ -320,7 +329,7 @@ fetch_kernel() {
 		if ! aptc bpo apt-cache show "$pkg:$debarch" >/dev/null 2>&1; then
 			pkg=linux-binary-$rel
 		fi
-		pkgs=("$pkg" "linux-modules-$rel")
+		pkgs=("$pkg" "linux-modules-$rel" "linux-base-$rel")
 	else
 		pkg=linux-image-$rel-unsigned
 		if ! apt-cache show "$pkg:$debarch" >/dev/null 2>&1; then
