@@ -200,6 +200,9 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 
 typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
 
+static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why);
+static uint64_t pin_reg_id(const char *name);
+
 static bool is_aa32_idreg(uint64_t id)
 {
 	unsigned crm = (id >> 3) & 15;
@@ -639,16 +642,30 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			    "SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
 			    "; DST kernel %s",
 			    x->key, s, x->key, d, mc_facts_get(ctx->dst, "kernel", "release"));
-			mc_plan_add(
-			    ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
-			    reg_name(id, nb, sizeof(nb)), facts,
-			    l == J_REFUSED
-				? "choose a destination whose CPU and kernel present the same "
-				  "value, or start the guest with a lower value where the source "
-				  "kernel lets userspace set it (6.7 and later)"
-				: "verify with a test migration to this kernel",
-			    NULL, "%s: %s",
-			    l == J_REFUSED ? "KVM_SET_ONE_REG refuses it" : "unknown", why->str);
+			/* A remedy: the guest started with DST's value, where the
+			 * source kernel lets userspace set it. */
+			g_autofree char *pin = NULL;
+			g_autofree char *remedy = NULL;
+			GString *w2 = g_string_new(NULL);
+			if (l == J_REFUSED && pin_reg_id(reg_name(id, nb, sizeof(nb))) == id &&
+			    src_accepts(ctx->src, id, d, w2) == J_OK)
+				pin = g_strdup_printf("%s=0x%" PRIx64, reg_name(id, nb, sizeof(nb)),
+						      d);
+			g_string_free(w2, TRUE);
+			remedy =
+			    pin ? g_strdup_printf("start the guest with --pin %s (the source "
+						  "kernel accepts it), or choose a destination "
+						  "whose CPU and kernel present the same value",
+						  pin)
+			    : l == J_REFUSED
+				? g_strdup("choose a destination whose CPU and kernel present "
+					   "the same value (a source kernel of Linux 6.7 or later "
+					   "can start the guest with a lower value)")
+				: g_strdup("verify with a test migration to this kernel");
+			mc_plan_add(ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
+				    reg_name(id, nb, sizeof(nb)), facts, remedy, pin, "%s: %s",
+				    l == J_REFUSED ? "KVM_SET_ONE_REG refuses it" : "unknown",
+				    why->str);
 			if (l == J_REFUSED)
 				refused++;
 			else

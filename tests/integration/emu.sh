@@ -14,8 +14,7 @@ emu_prepare() {
 	local out rc=0
 	out=$("$HOSTS/fetch.sh" 2>"$T_TMP/fetch.err") || rc=$?
 	if [[ $rc -eq 77 ]]; then
-		printf '%s\n' "$out"
-		exit 77
+		skip "${out#SKIP: }"
 	elif [[ $rc -ne 0 ]]; then
 		cat "$T_TMP/fetch.err" >&2
 		not_ok "fetching the emulated hosts' kernels failed (exit $rc)"
@@ -34,15 +33,47 @@ emu_run() {
 	x86_64) probe=$MIGCHECK_PROBE raw=$KVMRAW ;;
 	aarch64) probe=$MIGCHECK_PROBE_AARCH64 raw=$KVMRAW_AARCH64 ;;
 	esac
-	img=$T_TMP/img-$arch-$RANDOM.cpio.gz
+	# Within one `make check-all` (MC_EMU_RUN_CACHE, a directory emptied at
+	# its start), the sanitizer round reuses the kernels' answers of the
+	# first round for the very same boot: same kernel, CPU, parameters,
+	# command and the same bytes of every file put into the host.
+	local key="" x
+	if [[ -n ${MC_EMU_RUN_CACHE:-} ]]; then
+		key=$( {
+			printf '%s\n' "$arch" "$cpu" "$cmd" "$*" "${MIGCHECK_HOST_GEN:-}" \
+				"${MIGCHECK_HOST_KERNEL:-}" "${MIGCHECK_HOST_MODULES:-}"
+			cat "$probe" "$raw"
+			for x in ${EMU_EXTRA[@]+"${EMU_EXTRA[@]}"}; do
+				printf '%s\n' "${x#*=}"
+				(cd "${x%%=*}" 2>/dev/null && find . -type f | LC_ALL=C sort | xargs cat) ||
+					cat "${x%%=*}"
+			done
+		} | sha256sum)
+		key=${key%% *}
+		if [[ -f $MC_EMU_RUN_CACHE/$key.out ]]; then
+			cat "$MC_EMU_RUN_CACHE/$key.out"
+			return 0
+		fi
+	fi
+	img=$T_TMP/img-$arch-$BASHPID-$RANDOM.cpio.gz
 	MIGCHECK_HOST_CMD=$cmd "$HOSTS/mkinitramfs.sh" "$arch" "$probe" "$img" "$raw=/kvmraw" \
 		${EMU_EXTRA[@]+"${EMU_EXTRA[@]}"} \
-		>/dev/null 2>"$T_TMP/mkinitramfs.err" || {
-		cat "$T_TMP/mkinitramfs.err" >&2
+		>/dev/null 2>"$T_TMP/mkinitramfs.$BASHPID.err" || {
+		cat "$T_TMP/mkinitramfs.$BASHPID.err" >&2
 		return 99
 	}
-	"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@"
-	local rc=$?
+	local rc=0
+	if [[ -n $key ]]; then
+		"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@" >"$T_TMP/emu-out.$BASHPID" || rc=$?
+		if [[ $rc -eq 0 ]] && mkdir -p "$MC_EMU_RUN_CACHE" 2>/dev/null; then
+			cp "$T_TMP/emu-out.$BASHPID" "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" &&
+				mv "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" "$MC_EMU_RUN_CACHE/$key.out"
+		fi
+		cat "$T_TMP/emu-out.$BASHPID"
+		rm -f "$T_TMP/emu-out.$BASHPID"
+	else
+		"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@" || rc=$?
+	fi
 	rm -f "$img"
 	return $rc
 }
