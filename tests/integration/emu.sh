@@ -4,7 +4,9 @@
 #       all: 6.1 6.12 7.3) for both archs; skip (exit 77) if they cannot be
 #       had, except with CI=true, where that is a failure
 #   emu_run ARCH CPU CMD_TEXT [APPEND...]   boot ARCH/CPU with the probe and
-#       kvmraw inside, run CMD_TEXT there, print its stdout. Exit: its status.
+#       kvmraw inside (and the files of the EMU_EXTRA array, FILE[=/DEST] as
+#       mkinitramfs.sh takes them), run CMD_TEXT there, print its stdout.
+#       Exit: its status.
 #   emu_facts NAME ARCH CPU [APPEND...]     probe such a host; facts are kept in
 #       $EMU_DIR/NAME.facts, raw ioctl dump in $EMU_DIR/NAME.raw
 #   emu_release ARCH [GEN]  the kernel release a generation boots
@@ -41,6 +43,7 @@ emu_run() {
 	esac
 	img=$T_TMP/img-$arch-$RANDOM.cpio.gz
 	MIGCHECK_HOST_CMD=$cmd "$HOSTS/mkinitramfs.sh" "$arch" "$probe" "$img" "$raw=/kvmraw" \
+		${EMU_EXTRA[@]+"${EMU_EXTRA[@]}"} \
 		>/dev/null 2>"$T_TMP/mkinitramfs.err" || {
 		cat "$T_TMP/mkinitramfs.err" >&2
 		return 99
