@@ -1,23 +1,30 @@
 # shellcheck shell=bash
 # Emulated test hosts for integration tests (sourced after lib.sh).
+#   emu_prepare [GEN...]   fetch the kernels of these generations (default
+#       all: 6.1 6.12 7.3) for both archs; skip (exit 77) if they cannot be
+#       had, except with CI=true, where that is a failure
 #   emu_run ARCH CPU CMD_TEXT [APPEND...]   boot ARCH/CPU with the probe and
 #       kvmraw inside (and the files of the EMU_EXTRA array, FILE[=/DEST] as
 #       mkinitramfs.sh takes them), run CMD_TEXT there, print its stdout.
 #       Exit: its status.
 #   emu_facts NAME ARCH CPU [APPEND...]     probe such a host; facts are kept in
 #       $EMU_DIR/NAME.facts, raw ioctl dump in $EMU_DIR/NAME.raw
+#   emu_release ARCH [GEN]  the kernel release a generation boots
+# The kernel generation is MIGCHECK_HOST_GEN (6.1 by default), inherited by
+# tests/hosts/*.sh: e.g. `MIGCHECK_HOST_GEN=7.3 emu_facts arm-max-73 aarch64 max`.
 HOSTS=$MC_SRCDIR/tests/hosts
 EMU_DIR=${EMU_DIR:-$T_TMP/emu}
 mkdir -p "$EMU_DIR"
 
 emu_prepare() {
-	local out rc=0
-	out=$("$HOSTS/fetch.sh" 2>"$T_TMP/fetch.err") || rc=$?
-	if [[ $rc -eq 77 ]]; then
+	local out rc=0 gens=${*:-all}
+	out=$("$HOSTS/fetch.sh" --gen "$gens" 2>"$T_TMP/fetch.err") || rc=$?
+	if [[ $rc -eq 77 && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]]; then
 		skip "${out#SKIP: }"
 	elif [[ $rc -ne 0 ]]; then
 		cat "$T_TMP/fetch.err" >&2
-		not_ok "fetching the emulated hosts' kernels failed (exit $rc)"
+		[[ $rc -ne 77 ]] || printf '%s\n' "$out"
+		not_ok "fetching the emulated hosts' kernels ($gens) failed (exit $rc)"
 		finish
 		exit 1
 	fi
@@ -92,4 +99,12 @@ emu_facts() {
 	fi
 	not_ok "booting $arch -cpu $cpu $* failed"
 	return 1
+}
+
+emu_release() {
+	(
+		# shellcheck source=tests/hosts/lib.sh
+		. "$HOSTS/lib.sh"
+		MIGCHECK_HOST_GEN=${2:-${MIGCHECK_HOST_GEN:-6.1}} mh_release "$1"
+	)
 }
