@@ -641,11 +641,19 @@ static const mc_idreg regs73[] = {
 	R("CTR_EL0", SYSREG(3, 3, 0, 0, 1), 0x00000000300fc00fULL, f73_CTR_EL0),
 };
 
+/* The tables are sorted by id. */
 static const mc_idreg *find(const mc_idreg *t, size_t n, uint64_t id)
 {
-	for (size_t i = 0; i < n; i++)
-		if (t[i].id == id)
-			return &t[i];
+	size_t lo = 0, hi = n;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		if (t[mid].id == id)
+			return &t[mid];
+		if (t[mid].id < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
 	return NULL;
 }
 

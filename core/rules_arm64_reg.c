@@ -200,7 +200,9 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 
 typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
 
-static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why);
+typedef struct reg_ctx reg_ctx;
+static void src_self_ctx(const mc_facts *src, reg_ctx *c);
+static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why);
 static uint64_t pin_reg_id(const char *name);
 
 static bool is_aa32_idreg(uint64_t id)
@@ -280,14 +282,25 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 	return J_OK;
 }
 
-typedef struct reg_ctx {
+struct reg_ctx {
 	const mc_facts *src, *dst;
 	const mc_pins *pins;
 	kmodel model;
 	bool dst_aa32;
 	uint64_t dst_ctr;
 	bool have_dst_ctr;
-} reg_ctx;
+};
+
+/* A recorded value "0x..." (not the `1` of an unvalued register). */
+static bool hex_value(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return false;
+	errno = 0;
+	*v = strtoull(s + 2, &end, 16);
+	return !errno && !*end;
+}
 
 static bool reg_value(const mc_facts *f, uint64_t id, uint64_t *v)
 {
@@ -345,14 +358,18 @@ static const char *const pin_names[] = {
 
 static uint64_t pin_reg_id(const char *name)
 {
-	for (unsigned crm = 0; crm < 8; crm++)
-		for (unsigned op2 = 0; op2 < 8; op2++) {
-			uint64_t id = SYSREG(3, 0, 0, crm, op2);
+	for (const char *const *n = pin_names; *n; n++) {
+		if (g_ascii_strcasecmp(*n, name) != 0)
+			continue;
+		if (strcmp(*n, "CTR_EL0") == 0)
+			return R_CTR;
+		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
 			const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
-			if (r && g_ascii_strcasecmp(r->name, name) == 0)
+			if (r && strcmp(r->name, *n) == 0)
 				return id;
 		}
-	return g_ascii_strcasecmp(name, "CTR_EL0") == 0 ? R_CTR : 0;
+	}
+	return 0;
 }
 
 /* The source guest's value: a pin, else the source profile's. */
@@ -586,14 +603,26 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	GHashTable *missing = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
 	GPtrArray *classes = g_ptr_array_new();
 	GPtrArray *lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	reg_ctx self;
+	bool have_self = false;
 	size_t nsrc = 0, nchecked = 0, refused = 0, unknown = 0, legacy = 0, dst_only = 0;
+	/* Both ranges are sorted by key: walk them side by side. */
+	size_t dj = df;
 	for (size_t i = sf; i < sl; i++) {
 		const mc_fact *x = mc_facts_at(ctx->src, i);
+		int cmp = 1;
+		while (dj < dl && (cmp = strcmp(mc_facts_at(ctx->dst, dj)->key, x->key)) < 0) {
+			if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
+				dst_only++;
+			dj++;
+		}
+		const char *dv = dj < dl && cmp == 0 ? mc_facts_at(ctx->dst, dj)->value : NULL;
+		if (dv)
+			dj++;
 		uint64_t id = strtoull(x->key, NULL, 16);
 		if (mc_arm64_reg_is_fw(id))
 			continue;
 		nsrc++;
-		const char *dv = mc_facts_get(ctx->dst, "arm64.reg", x->key);
 		const char *feat = NULL;
 		if (dv && hidden_by_src_idregs(&c, id, &feat)) {
 			char nb[40];
@@ -629,7 +658,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			continue;
 		nchecked++;
 		uint64_t s, d;
-		bool hs = src_value(ctx->src, ctx->pins, id, &s), hd = reg_value(ctx->dst, id, &d);
+		bool hs = mc_pins_count(ctx->pins) ? src_value(ctx->src, ctx->pins, id, &s)
+						   : hex_value(x->value, &s),
+		     hd = hex_value(dv, &d);
 		if (!hs || !hd) {
 			legacy++;
 			continue;
@@ -647,8 +678,12 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			g_autofree char *pin = NULL;
 			g_autofree char *remedy = NULL;
 			GString *w2 = g_string_new(NULL);
+			if (l == J_REFUSED && !have_self) {
+				src_self_ctx(ctx->src, &self);
+				have_self = true;
+			}
 			if (l == J_REFUSED && pin_reg_id(reg_name(id, nb, sizeof(nb))) == id &&
-			    src_accepts(ctx->src, id, d, w2) == J_OK)
+			    src_accepts_ctx(&self, id, d, w2) == J_OK)
 				pin = g_strdup_printf("%s=0x%" PRIx64, reg_name(id, nb, sizeof(nb)),
 						      d);
 			g_string_free(w2, TRUE);
@@ -719,12 +754,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    "value: two hosts with the same register list can still refuse each "
 		    "other's values",
 		    legacy);
-	for (size_t i = df; i < dl; i++) {
-		const mc_fact *x = mc_facts_at(ctx->dst, i);
-		if (!mc_arm64_reg_is_fw(strtoull(x->key, NULL, 16)) &&
-		    !mc_facts_get(ctx->src, "arm64.reg", x->key))
+	for (; dj < dl; dj++)
+		if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
 			dst_only++;
-	}
 	if (!refused && !unknown && !legacy)
 		mc_plan_add(
 		    ctx->plan, FAMILY, MC_V_OK, "register list", NULL, NULL, NULL,
@@ -747,26 +779,40 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 
 /* Whether the source's kernel lets userspace start a guest with value v of
  * register id: the same rules, with the source as its own destination. */
-static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why)
+/* The source as its own destination: what its kernel lets userspace set. */
+static void src_self_ctx(const mc_facts *src, reg_ctx *c)
 {
-	reg_ctx c = { .src = src, .dst = src };
 	unsigned maj, min;
+	*c = (reg_ctx){ .src = src, .dst = src };
+	c->model = dst_model(src, &maj, &min);
+	c->dst_aa32 = dst_has_aa32_el0(src);
+	c->have_dst_ctr = reg_value(src, R_CTR, &c->dst_ctr);
+}
+
+static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why)
+{
 	uint64_t own;
-	c.model = dst_model(src, &maj, &min);
-	c.dst_aa32 = dst_has_aa32_el0(src);
-	c.have_dst_ctr = reg_value(src, R_CTR, &c.dst_ctr);
-	if (!reg_value(src, id, &own)) {
+	if (!reg_value(c->src, id, &own)) {
 		g_string_append(why, "the source profile has no value for it");
 		return J_REFUSED;
 	}
-	if (v != own && c.model != KM_6_12 && c.model != KM_7_3) {
+	if (v != own && c->model != KM_6_12 && c->model != KM_7_3) {
 		g_string_append_printf(why,
-				       "the source kernel (%s) lets userspace change ID "
-				       "registers only from Linux 6.7 on (modelled: 6.12, 7.3)",
-				       mc_facts_get(src, "kernel", "release"));
+				       "the source kernel (%s) lets userspace change ID registers "
+				       "only from Linux 6.7 on (modelled: 6.12, 7.3)",
+				       mc_facts_get(c->src, "kernel", "release"));
 		return J_REFUSED;
 	}
-	return judge(&c, id, v, own, why);
+	return judge(c, id, v, own, why);
+}
+
+/* Whether the source's kernel lets userspace start a guest with value v of
+ * register id: the same rules, with the source as its own destination. */
+static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why)
+{
+	reg_ctx c;
+	src_self_ctx(src, &c);
+	return src_accepts_ctx(&c, id, v, why);
 }
 
 static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
