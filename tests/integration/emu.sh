@@ -16,6 +16,7 @@ HOSTS=$MC_SRCDIR/tests/hosts
 EMU_DIR=${EMU_DIR:-$T_TMP/emu}
 mkdir -p "$EMU_DIR"
 
+# shellcheck disable=SC2120 # the generations are optional
 emu_prepare() {
 	local out rc=0 gens=${*:-all}
 	out=$("$HOSTS/fetch.sh" --gen "$gens" 2>"$T_TMP/fetch.err") || rc=$?
