@@ -63,22 +63,25 @@ emu_run() {
 			return 0
 		fi
 	fi
-	img=$T_TMP/img-$arch-$BASHPID-$RANDOM.cpio.gz
+	# (A redirection of a command is expanded in its child: name the files
+	# before, with this shell's own pid, so parallel jobs never share one.)
+	local me=$BASHPID
+	local out=$T_TMP/emu-out.$me merr=$T_TMP/mkinitramfs.$me.err
+	img=$T_TMP/img-$arch-$me-$RANDOM.cpio.gz
 	MIGCHECK_HOST_CMD=$cmd "$HOSTS/mkinitramfs.sh" "$arch" "$probe" "$img" "$raw=/kvmraw" \
-		${EMU_EXTRA[@]+"${EMU_EXTRA[@]}"} \
-		>/dev/null 2>"$T_TMP/mkinitramfs.$BASHPID.err" || {
-		cat "$T_TMP/mkinitramfs.$BASHPID.err" >&2
+		${EMU_EXTRA[@]+"${EMU_EXTRA[@]}"} >/dev/null 2>"$merr" || {
+		cat "$merr" >&2
 		return 99
 	}
 	local rc=0
 	if [[ -n $key ]]; then
-		"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@" >"$T_TMP/emu-out.$BASHPID" || rc=$?
+		"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@" >"$out" || rc=$?
 		if [[ $rc -eq 0 ]] && mkdir -p "$MC_EMU_RUN_CACHE" 2>/dev/null; then
-			cp "$T_TMP/emu-out.$BASHPID" "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" &&
-				mv "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" "$MC_EMU_RUN_CACHE/$key.out"
+			cp "$out" "$MC_EMU_RUN_CACHE/$key.out.$me" &&
+				mv "$MC_EMU_RUN_CACHE/$key.out.$me" "$MC_EMU_RUN_CACHE/$key.out"
 		fi
-		cat "$T_TMP/emu-out.$BASHPID"
-		rm -f "$T_TMP/emu-out.$BASHPID"
+		cat "$out"
+		rm -f "$out"
 	else
 		"$HOSTS/boot.sh" "$arch" "$cpu" "$img" "$@" || rc=$?
 	fi
