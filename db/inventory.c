@@ -244,6 +244,28 @@ static char *readonly_media_uri(const char *path)
 	return g_strconcat("file:", esc, "?immutable=1", NULL);
 }
 
+/* 0640 whatever the umask it was created under: through a descriptor of the
+ * file itself (O_NOFOLLOW, checked regular), never a path a symlink could
+ * redirect. */
+static int fix_mode(const char *path, mc_error *err)
+{
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0) {
+		int e = errno;
+		if (fd >= 0)
+			close(fd);
+		return mc_error_set(err, 0, e, "%s: %s", path, g_strerror(e));
+	}
+	int r = 0;
+	if (!S_ISREG(st.st_mode))
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
+	else if ((st.st_mode & 07777) != 0640 && fchmod(fd, 0640) < 0 && errno != EPERM)
+		r = mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
+	close(fd);
+	return r;
+}
+
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
 	mc_db *db = g_new0(mc_db, 1);
@@ -252,7 +274,10 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 	struct stat stbuf;
 	g_autofree char *uri = NULL; /* set for a read-only file system */
 
-	if (stat(path, &stbuf) < 0) {
+	/* lstat: the path itself, never what a symlink points to. A symlink
+	 * (dangling or not) is refused before anything is created, opened or
+	 * chmod-ed, and sqlite opens with SQLITE_OPEN_NOFOLLOW besides. */
+	if (lstat(path, &stbuf) < 0) {
 		if (errno != ENOENT || mode == MC_DB_READ) {
 			mc_error_set(err, 0, errno, "%s: %s", path,
 				     errno == ENOENT ? "no inventory (run 'migcheck probe' or "
@@ -272,6 +297,11 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		if (fd >= 0)
 			close(fd);
+	} else if (S_ISLNK(stbuf.st_mode)) {
+		mc_error_set(err, MC_EXIT_DATAERR, ELOOP,
+			     "%s: is a symbolic link (refused: give the inventory file itself)",
+			     path);
+		goto fail;
 	} else if (!S_ISREG(stbuf.st_mode)) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
 		goto fail;
@@ -285,7 +315,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 	if (mode == MC_DB_READ)
 		uri = readonly_media_uri(path);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int flags = SQLITE_OPEN_NOMUTEX |
+		int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
 			    (mode == MC_DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 						 : SQLITE_OPEN_READONLY);
 		if (uri && mode == MC_DB_READ)
@@ -322,10 +352,8 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		 * readers of the 0750 directory, a read-only mount) need them. */
 		int persist = 1;
 		sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-		if (chmod(path, 0640) < 0 && errno != EPERM) {
-			mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
+		if (fix_mode(path, err) < 0)
 			goto fail;
-		}
 	}
 	return db;
 fail:

@@ -42,4 +42,24 @@ err_has "DOCTYPE not allowed"
 check "  nothing imported" test "$(mc hosts | grep -c '^x86-')" -eq 2
 fault_end "exit 65, one line naming the input and saying DOCTYPE not allowed, before any entity is read; nothing imported"
 
+# ---- the inventory path is never followed ----
+fault_begin "inventory path (--db, \$MIGCHECK_DB) is a symlink to an existing empty file, a dangling symlink, a FIFO"
+: >"$T_TMP/victim"
+chmod 0604 "$T_TMP/victim"
+ln -s "$T_TMP/victim" "$T_TMP/link.db"
+expect_exit 65 "import into --db SYMLINK" mc --db "$T_TMP/link.db" import "$P/x86-max.facts" --host h
+err_has "link.db: is a symbolic link"
+MIGCHECK_DB=$T_TMP/link.db expect_exit 65 "hosts with MIGCHECK_DB=SYMLINK" mc hosts
+err_has "link.db: is a symbolic link"
+check "  target untouched (empty, 0604, no -wal/-shm)" test ! -s "$T_TMP/victim" -a \
+	"$(stat -c %a "$T_TMP/victim")" = 604 -a ! -e "$T_TMP/victim-wal" -a ! -e "$T_TMP/victim-shm"
+ln -s "$T_TMP/elsewhere/created.db" "$T_TMP/dangling.db"
+expect_exit 65 "import into a dangling symlink" mc --db "$T_TMP/dangling.db" import "$P/x86-max.facts" --host h
+err_has "dangling.db: is a symbolic link"
+check "  its target was not created" test ! -e "$T_TMP/elsewhere"
+mkfifo "$T_TMP/fifo.db"
+expect_exit 65 "import into a FIFO" mc --db "$T_TMP/fifo.db" import "$P/x86-max.facts" --host h
+err_has "fifo.db: not a regular file"
+fault_end "exit 65, one line naming the path; nothing created, opened for writing or chmod-ed at either end"
+
 finish
