@@ -217,6 +217,67 @@ static int db_identify(mc_db *db, mc_db_mode mode, mc_error *err)
 	return 0;
 }
 
+/* Hosts, profiles and the history are small: every column of every row is
+ * checked at open, so no reader meets a NULL, a value of the wrong type, a
+ * malformed profile id or a host pointing nowhere (a hand-made or hostile
+ * file: sqlite enforces neither types nor the schema's constraints on a file
+ * someone else wrote). Facts are checked as a profile is loaded (the value
+ * types here, the content by its hash). */
+static const struct column_rule {
+	const char *table, *column, *bad, *why;
+} column_rules[] = {
+	{ "hosts", "name", "typeof(name) != 'text' OR name = ''", "not a host name" },
+	{ "hosts", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
+	{ "hosts", "pid", "pid NOT IN (SELECT pid FROM profiles)", "refers to no profile" },
+	{ "hosts", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
+	{ "hosts", "source", "typeof(source) != 'text'", "not text" },
+	{ "hosts", "uuid", "typeof(uuid) NOT IN ('text', 'null')", "not text" },
+	{ "profiles", "pid", "typeof(pid) != 'integer'", "not an integer" },
+	{ "profiles", "id", "typeof(id) != 'text' OR length(id) != 64 OR id GLOB '*[^0-9a-f]*'",
+	  "not a profile id" },
+	{ "profiles", "arch", "typeof(arch) != 'text'", "not text" },
+	{ "profiles", "kernel", "typeof(kernel) != 'text'", "not text" },
+	{ "profiles", "nfacts", "typeof(nfacts) != 'integer'", "not an integer" },
+	{ "profiles", "created", "typeof(created) != 'text'", "not a time" },
+	{ "host_history", "name", "typeof(name) != 'text'", "not a host name" },
+	{ "host_history", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
+	{ "host_history", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
+};
+
+static int db_check_columns(mc_db *db, mc_error *err)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(column_rules); i++) {
+		const struct column_rule *c = &column_rules[i];
+		g_autofree char *sql = g_strdup_printf(
+		    "SELECT typeof(%s), count(*) FROM %s WHERE %s", c->column, c->table, c->bad);
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+		if (rc == SQLITE_ERROR) { /* no such table or column: not our schema */
+			g_autofree char *msg = g_strdup(sqlite3_errmsg(db->h));
+			sqlite3_finalize(st);
+			return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					    "%s: inventory is corrupt: %s.%s: %s", db->path,
+					    c->table, c->column, msg);
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return db_fail(db, rc, err, "check columns");
+		}
+		sqlite3_int64 n = sqlite3_column_int64(st, 1);
+		g_autofree char *type = g_strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (n > 0)
+			return mc_error_set(
+			    err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: %s.%s in %lld row%s: %s (%s)", db->path,
+			    c->table, c->column, (long long)n, n == 1 ? "" : "s", c->why,
+			    type ? type : "?");
+	}
+	return 0;
+}
+
 static int ensure_parent_dir(const char *path, mc_error *err)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
@@ -339,7 +400,8 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		break;
 	}
-	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0)
+	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0 ||
+	    db_check_columns(db, err) < 0)
 		goto fail;
 	if (mode == MC_DB_WRITE) {
 		/* WAL: readers (planner, hook) never wait for the nightly probe. */
@@ -621,6 +683,14 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 	sqlite3_bind_int64(st, 1, pid);
 	f = mc_facts_new();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 3; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
+				mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					     "%s: inventory is corrupt: profile %.12s: facts.%s "
+					     "is not text",
+					     db->path, id, sqlite3_column_name(st, i));
+				goto fail;
+			}
 		const char *d = (const char *)sqlite3_column_text(st, 0);
 		const char *k = (const char *)sqlite3_column_text(st, 1);
 		const char *v = (const char *)sqlite3_column_text(st, 2);
@@ -664,6 +734,20 @@ static bool is_hex_prefix(const char *s)
 	return true;
 }
 
+/* Checked at open too (db_check_columns); kept here so that no id is ever
+ * copied from a NULL or a short value. */
+static bool id_column_ok(sqlite3_stmt *st)
+{
+	return sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	       sqlite3_column_bytes(st, 0) == MC_PROFILE_ID_LEN;
+}
+
+static int corrupt_id(mc_db *db, mc_error *err)
+{
+	return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: profiles.id: not a profile id", db->path);
+}
+
 int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1], char **host_out,
 		  mc_error *err)
 {
@@ -677,6 +761,10 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 		return r;
 	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !id_column_ok(st)) {
+		sqlite3_finalize(st);
+		return corrupt_id(db, err);
+	}
 	if (rc == SQLITE_ROW) {
 		g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0), MC_PROFILE_ID_LEN + 1);
 		sqlite3_finalize(st);
@@ -697,6 +785,10 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
 	int n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!id_column_ok(st)) {
+			sqlite3_finalize(st);
+			return corrupt_id(db, err);
+		}
 		if (n == 0)
 			g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0),
 				  MC_PROFILE_ID_LEN + 1);

@@ -62,4 +62,75 @@ expect_exit 65 "import into a FIFO" mc --db "$T_TMP/fifo.db" import "$P/x86-max.
 err_has "fifo.db: not a regular file"
 fault_end "exit 65, one line naming the path; nothing created, opened for writing or chmod-ed at either end"
 
+# ---- hostile inventories: NULL or mistyped columns ----
+# Each case rebuilds one table without its constraints (as a hand-made or
+# hostile file may be) and puts a NULL or a value of the wrong type into one
+# column of x86-a's rows; every verb that reads the inventory must exit 65
+# with one line saying it is corrupt (or 0 when it never reads that column),
+# never crash or print a GLib-CRITICAL.
+fault_begin "inventory with a NULL or mistyped value in every column of every table (rebuilt without constraints by the sqlite3 CLI), read by hosts, show, plan, export, report, gate --fleet"
+GOOD=$T_TMP/good.db
+cp "$MIGCHECK_DB" "$GOOD"
+for ext in -wal -shm; do [[ -f $MIGCHECK_DB$ext ]] && cp "$MIGCHECK_DB$ext" "$GOOD$ext"; done
+sqlite3 "$GOOD" 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+A_PID=$(sqlite3 "$GOOD" "SELECT pid FROM hosts WHERE name = 'x86-a'")
+A_FID=$(sqlite3 "$GOOD" "SELECT min(fid) FROM profile_facts WHERE pid = $A_PID")
+# table column value-kind WHERE
+cases=(
+	"hosts name null name='x86-a'" "hosts name blob name='x86-a'"
+	"hosts pid null name='x86-a'" "hosts pid text name='x86-a'" "hosts pid dangling name='x86-a'"
+	"hosts probed_at null name='x86-a'" "hosts probed_at blob name='x86-a'"
+	"hosts source null name='x86-a'" "hosts uuid blob name='x86-a'"
+	"profiles pid null pid=$A_PID" "profiles id null pid=$A_PID" "profiles id blob pid=$A_PID"
+	"profiles id short pid=$A_PID" "profiles arch null pid=$A_PID" "profiles kernel blob pid=$A_PID"
+	"profiles nfacts text pid=$A_PID" "profiles created null pid=$A_PID"
+	"facts domain null fid=$A_FID" "facts key blob fid=$A_FID" "facts value null fid=$A_FID"
+	"facts fid text fid=$A_FID"
+	"profile_facts pid null pid=$A_PID" "profile_facts fid text pid=$A_PID"
+	"host_history name null name='x86-a'" "host_history pid text name='x86-a'"
+	"host_history probed_at null name='x86-a'"
+)
+declare -A kind_sql=([null]=NULL [blob]="X'00ff'" [text]="'x'" [dangling]=424242 [short]="'abc'")
+bad=0
+for c in "${cases[@]}"; do
+	read -r table col kind where <<<"$c"
+	db=$T_TMP/hostile.db
+	rm -f "$db" "$db-wal" "$db-shm"
+	cp "$GOOD" "$db"
+	cols=$(sqlite3 "$db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('$table')")
+	if ! sqlite3 "$db" "PRAGMA foreign_keys = OFF; BEGIN;
+		CREATE TABLE mc_copy AS SELECT * FROM $table; DROP TABLE $table;
+		CREATE TABLE $table ($cols); INSERT INTO $table SELECT * FROM mc_copy; DROP TABLE mc_copy;
+		UPDATE $table SET $col = ${kind_sql[$kind]} WHERE $where; COMMIT;" 2>"$T_TMP/sqlerr"; then
+		not_ok "craft $c: $(cat "$T_TMP/sqlerr")"
+		continue
+	fi
+	runs=(
+		"hosts" "show x86-a" "plan x86-a x86-b" "export x86-a" "export x86-b"
+		"report --html $T_TMP/r.html" "gate --candidate $P/x86-max.facts --fleet $db"
+	)
+	n65=0
+	for r in "${runs[@]}"; do
+		# shellcheck disable=SC2086 # the verb line is split on purpose
+		mc --db "$db" $r >/dev/null 2>"$T_TMP/e"
+		rc=$?
+		if [[ $rc == 65 ]]; then
+			n65=$((n65 + 1))
+			if [[ $(wc -l <"$T_TMP/e") != 1 ]] || ! grep -q "hostile.db: inventory is corrupt" "$T_TMP/e"; then
+				not_ok "$c: '$r' exit 65 without a one-line 'inventory is corrupt': $(head -c 300 "$T_TMP/e")"
+				bad=$((bad + 1))
+			fi
+		elif [[ $rc != 0 && $rc != 1 && $rc != 2 ]] || grep -q CRITICAL "$T_TMP/e"; then
+			not_ok "$c: '$r' exit $rc: $(head -c 300 "$T_TMP/e")"
+			bad=$((bad + 1))
+		fi
+	done
+	if [[ $n65 == 0 ]]; then
+		not_ok "$c: no verb noticed the corruption"
+		bad=$((bad + 1))
+	fi
+done
+check "  ${#cases[@]} crafted inventories: exit 65 'inventory is corrupt' (one line) or success, no crash, no CRITICAL" test "$bad" -eq 0
+fault_end "every verb exits 65 with one line naming the inventory and saying it is corrupt (or succeeds when it reads nothing wrong); no crash, no GLib-CRITICAL"
+
 finish
