@@ -24,6 +24,7 @@ struct mc_db {
 	sqlite3 *h;
 	char *path;
 	int depth; /* transaction nesting (savepoints) */
+	int fd;    /* the file itself, held until sqlite has closed it */
 };
 
 char *mc_db_default_path(void)
@@ -305,32 +306,70 @@ static char *readonly_media_uri(const char *path)
 	return g_strconcat("file:", esc, "?immutable=1", NULL);
 }
 
-/* 0640 whatever the umask it was created under: through a descriptor of the
- * file itself (O_NOFOLLOW, checked regular), never a path a symlink could
- * redirect. */
-static int fix_mode(const char *path, mc_error *err)
+/* Switch to WAL (a no-op once the file is WAL). Changing the journal mode
+ * needs the exclusive lock, and sqlite answers BUSY at once, without its busy
+ * handler, while another connection holds a lock (several first writers
+ * right after the schema was created): retried for the busy timeout. */
+static int set_wal(mc_db *db, mc_error *err)
 {
-	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-	struct stat st;
-	if (fd < 0 || fstat(fd, &st) < 0) {
-		int e = errno;
-		if (fd >= 0)
-			close(fd);
-		return mc_error_set(err, 0, e, "%s: %s", path, g_strerror(e));
+	int rc = SQLITE_OK;
+	for (int attempt = 0; attempt < 250; attempt++) { /* 250 x 20 ms = 5 s */
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		bool wal = rc == SQLITE_ROW &&
+			   g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal)
+			return 0;
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_BUSY; /* still in another mode: someone held a lock */
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		g_usleep(20000);
 	}
-	int r = 0;
+	return db_fail(db, rc, err, "enable WAL");
+}
+
+/* The file itself, opened without following a symlink and checked regular
+ * before sqlite opens it (which it does with SQLITE_OPEN_NOFOLLOW). The
+ * descriptor is kept until after sqlite3_close: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, sqlite's included,
+ * and another writer could then reset the WAL under this connection. */
+static int open_file(mc_db *db, mc_error *err)
+{
+	struct stat st;
+	db->fd = open(db->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (db->fd < 0 && errno == ELOOP)
+		return mc_error_set(
+		    err, MC_EXIT_DATAERR, ELOOP,
+		    "%s: is a symbolic link (refused: give the inventory file itself)", db->path);
+	if (db->fd < 0 || fstat(db->fd, &st) < 0)
+		return mc_error_set(err, 0, errno, "%s: %s", db->path, g_strerror(errno));
 	if (!S_ISREG(st.st_mode))
-		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
-	else if ((st.st_mode & 07777) != 0640 && fchmod(fd, 0640) < 0 && errno != EPERM)
-		r = mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
-	close(fd);
-	return r;
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file",
+				    db->path);
+	return 0;
+}
+
+/* 0640 whatever the umask it was created under, through the descriptor of
+ * the file itself (never a path a symlink could redirect). */
+static int fix_mode(mc_db *db, mc_error *err)
+{
+	struct stat st;
+	if (fstat(db->fd, &st) < 0)
+		return mc_error_set(err, 0, errno, "%s: %s", db->path, g_strerror(errno));
+	if ((st.st_mode & 07777) != 0640 && fchmod(db->fd, 0640) < 0 && errno != EPERM)
+		return mc_error_set(err, 0, errno, "%s: chmod: %s", db->path, g_strerror(errno));
+	return 0;
 }
 
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
 	mc_db *db = g_new0(mc_db, 1);
 	db->path = g_strdup(path);
+	db->fd = -1;
 	int r, rc;
 	struct stat stbuf;
 	g_autofree char *uri = NULL; /* set for a read-only file system */
@@ -356,8 +395,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 				     g_strerror(errno));
 			goto fail;
 		}
-		if (fd >= 0)
-			close(fd);
+		db->fd = fd;
 	} else if (S_ISLNK(stbuf.st_mode)) {
 		mc_error_set(err, MC_EXIT_DATAERR, ELOOP,
 			     "%s: is a symbolic link (refused: give the inventory file itself)",
@@ -373,6 +411,8 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			     g_strerror(errno));
 		goto fail;
 	}
+	if (db->fd < 0 && open_file(db, err) < 0)
+		goto fail;
 	if (mode == MC_DB_READ)
 		uri = readonly_media_uri(path);
 	for (int attempt = 0; attempt < 2; attempt++) {
@@ -389,7 +429,15 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		sqlite3_extended_result_codes(db->h, 1);
 		sqlite3_busy_timeout(db->h, 5000);
+		/* A writer identifies the file and creates or migrates the
+		 * schema under the write lock, in one transaction: of several
+		 * first writers on a new (empty) file exactly one creates the
+		 * schema, the others wait (busy timeout) and then find it. */
+		if (mode == MC_DB_WRITE && mc_db_begin(db, err) < 0)
+			goto fail;
 		r = db_identify(db, mode, err);
+		if (r == 0 && mode == MC_DB_WRITE)
+			r = mc_db_commit(db, err);
 		if (r < 0)
 			goto fail;
 		if (r == 1) { /* older schema: migrate through a read-write handle */
@@ -405,7 +453,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		goto fail;
 	if (mode == MC_DB_WRITE) {
 		/* WAL: readers (planner, hook) never wait for the nightly probe. */
-		if (db_exec(db, "PRAGMA journal_mode = WAL", err, "enable WAL") < 0 ||
+		if (set_wal(db, err) < 0 ||
 		    db_exec(db, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0 ||
 		    db_exec(db, "PRAGMA journal_size_limit = 0", err, "set WAL size limit") < 0)
 			goto fail;
@@ -414,7 +462,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		 * readers of the 0750 directory, a read-only mount) need them. */
 		int persist = 1;
 		sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-		if (fix_mode(path, err) < 0)
+		if (fix_mode(db, err) < 0)
 			goto fail;
 	}
 	return db;
@@ -432,6 +480,8 @@ void mc_db_close(mc_db *db)
 			mc_db_rollback(db);
 		sqlite3_close(db->h);
 	}
+	if (db->fd >= 0)
+		close(db->fd);
 	g_free(db->path);
 	g_free(db);
 }

@@ -133,4 +133,28 @@ done
 check "  ${#cases[@]} crafted inventories: exit 65 'inventory is corrupt' (one line) or success, no crash, no CRITICAL" test "$bad" -eq 0
 fault_end "every verb exits 65 with one line naming the inventory and saying it is corrupt (or succeeds when it reads nothing wrong); no crash, no GLib-CRITICAL"
 
+# ---- concurrent first writers ----
+fault_begin "8 'migcheck import' started at once on a path where no inventory exists yet, 6 rounds"
+profs=(x86-max x86-epyc x86-opteron x86-qemu64 arm-max arm-a57 arm-n1 x86-max)
+failed=0
+for round in 1 2 3 4 5 6; do
+	db=$T_TMP/first-$round.db
+	pids=()
+	for i in 0 1 2 3 4 5 6 7; do
+		mc --db "$db" import "$P/${profs[$i]}.facts" --host "h$i" >/dev/null 2>"$T_TMP/first-$round-$i.err" &
+		pids+=($!)
+	done
+	for i in 0 1 2 3 4 5 6 7; do
+		if ! wait "${pids[$i]}"; then
+			failed=$((failed + 1))
+			not_ok "round $round, writer $i: $(head -c 300 "$T_TMP/first-$round-$i.err")"
+		fi
+	done
+	n=$(mc --db "$db" hosts 2>/dev/null | grep -c '^h[0-7] ')
+	[[ $n == 8 ]] || not_ok "round $round: $n hosts of 8 stored"
+	[[ $(sqlite3 "$db" "PRAGMA integrity_check") == ok ]] || not_ok "round $round: integrity_check"
+done
+check "  48 concurrent first writers: all exit 0, all 8 hosts stored each round" test "$failed" -eq 0
+fault_end "all succeed (exit 0) and every host is stored: the schema is identified and created inside one BEGIN IMMEDIATE"
+
 finish
