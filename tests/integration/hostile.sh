@@ -157,4 +157,39 @@ done
 check "  48 concurrent first writers: all exit 0, all 8 hosts stored each round" test "$failed" -eq 0
 fault_end "all succeed (exit 0) and every host is stored: the schema is identified and created inside one BEGIN IMMEDIATE"
 
+# ---- output files that are not regular files ----
+fault_begin "report --html and vfio save -o given a FIFO, a character device (mknod c 1 3, like /dev/null), a symlink, a directory"
+OUT=$T_TMP/outfiles
+mkdir -p "$OUT"
+mkfifo "$OUT/fifo"
+timeout 60 cat "$OUT/fifo" >"$OUT/from-fifo" &
+reader=$!
+expect_exit 0 "report --html FIFO" timeout 60 "$MIGCHECK" report --html "$OUT/fifo"
+wait "$reader"
+check "  written straight into the FIFO (the reader got the page)" grep -q '</html>' "$OUT/from-fifo"
+check "  the FIFO is still a FIFO" test -p "$OUT/fifo"
+if [[ $(id -u) == 0 ]] && mknod "$OUT/null" c 1 3 2>/dev/null; then
+	expect_exit 0 "report --html CHARDEV" mc report --html "$OUT/null"
+	check "  the character device is still one" test -c "$OUT/null"
+	expect_exit 66 "vfio save NODEV -o CHARDEV" mc vfio save 8e9b4d1c-0000-4000-8000-00000000abcd -o "$OUT/null"
+	check "  the character device is still one" test -c "$OUT/null"
+else
+	echo "# not root: mknod skipped"
+fi
+printf 'keep me\n' >"$OUT/target.html"
+ln -s "$OUT/target.html" "$OUT/link.html"
+expect_exit 74 "report --html SYMLINK" mc report --html "$OUT/link.html"
+err_has "link.html: is a symbolic link"
+check "  the symlink and its target are untouched" test -L "$OUT/link.html" -a "$(cat "$OUT/target.html")" = "keep me"
+expect_exit 74 "vfio save NODEV -o SYMLINK" mc vfio save 8e9b4d1c-0000-4000-8000-00000000abcd -o "$OUT/link.html"
+err_has "link.html: is a symbolic link"
+check "  the symlink and its target are untouched" test -L "$OUT/link.html" -a "$(cat "$OUT/target.html")" = "keep me"
+mkdir "$OUT/dir.html"
+expect_exit 74 "report --html DIRECTORY" mc report --html "$OUT/dir.html"
+err_has "dir.html: not a regular file"
+check "  no temporary files left" test -z "$(find "$OUT" -name '*.tmp*' -o -name '*.html.*')"
+expect_exit 0 "report --html a regular file (replaced atomically, as before)" mc report --html "$OUT/target.html"
+check "  the page replaced the file" grep -q '</html>' "$OUT/target.html"
+fault_end "FIFO and character device written straight into and still what they were; a symlink or directory refused with exit 74 and one line; nothing replaced"
+
 finish
