@@ -192,4 +192,50 @@ expect_exit 0 "report --html a regular file (replaced atomically, as before)" mc
 check "  the page replaced the file" grep -q '</html>' "$OUT/target.html"
 fault_end "FIFO and character device written straight into and still what they were; a symlink or directory refused with exit 74 and one line; nothing replaced"
 
+# ---- the installed hook wrapper ----
+fault_begin "installed hook wrapper given domain XML with trailing newlines and CRLF, with NUL bytes, and a stdin that never ends"
+HD=$T_TMP/hooks
+mkdir -p "$HD"
+# the hook this install replaces: keeps its arguments and stdin
+cat >"$HD/qemu" <<'HOOK'
+#!/bin/sh
+cat >"${0%/*}/chained.in"
+echo "$*" >"${0%/*}/chained.args"
+HOOK
+chmod +x "$HD/qemu"
+# migcheck as the wrapper calls it: records the bytes it is given
+cat >"$T_TMP/mc-shim" <<SHIM
+#!/bin/sh
+tee "$HD/migcheck.in" | exec "$MIGCHECK" "\$@"
+SHIM
+chmod +x "$T_TMP/mc-shim"
+MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
+	sh "$MC_SRCDIR/cmd/libvirt/install-hook.sh" install "$HD" "$T_TMP/mc-shim" >/dev/null
+{
+	printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>\r\n"
+	printf '<!-- trailing -->\n\n\n'
+} >"$T_TMP/crlf.xml"
+expect_exit 0 "wrapper: XML with CRLF and three trailing newlines" "$HD/qemu" g1 migrate begin - <"$T_TMP/crlf.xml"
+check "  migcheck got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/migcheck.in"
+check "  the chained hook got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/chained.in"
+check "  and the same arguments" test "$(cat "$HD/chained.args")" = "g1 migrate begin -"
+printf "<domain type='kvm'><name>g1</name>\0</domain>" >"$T_TMP/nul.xml"
+rm -f "$HD/chained.in"
+expect_exit 65 "wrapper: XML with a NUL byte (refused by migcheck)" "$HD/qemu" g1 migrate begin - <"$T_TMP/nul.xml"
+check "  migcheck got the NUL byte" cmp -s "$T_TMP/nul.xml" "$HD/migcheck.in"
+check "  the chained hook did not run" test ! -e "$HD/chained.in"
+# (installed again with migcheck itself: the recording shim's tee would wait for the end)
+HD2=$T_TMP/hooks2
+MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
+	sh "$MC_SRCDIR/cmd/libvirt/install-hook.sh" install "$HD2" "$MIGCHECK" >/dev/null
+mkfifo "$T_TMP/stall"
+sleep 120 >"$T_TMP/stall" &
+staller=$!
+expect_exit 69 "wrapper: stdin that never ends (migcheck --timeout 2)" timeout 60 "$HD2/qemu" g1 migrate begin - <"$T_TMP/stall"
+err_has "hook timed out"
+kill "$staller" 2>/dev/null
+wait "$staller" 2>/dev/null
+check "  no temporary copy left behind" test -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'migcheck-hook.*' -newer "$T_TMP/crlf.xml" 2>/dev/null)"
+fault_end "stdin reaches migcheck and the chained hook byte for byte; the wrapper is bounded by migcheck's --timeout (exit 69, one line), never blocks on stdin"
+
 finish
