@@ -170,6 +170,16 @@ static void refuse(const char *dom, const char *from, const mc_plan *p, const ch
 	fputc('\n', stderr);
 }
 
+/* The pins of a hook's plan come from the domain XML and its metadata, not
+ * from a command line: a pin the planner cannot apply is bad input (65), not
+ * a usage error. */
+static int report_data(mc_error *err)
+{
+	if (err->exit_code == MC_EXIT_USAGE)
+		err->exit_code = MC_EXIT_DATAERR;
+	return mc_report(err);
+}
+
 static int run(mc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -208,7 +218,14 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	if (argc - optind < 3)
 		return mc_usage(&mc_verb_hook, "expected DOMAIN OPERATION SUB-OPERATION [EXTRA]");
-	const char *dom = argv[optind];
+	/* libvirt's domain name, escaped for every message (one line, no
+	 * terminal escape sequences) */
+	g_autofree char *dom = NULL;
+	{
+		char *e = mc_strescape_ctl(argv[optind]);
+		dom = g_strdup(e ? e : "?");
+		free(e);
+	}
 	if (strcmp(argv[optind + 1], "migrate") != 0 || strcmp(argv[optind + 2], "begin") != 0)
 		return 0;
 
@@ -266,7 +283,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		/* What the XML alone allows: this host against itself. */
 		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
 			mc_error_prefix(&err, "%s", dom);
-			rc = mc_report(&err);
+			rc = report_data(&err);
 			goto out;
 		}
 		if (mc_plan_worst(plan) == MC_V_BLOCKED) {
@@ -301,7 +318,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	if (!(plan = mc_plan_compute(src.facts, here.facts, g->pins, &err))) {
 		mc_error_prefix(&err, "%s", dom);
-		rc = mc_report(&err);
+		rc = report_data(&err);
 		goto out;
 	}
 	if (mc_plan_worst(plan) == MC_V_BLOCKED) {

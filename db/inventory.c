@@ -160,7 +160,15 @@ static int db_migrate(mc_db *db, long from, mc_error *err)
 	for (long v = from; v < MC_DB_SCHEMA_VERSION; v++) {
 		g_autofree char *what = g_strdup_printf("schema migration %ld -> %ld", v, v + 1);
 		g_autofree char *ver = g_strdup_printf("PRAGMA user_version = %ld", v + 1);
-		if ((r = db_exec(db, migrations[v], err, what)) < 0 ||
+		int rc = sqlite3_exec(db->h, migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_ERROR) { /* e.g. "duplicate column": not what v says */
+			r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					 "%s: inventory is corrupt: its tables do not match schema "
+					 "version %ld (%s: %s)",
+					 db->path, v, what, sqlite3_errmsg(db->h));
+			goto fail;
+		}
+		if ((rc != SQLITE_OK && (r = db_fail(db, rc, err, what)) < 0) ||
 		    (r = db_exec(db, ver, err, what)) < 0)
 			goto fail;
 	}

@@ -238,4 +238,31 @@ wait "$staller" 2>/dev/null
 check "  no temporary copy left behind" test -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'migcheck-hook.*' -newer "$T_TMP/crlf.xml" 2>/dev/null)"
 fault_end "stdin reaches migcheck and the chained hook byte for byte; the wrapper is bounded by migcheck's --timeout (exit 69, one line), never blocks on stdin"
 
+# ---- smaller ones ----
+fault_begin "smaller cases: a CPU model the source cannot run (hook), control characters in a domain name, --db '' and --db without a value, a facts file with a UTF-8 BOM"
+expect_exit 0 "import x86-qemu64" mc import "$P/x86-qemu64.facts" --host q64
+printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os><cpu mode='custom'><model>Skylake-Server</model></cpu></domain>" >"$T_TMP/sky.xml"
+expect_exit 65 "hook: a CPU model in the XML the source profile cannot apply is a data problem" \
+	mc hook --profile q64 g1 migrate begin - <"$T_TMP/sky.xml"
+err_has "g1: CPU model Skylake-Server needs CPU features"
+evil=$(printf 'evil\nname\033[31m')
+printf '<domain' >"$T_TMP/trunc.xml"
+expect_exit 65 "hook: domain name with a newline and ESC, malformed XML" \
+	mc hook --profile x86-a "$evil" migrate begin - <"$T_TMP/trunc.xml"
+err_has 'domain evil\nname\x1b[31m (hook stdin): malformed XML'
+printf "<domain type='kvm'><name>x</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>" >"$T_TMP/plain.xml"
+expect_exit 2 "hook: the same name refused by policy deny" \
+	mc hook --profile x86-a --missing-metadata deny "$evil" migrate begin - <"$T_TMP/plain.xml"
+err_has 'evil\nname\x1b[31m carries no migcheck metadata'
+check "  no raw ESC on stderr" test "$(tr -d '\033' <"$T_ERR" | wc -c)" = "$(wc -c <"$T_ERR")"
+expect_exit 64 "--db ''" mc --db '' hosts
+err_has "--db: empty path"
+expect_exit 64 "--db without a value" mc --db
+err_has "--db needs a PATH"
+printf '\357\273\277' >"$T_TMP/bom.facts"
+cat "$P/x86-epyc.facts" >>"$T_TMP/bom.facts"
+expect_exit 0 "import a facts file with a UTF-8 BOM" mc import "$T_TMP/bom.facts" --host bom
+check "  same profile as without the BOM" test "$(cat "$T_OUT")" = "$(mc import "$P/x86-epyc.facts" --host nobom)"
+fault_end "hook: exit 65 for a data problem; names escaped (\\n, \\x1b) in one-line messages; --db usage errors exit 64; the BOM is not part of the first fact"
+
 finish
