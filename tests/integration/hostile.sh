@@ -265,4 +265,54 @@ expect_exit 0 "import a facts file with a UTF-8 BOM" mc import "$T_TMP/bom.facts
 check "  same profile as without the BOM" test "$(cat "$T_OUT")" = "$(mc import "$P/x86-epyc.facts" --host nobom)"
 fault_end "hook: exit 65 for a data problem; names escaped (\\n, \\x1b) in one-line messages; --db usage errors exit 64; the BOM is not part of the first fact"
 
+# ---- fleet pull: an overall deadline, a probe time in the future ----
+fault_begin "fleet pull from a store that accepts connections and never answers (--timeout 5, --retries 5, --deadline 2), and an index entry probed 9999-12-31"
+export MIGCHECK_CONF=$T_TMP/none.conf # never the machine's /etc/migcheck.conf
+python3 -c '
+import socket, sys, time
+s = socket.socket()
+s.bind(("127.0.0.1", 0))
+s.listen(64)
+open(sys.argv[1], "w").write("%d\n" % s.getsockname()[1])
+held = []
+while True:
+    c, _ = s.accept()
+    held.append(c)
+' "$T_TMP/mute.port" &
+mute=$!
+for _ in $(seq 100); do [[ -s $T_TMP/mute.port ]] && break; sleep 0.1; done
+expect_exit 69 "pull from a mute store" timeout 120 "$MIGCHECK" --db "$T_TMP/pull.db" fleet pull \
+	"http://127.0.0.1:$(cat "$T_TMP/mute.port")/fleet" --timeout 5 --retries 5 --deadline 2
+err_has "overall deadline of 2 s passed"
+kill "$mute"
+wait "$mute" 2>/dev/null
+# a store served by fault-httpd.py, filled by push
+mkdir -p "$T_TMP/store"
+(python3 "$MC_SRCDIR/tests/integration/fault-httpd.py" "$T_TMP/store" "$T_TMP/store.port" "$T_TMP/store.log" 2>/dev/null) &
+store=$!
+for _ in $(seq 100); do [[ -s $T_TMP/store.port ]] && break; sleep 0.1; done
+read -r sport spid <"$T_TMP/store.port"
+SURL=http://127.0.0.1:$sport/fleet
+expect_exit 0 "push x86-b" mc fleet push "$SURL" --host x86-b
+# the local inventory probed x86-b today; the store claims 9999-12-31
+cp "$MIGCHECK_DB" "$T_TMP/local.db"
+sqlite3 "$T_TMP/local.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null 2>&1
+before=$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')
+sed -i 's/probed="[^"]*"/probed="9999-12-31T00:00:00Z"/' "$T_TMP/store/fleet/index.xml"
+expect_exit 0 "pull an index entry probed 9999-12-31" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+out_has "1 probed in the future (ignored)"
+check "  the local entry is unchanged" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')" = "$before"
+expect_exit 0 "the same pull into an empty inventory" mc --db "$T_TMP/fresh.db" fleet pull "$SURL"
+check "  the future record is not imported" test -z "$(mc --db "$T_TMP/fresh.db" hosts 2>/dev/null | grep '^x86-b ')"
+sed -i 's/probed="9999-12-31T00:00:00Z"/probed="2099-01-01T00:00:00Z"/' "$T_TMP/store/fleet/index.xml"
+expect_exit 0 "a later pull, the index probed 2099 (still future)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+check "  the local entry is still unchanged" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')" = "$before"
+now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
+sed -i "s/probed=\"2099-01-01T00:00:00Z\"/probed=\"$now\"/" "$T_TMP/store/fleet/index.xml"
+expect_exit 0 "an honest pull (the index probed now)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+check "  the entry is taken" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ' | grep -c "${now%Z}")" = 1
+kill "$spid" 2>/dev/null
+wait "$store" 2>/dev/null
+fault_end "the mute store: exit 69 once the --deadline passes, one line; the future entry: not imported, counted and reported, the local probe kept"
+
 finish
