@@ -239,7 +239,7 @@ check "  no temporary copy left behind" test -z "$(find "${TMPDIR:-/tmp}" -maxde
 fault_end "stdin reaches migcheck and the chained hook byte for byte; the wrapper is bounded by migcheck's --timeout (exit 69, one line), never blocks on stdin"
 
 # ---- smaller ones ----
-fault_begin "smaller cases: a CPU model the source cannot run (hook), control characters in a domain name, --db '' and --db without a value, a facts file with a UTF-8 BOM"
+fault_begin "smaller cases: a CPU model the source cannot run (hook), control characters in a domain name, --db '' and --db without a value, a facts file with a UTF-8 BOM, garbage base64 in the metadata, a schema-2 inventory labelled version 1"
 expect_exit 0 "import x86-qemu64" mc import "$P/x86-qemu64.facts" --host q64
 printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os><cpu mode='custom'><model>Skylake-Server</model></cpu></domain>" >"$T_TMP/sky.xml"
 expect_exit 65 "hook: a CPU model in the XML the source profile cannot apply is a data problem" \
@@ -263,7 +263,14 @@ printf '\357\273\277' >"$T_TMP/bom.facts"
 cat "$P/x86-epyc.facts" >>"$T_TMP/bom.facts"
 expect_exit 0 "import a facts file with a UTF-8 BOM" mc import "$T_TMP/bom.facts" --host bom
 check "  same profile as without the BOM" test "$(cat "$T_OUT")" = "$(mc import "$P/x86-epyc.facts" --host nobom)"
-fault_end "hook: exit 65 for a data problem; names escaped (\\n, \\x1b) in one-line messages; --db usage errors exit 64; the BOM is not part of the first fact"
+expect_exit 65 "hook: metadata whose embedded profile is not base64" \
+	mc hook --profile x86-a mcguest migrate begin - <"$MC_TESTDATA/domxml/meta-garbage-base64.xml"
+err_has "embedded profile: not base64"
+cp "$GOOD" "$T_TMP/label.db"
+sqlite3 "$T_TMP/label.db" "PRAGMA user_version = 1"
+expect_exit 65 "a schema-2 inventory labelled version 1" mc --db "$T_TMP/label.db" hosts
+err_has "inventory is corrupt: its tables do not match schema version 1"
+fault_end "hook: exit 65 for a data problem; names escaped (\\n, \\x1b) in one-line messages; --db usage errors exit 64; the BOM is not part of the first fact; garbage base64 and a mislabelled schema exit 65"
 
 # ---- fleet pull: an overall deadline, a probe time in the future ----
 fault_begin "fleet pull from a store that accepts connections and never answers (--timeout 5, --retries 5, --deadline 2), and an index entry probed 9999-12-31"
