@@ -41,6 +41,8 @@ $MARK (cmd/libvirt/install-hook.sh).
 MIGCHECK='$bin'
 CHAINED="\${0%/*}/qemu.migcheck-chained"
 if [ "\${2:-}" = migrate ] && [ "\${3:-}" = begin ]; then
+	# libvirt runs hooks with a short PATH: mktemp and rm from the system
+	PATH="\${PATH:+\$PATH:}/usr/bin:/bin"
 	copy=\$(umask 077 && mktemp "\${TMPDIR:-/tmp}/migcheck-hook.XXXXXX") || exit 74
 	trap 'rm -f "\$copy"' EXIT
 	trap 'exit 129' HUP

@@ -196,17 +196,22 @@ fault_end "FIFO and character device written straight into and still what they w
 fault_begin "installed hook wrapper given domain XML with trailing newlines and CRLF, with NUL bytes, and a stdin that never ends"
 HD=$T_TMP/hooks
 mkdir -p "$HD"
+# libvirt runs hooks with a short PATH (in the libvirt tests: its own bin
+# directory and /usr/sbin); the wrapper must not depend on it
+HOOKPATH=/usr/sbin
+CAT=$(command -v cat)
+TEE=$(command -v tee)
 # the hook this install replaces: keeps its arguments and stdin
-cat >"$HD/qemu" <<'HOOK'
+cat >"$HD/qemu" <<HOOK
 #!/bin/sh
-cat >"${0%/*}/chained.in"
-echo "$*" >"${0%/*}/chained.args"
+$CAT >"\${0%/*}/chained.in"
+echo "\$*" >"\${0%/*}/chained.args"
 HOOK
 chmod +x "$HD/qemu"
 # migcheck as the wrapper calls it: records the bytes it is given
 cat >"$T_TMP/mc-shim" <<SHIM
 #!/bin/sh
-tee "$HD/migcheck.in" | exec "$MIGCHECK" "\$@"
+$TEE "$HD/migcheck.in" | exec "$MIGCHECK" "\$@"
 SHIM
 chmod +x "$T_TMP/mc-shim"
 MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
@@ -215,13 +220,13 @@ MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" 
 	printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>\r\n"
 	printf '<!-- trailing -->\n\n\n'
 } >"$T_TMP/crlf.xml"
-expect_exit 0 "wrapper: XML with CRLF and three trailing newlines" "$HD/qemu" g1 migrate begin - <"$T_TMP/crlf.xml"
+expect_exit 0 "wrapper: XML with CRLF and three trailing newlines" env PATH=$HOOKPATH "$HD/qemu" g1 migrate begin - <"$T_TMP/crlf.xml"
 check "  migcheck got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/migcheck.in"
 check "  the chained hook got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/chained.in"
 check "  and the same arguments" test "$(cat "$HD/chained.args")" = "g1 migrate begin -"
 printf "<domain type='kvm'><name>g1</name>\0</domain>" >"$T_TMP/nul.xml"
 rm -f "$HD/chained.in"
-expect_exit 65 "wrapper: XML with a NUL byte (refused by migcheck)" "$HD/qemu" g1 migrate begin - <"$T_TMP/nul.xml"
+expect_exit 65 "wrapper: XML with a NUL byte (refused by migcheck)" env PATH=$HOOKPATH "$HD/qemu" g1 migrate begin - <"$T_TMP/nul.xml"
 check "  migcheck got the NUL byte" cmp -s "$T_TMP/nul.xml" "$HD/migcheck.in"
 check "  the chained hook did not run" test ! -e "$HD/chained.in"
 # (installed again with migcheck itself: the recording shim's tee would wait for the end)
@@ -231,7 +236,7 @@ MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" 
 mkfifo "$T_TMP/stall"
 sleep 120 >"$T_TMP/stall" &
 staller=$!
-expect_exit 69 "wrapper: stdin that never ends (migcheck --timeout 2)" timeout 60 "$HD2/qemu" g1 migrate begin - <"$T_TMP/stall"
+expect_exit 69 "wrapper: stdin that never ends (migcheck --timeout 2)" timeout 60 env PATH=$HOOKPATH "$HD2/qemu" g1 migrate begin - <"$T_TMP/stall"
 err_has "hook timed out"
 kill "$staller" 2>/dev/null
 wait "$staller" 2>/dev/null
