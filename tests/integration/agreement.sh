@@ -250,6 +250,33 @@ named() {
 	done
 }
 
+# reg_kinds < IDS: the refused registers by name or kind (architectural
+# encodings, for the log), at most six.
+reg_kinds() {
+	awk '{
+		id = $1; k = id
+		if (id ~ /^0x6040000000100/) k = "V0-V31"
+		else if (id ~ /^0x60[58]0000000150/) k = "SVE Z/P/FFR"
+		else if (id == "0x606000000015ffff") k = "SVE_VLS"
+		else if (id ~ /^0x602000000011/) k = "CCSIDR"
+		else if (id == "0x603000000013c000") k = "MIDR_EL1"
+		else if (id ~ /^0x603000000013c0[0-3]/) k = "ID regs"
+		else if (id == "0x603000000013c801") k = "CLIDR_EL1"
+		else if (id == "0x603000000013d801") k = "CTR_EL0"
+		else if (id == "0x603000000013c103") k = "TCR2_EL1"
+		else if (id ~ /^0x603000000013c51[23]$/) k = "PIR(E0)_EL1"
+		else if (id == "0x603000000013c4f6") k = "PMMIR_EL1"
+		else if (id ~ /^0x603000000013c1[01]/) k = "PAuth keys"
+		else if (id == "0x603000000013c090") k = "ZCR_EL1"
+		else if (id == "0x6030000000140000") k = "PSCI_VERSION"
+		else if (id ~ /^0x603000000014000[123]$/) k = "SMCCC_WORKAROUND"
+		else if (id == "0x6030000000160003") k = "VENDOR_HYP_BMAP_2"
+		else if (id ~ /^0x603000000013df/) k = "timers"
+		if (!(k in seen)) { seen[k] = 1; if (n++ < 6) printf "%s%s", (n > 1 ? ", " : ""), k }
+		cnt[k]++
+	} END { if (n > 6) printf ", ..." }'
+}
+
 pairs=0 agree=0 cpairs=0 cagree=0 nblocked=0 naction=0
 {
 	printf '%-18s' "SRC \\ DST"
@@ -296,7 +323,7 @@ for a in "${hosts[@]}"; do
 		[[ $truth == blocked ]] && cell="B($(wc -l <"$D/ref"))"
 		printf ' %-9s' "$cell$mark" >>"$D/matrix"
 		if [[ $truth == blocked ]]; then
-			printf '%s -> %s: %s\n' "$a" "$b" "$(head -n 4 "$D/ref" | tr '\n' ' ')" >>"$D/decisions"
+			printf '%s -> %s: %s\n' "$a" "$b" "$(reg_kinds <"$D/ref")" >>"$D/decisions"
 		fi
 		# the compat row: SRC pinned to what DST offers
 		pins=${COMPAT["$a $b"]:-}
@@ -362,7 +389,7 @@ echo "whole-state restores: source (rows) x destination (columns); ok, or B(N) =
 sed 's/^/    /' "$D/matrix"
 echo "compat row (source pinned to the destination with the computed pins; +p = pins applied):"
 sed 's/^/    /' "$D/cmatrix"
-echo "deciding registers (first refused ids) of every blocked pair:"
+echo "deciding registers (refused or missing, by name or kind) of every blocked pair:"
 sed 's/^/    /' "$D/decisions"
 echo "agreement: $agree of $pairs pairs ($nblocked blocked, $naction with actions);" \
 	"compat row: $cagree of $cpairs; crafted firmware values: $cok of $cregs"
