@@ -266,10 +266,42 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	/* A copy of the guest left on the destination by an earlier failed
+	 * migration would make this one fail ("already active"). */
+	char *found = NULL;
+	if (mc_migrate_leftover(dom, dc, dest_uri, &found, &err) < 0) {
+		mc_error_prefix(&err, "%s", shown);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (found) {
+		printf("%s: %s\n", shown, found);
+		g_free(found);
+	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
 	if (mc_migrate_job(dom, dest_uri, mig_uri, bandwidth, flags, progress, &err) < 0) {
-		mc_error_prefix(&err, "%s", dname);
+		mc_error_prefix(&err, "%s", shown);
+		/* After the failure: what the destination holds now (a fresh
+		 * connection: the old one may have died with its daemon), in the
+		 * same one-line message. */
+		virConnectPtr dc2 = virConnectOpenReadOnly(dest_uri);
+		mc_error e2 = { 0 };
+		char *left = NULL;
+		const char *extra = NULL;
+		if (dc2 && mc_migrate_leftover(dom, dc2, dest_uri, &left, &e2) < 0)
+			extra = e2.msg;
+		else if (left)
+			extra = left;
+		if (extra) {
+			g_autofree char *m = g_strdup(err.msg);
+			int code = err.exit_code, num = err.errnum;
+			mc_error_clear(&err);
+			mc_error_set(&err, code, num, "%s; after the failure: %s", m, extra);
+		}
+		g_free(left);
+		if (dc2)
+			virConnectClose(dc2);
 		rc = mc_report(&err);
 		goto out;
 	}

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "domxml.h"
 #include "probe_libvirt.h"
 #include "qemu_caps.h"
 
@@ -174,4 +175,67 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 	whereabouts(dom, where, sizeof(where));
 	return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO, "migration to %s failed: %s; %s",
 			    dest_uri, j.errmsg, where);
+}
+
+int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, char **msg,
+			mc_error *err)
+{
+	unsigned char uuid[VIR_UUID_BUFLEN];
+	char uuidstr[VIR_UUID_STRING_BUFLEN];
+	*msg = NULL;
+	if (virDomainGetUUID(src, uuid) < 0 || virDomainGetUUIDString(src, uuidstr) < 0)
+		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO, "the guest's UUID: %s",
+				    mc_libvirt_last_error());
+	virDomainPtr d = virDomainLookupByUUID(dc, uuid);
+	if (!d)
+		return 0; /* nothing there (or no answer: the migration will say) */
+	int state = 0, reason = 0, sstate = 0, sreason = 0, r = 0;
+	virDomainJobInfo jinfo = { 0 };
+	char *meta = NULL;
+	bool paused_unborn = false;
+	if (virDomainGetState(d, &state, &reason, 0) == 0 && state == VIR_DOMAIN_PAUSED)
+		paused_unborn = reason == VIR_DOMAIN_PAUSED_MIGRATION ||
+				reason == VIR_DOMAIN_PAUSED_STARTING_UP ||
+				reason == VIR_DOMAIN_PAUSED_UNKNOWN;
+	if (paused_unborn)
+		meta = virDomainGetMetadata(d, VIR_DOMAIN_METADATA_ELEMENT, MC_METADATA_NS, 0);
+	bool src_running =
+	    virDomainGetState(src, &sstate, &sreason, 0) == 0 && sstate == VIR_DOMAIN_RUNNING;
+	bool src_job = virDomainGetJobInfo(src, &jinfo) == 0 && jinfo.type != VIR_DOMAIN_JOB_NONE;
+	if (!paused_unborn || !meta || !src_running || src_job) {
+		r = mc_error_set(
+		    err, MC_EXIT_UNAVAILABLE, EEXIST,
+		    "%s already has a domain with the guest's UUID %s (state %d, reason "
+		    "%d%s%s%s): not migrating; check it there (virsh domstate --reason)",
+		    dest_uri, uuidstr, state, reason,
+		    paused_unborn && !meta ? ", not stamped by migcheck" : "",
+		    !src_running ? ", the guest is not running on the source" : "",
+		    src_job ? ", a migration job of the guest is running" : "");
+		goto out;
+	}
+	/* The remains of a failed migcheck migration: destroy them. */
+	virConnectPtr rw = virConnectOpen(dest_uri);
+	virDomainPtr dw = rw ? virDomainLookupByUUID(rw, uuid) : NULL;
+	if (!dw || virDomainDestroy(dw) < 0) {
+		r = mc_error_set(
+		    err, MC_EXIT_UNAVAILABLE, EIO,
+		    "%s holds a paused copy of the guest left by a failed migration "
+		    "(UUID %s), which could not be removed: %s; remove it there (virsh "
+		    "destroy)",
+		    dest_uri, uuidstr, mc_libvirt_last_error());
+	} else {
+		*msg =
+		    g_strdup_printf("%s held a paused copy of the guest left by a failed "
+				    "migration (UUID %s, migcheck's metadata, never started there, "
+				    "the guest running on the source): removed",
+				    dest_uri, uuidstr);
+	}
+	if (dw)
+		virDomainFree(dw);
+	if (rw)
+		virConnectClose(rw);
+out:
+	free(meta);
+	virDomainFree(d);
+	return r;
 }

@@ -31,4 +31,17 @@ int mc_lv_identify(virConnectPtr c, const char *uri, char **hostname, char **uui
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   unsigned long long bandwidth, unsigned flags, FILE *progress, mc_error *err);
 
+/* A copy of the guest (`src`, running on the source) on the destination
+ * behind the read-only connection `dc`, as a failed migration leaves it: the
+ * same UUID, paused before it ever ran there (reason migration, starting up
+ * or unknown), carrying migcheck's metadata, with no migration job running
+ * on the source. Such a copy can never be resumed (the guest runs on the
+ * source) and blocks the next migration ("domain is already active"): it is
+ * destroyed through a read-write connection to `dest_uri`, and *msg (caller
+ * g_free()s) says what was found and done. Any other domain with the UUID on
+ * the destination is left alone and reported (-EEXIST, exit 69). Returns 0
+ * when there is nothing (left) on the destination. */
+int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, char **msg,
+			mc_error *err);
+
 #endif
