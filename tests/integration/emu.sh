@@ -4,8 +4,11 @@
 #       kvmraw inside, run CMD_TEXT there, print its stdout. Exit: its status.
 #   emu_facts NAME ARCH CPU [APPEND...]     probe such a host; facts are kept in
 #       $EMU_DIR/NAME.facts, raw ioctl dump in $EMU_DIR/NAME.raw
+#   EMU_FILES=(FILE=/DEST ...)  more files for the next emu_run's initramfs
+#   x86_64 hosts also get $X86STATE as /x86state when it is set.
 HOSTS=$MC_SRCDIR/tests/hosts
 EMU_DIR=${EMU_DIR:-$T_TMP/emu}
+EMU_FILES=()
 mkdir -p "$EMU_DIR"
 
 emu_prepare() {
@@ -33,8 +36,10 @@ emu_run() {
 	aarch64) probe=$MIGCHECK_PROBE_AARCH64 raw=$KVMRAW_AARCH64 ;;
 	esac
 	img=$T_TMP/img-$arch-$RANDOM.cpio.gz
+	local extra=("${EMU_FILES[@]}")
+	[[ $arch == x86_64 && -n ${X86STATE:-} ]] && extra+=("$X86STATE=/x86state")
 	MIGCHECK_HOST_CMD=$cmd "$HOSTS/mkinitramfs.sh" "$arch" "$probe" "$img" "$raw=/kvmraw" \
-		>/dev/null 2>"$T_TMP/mkinitramfs.err" || {
+		"${extra[@]}" >/dev/null 2>"$T_TMP/mkinitramfs.err" || {
 		cat "$T_TMP/mkinitramfs.err" >&2
 		return 99
 	}
