@@ -427,6 +427,14 @@ static uint32_t supported_word(struct kvm_cpuid2 *sup, const struct kvm_msr_list
 	return v;
 }
 
+static uint32_t msr_word_mask(uint32_t idx)
+{
+	for (size_t i = 0; i < NWORDS; i++)
+		if (words[i].reg == MSRW && words[i].leaf == idx)
+			return words[i].migratable;
+	return 0;
+}
+
 /* ---- VM and vCPU as QEMU creates them ---- */
 
 typedef struct {
@@ -655,10 +663,21 @@ static int cmd_dump(void)
 		printf("cpuid 0x%08x 0x%08x 0x%x 0x%08x 0x%08x 0x%08x 0x%08x\n", e->function,
 		       e->index, e->flags, e->eax, e->ebx, e->ecx, e->edx);
 	}
+	/* QEMU's feature_dependencies: an MSR feature word is cleared when the
+	 * CPUID bit that announces its MSR is not in the guest's CPUID
+	 * (ARCH_CAPABILITIES: 7.0.edx[29], CORE_CAPABILITY: 7.0.edx[30],
+	 * PERF_CAPABILITIES: 1.ecx[15] pdcm). */
+	struct kvm_cpuid_entry2 *e1 = find_ent(g, 1, 0), *e7 = find_ent(g, 7, 0);
 	for (size_t i = 0; i < NWORDS; i++) {
 		if (words[i].reg != MSRW || !listed(feat, words[i].leaf))
 			continue;
 		uint64_t v = feature_msr(feat, words[i].leaf) & words[i].migratable;
+		int dep = words[i].leaf == 0x10a   ? e7 && (e7->edx >> 29 & 1)
+			  : words[i].leaf == 0xcf  ? e7 && (e7->edx >> 30 & 1)
+			  : words[i].leaf == 0x345 ? e1 && (e1->ecx >> 15 & 1)
+						   : 1;
+		if (!dep)
+			v = 0;
 		printf("feat 0x%08x 0x%016llx\n", words[i].leaf, (unsigned long long)v);
 	}
 	vcpu v;
@@ -668,9 +687,8 @@ static int cmd_dump(void)
 		die("KVM_SET_CPUID2 (own CPUID)");
 	}
 	/* kvm_put_msrs: the guest's ARCH_CAPABILITIES as QEMU sets it. */
-	struct kvm_cpuid_entry2 *e7 = find_ent(g, 7, 0);
 	if (e7 && (e7->edx >> 29 & 1) && listed(feat, 0x10a) &&
-	    set_msr(v.cpu, 0x10a, feature_msr(feat, 0x10a) & words[NWORDS - 3].migratable) != 1)
+	    set_msr(v.cpu, 0x10a, feature_msr(feat, 0x10a) & msr_word_mask(0x10a)) != 1)
 		printf("setup-refused 0x0000010a\n");
 	for (uint32_t i = 0; i < list->nmsrs; i++) {
 		uint64_t val;
