@@ -22,7 +22,9 @@
 #         "console=... rdinit=/init panic=-1 quiet APPEND..."
 # Environment:
 #   MIGCHECK_HOST_CACHE     cache prepared by fetch.sh
-#   MIGCHECK_HOST_KERNEL    kernel release (default: the cached default)
+#   MIGCHECK_HOST_GEN       kernel generation: 6.1 (default), 6.12, 7.3
+#   MIGCHECK_HOST_KERNEL    kernel release (default: the generation's cached
+#                           default)
 #   MIGCHECK_HOST_LOG       write the full console log to this file
 #                           (otherwise a temporary file, deleted on success,
 #                           kept and named on stderr on failure)
@@ -52,8 +54,8 @@ shift 3
 [[ -f $initrd ]] || mh_die "$initrd: no such file"
 
 rel=$(mh_release "$arch")
-[[ -n $rel ]] || mh_skip "no kernel cached for $arch (run tests/hosts/fetch.sh)"
-mh_kernel_ready "$rel" || mh_skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh)"
+[[ -n $rel ]] || mh_skip "no kernel cached for $arch (run $(mh_fetch_hint))"
+mh_kernel_ready "$rel" || mh_skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run $(mh_fetch_hint))"
 kernel=$(mh_kroot "$rel")/boot/vmlinuz-$rel
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/migcheck-boot.XXXXXX")

@@ -33,13 +33,64 @@ mh_debarch() {
 	esac
 }
 
+# Kernel generations: 6.1 (Debian 12), 6.12 (Debian 12's 6.12 packages),
+# 7.3 (Debian 13's trixie-backports).  Chosen with MIGCHECK_HOST_GEN.
+# shellcheck disable=SC2034 # used by the scripts that source this file
+MH_GENS=(6.1 6.12 7.3)
+
+# mh_check_gen GEN -> true if GEN is a known generation
+mh_check_gen() {
+	case $1 in
+	6.1 | 6.12 | 7.3) return 0 ;;
+	*) return 1 ;;
+	esac
+}
+
+# mh_gen -> the generation to use: $MIGCHECK_HOST_GEN, default 6.1; dies on
+# an unknown one.
+mh_gen() {
+	local g=${MIGCHECK_HOST_GEN:-6.1}
+	mh_check_gen "$g" || mh_die "unknown MIGCHECK_HOST_GEN '$g' (use ${MH_GENS[*]})"
+	echo "$g"
+}
+
+# mh_default_file ARCH [GEN] -> the file holding GEN's default release for
+# ARCH: <arch>.default for 6.1 (as before generations), else
+# <arch>.<gen>.default.  GEN defaults to mh_gen.
+mh_default_file() {
+	local g=${2:-}
+	[[ -n $g ]] || g=$(mh_gen)
+	if [[ $g == 6.1 ]]; then
+		echo "$MIGCHECK_HOST_CACHE/$1.default"
+	else
+		echo "$MIGCHECK_HOST_CACHE/$1.$g.default"
+	fi
+}
+
 # mh_release ARCH -> kernel release to use for ARCH: $MIGCHECK_HOST_KERNEL if
-# set, else the default that fetch.sh recorded.  Empty if nothing is cached.
+# set, else the default that fetch.sh recorded for the generation
+# ($MIGCHECK_HOST_GEN).  Empty if nothing is cached.
 mh_release() {
+	local f
 	if [[ -n ${MIGCHECK_HOST_KERNEL:-} ]]; then
 		echo "$MIGCHECK_HOST_KERNEL"
-	elif [[ -f $MIGCHECK_HOST_CACHE/$1.default ]]; then
-		cat "$MIGCHECK_HOST_CACHE/$1.default"
+		return 0
+	fi
+	f=$(mh_default_file "$1") || exit 99
+	if [[ -f $f ]]; then
+		cat "$f"
+	fi
+}
+
+# mh_fetch_hint -> the fetch.sh command that caches the kernel mh_release
+# wants (for SKIP messages)
+mh_fetch_hint() {
+	local g
+	g=$(mh_gen) || exit 99
+	if [[ $g == 6.1 || -n ${MIGCHECK_HOST_KERNEL:-} ]]; then
+		echo "tests/hosts/fetch.sh"
+	else
+		echo "tests/hosts/fetch.sh --gen $g"
 	fi
 }
 

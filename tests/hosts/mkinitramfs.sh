@@ -5,7 +5,8 @@
 # Its /init mounts proc, sys and devtmpfs, loads the kernel modules KVM needs
 # (x86_64: irqbypass ccp kvm, then kvm_amd if the CPU has svm or kvm_intel if
 # it has vmx, with their dependencies) plus the output
-# channel's modules (aarch64: virtio_mmio virtio_console), runs `sh /cmd` if
+# channel's modules (aarch64: virtio_mmio virtio_console; modules built into
+# the kernel, per its modules.builtin, are skipped), runs `sh /cmd` if
 # /cmd exists, else /migcheck-probe, sends the command's stdout, stderr and
 # exit status back to the host over a dedicated channel and powers off.
 #
@@ -16,7 +17,9 @@
 #                 directories are copied recursively
 # Environment:
 #   MIGCHECK_HOST_CACHE    cache prepared by fetch.sh
-#   MIGCHECK_HOST_KERNEL   kernel release (default: the cached default for ARCH)
+#   MIGCHECK_HOST_GEN      kernel generation: 6.1 (default), 6.12, 7.3
+#   MIGCHECK_HOST_KERNEL   kernel release (default: the generation's cached
+#                          default for ARCH)
 #   MIGCHECK_HOST_MODULES  more modules of the kernel package to include and
 #                          load at boot, by name, with their dependencies
 #                          (e.g. "vfio vfio_iommu_type1 mdev"); FLAG:NAME
@@ -38,8 +41,8 @@ out=$3
 shift 3
 
 rel=$(mh_release "$arch")
-[[ -n $rel ]] || mh_skip "no kernel cached for $arch (run tests/hosts/fetch.sh)"
-mh_kernel_ready "$rel" || mh_skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh)"
+[[ -n $rel ]] || mh_skip "no kernel cached for $arch (run $(mh_fetch_hint))"
+mh_kernel_ready "$rel" || mh_skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run $(mh_fetch_hint))"
 kroot=$(mh_kroot "$rel")
 moddir=$kroot/lib/modules/$rel
 busybox=$(mh_busybox "$arch")
@@ -98,6 +101,15 @@ while IFS= read -r -d '' f; do
 	name=${name%.ko}
 	modpath[${name//-/_}]=${f#"$moddir"/}
 done < <(find "$moddir" \( -name '*.ko' -o -name '*.ko.xz' -o -name '*.ko.zst' -o -name '*.ko.gz' \) -print0)
+# Built-in modules (e.g. virtio_console from 6.12 on) need no loading.
+declare -A builtin_mod=()
+if [[ -f $moddir/modules.builtin ]]; then
+	while IFS= read -r f; do
+		name=${f##*/}
+		name=${name%.ko}
+		builtin_mod[${name//-/_}]=1
+	done <"$moddir/modules.builtin"
+fi
 load_order=()
 
 # add_module NAME [FLAG]: stage NAME (decompressed) after its dependencies;
@@ -107,6 +119,9 @@ add_module() {
 	[[ -z ${added[$name]:-} ]] || return 0
 	added[$name]=1
 	src=${modpath[$name]:-}
+	if [[ -z $src && -n ${builtin_mod[$name]:-} ]]; then
+		return 0
+	fi
 	[[ -n $src ]] || mh_die "module $name not found in $moddir"
 	dst=${src%.xz}
 	dst=${dst%.zst}

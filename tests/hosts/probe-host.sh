@@ -10,6 +10,8 @@
 #   CPU     QEMU CPU model ('' or '-' = max)
 #   APPEND  extra kernel parameters
 # Environment (plus those of fetch.sh, mkinitramfs.sh and boot.sh):
+#   MIGCHECK_HOST_GEN       kernel generation: 6.1 (default), 6.12, 7.3
+#                           (MIGCHECK_HOST_KERNEL, a release, wins)
 #   MIGCHECK_PROBE          x86_64 probe  (default BUILDDIR/probes/migcheck-probe)
 #   MIGCHECK_PROBE_AARCH64  aarch64 probe (default BUILDDIR/probes/migcheck-probe-aarch64)
 #   MIGCHECK_BUILDDIR       BUILDDIR (default $abs_top_builddir, else the
@@ -37,8 +39,9 @@ esac
 [[ -f $probe ]] || mh_skip "no $arch probe binary $probe"
 
 # fetch.sh prints "ARCH RELEASE" or "SKIP: reason" on stdout.
+gen=$(mh_gen)
 frc=0
-fout=$("$HOSTS_DIR/fetch.sh" "$arch") || frc=$?
+fout=$("$HOSTS_DIR/fetch.sh" --gen "$gen" "$arch") || frc=$?
 if [[ $frc -ne 0 ]]; then
 	printf '%s\n' "$fout"
 	exit "$frc"
