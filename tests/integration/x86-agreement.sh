@@ -29,8 +29,15 @@ skip_or_fail() {
 
 # Kernel generations (MIGCHECK_HOST_GEN, honoured by tests/hosts) and CPU
 # models that give a working /dev/kvm under TCG (SVM).
-read -r -a GENS <<<"${MIGCHECK_X86_GENS:-6.1}"
-MODELS=("max max" "epyc EPYC" "rome EPYC-Rome" "qemu64 qemu64,+svm" "phenom phenom")
+# MIGCHECK_X86_GENS and MIGCHECK_X86_CPUS (space-separated) change the sets;
+# qemu64,+svm and EPYC-Rome also work.
+read -r -a GENS <<<"${MIGCHECK_X86_GENS:-6.1 6.12 7.3}"
+read -r -a CPUS <<<"${MIGCHECK_X86_CPUS:-max EPYC phenom}"
+MODELS=()
+for c in "${CPUS[@]}"; do
+	short=${c%%,*}
+	MODELS+=("${short,,} $c")
+done
 
 [[ -x ${MIGCHECK_PROBE:-} ]] || skip_or_fail "no static x86_64 probe binary (MIGCHECK_PROBE)"
 [[ -x ${X86STATE:-} ]] || skip_or_fail "no static x86state binary (X86STATE)"
