@@ -61,6 +61,7 @@ typedef enum {
 	G_INTEL_PMU,    /* architectural PMU: CPUID 0xa.eax version != 0 */
 	G_AMD_PMU,      /* AMD PMU: AMD host whose KVM virtualises the PMU */
 	G_AMD_PMU_CORE, /* AMD core PMU (F15H): G_AMD_PMU and the guest sees perfctr_core */
+	G_DEBUGCTL,     /* DEBUGCTL and the LBR MSRs: on AMD only with kvm_amd.lbrv */
 } gate_kind;
 
 typedef struct {
@@ -150,7 +151,8 @@ static const msr_entry msr_table[] = {
 	{ 0x1a0, 0x1a0, "MISC_ENABLE", G_ALWAYS, { { 0 } } },
 	{ 0x1c4, 0x1c4, "XFD", G_CPUID, { XFD } },
 	{ 0x1c5, 0x1c5, "XFD_ERR", G_CPUID, { XFD } },
-	{ 0x1d9, 0x1d9, "DEBUGCTL", G_ALWAYS, { { 0 } } },
+	{ 0x1d9, 0x1d9, "DEBUGCTL", G_DEBUGCTL, { { 0 } } },
+	{ 0x1db, 0x1de, "LBR_FROM/TO_IP", G_DEBUGCTL, { { 0 } } },
 	{ 0x1fc, 0x1fc, "POWER_CTL", G_NONE, { { 0 } } },
 	{ 0x200, 0x21f, "MTRR_PHYS", G_CPUID, { MTRR } },
 	{ 0x250, 0x26f, "MTRR_FIX", G_CPUID, { MTRR } },
@@ -259,6 +261,27 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *sr
 		*why = g_strdup(on ? "architectural PMU (CPUID 0xa)"
 				   : "architectural PMU (CPUID 0xa), which the guest does not see");
 		return on;
+	}
+	case G_DEBUGCTL: {
+		/* AMD: without LBR virtualisation (kvm_amd.lbrv=0) KVM ignores
+		 * the guest's writes and reads back 0 (svm.c svm_set_msr /
+		 * svm_get_msr, 6.1 and 6.12): nothing to lose. Elsewhere
+		 * DEBUGCTL is architectural; the LBR MSRs are not modelled. */
+		const char *lbrv = mc_facts_get(src, "kvm.param", "kvm_amd.lbrv");
+		bool dbg = e->first == 0x1d9;
+		if (src_vendor_amd(src) && lbrv && (lbrv[0] == '0' || lbrv[0] == 'N')) {
+			*why = g_strdup(
+			    "AMD LBR virtualisation, which SRC's KVM does not offer "
+			    "(kvm_amd.lbrv=0): the guest reads 0 from it and its writes are "
+			    "ignored, on SRC as on DST");
+			return false;
+		}
+		if (src_vendor_amd(src) && lbrv) {
+			*why = g_strdup("AMD LBR virtualisation (kvm_amd.lbrv=1)");
+			return true;
+		}
+		*why = g_strdup(dbg ? "architectural" : "last-branch records, not modelled");
+		return dbg;
 	}
 	case G_AMD_PMU:
 	case G_AMD_PMU_CORE: {

@@ -3,7 +3,7 @@
  * ioctls, what a QEMU guest on this host has, and whether this host accepts a
  * guest from another one. Built static like kvmraw, run inside emulated hosts.
  *
- *   x86state dump
+ *   x86state dump [--cpuid-from FILE]
  *       Create a VM and vCPU as QEMU 7.2 does for `-cpu host,migratable=on`
  *       (KVM_CREATE_VM, KVM_CREATE_IRQCHIP, KVM_CREATE_VCPU, KVM_SET_CPUID2
  *       with the host-passthrough CPUID, the guest's ARCH_CAPABILITIES), then
@@ -11,6 +11,8 @@
  *       KVM_GET_MSR_INDEX_LIST read one at a time with KVM_GET_MSRS. For each
  *       MSR, a real guest instruction sequence (wrmsr then rdmsr, real mode)
  *       tells whether the guest can keep state in it ("guest" lines).
+ *       --cpuid-from: the guest CPUID is FILE's "cpuid" lines (a CPU model's,
+ *       or another dump's) instead of host-passthrough.
  *   x86state restore FILE
  *       On this (destination) host: QEMU's `enforce` check of the dumped
  *       guest CPUID against this host's KVM_GET_SUPPORTED_CPUID, then
@@ -651,12 +653,41 @@ static struct kvm_cpuid2 *guest_cpuid(struct kvm_cpuid2 *sup, const struct kvm_m
 	return g;
 }
 
-static int cmd_dump(void)
+/* The "cpuid" lines of a dump (or any file in that format), NULL if none. */
+static struct kvm_cpuid2 *read_cpuid(const char *file)
+{
+	FILE *f = fopen(file, "r");
+	if (!f)
+		die(file);
+	struct kvm_cpuid2 *c = calloc(1, sizeof(*c) + MAXENT * sizeof(c->entries[0]));
+	if (!c)
+		die("calloc");
+	char line[256];
+	while (fgets(line, sizeof(line), f)) {
+		struct kvm_cpuid_entry2 e = { 0 };
+		if (sscanf(line, "cpuid %x %x %x %x %x %x %x", &e.function, &e.index, &e.flags,
+			   &e.eax, &e.ebx, &e.ecx, &e.edx) == 7 &&
+		    c->nent < MAXENT)
+			c->entries[c->nent++] = e;
+	}
+	fclose(f);
+	if (!c->nent) {
+		free(c);
+		return NULL;
+	}
+	return c;
+}
+
+static int cmd_dump(const char *cpuid_from)
 {
 	struct kvm_cpuid2 *sup = supported_cpuid();
 	struct kvm_msr_list *feat = msr_list(KVM_GET_MSR_FEATURE_INDEX_LIST);
 	struct kvm_msr_list *list = msr_list(KVM_GET_MSR_INDEX_LIST);
-	struct kvm_cpuid2 *g = guest_cpuid(sup, feat);
+	struct kvm_cpuid2 *g = cpuid_from ? read_cpuid(cpuid_from) : guest_cpuid(sup, feat);
+	if (!g) {
+		fprintf(stderr, "x86state: %s: no cpuid lines\n", cpuid_from);
+		return 2;
+	}
 	printf("x86state 1\n");
 	for (uint32_t i = 0; i < g->nent; i++) {
 		struct kvm_cpuid_entry2 *e = &g->entries[i];
@@ -865,15 +896,19 @@ static int cmd_restore(const char *file)
 
 int main(int argc, char **argv)
 {
-	if (argc < 2 || (strcmp(argv[1], "dump") != 0 && strcmp(argv[1], "restore") != 0) ||
-	    (strcmp(argv[1], "restore") == 0 && argc != 3)) {
-		fputs("usage: x86state dump | x86state restore FILE\n", stderr);
+	const char *cpuid_from = NULL;
+	int dump = argc >= 2 && strcmp(argv[1], "dump") == 0;
+	if (dump && argc == 4 && strcmp(argv[2], "--cpuid-from") == 0)
+		cpuid_from = argv[3];
+	if (!(dump && (argc == 2 || cpuid_from)) &&
+	    !(argc == 3 && strcmp(argv[1], "restore") == 0)) {
+		fputs("usage: x86state dump [--cpuid-from FILE] | x86state restore FILE\n", stderr);
 		return 2;
 	}
 	kvm_fd = open("/dev/kvm", O_RDWR | O_CLOEXEC);
 	if (kvm_fd < 0)
 		die("/dev/kvm");
 	setvbuf(stdout, NULL, _IOLBF, 0);
-	return strcmp(argv[1], "dump") == 0 ? cmd_dump() : cmd_restore(argv[2]);
+	return dump ? cmd_dump(cpuid_from) : cmd_restore(argv[2]);
 }
 #endif
