@@ -429,14 +429,6 @@ static uint32_t supported_word(struct kvm_cpuid2 *sup, const struct kvm_msr_list
 	return v;
 }
 
-static uint32_t msr_word_mask(uint32_t idx)
-{
-	for (size_t i = 0; i < NWORDS; i++)
-		if (words[i].reg == MSRW && words[i].leaf == idx)
-			return words[i].migratable;
-	return 0;
-}
-
 /* ---- VM and vCPU as QEMU creates them ---- */
 
 typedef struct {
@@ -699,6 +691,9 @@ static int cmd_dump(const char *cpuid_from)
 	 * (ARCH_CAPABILITIES: 7.0.edx[29], CORE_CAPABILITY: 7.0.edx[30],
 	 * PERF_CAPABILITIES: 1.ecx[15] pdcm). */
 	struct kvm_cpuid_entry2 *e1 = find_ent(g, 1, 0), *e7 = find_ent(g, 7, 0);
+	uint32_t initidx[NWORDS + 1];
+	uint64_t initval[NWORDS + 1];
+	unsigned ninit = 0;
 	for (size_t i = 0; i < NWORDS; i++) {
 		if (words[i].reg != MSRW || !listed(feat, words[i].leaf))
 			continue;
@@ -710,6 +705,16 @@ static int cmd_dump(const char *cpuid_from)
 		if (!dep)
 			v = 0;
 		printf("feat 0x%08x 0x%016llx\n", words[i].leaf, (unsigned long long)v);
+		/* kvm_msr_entry_add_perf: PERF_CAPABILITIES only when KVM offers
+		 * some (and -cpu host has pmu=on). */
+		if (words[i].leaf == 0x345 && !feature_msr(feat, 0x345))
+			continue;
+		initidx[ninit] = words[i].leaf;
+		initval[ninit++] = v;
+	}
+	if (listed(feat, 0x8b)) { /* UCODE_REV: cpu->ucode_rev, the supported value */
+		initidx[ninit] = 0x8b;
+		initval[ninit++] = feature_msr(feat, 0x8b);
 	}
 	vcpu v;
 	int r = make_vcpu(&v, g, 0);
@@ -717,10 +722,13 @@ static int cmd_dump(const char *cpuid_from)
 		errno = -r;
 		die("KVM_SET_CPUID2 (own CPUID)");
 	}
-	/* kvm_put_msrs: the guest's ARCH_CAPABILITIES as QEMU sets it. */
-	if (e7 && (e7->edx >> 29 & 1) && listed(feat, 0x10a) &&
-	    set_msr(v.cpu, 0x10a, feature_msr(feat, 0x10a) & msr_word_mask(0x10a)) != 1)
-		printf("setup-refused 0x0000010a\n");
+	/* QEMU's kvm_init_msrs (vCPU creation, on either host): the feature MSRs
+	 * with the guest's values (0 when the CPUID bit announcing the MSR is
+	 * off), and UCODE_REV. QEMU asserts that KVM takes them all. */
+	for (unsigned i = 0; i < ninit; i++)
+		if (set_msr(v.cpu, initidx[i], initval[i]) != 1)
+			printf("setup-refused 0x%08x 0x%016llx\n", initidx[i],
+			       (unsigned long long)initval[i]);
 	for (uint32_t i = 0; i < list->nmsrs; i++) {
 		uint64_t val;
 		if (get_msr(v.cpu, list->indices[i], &val) == 1)
