@@ -42,6 +42,7 @@ done
 [[ -x ${MIGCHECK_PROBE:-} ]] || skip_or_fail "no static x86_64 probe binary (MIGCHECK_PROBE)"
 [[ -x ${X86STATE:-} ]] || skip_or_fail "no static x86state binary (X86STATE)"
 command -v xmllint >/dev/null || skip_or_fail "xmllint missing"
+command -v python3 >/dev/null || skip_or_fail "python3 missing"
 for gen in "${GENS[@]}"; do
 	rc=0
 	MIGCHECK_HOST_GEN=$gen "$HOSTS/fetch.sh" x86_64 >"$T_TMP/fetch.out" 2>"$T_TMP/fetch.err" || rc=$?
