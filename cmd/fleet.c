@@ -49,8 +49,11 @@ const mc_verb mc_verb_fleet = {
 	"                         by root (or you) and not group/world accessible\n"
 	"  --connect-timeout SEC  connection timeout (default 10)\n"
 	"  --timeout SEC          time limit per transfer (default 120)\n"
-	"  --retries N            extra attempts on connection errors and HTTP 5xx, with\n"
-	"                         doubling backoff from 250 ms (default 3)\n"
+	"  --retries N            extra attempts (default 3, doubling backoff from 250 ms)\n"
+	"                         on connection errors, timeouts, bodies cut short and\n"
+	"                         HTTP 408, 429 and 5xx\n"
+	"  --deadline SEC         all transfers of this run together, retries included\n"
+	"                         (default 900): then exit 69\n"
 	"  --max-bytes N[K|M]     refuse responses larger than this (default 64M)\n"
 	"\n"
 	"A progress line is shown on a terminal (stderr).\n"
@@ -120,6 +123,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "timeout", required_argument, NULL, 't' },
 		{ "retries", required_argument, NULL, 'r' },
 		{ "max-bytes", required_argument, NULL, 'm' },
+		{ "deadline", required_argument, NULL, 'D' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = NULL, *config = NULL, *cacert = NULL, *s3 = NULL, *cred = NULL;
@@ -173,6 +177,10 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			ho.retries = (int)n;
 			break;
 		}
+		case 'D':
+			if (!parse_seconds(optarg, &ho.deadline_ms))
+				return mc_usage(&mc_verb_fleet, "bad --deadline '%s'", optarg);
+			break;
 		case 'm':
 			if (!parse_size(optarg, &ho.max_bytes))
 				return mc_usage(&mc_verb_fleet, "bad --max-bytes '%s'", optarg);
@@ -281,10 +289,11 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		}
 		mc_http_stats(h, &reqs, &bytes);
 		printf("pulled %ld hosts over %ld profiles from %s: %ld profiles fetched, %ld "
-		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally; "
-		       "%ld requests, %lld bytes\n",
+		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally, %ld "
+		       "probed in the future (ignored); %ld requests, %lld bytes\n",
 		       st.hosts, st.profiles, url, st.profiles_fetched, st.profiles_present,
-		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, reqs, bytes);
+		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, st.hosts_future,
+		       reqs, bytes);
 	}
 	rc = 0;
 out:

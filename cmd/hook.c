@@ -1,9 +1,11 @@
 #include <errno.h>
+#include <fcntl.h>
 #include <getopt.h>
 #include <glib.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "../core/domxml.h"
@@ -21,7 +23,7 @@ const mc_verb mc_verb_hook = {
 	run,
 	"libvirt qemu hook: refuse an unsafe incoming migration",
 	"Usage: migcheck [--db PATH] hook [--config FILE] [--profile WHAT]\n"
-	"                [--missing-metadata allow|deny] [--timeout SEC]\n"
+	"                [--missing-metadata allow|deny] [--timeout SEC] [--stdin-copy FILE]\n"
 	"                DOMAIN OPERATION SUB-OPERATION EXTRA\n"
 	"\n"
 	"Run by libvirt as /etc/libvirt/hooks/qemu (see cmd/libvirt/install-hook.sh).\n"
@@ -46,6 +48,9 @@ const mc_verb mc_verb_hook = {
 	"  --profile WHAT           this host's profile: host name, profile id or file\n"
 	"  --missing-metadata POL   allow (default) or deny guests without metadata\n"
 	"  --timeout SEC            give up (and refuse) after SEC seconds (default 10)\n"
+	"  --stdin-copy FILE        write the exact bytes read from stdin into FILE, an\n"
+	"                           existing regular file (the installed wrapper hands\n"
+	"                           them to the hook it chains)\n"
 	"\n"
 	"Exit status: 0 allowed (or not a migrate/begin call); 2 refused (blocked, or\n"
 	"no metadata under policy deny); 64 usage; 65 malformed domain XML, metadata\n"
@@ -84,6 +89,37 @@ static char *read_stdin(size_t *len, mc_error *err)
 	}
 	*len = s->len;
 	return g_string_free(s, FALSE);
+}
+
+/* The bytes read, unchanged, into an existing regular file (never created,
+ * never through a symlink): what the chained hook gets. */
+static int write_copy(const char *path, const char *buf, size_t len, mc_error *err)
+{
+	int fd = open(path, O_WRONLY | O_TRUNC | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	struct stat st;
+	if (fd < 0 || fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		int e = fd < 0 ? errno : EINVAL;
+		if (fd >= 0)
+			close(fd);
+		return mc_error_set(err, MC_EXIT_IOERR, e, "%s: stdin copy: %s", path,
+				    e == EINVAL ? "not a regular file" : g_strerror(e));
+	}
+	for (size_t off = 0; off < len;) {
+		ssize_t n = write(fd, buf + off, len - off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			int e = errno;
+			close(fd);
+			return mc_error_set(err, MC_EXIT_IOERR, e, "%s: stdin copy: %s", path,
+					    g_strerror(e));
+		}
+		off += (size_t)n;
+	}
+	if (close(fd) < 0)
+		return mc_error_set(err, MC_EXIT_IOERR, errno, "%s: stdin copy: %s", path,
+				    g_strerror(errno));
+	return 0;
 }
 
 /* This host's profile: --profile, the inventory entry of this host name, or
@@ -134,6 +170,16 @@ static void refuse(const char *dom, const char *from, const mc_plan *p, const ch
 	fputc('\n', stderr);
 }
 
+/* The pins of a hook's plan come from the domain XML and its metadata, not
+ * from a command line: a pin the planner cannot apply is bad input (65), not
+ * a usage error. */
+static int report_data(mc_error *err)
+{
+	if (err->exit_code == MC_EXIT_USAGE)
+		err->exit_code = MC_EXIT_DATAERR;
+	return mc_report(err);
+}
+
 static int run(mc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -141,9 +187,11 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "profile", required_argument, NULL, 'P' },
 		{ "missing-metadata", required_argument, NULL, 'M' },
 		{ "timeout", required_argument, NULL, 'T' },
+		{ "stdin-copy", required_argument, NULL, 'S' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *conf_path = NULL, *profile = NULL, *policy = NULL, *timeout = NULL;
+	const char *copy = NULL;
 	mc_error err = { 0 };
 	int c;
 	optind = 1;
@@ -161,13 +209,23 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		case 'T':
 			timeout = optarg;
 			break;
+		case 'S':
+			copy = optarg;
+			break;
 		default:
 			return mc_usage(&mc_verb_hook, "bad option");
 		}
 	}
 	if (argc - optind < 3)
 		return mc_usage(&mc_verb_hook, "expected DOMAIN OPERATION SUB-OPERATION [EXTRA]");
-	const char *dom = argv[optind];
+	/* libvirt's domain name, escaped for every message (one line, no
+	 * terminal escape sequences) */
+	g_autofree char *dom = NULL;
+	{
+		char *e = mc_strescape_ctl(argv[optind]);
+		dom = g_strdup(e ? e : "?");
+		free(e);
+	}
 	if (strcmp(argv[optind + 1], "migrate") != 0 || strcmp(argv[optind + 2], "begin") != 0)
 		return 0;
 
@@ -213,6 +271,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_plan *plan = NULL;
 	g_autofree char *xml = read_stdin(&len, &err);
 	g_autofree char *label = g_strdup_printf("domain %s (hook stdin)", dom);
+	if (xml && copy && write_copy(copy, xml, len, &err) < 0)
+		g_clear_pointer(&xml, g_free);
 	mc_guest *g = xml ? mc_guest_from_xml(xml, len, label, &err) : NULL;
 	if (!g || this_host(ctx, &db, profile, &here, &err) < 0) {
 		rc = mc_report(&err);
@@ -223,7 +283,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		/* What the XML alone allows: this host against itself. */
 		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
 			mc_error_prefix(&err, "%s", dom);
-			rc = mc_report(&err);
+			rc = report_data(&err);
 			goto out;
 		}
 		if (mc_plan_worst(plan) == MC_V_BLOCKED) {
@@ -258,7 +318,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	if (!(plan = mc_plan_compute(src.facts, here.facts, g->pins, &err))) {
 		mc_error_prefix(&err, "%s", dom);
-		rc = mc_report(&err);
+		rc = report_data(&err);
 		goto out;
 	}
 	if (mc_plan_worst(plan) == MC_V_BLOCKED) {

@@ -40,10 +40,20 @@ int main(int argc, char **argv)
 	int i = 1;
 	xmlInitParser();
 	for (; i < argc && argv[i][0] == '-'; i++) {
-		if (strcmp(argv[i], "--db") == 0 && i + 1 < argc) {
-			ctx.db_path = argv[++i];
-		} else if (strncmp(argv[i], "--db=", 5) == 0) {
-			ctx.db_path = argv[i] + 5;
+		if (strcmp(argv[i], "--db") == 0 || strncmp(argv[i], "--db=", 5) == 0) {
+			if (argv[i][4] == '=') {
+				ctx.db_path = argv[i] + 5;
+			} else if (i + 1 < argc) {
+				ctx.db_path = argv[++i];
+			} else {
+				fprintf(stderr, "migcheck: --db needs a PATH (migcheck --db PATH "
+						"VERB ...)\n");
+				return MC_EXIT_USAGE;
+			}
+			if (!*ctx.db_path) {
+				fprintf(stderr, "migcheck: --db: empty path\n");
+				return MC_EXIT_USAGE;
+			}
 		} else if (strcmp(argv[i], "--help") == 0 || strcmp(argv[i], "-h") == 0) {
 			usage(stdout);
 			return 0;

@@ -123,7 +123,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	virConnectPtr sc = NULL, dc = NULL;
 	virDomainPtr dom = NULL;
 	char *xml = NULL;
-	g_autofree char *label = NULL, *meta = NULL;
+	g_autofree char *label = NULL, *meta = NULL, *shown = NULL;
 	mc_guest *g = NULL;
 	mc_plan *plan = NULL;
 	int c, rc;
@@ -172,6 +172,10 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	const char *dname = argv[optind], *dest_uri = argv[optind + 1];
+	/* the name for messages: one line, no terminal escape sequences */
+	char *shown_raw = mc_strescape_ctl(dname);
+	shown = g_strdup(shown_raw ? shown_raw : "?");
+	free(shown_raw);
 	mc_libvirt_quiet();
 	if (!(sc = virConnectOpen(src_uri))) {
 		lv_fail(&err, MC_EXIT_UNAVAILABLE, src_uri ? src_uri : "default libvirt URI");
@@ -237,7 +241,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		fprintf(stderr,
 			"migcheck: %s: the plan is blocked: not migrating (the guest keeps running "
 			"on %s)\n",
-			dname, sp.label);
+			shown, sp.label);
 		rc = MC_EXIT_BLOCKED;
 		goto out;
 	}
@@ -245,7 +249,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	unsigned flags = MC_MIGRATE_FLAGS | (persistent == 1 ? MC_MIGRATE_FLAGS_PERSISTENT : 0);
 	if (dry) {
 		printf("dry run: would stamp %s's metadata and migrate it to %s (flags 0x%x%s)\n",
-		       dname, dest_uri, flags, persistent == 1 ? ", persistent" : "");
+		       shown, dest_uri, flags, persistent == 1 ? ", persistent" : "");
 		rc = (int)worst;
 		goto out;
 	}
@@ -269,7 +273,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	printf("migrated %s to %s in %.2f s\n", dname, dp.label,
+	printf("migrated %s to %s in %.2f s\n", shown, dp.label,
 	       (double)(g_get_monotonic_time() - t0) / 1e6);
 	rc = 0;
 out:

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "../core/gate.h"
+#include "../core/outfile.h"
 #include "../core/report_html.h"
 #include "cmd.h"
 
@@ -61,44 +62,37 @@ static int parse_max(const char *s, size_t *out)
 	return 0;
 }
 
-/* Write the page to a temporary file next to `path`, then rename it. */
+/* Write the page to a temporary file next to `path`, then rename it; a FIFO
+ * or character device is written straight into, anything else that is not a
+ * regular file is refused (core/outfile.h). */
 static int write_file(const char *path, const mc_gate_fleet *fleet, const mc_html_opts *o,
 		      mc_html_stats *st, mc_error *err)
 {
-	g_autofree char *tmp = g_strdup_printf("%s.XXXXXX", path);
-	int fd =
-	    g_mkstemp_full(tmp, O_WRONLY | O_CLOEXEC, 0640); /* fleet data: not world-readable */
-	if (fd < 0)
-		return mc_error_set(err, MC_EXIT_IOERR, errno, "%s: cannot create: %s", path,
-				    g_strerror(errno));
-	FILE *f = fdopen(fd, "w");
+	mc_outfile out;
+	/* fleet data: not world-readable */
+	int r = mc_outfile_open(&out, path, 0640, err);
+	if (r < 0)
+		return r;
+	int fd = dup(out.fd); /* the stream's own; out.fd stays the outfile's */
+	FILE *f = fd < 0 ? NULL : fdopen(fd, "w");
 	if (!f) {
 		int e = errno;
-		close(fd);
-		g_unlink(tmp);
+		if (fd >= 0)
+			close(fd);
+		mc_outfile_abort(&out);
 		return mc_error_set(err, MC_EXIT_IOERR, e, "%s: %s", path, g_strerror(e));
 	}
-	int r = mc_report_html(f, fleet, o, st, err);
+	r = mc_report_html(f, fleet, o, st, err);
+	if (r < 0 && err->exit_code == MC_EXIT_IOERR)
+		mc_error_prefix(err, "%s", path);
+	if (fclose(f) != 0 && r == 0)
+		r = mc_error_set(err, MC_EXIT_IOERR, errno, "%s: write failed: %s", path,
+				 g_strerror(errno));
 	if (r < 0) {
-		fclose(f);
-		g_unlink(tmp);
-		if (err->exit_code == MC_EXIT_IOERR)
-			mc_error_prefix(err, "%s", path);
+		mc_outfile_abort(&out);
 		return r;
 	}
-	if (fsync(fileno(f)) != 0 || fclose(f) != 0) {
-		int e = errno;
-		g_unlink(tmp);
-		return mc_error_set(err, MC_EXIT_IOERR, e, "%s: write failed: %s", path,
-				    g_strerror(e));
-	}
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-		g_unlink(tmp);
-		return mc_error_set(err, MC_EXIT_IOERR, e, "%s: cannot replace: %s", path,
-				    g_strerror(e));
-	}
-	return 0;
+	return mc_outfile_commit(&out, err);
 }
 
 static int run(mc_ctx *ctx, int argc, char **argv)

@@ -39,6 +39,26 @@ static bool is_hex_id(const char *s)
 }
 
 /* <migcheck:migration> inside <metadata>. */
+/* Strict base64 (RFC 4648 alphabet, padding only at the end, a multiple of
+ * four characters; white space between them allowed, as libvirt may indent):
+ * anything else is refused, not decoded into something shorter. */
+static bool is_base64(const char *s)
+{
+	size_t n = 0, pad = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (g_ascii_isspace(c))
+			continue;
+		if (c == '=') {
+			pad++;
+		} else if (pad || !(g_ascii_isalnum(c) || c == '+' || c == '/')) {
+			return false;
+		}
+		n++;
+	}
+	return n > 0 && n % 4 == 0 && pad <= 2;
+}
+
 static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
 {
 	mc_error sub = { 0 };
@@ -83,7 +103,8 @@ static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
 						    "not base64",
 						    name);
 			gsize n = 0;
-			g_autofree guchar *raw = g_base64_decode(b64, &n);
+			/* g_base64_decode skips what is not base64: checked first */
+			g_autofree guchar *raw = is_base64(b64) ? g_base64_decode(b64, &n) : NULL;
 			char id[MC_PROFILE_ID_LEN + 1];
 			g->meta_facts =
 			    raw ? mc_facts_parse((const char *)raw, n, name, &sub) : NULL;

@@ -2,7 +2,9 @@
 
 #include <errno.h>
 #include <stdarg.h>
+#include <stdbool.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 void mc_error_clear(mc_error *err)
@@ -40,11 +42,54 @@ int mc_exit_for_errno(int errnum)
 	}
 }
 
+size_t mc_escape_ctl(const char *in, char *out, size_t size)
+{
+	size_t o = 0;
+	if (!size)
+		return 0;
+	for (const unsigned char *p = (const unsigned char *)in; *p; p++) {
+		char esc[8];
+		size_t n;
+		if (*p == '\n')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\n");
+		else if (*p == '\r')
+			n = (size_t)snprintf(esc, sizeof(esc), "\\r");
+		else if ((*p < 0x20 && *p != '\t') || *p == 0x7f)
+			n = (size_t)snprintf(esc, sizeof(esc), "\\x%02x", *p);
+		else {
+			esc[0] = (char)*p;
+			n = 1;
+		}
+		if (o + n >= size)
+			break;
+		memcpy(out + o, esc, n);
+		o += n;
+	}
+	out[o] = '\0';
+	return o;
+}
+
+char *mc_strescape_ctl(const char *in)
+{
+	size_t size = strlen(in) * 4 + 1;
+	char *out = malloc(size);
+	if (out)
+		mc_escape_ctl(in, out, size);
+	return out;
+}
+
+/* One line on a terminal: newlines, carriage returns, ESC and the other
+ * control characters (names from a domain XML, a host, a URL) escaped. */
 static void one_line(char *s)
 {
-	for (; *s; s++)
-		if (*s == '\n' || *s == '\r')
-			*s = ' ';
+	char tmp[MC_ERROR_MSG_MAX];
+	bool plain = true;
+	for (const unsigned char *p = (const unsigned char *)s; *p && plain; p++)
+		plain = !((*p < 0x20 && *p != '\t') || *p == 0x7f);
+	if (plain)
+		return;
+	mc_escape_ctl(s, tmp, sizeof(tmp));
+	memcpy(s, tmp, strlen(tmp) + 1);
 }
 
 int mc_error_set(mc_error *err, int exit_code, int errnum, const char *fmt, ...)

@@ -39,6 +39,13 @@ int mc_error_set(mc_error *err, int exit_code, int errnum, const char *fmt, ...)
  * up. Returns -err->errnum. */
 int mc_error_prefix(mc_error *err, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 
+/* Copy `in` escaping control characters (\n, \r, \xNN; tabs kept) so that it
+ * prints as one line and no escape sequence reaches a terminal; truncated to
+ * size - 1 bytes. Messages set through mc_error_set/_prefix are escaped
+ * this way already. mc_strescape_ctl: the same, malloc'd (free). */
+size_t mc_escape_ctl(const char *in, char *out, size_t size);
+char *mc_strescape_ctl(const char *in);
+
 /* Exit code to use for an errno when no better one is known. */
 int mc_exit_for_errno(int errnum);
 

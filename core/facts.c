@@ -318,6 +318,10 @@ mc_facts *mc_facts_parse(const char *text, size_t len, const char *name, mc_erro
 	}
 	size_t lineno = 0;
 	const char *p = text, *end = text + len;
+	/* A UTF-8 byte order mark (editors on some systems write one) is not
+	 * part of the first domain name. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
 	while (p < end) {
 		const char *nl = memchr(p, '\n', (size_t)(end - p));
 		const char *eol = nl ? nl : end;

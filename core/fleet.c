@@ -501,6 +501,7 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 	mc_fleet_index *x = NULL;
 	GHashTable *profiles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, pulled_free);
 	GPtrArray *order = g_ptr_array_new(); /* pulled *, in index order */
+	const time_t latest = time(NULL) + MC_FLEET_FUTURE_TOLERANCE_S;
 	bool in_tx = false;
 	int r;
 	mc_fleet_stats dummy;
@@ -582,6 +583,10 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 		mc_error le = { 0 };
 		char ts[32];
 		mc_time_iso(e->probed, ts, sizeof(ts));
+		if (e->probed > latest) {
+			st->hosts_future++;
+			continue;
+		}
 		if (mc_db_get_host(db, e->name, &hc, &le) == 0) {
 			int cmp = g_strcmp0(hc.h.probed_at, ts);
 			bool same = cmp == 0 && !strcmp(hc.h.profile_id, e->profile);

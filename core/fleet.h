@@ -78,9 +78,16 @@ typedef struct mc_fleet_stats {
 	long hosts_stored;                   /* written to the inventory (pull) */
 	long hosts_unchanged;                /* same record already in the inventory */
 	long hosts_newer_local;              /* inventory has a newer probe of that host */
+	long hosts_future;                   /* probed after this host's clock allows: ignored */
 	int index_attempts;                  /* push: index read-modify-write rounds */
 	char profile[MC_PROFILE_ID_LEN + 1]; /* push: the profile pushed */
 } mc_fleet_stats;
+
+/* A host record whose probe time is later than this host's clock at the
+ * start of the pull plus this tolerance (clock skew) is not imported: its
+ * time cannot be true, and stored it would outrank every honest record of
+ * that host from then on. */
+#define MC_FLEET_FUTURE_TOLERANCE_S 3600
 
 /* Progress: phase ("profiles", "hosts"), done of total. */
 typedef void (*mc_fleet_progress)(const char *phase, size_t done, size_t total, void *opaque);

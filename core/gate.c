@@ -27,8 +27,9 @@ struct mc_gate {
 	char cand_id[MC_PROFILE_ID_LEN + 1];
 	char base_id[MC_PROFILE_ID_LEN + 1];
 	char equal_id[MC_PROFILE_ID_LEN + 1];
-	GArray *pairs;    /* mc_gate_pair */
-	GPtrArray *plans; /* mc_plan * owned */
+	GArray *pairs;      /* mc_gate_pair */
+	GPtrArray *strings; /* owned strings the pairs point to */
+	GPtrArray *plans;   /* mc_plan * owned */
 	size_t skipped;
 };
 
@@ -188,6 +189,8 @@ void mc_gate_free(mc_gate *g)
 		return;
 	if (g->pairs)
 		g_array_free(g->pairs, TRUE);
+	if (g->strings)
+		g_ptr_array_free(g->strings, TRUE);
 	if (g->plans)
 		g_ptr_array_free(g->plans, TRUE);
 	g_free(g);
@@ -216,6 +219,7 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const cha
 	mc_gate *g = g_new0(mc_gate, 1);
 	mc_pins *pins = mc_pins_new();
 	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
+	g->strings = g_ptr_array_new_with_free_func(g_free);
 	g->plans = g_ptr_array_new_with_free_func(plan_free);
 	const char *arch = mc_facts_get(cand, "kernel", "arch");
 	if (mc_profile_id(cand, g->cand_id, err) < 0)
@@ -265,6 +269,28 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const cha
 					   : plan(g, q->facts, cand, pins, q->id, g->cand_id, err);
 			if (!today || !now)
 				goto fail;
+			char *cpins = NULL;
+			if (fwd && mc_plan_worst(now) == MC_V_BLOCKED) {
+				/* The compat row: the candidate's guests started with
+				 * the pins that make them look like Q's. */
+				mc_pins *cp = mc_plan_compat_pins(cand, q->facts, err);
+				if (!cp)
+					goto fail;
+				if (mc_pins_count(cp)) {
+					mc_plan *pinned =
+					    plan(g, cand, q->facts, cp, g->cand_id, q->id, err);
+					if (!pinned) {
+						mc_pins_free(cp);
+						goto fail;
+					}
+					if (mc_plan_worst(pinned) < MC_V_BLOCKED) {
+						now = pinned;
+						cpins = mc_pins_format(cp);
+						g_ptr_array_add(g->strings, cpins);
+					}
+				}
+				mc_pins_free(cp);
+			}
 			mc_gate_pair pr = {
 				.forward = fwd,
 				.other = q->id,
@@ -273,7 +299,10 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const cha
 				.today = mc_plan_worst(today),
 				.candidate = mc_plan_worst(now),
 				.plan = now,
+				.pins = cpins,
 			};
+			if (cpins && pr.candidate < MC_V_ACTION)
+				pr.candidate = MC_V_ACTION;
 			pr.regression = pr.candidate > pr.today;
 			g_array_append_val(g->pairs, pr);
 		}
@@ -369,9 +398,10 @@ int mc_gate_write_text(FILE *out, const mc_gate *g, const char *label, mc_error 
 		const mc_gate_pair *p = &g_array_index(g->pairs, mc_gate_pair, i);
 		g_autofree char *name = pair_name(p);
 		reg += p->regression;
-		fprintf(out, "%-10s %s: today %s, candidate %s\n",
+		fprintf(out, "%-10s %s: today %s, candidate %s%s%s\n",
 			p->regression ? "REGRESSION" : "ok", name, mc_level_name(p->today),
-			mc_level_name(p->candidate));
+			mc_level_name(p->candidate), p->pins ? " with pins " : "",
+			p->pins ? p->pins : "");
 		if (p->regression) {
 			GString *s = g_string_new(NULL);
 			decisive(s, p->plan, "\n           ");
@@ -431,8 +461,9 @@ int mc_gate_write_junit(FILE *out, const mc_gate *g, const char *label, mc_error
 			goto out;
 		if (p->regression) {
 			g_autofree char *msg =
-			    g_strdup_printf("regression: today %s, candidate %s",
-					    mc_level_name(p->today), mc_level_name(p->candidate));
+			    g_strdup_printf("regression: today %s, candidate %s%s%s",
+					    mc_level_name(p->today), mc_level_name(p->candidate),
+					    p->pins ? " with pins " : "", p->pins ? p->pins : "");
 			GString *s = g_string_new(NULL);
 			decisive(s, p->plan, "\n");
 			int wr =

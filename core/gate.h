@@ -50,6 +50,12 @@ typedef struct mc_gate_pair {
 	mc_level candidate;  /* C -> Q (forward) or Q -> C */
 	bool regression;     /* candidate > today */
 	const mc_plan *plan; /* the candidate's plan (decisive verdicts) */
+	/* Forward pairs whose plain plan is blocked: the compat pins (as
+	 * `plan --matrix` computes them) that make the candidate's guests
+	 * movable to Q, "NAME=VALUE,..."; then candidate and plan are those of
+	 * the pinned guest, at least action (the pins are the action). NULL
+	 * otherwise. */
+	const char *pins;
 } mc_gate_pair;
 
 typedef struct mc_gate mc_gate; /* a result */

@@ -18,15 +18,17 @@
 #define DEFAULT_BACKOFF_MS 250L
 #define DEFAULT_MAX_BYTES (64u << 20)
 #define MAX_BACKOFF_MS 8000L
+#define DEFAULT_DEADLINE_MS (15L * 60 * 1000)
 
 struct mc_http {
 	CURL *curl;
 	mc_http_opts o;
 	char *cacert;
-	char *sigv4;   /* "aws:amz:REGION:s3" */
-	char *userpwd; /* "KEY:SECRET" (never printed) */
-	char *token;   /* x-amz-security-token header line, or NULL */
-	long requests; /* transfers attempted */
+	char *sigv4;     /* "aws:amz:REGION:s3" */
+	char *userpwd;   /* "KEY:SECRET" (never printed) */
+	char *token;     /* x-amz-security-token header line, or NULL */
+	long requests;   /* transfers attempted */
+	gint64 deadline; /* monotonic microseconds: no transfer runs past it */
 	long long bytes_in;
 };
 
@@ -176,6 +178,9 @@ mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
 		o.backoff_ms = DEFAULT_BACKOFF_MS;
 	if (o.max_bytes == 0)
 		o.max_bytes = DEFAULT_MAX_BYTES;
+	if (o.deadline_ms <= 0)
+		o.deadline_ms = DEFAULT_DEADLINE_MS;
+	h->deadline = g_get_monotonic_time() + (gint64)o.deadline_ms * 1000;
 	h->cacert = g_strdup(o.cacert);
 	o.cacert = h->cacert;
 	if (o.s3_region) {
@@ -405,7 +410,13 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 			hdrs = curl_slist_append(hdrs, h->token);
 	}
 	x.max = h->o.max_bytes;
+	bool late = false; /* the overall deadline cut a transfer or a retry */
 	for (int attempt = 0;; attempt++) {
+		long left = (long)((h->deadline - g_get_monotonic_time()) / 1000);
+		if (left <= 0) {
+			late = true;
+			break;
+		}
 		x.body = out;
 		g_string_truncate(out, 0);
 		x.too_big = false;
@@ -414,6 +425,10 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		cerr[0] = '\0';
 		setup(h, m, url, &x, hdrs, body, len);
 		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, cerr);
+		if (left < h->o.timeout_ms)
+			curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, left);
+		if (left < h->o.connect_timeout_ms)
+			curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
 		h->requests++;
 		cc = curl_easy_perform(h->curl);
 		code = 0;
@@ -424,15 +439,27 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 			retry = transient(cc) && !x.too_big;
 		else
 			retry = code >= 500 || code == 408 || code == 429;
-		if (!retry || attempt >= h->o.retries)
+		if (cc == CURLE_OPERATION_TIMEDOUT && left < h->o.timeout_ms)
+			late = true; /* cut by the deadline, not by --timeout */
+		if (!retry || attempt >= h->o.retries || late)
 			break;
 		long delay = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
-		g_usleep((gulong)(delay > MAX_BACKOFF_MS ? MAX_BACKOFF_MS : delay) * 1000);
+		if (delay > MAX_BACKOFF_MS)
+			delay = MAX_BACKOFF_MS;
+		if (g_get_monotonic_time() + (gint64)delay * 1000 >= h->deadline) {
+			late = true;
+			break;
+		}
+		g_usleep((gulong)delay * 1000);
 	}
 	*status = code;
 	const char *what = method_name(m);
 	int tries = h->o.retries + 1;
-	if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+	if (late) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, ETIMEDOUT,
+				 "%s: %s: overall deadline of %ld s passed (--deadline)", shown,
+				 what, h->o.deadline_ms / 1000);
+	} else if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
 		r = mc_error_set(err, MC_EXIT_DATAERR, EFBIG,
 				 "%s: %s: response larger than the %zu byte limit", shown, what,
 				 h->o.max_bytes);

@@ -20,6 +20,8 @@ typedef struct mc_http_opts {
 	int retries;             /* extra attempts on 5xx/connection errors; < 0: 3 */
 	long backoff_ms;         /* first retry delay, doubled each time; 0: 250 ms */
 	size_t max_bytes;        /* response size cap; 0: 64 MiB */
+	long deadline_ms;        /* all requests of this handle together, retries and
+				    backoff included, from mc_http_new; 0: 15 min */
 	const char *s3_region;   /* non-NULL: sign with AWS SigV4 for service s3 */
 	const char *credentials; /* with s3_region: credentials file instead of the env */
 } mc_http_opts;

@@ -3,7 +3,7 @@
  * Documentation/virt/kvm/arm/fw-pseudo-registers.rst), applied to the value
  * the source guest would send:
  *
- *  PSCI_VERSION  accepted when it is 0.2, 1.0 or 1.1 and the destination
+ *  PSCI_VERSION  accepted when it is 0.2, or 1.0 up to 1.3, and the destination
  *                implements it (its fresh-vCPU value is the highest version it
  *                implements); a destination without the register rejects it
  *                (ENOENT) even when the guest is pinned to 0.2.
@@ -49,6 +49,8 @@ static enum fw_kind fw_kind(const char *name)
 #define PSCI_0_2 0x2ull
 #define PSCI_1_0 0x10000ull
 #define PSCI_1_1 0x10001ull
+#define PSCI_1_2 0x10002ull
+#define PSCI_1_3 0x10003ull
 #define LEVEL_MASK 0xfull
 #define WA2_ENABLED 0x10ull
 #define WA2_NOT_AVAIL 0
@@ -67,8 +69,10 @@ int mc_arm64_fw_accepts(const char *name, bool host_has, unsigned long long host
 	switch (fw_kind(name)) {
 	case FW_PSCI:
 		/* With KVM_ARM_VCPU_PSCI_0_2 (as QEMU starts vCPUs), 0.1 is
-		 * refused; 0.2 and up must be a version this kernel knows. */
-		if (v != PSCI_0_2 && v != PSCI_1_0 && v != PSCI_1_1)
+		 * refused; 0.2 and up must be a version this kernel knows: up
+		 * to its default, KVM_ARM_PSCI_LATEST (1.1 up to 6.12, 1.3 in
+		 * 7.3). */
+		if (v != PSCI_0_2 && (v < PSCI_1_0 || v > PSCI_1_3))
 			return -EINVAL;
 		return v <= host ? 0 : -EINVAL;
 	case FW_WA13:
@@ -120,8 +124,8 @@ static char *psci_str(unsigned long long v)
 	return g_strdup_printf("%llu.%llu (0x%llx)", v >> 16, v & 0xffff, v);
 }
 
-static const char *const pin_names[] = { "PSCI_VERSION", "STD_BMAP", "STD_HYP_BMAP",
-					 "VENDOR_HYP_BMAP", NULL };
+static const char *const pin_names[] = { "PSCI_VERSION",    "STD_BMAP",          "STD_HYP_BMAP",
+					 "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2", NULL };
 
 static int check_pin(const char *name, const char *value, mc_error *err)
 {
@@ -131,9 +135,10 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "not a %s",
 				    psci ? "PSCI version (e.g. 1.0 or 0x10000)"
 					 : "number (e.g. 0x1)");
-	if (psci && v != PSCI_0_2 && v != PSCI_1_0 && v != PSCI_1_1)
+	if (psci && v != PSCI_0_2 && (v < PSCI_1_0 || v > PSCI_1_3))
 		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-				    "PSCI version must be 0.2, 1.0 or 1.1 (0x2, 0x10000, 0x10001)");
+				    "PSCI version must be 0.2, 1.0, 1.1, 1.2 or 1.3 (0x2, 0x10000 "
+				    "... 0x10003)");
 	return 0;
 }
 

@@ -1,5 +1,6 @@
 /* `migcheck vfio info|save|restore|send|recv|check` (see vfio_cli.h). */
 #include "vfio_cli.h"
+#include "outfile.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -330,37 +331,19 @@ static int cmd_save(cli *c, const char *name)
 		signal(SIGPIPE, SIG_IGN);
 		return do_save(c, name, STDOUT_FILENO, "stdout", false);
 	}
-	/* Write FILE.tmp.PID and rename: a failed save leaves no half stream. */
-	size_t n = strlen(c->file) + 32;
-	char *tmp = malloc(n);
-	if (!tmp) {
-		mc_error_set(&err, MC_EXIT_SOFTWARE, ENOMEM, "out of memory");
+	/* Write FILE.tmp.XXXXXX and rename: a failed save leaves no half stream;
+	 * a FIFO or character device is written straight into, a symlink or
+	 * other special file refused (core/outfile.h). */
+	mc_outfile out;
+	if (mc_outfile_open(&out, c->file, 0600, &err) < 0)
 		return fail(c, &err);
+	int rc = do_save(c, name, out.fd, c->file, false);
+	if (rc != 0) {
+		mc_outfile_abort(&out);
+		return rc;
 	}
-	snprintf(tmp, n, "%s.tmp.%ld", c->file, (long)getpid());
-	int fd = open(tmp, O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0600);
-	if (fd < 0) {
-		int e = errno;
-		mc_error_set(&err, 0, e, "%s: %s", c->file, strerror(e));
-		free(tmp);
-		return fail(c, &err);
-	}
-	int rc = do_save(c, name, fd, c->file, false);
-	if (rc == 0 && fsync(fd) < 0) {
-		mc_error_set(&err, MC_EXIT_IOERR, errno, "%s: %s", c->file, strerror(errno));
+	if (mc_outfile_commit(&out, &err) < 0)
 		rc = fail(c, &err);
-	}
-	if (close(fd) < 0 && rc == 0) {
-		mc_error_set(&err, MC_EXIT_IOERR, errno, "%s: %s", c->file, strerror(errno));
-		rc = fail(c, &err);
-	}
-	if (rc == 0 && rename(tmp, c->file) < 0) {
-		mc_error_set(&err, 0, errno, "%s: %s", c->file, strerror(errno));
-		rc = fail(c, &err);
-	}
-	if (rc != 0)
-		unlink(tmp);
-	free(tmp);
 	return rc;
 }
 

@@ -35,6 +35,29 @@ static void on_generic(void *ctx, const char *fmt, ...)
 	g_strchomp(d->msg);
 }
 
+/* A DOCTYPE is where entities are declared; libvirt and migcheck never write
+ * one. Stop at its start, before any declaration in it is read: no entity can
+ * be defined, so none can be expanded (by the parser or later when text and
+ * attributes are read), and nothing external is loaded. */
+static void on_doctype(void *ctx, const xmlChar *name, const xmlChar *external_id,
+		       const xmlChar *system_id)
+{
+	(void)name;
+	(void)external_id;
+	(void)system_id;
+	xmlStopParser((xmlParserCtxtPtr)ctx);
+}
+
+static bool has_dtd(const xmlDoc *doc)
+{
+	if (doc->intSubset || doc->extSubset)
+		return true;
+	for (const xmlNode *n = doc->children; n; n = n->next)
+		if (n->type == XML_DTD_NODE)
+			return true;
+	return false;
+}
+
 /* Embedded grammars are parsed once and live for the process. */
 static xmlRelaxNGPtr grammar(const char *rng)
 {
@@ -69,12 +92,23 @@ xmlDocPtr mc_xml_parse(const char *buf, size_t len, const char *name, const char
 		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
 		return NULL;
 	}
+	pc->sax->internalSubset = on_doctype;
 	xmlSetStructuredErrorFunc(&d, (xmlStructuredErrorFunc)on_structured);
-	/* No network, no entity substitution, no DTD loading: untrusted input. */
+	/* No network, no entity substitution, no DTD loading (never
+	 * XML_PARSE_NOENT, XML_PARSE_DTDLOAD, XML_PARSE_DTDATTR or
+	 * XML_PARSE_HUGE), and no DOCTYPE at all: untrusted input. */
 	doc = xmlCtxtReadMemory(pc, buf, (int)len, name, NULL,
 				XML_PARSE_NONET | XML_PARSE_NOBLANKS | XML_PARSE_NOERROR |
 				    XML_PARSE_NOWARNING);
+	bool stopped = pc->errNo == XML_ERR_USER_STOP;
 	xmlFreeParserCtxt(pc);
+	if (stopped || (doc && has_dtd(doc))) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "%s: DOCTYPE not allowed (no entity declarations; libvirt and "
+			     "migcheck never write one)",
+			     name);
+		goto fail;
+	}
 	if (!doc) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: malformed XML: %s", name,
 			     d.msg[0] ? d.msg : "unparsable");

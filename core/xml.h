@@ -12,9 +12,11 @@
 #include "error.h"
 
 /* Parse an untrusted document (no network, no entity expansion, no DTD
- * loading, size-checked) and, when `rng` (an embedded RelaxNG grammar) is
- * given, validate it. Errors name the input: "NAME: malformed XML: line N:
- * ..." or "NAME: not a WHAT: ..." (exit 65). Caller frees with xmlFreeDoc. */
+ * loading, size-checked; a document with a DOCTYPE is refused before any of
+ * its declarations is read: "NAME: DOCTYPE not allowed ...", exit 65) and,
+ * when `rng` (an embedded RelaxNG grammar) is given, validate it. Errors
+ * name the input: "NAME: malformed XML: line N: ..." or "NAME: not a WHAT:
+ * ..." (exit 65). Caller frees with xmlFreeDoc. */
 xmlDocPtr mc_xml_parse(const char *buf, size_t len, const char *name, const char *rng,
 		       const char *what, mc_error *err);
 

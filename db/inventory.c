@@ -24,6 +24,7 @@ struct mc_db {
 	sqlite3 *h;
 	char *path;
 	int depth; /* transaction nesting (savepoints) */
+	int fd;    /* the file itself, held until sqlite has closed it */
 };
 
 char *mc_db_default_path(void)
@@ -159,7 +160,15 @@ static int db_migrate(mc_db *db, long from, mc_error *err)
 	for (long v = from; v < MC_DB_SCHEMA_VERSION; v++) {
 		g_autofree char *what = g_strdup_printf("schema migration %ld -> %ld", v, v + 1);
 		g_autofree char *ver = g_strdup_printf("PRAGMA user_version = %ld", v + 1);
-		if ((r = db_exec(db, migrations[v], err, what)) < 0 ||
+		int rc = sqlite3_exec(db->h, migrations[v], NULL, NULL, NULL);
+		if (rc == SQLITE_ERROR) { /* e.g. "duplicate column": not what v says */
+			r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					 "%s: inventory is corrupt: its tables do not match schema "
+					 "version %ld (%s: %s)",
+					 db->path, v, what, sqlite3_errmsg(db->h));
+			goto fail;
+		}
+		if ((rc != SQLITE_OK && (r = db_fail(db, rc, err, what)) < 0) ||
 		    (r = db_exec(db, ver, err, what)) < 0)
 			goto fail;
 	}
@@ -217,6 +226,67 @@ static int db_identify(mc_db *db, mc_db_mode mode, mc_error *err)
 	return 0;
 }
 
+/* Hosts, profiles and the history are small: every column of every row is
+ * checked at open, so no reader meets a NULL, a value of the wrong type, a
+ * malformed profile id or a host pointing nowhere (a hand-made or hostile
+ * file: sqlite enforces neither types nor the schema's constraints on a file
+ * someone else wrote). Facts are checked as a profile is loaded (the value
+ * types here, the content by its hash). */
+static const struct column_rule {
+	const char *table, *column, *bad, *why;
+} column_rules[] = {
+	{ "hosts", "name", "typeof(name) != 'text' OR name = ''", "not a host name" },
+	{ "hosts", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
+	{ "hosts", "pid", "pid NOT IN (SELECT pid FROM profiles)", "refers to no profile" },
+	{ "hosts", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
+	{ "hosts", "source", "typeof(source) != 'text'", "not text" },
+	{ "hosts", "uuid", "typeof(uuid) NOT IN ('text', 'null')", "not text" },
+	{ "profiles", "pid", "typeof(pid) != 'integer'", "not an integer" },
+	{ "profiles", "id", "typeof(id) != 'text' OR length(id) != 64 OR id GLOB '*[^0-9a-f]*'",
+	  "not a profile id" },
+	{ "profiles", "arch", "typeof(arch) != 'text'", "not text" },
+	{ "profiles", "kernel", "typeof(kernel) != 'text'", "not text" },
+	{ "profiles", "nfacts", "typeof(nfacts) != 'integer'", "not an integer" },
+	{ "profiles", "created", "typeof(created) != 'text'", "not a time" },
+	{ "host_history", "name", "typeof(name) != 'text'", "not a host name" },
+	{ "host_history", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
+	{ "host_history", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
+};
+
+static int db_check_columns(mc_db *db, mc_error *err)
+{
+	for (size_t i = 0; i < G_N_ELEMENTS(column_rules); i++) {
+		const struct column_rule *c = &column_rules[i];
+		g_autofree char *sql = g_strdup_printf(
+		    "SELECT typeof(%s), count(*) FROM %s WHERE %s", c->column, c->table, c->bad);
+		sqlite3_stmt *st = NULL;
+		int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
+		if (rc == SQLITE_ERROR) { /* no such table or column: not our schema */
+			g_autofree char *msg = g_strdup(sqlite3_errmsg(db->h));
+			sqlite3_finalize(st);
+			return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					    "%s: inventory is corrupt: %s.%s: %s", db->path,
+					    c->table, c->column, msg);
+		}
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		if (rc != SQLITE_ROW) {
+			sqlite3_finalize(st);
+			return db_fail(db, rc, err, "check columns");
+		}
+		sqlite3_int64 n = sqlite3_column_int64(st, 1);
+		g_autofree char *type = g_strdup((const char *)sqlite3_column_text(st, 0));
+		sqlite3_finalize(st);
+		if (n > 0)
+			return mc_error_set(
+			    err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: %s.%s in %lld row%s: %s (%s)", db->path,
+			    c->table, c->column, (long long)n, n == 1 ? "" : "s", c->why,
+			    type ? type : "?");
+	}
+	return 0;
+}
+
 static int ensure_parent_dir(const char *path, mc_error *err)
 {
 	g_autofree char *dir = g_path_get_dirname(path);
@@ -244,15 +314,78 @@ static char *readonly_media_uri(const char *path)
 	return g_strconcat("file:", esc, "?immutable=1", NULL);
 }
 
+/* Switch to WAL (a no-op once the file is WAL). Changing the journal mode
+ * needs the exclusive lock, and sqlite answers BUSY at once, without its busy
+ * handler, while another connection holds a lock (several first writers
+ * right after the schema was created): retried for the busy timeout. */
+static int set_wal(mc_db *db, mc_error *err)
+{
+	int rc = SQLITE_OK;
+	for (int attempt = 0; attempt < 250; attempt++) { /* 250 x 20 ms = 5 s */
+		sqlite3_stmt *st = NULL;
+		rc = sqlite3_prepare_v2(db->h, "PRAGMA journal_mode = WAL", -1, &st, NULL);
+		if (rc == SQLITE_OK)
+			rc = sqlite3_step(st);
+		bool wal = rc == SQLITE_ROW &&
+			   g_ascii_strcasecmp((const char *)sqlite3_column_text(st, 0), "wal") == 0;
+		sqlite3_finalize(st);
+		if (wal)
+			return 0;
+		if (rc == SQLITE_ROW)
+			rc = SQLITE_BUSY; /* still in another mode: someone held a lock */
+		if ((rc & 0xff) != SQLITE_BUSY && (rc & 0xff) != SQLITE_LOCKED)
+			break;
+		g_usleep(20000);
+	}
+	return db_fail(db, rc, err, "enable WAL");
+}
+
+/* The file itself, opened without following a symlink and checked regular
+ * before sqlite opens it (which it does with SQLITE_OPEN_NOFOLLOW). The
+ * descriptor is kept until after sqlite3_close: closing any descriptor of a
+ * file drops every POSIX lock the process holds on it, sqlite's included,
+ * and another writer could then reset the WAL under this connection. */
+static int open_file(mc_db *db, mc_error *err)
+{
+	struct stat st;
+	db->fd = open(db->path, O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+	if (db->fd < 0 && errno == ELOOP)
+		return mc_error_set(
+		    err, MC_EXIT_DATAERR, ELOOP,
+		    "%s: is a symbolic link (refused: give the inventory file itself)", db->path);
+	if (db->fd < 0 || fstat(db->fd, &st) < 0)
+		return mc_error_set(err, 0, errno, "%s: %s", db->path, g_strerror(errno));
+	if (!S_ISREG(st.st_mode))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file",
+				    db->path);
+	return 0;
+}
+
+/* 0640 whatever the umask it was created under, through the descriptor of
+ * the file itself (never a path a symlink could redirect). */
+static int fix_mode(mc_db *db, mc_error *err)
+{
+	struct stat st;
+	if (fstat(db->fd, &st) < 0)
+		return mc_error_set(err, 0, errno, "%s: %s", db->path, g_strerror(errno));
+	if ((st.st_mode & 07777) != 0640 && fchmod(db->fd, 0640) < 0 && errno != EPERM)
+		return mc_error_set(err, 0, errno, "%s: chmod: %s", db->path, g_strerror(errno));
+	return 0;
+}
+
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
 	mc_db *db = g_new0(mc_db, 1);
 	db->path = g_strdup(path);
+	db->fd = -1;
 	int r, rc;
 	struct stat stbuf;
 	g_autofree char *uri = NULL; /* set for a read-only file system */
 
-	if (stat(path, &stbuf) < 0) {
+	/* lstat: the path itself, never what a symlink points to. A symlink
+	 * (dangling or not) is refused before anything is created, opened or
+	 * chmod-ed, and sqlite opens with SQLITE_OPEN_NOFOLLOW besides. */
+	if (lstat(path, &stbuf) < 0) {
 		if (errno != ENOENT || mode == MC_DB_READ) {
 			mc_error_set(err, 0, errno, "%s: %s", path,
 				     errno == ENOENT ? "no inventory (run 'migcheck probe' or "
@@ -270,8 +403,12 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 				     g_strerror(errno));
 			goto fail;
 		}
-		if (fd >= 0)
-			close(fd);
+		db->fd = fd;
+	} else if (S_ISLNK(stbuf.st_mode)) {
+		mc_error_set(err, MC_EXIT_DATAERR, ELOOP,
+			     "%s: is a symbolic link (refused: give the inventory file itself)",
+			     path);
+		goto fail;
 	} else if (!S_ISREG(stbuf.st_mode)) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a regular file", path);
 		goto fail;
@@ -282,10 +419,12 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			     g_strerror(errno));
 		goto fail;
 	}
+	if (db->fd < 0 && open_file(db, err) < 0)
+		goto fail;
 	if (mode == MC_DB_READ)
 		uri = readonly_media_uri(path);
 	for (int attempt = 0; attempt < 2; attempt++) {
-		int flags = SQLITE_OPEN_NOMUTEX |
+		int flags = SQLITE_OPEN_NOMUTEX | SQLITE_OPEN_NOFOLLOW |
 			    (mode == MC_DB_WRITE ? SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE
 						 : SQLITE_OPEN_READONLY);
 		if (uri && mode == MC_DB_READ)
@@ -298,7 +437,15 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		sqlite3_extended_result_codes(db->h, 1);
 		sqlite3_busy_timeout(db->h, 5000);
+		/* A writer identifies the file and creates or migrates the
+		 * schema under the write lock, in one transaction: of several
+		 * first writers on a new (empty) file exactly one creates the
+		 * schema, the others wait (busy timeout) and then find it. */
+		if (mode == MC_DB_WRITE && mc_db_begin(db, err) < 0)
+			goto fail;
 		r = db_identify(db, mode, err);
+		if (r == 0 && mode == MC_DB_WRITE)
+			r = mc_db_commit(db, err);
 		if (r < 0)
 			goto fail;
 		if (r == 1) { /* older schema: migrate through a read-write handle */
@@ -309,11 +456,12 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		break;
 	}
-	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0)
+	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0 ||
+	    db_check_columns(db, err) < 0)
 		goto fail;
 	if (mode == MC_DB_WRITE) {
 		/* WAL: readers (planner, hook) never wait for the nightly probe. */
-		if (db_exec(db, "PRAGMA journal_mode = WAL", err, "enable WAL") < 0 ||
+		if (set_wal(db, err) < 0 ||
 		    db_exec(db, "PRAGMA synchronous = NORMAL", err, "set synchronous") < 0 ||
 		    db_exec(db, "PRAGMA journal_size_limit = 0", err, "set WAL size limit") < 0)
 			goto fail;
@@ -322,10 +470,8 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		 * readers of the 0750 directory, a read-only mount) need them. */
 		int persist = 1;
 		sqlite3_file_control(db->h, "main", SQLITE_FCNTL_PERSIST_WAL, &persist);
-		if (chmod(path, 0640) < 0 && errno != EPERM) {
-			mc_error_set(err, 0, errno, "%s: chmod: %s", path, g_strerror(errno));
+		if (fix_mode(db, err) < 0)
 			goto fail;
-		}
 	}
 	return db;
 fail:
@@ -342,6 +488,8 @@ void mc_db_close(mc_db *db)
 			mc_db_rollback(db);
 		sqlite3_close(db->h);
 	}
+	if (db->fd >= 0)
+		close(db->fd);
 	g_free(db->path);
 	g_free(db);
 }
@@ -593,6 +741,14 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 	sqlite3_bind_int64(st, 1, pid);
 	f = mc_facts_new();
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 0; i < 3; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
+				mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					     "%s: inventory is corrupt: profile %.12s: facts.%s "
+					     "is not text",
+					     db->path, id, sqlite3_column_name(st, i));
+				goto fail;
+			}
 		const char *d = (const char *)sqlite3_column_text(st, 0);
 		const char *k = (const char *)sqlite3_column_text(st, 1);
 		const char *v = (const char *)sqlite3_column_text(st, 2);
@@ -636,6 +792,20 @@ static bool is_hex_prefix(const char *s)
 	return true;
 }
 
+/* Checked at open too (db_check_columns); kept here so that no id is ever
+ * copied from a NULL or a short value. */
+static bool id_column_ok(sqlite3_stmt *st)
+{
+	return sqlite3_column_type(st, 0) == SQLITE_TEXT &&
+	       sqlite3_column_bytes(st, 0) == MC_PROFILE_ID_LEN;
+}
+
+static int corrupt_id(mc_db *db, mc_error *err)
+{
+	return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: profiles.id: not a profile id", db->path);
+}
+
 int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1], char **host_out,
 		  mc_error *err)
 {
@@ -649,6 +819,10 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 		return r;
 	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && !id_column_ok(st)) {
+		sqlite3_finalize(st);
+		return corrupt_id(db, err);
+	}
 	if (rc == SQLITE_ROW) {
 		g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0), MC_PROFILE_ID_LEN + 1);
 		sqlite3_finalize(st);
@@ -669,6 +843,10 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
 	int n = 0;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (!id_column_ok(st)) {
+			sqlite3_finalize(st);
+			return corrupt_id(db, err);
+		}
 		if (n == 0)
 			g_strlcpy(id_out, (const char *)sqlite3_column_text(st, 0),
 				  MC_PROFILE_ID_LEN + 1);

@@ -97,13 +97,29 @@ const char *mc_arm64_fwreg_name(uint64_t id, char buf[MC_ARM64_REG_NAME_MAX]);
 /* Inverse: a name above, or a 0x-prefixed hex id (any register). -EINVAL. */
 int mc_arm64_fwreg_parse(const char *name, uint64_t *id, mc_error *err);
 
+/* True for a register whose value a destination kernel checks on
+ * KVM_SET_ONE_REG, recorded with its value: the feature-ID space
+ * sys_reg(3,0,0,0..7,0..7) (MIDR, MPIDR, REVIDR and the ID registers),
+ * sys_reg(3,1,0,0,op2) (CCSIDR, CLIDR, CCSIDR2, AIDR), sys_reg(3,3,0,0,op2)
+ * (CTR_EL0, DCZID_EL0) and the CCSIDR demux registers (class 0x0011). */
+bool mc_arm64_reg_value_checked(uint64_t id);
+
 /* Reads one register's value (KVM_GET_ONE_REG, or a fixture in tests). */
 typedef int (*mc_arm64_get_reg_fn)(void *opaque, uint64_t id, uint64_t *value, mc_error *err);
 
-/* `arm64.reg / 0x%016llx / 1` for every id, and for each firmware-class id
+/* `arm64.reg / 0x%016llx / VALUE` for every id: VALUE is `0x%llx` of the
+ * value `get` returns for a register mc_arm64_reg_value_checked() accepts,
+ * `1` for the others; and for each firmware-class id
  * `arm64.fwreg / NAME / 0x%llx` with the value `get` returns. */
 int mc_arm64_regs_facts(const uint64_t *ids, size_t n, mc_arm64_get_reg_fn get, void *opaque,
 			mc_facts *out, mc_error *err);
+
+/* The register id of sys_reg(op0, op1, crn, crm, op2) (64 bits). */
+uint64_t mc_arm64_sysreg_id(unsigned op0, unsigned op1, unsigned crn, unsigned crm, unsigned op2);
+/* Index of a register in the kernel's feature-ID range
+ * (KVM_ARM_GET_REG_WRITABLE_MASKS, range 0: op0 3, op1 0/1/3, CRn 0,
+ * CRm 0..7, op2 0..7; 192 entries), or -1 for any other register. */
+int mc_arm64_feature_id_index(uint64_t id);
 
 /* ---- misc ------------------------------------------------------------------- */
 

@@ -35,13 +35,22 @@ install)
 $MARK (cmd/libvirt/install-hook.sh).
 # 'migcheck hook' judges incoming migrations (DOMAIN migrate begin -), then the
 # hook this one replaced, if any, runs as before. Nothing here writes stdout.
+# migcheck reads stdin itself (bounded by its --timeout and size limit) and
+# writes the exact bytes it read into a private temporary file, which the
+# chained hook gets as its stdin: NUL bytes and trailing newlines included.
 MIGCHECK='$bin'
 CHAINED="\${0%/*}/qemu.migcheck-chained"
 if [ "\${2:-}" = migrate ] && [ "\${3:-}" = begin ]; then
-	xml=\$(cat) || exit 1
-	printf '%s\n' "\$xml" | "\$MIGCHECK" ${MIGCHECK_GLOBAL_OPTS:-} hook ${MIGCHECK_HOOK_OPTS:-} "\$@" >/dev/null || exit \$?
+	# libvirt runs hooks with a short PATH: mktemp and rm from the system
+	PATH="\${PATH:+\$PATH:}/usr/bin:/bin"
+	copy=\$(umask 077 && mktemp "\${TMPDIR:-/tmp}/migcheck-hook.XXXXXX") || exit 74
+	trap 'rm -f "\$copy"' EXIT
+	trap 'exit 129' HUP
+	trap 'exit 130' INT
+	trap 'exit 143' TERM
+	"\$MIGCHECK" ${MIGCHECK_GLOBAL_OPTS:-} hook ${MIGCHECK_HOOK_OPTS:-} --stdin-copy "\$copy" -- "\$@" >/dev/null || exit \$?
 	if [ -x "\$CHAINED" ]; then
-		printf '%s\n' "\$xml" | "\$CHAINED" "\$@"
+		"\$CHAINED" "\$@" <"\$copy"
 		exit \$?
 	fi
 	exit 0

@@ -396,7 +396,9 @@ prepare() {
 				return 1
 			}
 		fi
-		fetch_kernel "$src" "$rel" "$debarch" || return 1
+		if ! mh_kernel_ready "$rel"; then
+			fetch_kernel "$src" "$rel" "$debarch" || return 1
+		fi
 	fi
 
 	bbdir=$MIGCHECK_HOST_CACHE/busybox/$debarch

@@ -59,7 +59,7 @@ mh_gen() {
 # <arch>.<gen>.default.  GEN defaults to mh_gen.
 mh_default_file() {
 	local g=${2:-}
-	[[ -n $g ]] || g=$(mh_gen)
+	[[ -n $g ]] || g=$(mh_gen) || exit 99
 	if [[ $g == 6.1 ]]; then
 		echo "$MIGCHECK_HOST_CACHE/$1.default"
 	else

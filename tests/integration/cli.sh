@@ -120,7 +120,7 @@ err_has "malformed pin 'PSCI_VERSION': expected NAME=VALUE"
 expect_exit 64 "plan: unknown pin" mc plan arm-new arm-old --pin FOO=1
 err_has "malformed pin 'FOO=1': unknown name"
 expect_exit 64 "plan: bad PSCI version" mc plan arm-new arm-old --pin PSCI_VERSION=3.0
-err_has "PSCI version must be 0.2, 1.0 or 1.1"
+err_has "PSCI version must be 0.2, 1.0, 1.1, 1.2 or 1.3"
 expect_exit 64 "plan: pin the source cannot apply" mc plan arm-old arm-new --pin PSCI_VERSION=0.2
 err_has "the source kernel has no such firmware register"
 printf 'kernel\tarch\tx86_64\n' >"$T_TMP/x86.facts"

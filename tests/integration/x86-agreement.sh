@@ -19,7 +19,7 @@ source "$(dirname "$0")/emu.sh"
 
 # In CI a skip is a failure (issue 11): nothing here may be left untested.
 skip_or_fail() {
-	if [[ ${CI:-} == true ]]; then
+	if [[ ${CI:-} == true || ${MC_NO_SKIP:-0} == 1 ]]; then
 		not_ok "cannot run in CI: $*"
 		finish
 		exit 1
@@ -63,7 +63,7 @@ export MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300}
 boots=0 t_phase1=0 t_phase2=0
 names=()
 declare -A CPU GEN
-if [[ -n ${MIGCHECK_X86_REUSE:-} && ${CI:-} != true ]]; then
+if [[ -n ${MIGCHECK_X86_REUSE:-} && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]]; then
 	cp "$MIGCHECK_X86_REUSE"/* "$EMU_DIR"/
 	while read -r name gen cpu; do
 		names+=("$name")
@@ -73,6 +73,7 @@ if [[ -n ${MIGCHECK_X86_REUSE:-} && ${CI:-} != true ]]; then
 else
 	# ---- phase 1: probe and dump every host ----
 	t_start=$SECONDS
+	EMU_EXTRA=("$X86STATE=/x86state")
 	for gen in "${GENS[@]}"; do
 		for m in "${MODELS[@]}"; do
 			read -r short cpu <<<"$m"
@@ -104,7 +105,7 @@ else
 	# ---- phase 2: each host restores every source's dump ----
 	mkdir -p "$T_TMP/dumps"
 	for n in "${names[@]}"; do cp "$EMU_DIR/$n.state" "$T_TMP/dumps/$n"; done
-	EMU_FILES=("$T_TMP/dumps=/dumps")
+	EMU_EXTRA=("$X86STATE=/x86state" "$T_TMP/dumps=/dumps")
 	cmd=""
 	for src in "${names[@]}"; do
 		cmd+="echo @@SRC $src; /x86state restore /dumps/$src || echo @@FAIL \$?;"$'\n'
@@ -121,7 +122,7 @@ else
 			not_ok "$dst: x86state restore failed: $(grep -A1 '^@@FAIL' "$EMU_DIR/$dst.restore" | head -2)"
 		fi
 	done
-	EMU_FILES=()
+	EMU_EXTRA=()
 	t_phase2=$((SECONDS - t_start - t_phase1))
 
 fi

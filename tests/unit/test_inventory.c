@@ -355,6 +355,69 @@ START_TEST(missing_and_empty)
 }
 END_TEST
 
+/* The inventory path is never followed or replaced: a symlink (to an
+ * existing file or dangling) and a special file are refused for reading and
+ * writing, and nothing is created or changed at either end (issue 12). */
+static void refused(const char *path, const char *want, int mode)
+{
+	mc_error err = { 0 };
+	mc_db *db = mc_db_open(path, mode, &err);
+	ck_assert_msg(db == NULL, "%s opened (mode %d)", path, mode);
+	ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
+	ck_assert_msg(g_str_has_prefix(err.msg, path), "error names no file: %s", err.msg);
+	ck_assert_msg(strstr(err.msg, want), "'%s' lacks '%s'", err.msg, want);
+	ck_assert_ptr_null(strchr(err.msg, '\n'));
+}
+
+static void no_wal_beside(const char *path)
+{
+	g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	struct stat st;
+	ck_assert_msg(lstat(wal, &st) < 0 && lstat(shm, &st) < 0, "-wal/-shm beside %s", path);
+}
+
+START_TEST(path_not_followed)
+{
+	/* a symlink to an existing empty file */
+	g_autofree char *target = db_file("victim");
+	g_autofree char *link = db_file("link.db");
+	ck_assert(g_file_set_contents(target, "", 0, NULL));
+	ck_assert_int_eq(chmod(target, 0604), 0);
+	ck_assert_int_eq(symlink(target, link), 0);
+	refused(link, "symbolic link", MC_DB_WRITE);
+	refused(link, "symbolic link", MC_DB_READ);
+	struct stat st;
+	ck_assert_int_eq(stat(target, &st), 0);
+	ck_assert_int_eq(st.st_size, 0);
+	ck_assert_int_eq(st.st_mode & 07777, 0604);
+	no_wal_beside(target);
+	no_wal_beside(link);
+	/* a dangling symlink: its target is not created */
+	g_autofree char *nowhere = db_file("nowhere/created.db");
+	g_autofree char *dangling = db_file("dangling.db");
+	ck_assert_int_eq(symlink(nowhere, dangling), 0);
+	g_autofree char *nowhere_flat = db_file("created.db");
+	g_autofree char *dangling2 = db_file("dangling2.db");
+	ck_assert_int_eq(symlink(nowhere_flat, dangling2), 0);
+	refused(dangling, "symbolic link", MC_DB_WRITE);
+	refused(dangling2, "symbolic link", MC_DB_WRITE);
+	refused(dangling2, "symbolic link", MC_DB_READ);
+	ck_assert(lstat(nowhere, &st) < 0 && lstat(nowhere_flat, &st) < 0);
+	no_wal_beside(nowhere_flat);
+	no_wal_beside(dangling2);
+	/* special files: a FIFO (opening it would block) and a directory */
+	g_autofree char *fifo = db_file("fifo.db");
+	ck_assert_int_eq(mkfifo(fifo, 0600), 0);
+	refused(fifo, "not a regular file", MC_DB_WRITE);
+	refused(fifo, "not a regular file", MC_DB_READ);
+	ck_assert_int_eq(lstat(fifo, &st), 0);
+	ck_assert(S_ISFIFO(st.st_mode));
+	no_wal_beside(fifo);
+	refused(tmp, "not a regular file", MC_DB_READ);
+}
+END_TEST
+
 START_TEST(default_path)
 {
 	g_setenv("MIGCHECK_DB", "/tmp/x.db", TRUE);
@@ -383,6 +446,7 @@ int main(void)
 	tcase_add_test(tc, tamper_and_corruption);
 	tcase_add_test(tc, missing_and_empty);
 	tcase_add_test(tc, default_path);
+	tcase_add_test(tc, path_not_followed);
 	suite_add_tcase(s, tc);
 	sql_names = tu_list("inventory", ".sql");
 	bytes_names = tu_list("inventory", ".bytes");

@@ -448,6 +448,7 @@ START_TEST(test_fwreg_names)
 		{ 0x6030000000160000ULL, "STD_BMAP" },
 		{ 0x6030000000160001ULL, "STD_HYP_BMAP" },
 		{ 0x6030000000160002ULL, "VENDOR_HYP_BMAP" },
+		{ 0x6030000000160003ULL, "VENDOR_HYP_BMAP_2" },
 	};
 	char buf[MC_ARM64_REG_NAME_MAX];
 	mc_error err = { 0 };
@@ -459,7 +460,7 @@ START_TEST(test_fwreg_names)
 		ck_assert(mc_arm64_reg_is_fw(known[i].id));
 	}
 	/* unknown ids: their hex id, round trip */
-	static const uint64_t unknown[] = { 0x6030000000140004ULL, 0x6030000000160003ULL,
+	static const uint64_t unknown[] = { 0x6030000000140004ULL, 0x6030000000160004ULL,
 					    0x6020000000140000ULL, 0x0ULL, 0xffffffffffffffffULL };
 	for (size_t i = 0; i < sizeof(unknown) / sizeof(unknown[0]); i++) {
 		char want[32];

@@ -63,6 +63,22 @@ mc_facts *tu_load_facts(const char *subdir, const char *name, const char *ext)
 	return f;
 }
 
+void tu_expectation_update(const char *subdir, const char *name, const char *got)
+{
+	if (!g_getenv("MC_UPDATE_EXPECT"))
+		return;
+	/* Rewrite the expectation with got, keeping its leading comment lines. */
+	g_autofree char *p = tu_path(subdir, name, ".expect");
+	g_autofree char *t = tu_read(p, NULL);
+	GString *s = g_string_new(NULL);
+	g_auto(GStrv) lines = g_strsplit(t ? t : "", "\n", -1);
+	for (char **l = lines; *l && **l == '#'; l++)
+		g_string_append_printf(s, "%s\n", *l);
+	g_string_append(s, got);
+	ck_assert(g_file_set_contents(p, s->str, (gssize)s->len, NULL));
+	g_string_free(s, TRUE);
+}
+
 char *tu_expectation(const char *subdir, const char *name)
 {
 	g_autofree char *p = tu_path(subdir, name, ".expect");
