@@ -10,6 +10,17 @@
  *    merely tolerates) and Hyper-V enlightenment MSRs (not modelled: only
  *    guests started with hv-* enlightenments see them) are informational.
  *    MSRs this table does not know are informational too (no false alarms).
+ *    The AMD PMU's counters (K7, F15H) have no CPUID bit of their own: they
+ *    hold guest state when SRC's KVM virtualises the PMU (kvm.enable_pmu=Y;
+ *    svm/pmu.c). Without a vPMU the guest reads 0 from the K7 counters and
+ *    its writes are ignored (x86.c kvm_{get,set}_msr_common), and the F15H
+ *    ones raise #GP, on SRC as on a DST without the MSR: dropping them is
+ *    invisible (ok, with a note). A 6.1 host lists them whatever enable_pmu
+ *    says, 6.12+ only with a vPMU (kvm_init_msr_lists), so this is the usual
+ *    case on moves from 6.1 to newer hosts without a PMU. With a vPMU on SRC
+ *    a dropped counter, or a DST without a vPMU, is an action (QEMU restores
+ *    the rest; the guest's counters reset or stop), unknown (no
+ *    kvm.enable_pmu fact) also an action.
  *
  * 2. x86.msr_feature (KVM_GET_MSR_FEATURE_INDEX_LIST values): what the guest
  *    was told about the CPU in a feature MSR must stay true on DST.
@@ -43,12 +54,14 @@
 enum { EAX, EBX, ECX, EDX };
 
 typedef enum {
-	G_CPUID,     /* any of the listed CPUID bits */
-	G_ALWAYS,    /* architectural for every x86_64 guest */
-	G_NONE,      /* not tied to a guest-visible feature: informational */
-	G_HYPERV,    /* Hyper-V enlightenments (not modelled): informational */
-	G_INTEL_PMU, /* architectural PMU: CPUID 0xa.eax version != 0 */
-	G_AMD_PMU,   /* AMD legacy PMU: AMD vendor, host-passthrough */
+	G_CPUID,        /* any of the listed CPUID bits */
+	G_ALWAYS,       /* architectural for every x86_64 guest */
+	G_NONE,         /* not tied to a guest-visible feature: informational */
+	G_HYPERV,       /* Hyper-V enlightenments (not modelled): informational */
+	G_INTEL_PMU,    /* architectural PMU: CPUID 0xa.eax version != 0 */
+	G_AMD_PMU,      /* AMD PMU: AMD host whose KVM virtualises the PMU */
+	G_AMD_PMU_CORE, /* AMD core PMU (F15H): G_AMD_PMU and the guest sees perfctr_core */
+	G_DEBUGCTL,     /* DEBUGCTL and the LBR MSRs: on AMD only with kvm_amd.lbrv */
 } gate_kind;
 
 typedef struct {
@@ -138,7 +151,8 @@ static const msr_entry msr_table[] = {
 	{ 0x1a0, 0x1a0, "MISC_ENABLE", G_ALWAYS, { { 0 } } },
 	{ 0x1c4, 0x1c4, "XFD", G_CPUID, { XFD } },
 	{ 0x1c5, 0x1c5, "XFD_ERR", G_CPUID, { XFD } },
-	{ 0x1d9, 0x1d9, "DEBUGCTL", G_ALWAYS, { { 0 } } },
+	{ 0x1d9, 0x1d9, "DEBUGCTL", G_DEBUGCTL, { { 0 } } },
+	{ 0x1db, 0x1de, "LBR_FROM/TO_IP", G_DEBUGCTL, { { 0 } } },
 	{ 0x1fc, 0x1fc, "POWER_CTL", G_NONE, { { 0 } } },
 	{ 0x200, 0x21f, "MTRR_PHYS", G_CPUID, { MTRR } },
 	{ 0x250, 0x26f, "MTRR_FIX", G_CPUID, { MTRR } },
@@ -190,7 +204,7 @@ static const msr_entry msr_table[] = {
 	{ 0xc0010114, 0xc0010114, "VM_CR", G_CPUID, { SVM } },
 	{ 0xc0010117, 0xc0010117, "VM_HSAVE_PA", G_CPUID, { SVM } },
 	{ 0xc001011f, 0xc001011f, "VIRT_SPEC_CTRL", G_CPUID, { VIRT_SSBD } },
-	{ 0xc0010200, 0xc001020b, "F15H_PERF", G_CPUID, { PERFCTR_CORE } },
+	{ 0xc0010200, 0xc001020b, "F15H_PERF", G_AMD_PMU_CORE, { PERFCTR_CORE } },
 	{ 0xc0010240, 0xc0010247, "F15H_NB_PERF", G_CPUID, { PERFCTR_NB } },
 	{ 0xc0011029, 0xc0011029, "DE_CFG", G_NONE, { { 0 } } },
 };
@@ -211,9 +225,24 @@ static bool src_vendor_amd(const mc_facts *src)
 	       (ebx == 0x68747541 || ebx == 0x6f677948);
 }
 
-/* Does the guest see the feature an MSR belongs to? *why names it. */
-static bool exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *src, bool pt,
-		    char **why)
+/* Does the source's KVM virtualise the PMU for its guests? kvm.enable_pmu
+ * (5.17+; every VM gets kvm->arch.enable_pmu = enable_pmu, QEMU 7.2 does not
+ * change it per VM). Off also when the host has no PMU: the kernel clears the
+ * parameter then (kvm_init_pmu_capability, arch/x86/kvm/pmu.h). Absent on
+ * older kernels or profiles: unknown. */
+typedef enum { PMU_OFF, PMU_ON, PMU_UNKNOWN } pmu_state;
+static pmu_state host_pmu(const mc_facts *f)
+{
+	const char *v = mc_facts_get(f, "kvm.param", "kvm.enable_pmu");
+	if (!v)
+		return PMU_UNKNOWN;
+	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1' ? PMU_ON : PMU_OFF;
+}
+
+/* Does the guest see the feature an MSR belongs to? 1 yes, 0 no, -1 unknown
+ * (facts missing); *why names it. */
+static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *src, bool pt,
+		   char **why)
 {
 	switch (e->gate) {
 	case G_ALWAYS:
@@ -233,11 +262,64 @@ static bool exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *s
 				   : "architectural PMU (CPUID 0xa), which the guest does not see");
 		return on;
 	}
-	case G_AMD_PMU: {
-		bool on = pt && src_vendor_amd(src);
-		*why = g_strdup(on ? "AMD legacy PMU"
-				   : "AMD legacy PMU, which the guest does not see");
-		return on;
+	case G_DEBUGCTL: {
+		/* AMD: without LBR virtualisation (kvm_amd.lbrv=0) KVM ignores
+		 * the guest's writes and reads back 0 (svm.c svm_set_msr /
+		 * svm_get_msr, 6.1 and 6.12): nothing to lose. Elsewhere
+		 * DEBUGCTL is architectural; the LBR MSRs are not modelled. */
+		const char *lbrv = mc_facts_get(src, "kvm.param", "kvm_amd.lbrv");
+		bool dbg = e->first == 0x1d9;
+		if (src_vendor_amd(src) && lbrv && (lbrv[0] == '0' || lbrv[0] == 'N')) {
+			*why = g_strdup(
+			    "AMD LBR virtualisation, which SRC's KVM does not offer "
+			    "(kvm_amd.lbrv=0): the guest reads 0 from it and its writes are "
+			    "ignored, on SRC as on DST");
+			return false;
+		}
+		if (src_vendor_amd(src) && lbrv) {
+			*why = g_strdup("AMD LBR virtualisation (kvm_amd.lbrv=1)");
+			return true;
+		}
+		*why = g_strdup(dbg ? "architectural" : "last-branch records, not modelled");
+		return dbg;
+	}
+	case G_AMD_PMU:
+	case G_AMD_PMU_CORE: {
+		/* AMD has no CPUID bit for the legacy (K7) counters: KVM's vPMU
+		 * serves them to every guest when enabled (svm/pmu.c
+		 * get_gp_pmc_amd). Without a vPMU the guest reads 0 and its
+		 * writes are ignored (kvm_{get,set}_msr_common, K7 counters) or
+		 * get #GP (F15H counters): no state to lose. The F15H counters
+		 * also need perfctr_core in the guest's CPUID. */
+		bool core = e->gate == G_AMD_PMU_CORE;
+		if (!src_vendor_amd(src)) {
+			*why = g_strdup("AMD PMU, which a guest on a non-AMD host does not see");
+			return false;
+		}
+		if (core && !mc_x86_guest_has(g, 0x80000001, 0, ECX, 23)) {
+			*why =
+			    g_strdup("AMD core PMU (perfctr_core), which the guest does not see");
+			return false;
+		}
+		switch (host_pmu(src)) {
+		case PMU_OFF:
+			*why = g_strdup_printf(
+			    "the AMD PMU, which SRC's KVM does not virtualise (kvm.enable_pmu=N): "
+			    "the guest %s on SRC, and the same on DST without the MSR",
+			    core ? "gets #GP from it"
+				 : "reads 0 from it and its writes are ignored");
+			return false;
+		case PMU_ON:
+			*why = g_strdup_printf("the AMD %sPMU, which SRC's KVM virtualises "
+					       "(kvm.enable_pmu=Y)",
+					       core ? "core " : "");
+			return true;
+		case PMU_UNKNOWN:
+			break;
+		}
+		*why = g_strdup("the AMD PMU; whether SRC's KVM virtualises it is unknown (no "
+				"kvm.param kvm.enable_pmu fact: a new probe of SRC settles it)");
+		return -1;
 	}
 	case G_CPUID:
 		break;
@@ -322,7 +404,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 			continue;
 		const msr_entry *e = msr_lookup((uint32_t)idx);
 		g_autofree char *why = NULL;
-		bool vis = e ? exposed(e, g, ctx->src, pt, &why) : false;
+		bool vis = e ? exposed(e, g, ctx->src, pt, &why) != 0 : false;
 		if (!e)
 			why = g_strdup("not tied to a known CPU feature");
 		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
@@ -405,7 +487,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		return -EINVAL;
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
 	bool pt = !cpu || strcmp(cpu, "host-passthrough") == 0 || strcmp(cpu, "host") == 0;
-	unsigned nblocked = 0, nmsr = 0, nnote = 0;
+	unsigned nblocked = 0, naction = 0, npmu = 0, nmsr = 0, nnote = 0;
 	size_t first, last;
 	mc_facts_domain_range(ctx->src, "x86.msr", &first, &last);
 	for (size_t i = first; i < last; i++) {
@@ -423,13 +505,33 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    : e ? g_strdup_printf("MSR 0x%llx %s[%llu]", idx, e->name, idx - e->first)
 			: g_strdup_printf("MSR 0x%llx", idx);
 		g_autofree char *why = NULL;
-		bool vis = e ? exposed(e, g, ctx->src, pt, &why) : false;
+		int vis = e ? exposed(e, g, ctx->src, pt, &why) : 0;
 		if (!e)
 			why = g_strdup("not tied to a CPU feature migcheck knows");
 		g_autofree char *facts = g_strdup_printf(
 		    "SRC x86.msr %s=1; DST x86.msr %s absent; guest (%s); feature: %s", f->key,
 		    f->key, mc_x86_guest_describe(g), why);
-		if (vis) {
+		bool pmu = e && (e->gate == G_AMD_PMU || e->gate == G_AMD_PMU_CORE);
+		if (vis && pmu) {
+			npmu++;
+			/* QEMU restores only the MSRs DST lists: the PMU's counters
+			 * and event selects are dropped, the migration succeeds. A
+			 * loss for a guest that uses perf, not a failed move. */
+			naction++;
+			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, subject, facts,
+				    vis < 0
+					? "probe SRC again (kvm.enable_pmu), or accept that the "
+					  "guest's performance counters may reset or stop"
+					: "start the guest without a PMU, or migrate to a host "
+					  "whose KVM virtualises the PMU (kvm.enable_pmu=Y), or "
+					  "accept that the guest's performance counters reset or "
+					  "stop",
+				    NULL,
+				    "the guest may have programmed %s (%s), but the destination's "
+				    "KVM does not save it: QEMU skips it on restore, so the "
+				    "counter's value and event selection are silently lost",
+				    subject, why);
+		} else if (vis) {
 			nblocked++;
 			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, facts,
 				    "start the guest without the feature this MSR belongs to "
@@ -441,12 +543,30 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		} else {
 			nnote++;
 			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, subject, facts, NULL, NULL,
-				    "note: the destination's KVM lacks %s, but it belongs to %s",
+				    "note: the destination's KVM lacks %s, but it belongs to %s, "
+				    "so dropping it is invisible to the guest",
 				    subject, why);
 		}
 	}
+	/* A vPMU on SRC but none on DST: DST may still list the K7 counters
+	 * (6.1 lists them whatever enable_pmu says), but it accepts and ignores
+	 * the restored values (kvm_set_msr_common), and the guest's counters
+	 * stop counting. */
+	if (!npmu && src_vendor_amd(ctx->src) && host_pmu(ctx->src) == PMU_ON &&
+	    host_pmu(ctx->dst) == PMU_OFF) {
+		naction++;
+		mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, "AMD PMU",
+			    "SRC kvm.param kvm.enable_pmu=Y; DST kvm.param kvm.enable_pmu=N",
+			    "start the guest without a PMU, or migrate to a host whose KVM "
+			    "virtualises the PMU, or accept that the guest's performance counters "
+			    "stop",
+			    NULL,
+			    "the guest's PMU is virtualised on the source but not on the "
+			    "destination: its counters and event selects are dropped there and "
+			    "the counters stop counting");
+	}
 	feature_msrs(ctx, g, pt, &nblocked);
-	if (!nblocked)
+	if (!nblocked && !naction)
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "summary", NULL, NULL, NULL,
 			    "%u of the source's %u MSRs present on DST, the others unused by the "
 			    "guest (%s); feature MSRs compatible",
