@@ -216,13 +216,30 @@ int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri
 	/* The remains of a failed migcheck migration: destroy them. */
 	virConnectPtr rw = virConnectOpen(dest_uri);
 	virDomainPtr dw = rw ? virDomainLookupByUUID(rw, uuid) : NULL;
-	if (!dw || virDomainDestroy(dw) < 0) {
+	bool gone = false;
+	char why[300] = "no read-write connection to the destination";
+	/* A daemon restarted under the incoming migration may still hold the
+	 * record's job ("cannot acquire state change lock", after 30 s) while
+	 * its own recovery runs: look again, and try once more. */
+	for (int attempt = 0; dw && attempt < 2 && !gone; attempt++) {
+		if (virDomainDestroy(dw) == 0) {
+			gone = true;
+			break;
+		}
+		g_strlcpy(why, mc_libvirt_last_error(), sizeof(why));
+		virDomainPtr again = virDomainLookupByUUID(rw, uuid);
+		if (!again)
+			gone = true; /* libvirt's recovery removed it meanwhile */
+		else
+			virDomainFree(again);
+	}
+	if (!gone) {
 		r = mc_error_set(
 		    err, MC_EXIT_UNAVAILABLE, EIO,
 		    "%s holds a paused copy of the guest left by a failed migration "
 		    "(UUID %s), which could not be removed: %s; remove it there (virsh "
 		    "destroy)",
-		    dest_uri, uuidstr, mc_libvirt_last_error());
+		    dest_uri, uuidstr, why);
 	} else {
 		*msg =
 		    g_strdup_printf("%s held a paused copy of the guest left by a failed "

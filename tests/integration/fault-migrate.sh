@@ -98,10 +98,12 @@ kill_daemon() {
 # $mig_rc and the guest's place (after the restart) in $where.
 migrate_under_fault() {
 	local victim=$1 active=no i
-	ip netns exec "${LV_NS[A]}" timeout 60 "$MIGCHECK" migrate -c "$(lv_uri A)" --bandwidth 1 \
+	# (Up to 90 s for the job to start: removing a leftover record of an
+	# earlier fault can wait for libvirt's own recovery on the destination.)
+	ip netns exec "${LV_NS[A]}" timeout 150 "$MIGCHECK" migrate -c "$(lv_uri A)" --bandwidth 1 \
 		"$DOM" "$(lv_uri B)" >"$T_OUT" 2>"$T_ERR" &
 	local mpid=$!
-	for ((i = 0; i < 200; i++)); do
+	for ((i = 0; i < 1800; i++)); do
 		if [[ $(lv_virsh A domjobinfo "$DOM" 2>/dev/null | awk '/Job type/ {print $3}') == Unbounded ]]; then
 			active=yes
 			break
