@@ -248,6 +248,16 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	int persistent = virDomainIsPersistent(dom);
 	unsigned flags = MC_MIGRATE_FLAGS | (persistent == 1 ? MC_MIGRATE_FLAGS_PERSISTENT : 0);
 	if (dry) {
+		char *seen = NULL;
+		if (mc_migrate_leftover(dom, dc, dest_uri, false, &seen, &err) < 0) {
+			mc_error_prefix(&err, "%s", shown);
+			rc = mc_report(&err);
+			goto out;
+		}
+		if (seen) {
+			printf("%s: %s\n", shown, seen);
+			g_free(seen);
+		}
 		printf("dry run: would stamp %s's metadata and migrate it to %s (flags 0x%x%s)\n",
 		       shown, dest_uri, flags, persistent == 1 ? ", persistent" : "");
 		rc = (int)worst;
@@ -269,7 +279,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	/* A copy of the guest left on the destination by an earlier failed
 	 * migration would make this one fail ("already active"). */
 	char *found = NULL;
-	if (mc_migrate_leftover(dom, dc, dest_uri, &found, &err) < 0) {
+	if (mc_migrate_leftover(dom, dc, dest_uri, true, &found, &err) < 0) {
 		mc_error_prefix(&err, "%s", shown);
 		rc = mc_report(&err);
 		goto out;
@@ -289,7 +299,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		mc_error e2 = { 0 };
 		char *left = NULL;
 		const char *extra = NULL;
-		if (dc2 && mc_migrate_leftover(dom, dc2, dest_uri, &left, &e2) < 0)
+		if (dc2 && mc_migrate_leftover(dom, dc2, dest_uri, false, &left, &e2) < 0)
 			extra = e2.msg;
 		else if (left)
 			extra = left;

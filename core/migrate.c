@@ -177,8 +177,8 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 			    dest_uri, j.errmsg, where);
 }
 
-int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, char **msg,
-			mc_error *err)
+int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, bool remove,
+			char **msg, mc_error *err)
 {
 	unsigned char uuid[VIR_UUID_BUFLEN];
 	char uuidstr[VIR_UUID_STRING_BUFLEN];
@@ -213,6 +213,12 @@ int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri
 		    src_job ? ", a migration job of the guest is running" : "");
 		goto out;
 	}
+	if (!remove) {
+		*msg = g_strdup_printf("%s holds a paused copy of the guest left by a failed "
+				       "migration (UUID %s): a migration would remove it first",
+				       dest_uri, uuidstr);
+		goto out;
+	}
 	/* The remains of a failed migcheck migration: destroy them. */
 	virConnectPtr rw = virConnectOpen(dest_uri);
 	virDomainPtr dw = rw ? virDomainLookupByUUID(rw, uuid) : NULL;
@@ -237,8 +243,8 @@ int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri
 		r = mc_error_set(
 		    err, MC_EXIT_UNAVAILABLE, EIO,
 		    "%s holds a paused copy of the guest left by a failed migration "
-		    "(UUID %s), which could not be removed: %s; remove it there (virsh "
-		    "destroy)",
+		    "(UUID %s), which could not be removed: %s; restart the destination's "
+		    "libvirt daemon, then migrate again",
 		    dest_uri, uuidstr, why);
 	} else {
 		*msg =

@@ -38,10 +38,11 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
  * on the source. Such a copy can never be resumed (the guest runs on the
  * source) and blocks the next migration ("domain is already active"): it is
  * destroyed through a read-write connection to `dest_uri`, and *msg (caller
- * g_free()s) says what was found and done. Any other domain with the UUID on
+ * g_free()s) says what was found and done (`remove` false: found only, as
+ * --dry-run reports it). Any other domain with the UUID on
  * the destination is left alone and reported (-EEXIST, exit 69). Returns 0
  * when there is nothing (left) on the destination. */
-int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, char **msg,
-			mc_error *err);
+int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, bool remove,
+			char **msg, mc_error *err);
 
 #endif
