@@ -101,6 +101,21 @@ static int lv_fail(mc_error *err, int code, const char *what)
 	return mc_error_set(err, code, EIO, "%s: %s", what, mc_libvirt_last_error());
 }
 
+/* A copy of the guest on the destination left by an earlier failed
+ * migration would make this one fail ("already active"): name it (and with
+ * `remove`, destroy it), one line on stdout. */
+static int leftover(virDomainPtr dom, virConnectPtr dc, const char *dest_uri, bool remove,
+		    const char *shown, mc_error *err)
+{
+	char *found = NULL;
+	if (mc_migrate_leftover(dom, dc, dest_uri, remove, &found, err) < 0)
+		return mc_error_prefix(err, "%s", shown);
+	if (found)
+		printf("%s: %s\n", shown, found);
+	g_free(found);
+	return 0;
+}
+
 static int run(mc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -248,15 +263,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	int persistent = virDomainIsPersistent(dom);
 	unsigned flags = MC_MIGRATE_FLAGS | (persistent == 1 ? MC_MIGRATE_FLAGS_PERSISTENT : 0);
 	if (dry) {
-		char *seen = NULL;
-		if (mc_migrate_leftover(dom, dc, dest_uri, false, &seen, &err) < 0) {
-			mc_error_prefix(&err, "%s", shown);
+		if (leftover(dom, dc, dest_uri, false, shown, &err) < 0) {
 			rc = mc_report(&err);
 			goto out;
-		}
-		if (seen) {
-			printf("%s: %s\n", shown, seen);
-			g_free(seen);
 		}
 		printf("dry run: would stamp %s's metadata and migrate it to %s (flags 0x%x%s)\n",
 		       shown, dest_uri, flags, persistent == 1 ? ", persistent" : "");
@@ -276,17 +285,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	/* A copy of the guest left on the destination by an earlier failed
-	 * migration would make this one fail ("already active"). */
-	char *found = NULL;
-	if (mc_migrate_leftover(dom, dc, dest_uri, true, &found, &err) < 0) {
-		mc_error_prefix(&err, "%s", shown);
+	if (leftover(dom, dc, dest_uri, true, shown, &err) < 0) {
 		rc = mc_report(&err);
 		goto out;
-	}
-	if (found) {
-		printf("%s: %s\n", shown, found);
-		g_free(found);
 	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
