@@ -211,14 +211,31 @@ static bool is_aa32_idreg(uint64_t id)
 	return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) && crm >= 1 && crm <= 3;
 }
 
+/* A recorded value "0x..." (not the `1` of an unvalued register). */
+static bool hex_value(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return false;
+	errno = 0;
+	*v = strtoull(s + 2, &end, 16);
+	return !errno && !*end;
+}
+
+/* A register's recorded value in profile f; false when it has none. */
+static bool reg_value(const mc_facts *f, uint64_t id, uint64_t *v)
+{
+	char key[MC_ARM64_REG_NAME_MAX];
+	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
+	return hex_value(mc_facts_get(f, "arm64.reg", key), v);
+}
+
 /* The destination lets AArch32 ID registers be written with anything (and
  * ignores them) when it has no AArch32 EL0 (aa32_id_visibility). */
 static bool dst_has_aa32_el0(const mc_facts *dst)
 {
-	unsigned long long pfr0;
-	char key[MC_ARM64_REG_NAME_MAX];
-	snprintf(key, sizeof(key), "0x%016llx", (unsigned long long)R_PFR0);
-	return mc_fact_u64(dst, "arm64.reg", key, &pfr0) && field(pfr0, 0, 4) == 2;
+	uint64_t pfr0;
+	return reg_value(dst, R_PFR0, &pfr0) && field(pfr0, 0, 4) == 2;
 }
 
 static int64_t sext(uint64_t v, unsigned width, bool sign)
@@ -290,29 +307,6 @@ struct reg_ctx {
 	uint64_t dst_ctr;
 	bool have_dst_ctr;
 };
-
-/* A recorded value "0x..." (not the `1` of an unvalued register). */
-static bool hex_value(const char *s, uint64_t *v)
-{
-	char *end;
-	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
-		return false;
-	errno = 0;
-	*v = strtoull(s + 2, &end, 16);
-	return !errno && !*end;
-}
-
-static bool reg_value(const mc_facts *f, uint64_t id, uint64_t *v)
-{
-	char key[MC_ARM64_REG_NAME_MAX];
-	unsigned long long x;
-	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
-	const char *s = mc_facts_get(f, "arm64.reg", key);
-	if (!s || strncmp(s, "0x", 2) != 0 || !mc_fact_u64(f, "arm64.reg", key, &x))
-		return false;
-	*v = x;
-	return true;
-}
 
 /* The ID registers a guest can be started with (pins NAME=VALUE): those the
  * 6.12 and 7.3 tables know. */
