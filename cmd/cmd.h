@@ -6,10 +6,10 @@
 #include <stdbool.h>
 #include <stdio.h>
 
-#include "../core/error.h"
-#include "../core/facts.h"
-#include "../core/profile.h"
-#include "../db/inventory.h"
+#include "core/base/error.h"
+#include "core/base/facts.h"
+#include "core/model/profile.h"
+#include "db/inventory.h"
 
 typedef struct mc_ctx {
 	const char *db_path; /* --db, or NULL for the default */

@@ -5,9 +5,9 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/fleet.h"
-#include "../core/http.h"
-#include "cmd.h"
+#include "core/fleet/fleet.h"
+#include "core/fleet/http.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 

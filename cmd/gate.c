@@ -3,8 +3,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "../core/gate.h"
-#include "cmd.h"
+#include "core/fleet/gate.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 

@@ -8,10 +8,10 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/domxml.h"
-#include "../core/planner.h"
-#include "../probes/probe.h"
-#include "cmd.h"
+#include "core/libvirt/domxml.h"
+#include "core/planner/planner.h"
+#include "probes/probe.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 
@@ -26,7 +26,7 @@ const mc_verb mc_verb_hook = {
 	"                [--missing-metadata allow|deny] [--timeout SEC] [--stdin-copy FILE]\n"
 	"                DOMAIN OPERATION SUB-OPERATION EXTRA\n"
 	"\n"
-	"Run by libvirt as /etc/libvirt/hooks/qemu (see cmd/libvirt/install-hook.sh).\n"
+	"Run by libvirt as /etc/libvirt/hooks/qemu (see cmd/install/install-hook.sh).\n"
 	"Only 'DOMAIN migrate begin -' does anything; every other call exits 0 at once.\n"
 	"On the destination it reads the domain XML from stdin, takes the source\n"
 	"profile from the guest's migcheck metadata (embedded and checked against its\n"
@@ -140,10 +140,9 @@ static int this_host(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profile
 	}
 	mc_probe_env env;
 	mc_probe_env_default(&env);
+	env.libvirt_skip = "not probed from inside the libvirt hook";
 	out->facts = mc_facts_new();
 	if (mc_probe_run_all(&env, NULL, out->facts, err) < 0 ||
-	    mc_facts_set(out->facts, "probe.skip", "libvirt",
-			 "not probed from inside the libvirt hook", err) < 0 ||
 	    mc_profile_id(out->facts, out->id, err) < 0)
 		return -EINVAL;
 	out->label = g_strdup("this host (live probe)");

@@ -7,7 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "cmd.h"
+#include "cmd/cmd.h"
 
 static const mc_verb *const verbs[] = {
 	&mc_verb_plan,    &mc_verb_probe, &mc_verb_import, &mc_verb_export, &mc_verb_hosts,

@@ -7,12 +7,12 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/domxml.h"
-#include "../core/migrate.h"
-#include "../core/planner.h"
-#include "../core/probe_libvirt.h"
-#include "../core/report.h"
-#include "cmd.h"
+#include "core/libvirt/domxml.h"
+#include "core/libvirt/migrate.h"
+#include "core/planner/planner.h"
+#include "probes/libvirt.h"
+#include "core/report/report.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 

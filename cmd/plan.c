@@ -2,9 +2,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "../core/planner.h"
-#include "../core/report.h"
-#include "cmd.h"
+#include "core/planner/planner.h"
+#include "core/report/report.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 

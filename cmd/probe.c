@@ -4,9 +4,8 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "../core/probe_libvirt.h"
-#include "../probes/probe.h"
-#include "cmd.h"
+#include "probes/probe.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 
@@ -76,7 +75,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		case 'l':
 			for (size_t i = 0; i < mc_n_probes; i++)
 				printf("%s\n", mc_probes[i].name);
-			printf("%s\n", MC_PROBE_LIBVIRT);
 			return 0;
 		case 'p':
 			print = true;
@@ -96,7 +94,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			for (i = 0; i < mc_n_probes; i++)
 				if (strcmp(*p, mc_probes[i].name) == 0)
 					break;
-			if (i == mc_n_probes && strcmp(*p, MC_PROBE_LIBVIRT) != 0)
+			if (i == mc_n_probes)
 				return mc_usage(&mc_verb_probe, "unknown probe '%s'", *p);
 		}
 	}
@@ -104,10 +102,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_probe_env env;
 	mc_probe_env_default(&env);
 	mc_autofacts *facts = mc_facts_new();
-	g_auto(GStrv) static_only = mc_probe_libvirt_static_only((const char *const *)only);
-	if (!facts || mc_probe_run_all(&env, (const char *const *)static_only, facts, &err) < 0 ||
-	    (mc_probe_libvirt_wanted((const char *const *)only) &&
-	     mc_probe_libvirt(lv_uri, facts, &err) < 0))
+	env.libvirt_uri = lv_uri;
+	if (!facts || mc_probe_run_all(&env, (const char *const *)only, facts, &err) < 0)
 		return mc_report(&err);
 	if (print) {
 		g_autofree char *canon = mc_facts_canonical(facts, NULL);

@@ -8,15 +8,15 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "../core/gate.h"
-#include "../core/outfile.h"
-#include "../core/report_html.h"
-#include "cmd.h"
+#include "core/fleet/gate.h"
+#include "core/base/outfile.h"
+#include "core/report/report_html.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 
 /* The numbers in the help text are MC_HTML_MAX_PROFILES(_LIMIT) and
- * MC_HTML_MAX_VERDICTS (core/report_html.h). */
+ * MC_HTML_MAX_VERDICTS (core/report/report_html.h). */
 _Static_assert(MC_HTML_MAX_PROFILES == 40 && MC_HTML_MAX_PROFILES_LIMIT == 200 &&
 		   MC_HTML_MAX_VERDICTS == 8,
 	       "update the help text");
@@ -64,7 +64,7 @@ static int parse_max(const char *s, size_t *out)
 
 /* Write the page to a temporary file next to `path`, then rename it; a FIFO
  * or character device is written straight into, anything else that is not a
- * regular file is refused (core/outfile.h). */
+ * regular file is refused (core/base/outfile.h). */
 static int write_file(const char *path, const mc_gate_fleet *fleet, const mc_html_opts *o,
 		      mc_html_stats *st, mc_error *err)
 {

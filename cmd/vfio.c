@@ -1,8 +1,8 @@
 /* migcheck vfio — VFIO device state: info, save, restore, send, recv, check.
- * The implementation is libc-only (core/vfio_cli.c) and shared with the static
- * test driver probes/migcheck-vfio that runs inside emulated hosts. */
-#include "../core/vfio_cli.h"
-#include "cmd.h"
+ * The implementation is libc-only (core/vfio/vfio_cli.c) and shared with the static
+ * test driver cmd/migcheck-vfio that runs inside emulated hosts. */
+#include "core/vfio/vfio_cli.h"
+#include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv)
 {

@@ -1,4 +1,4 @@
-#include "inventory.h"
+#include "db/inventory.h"
 
 #include <errno.h>
 #include <fcntl.h>

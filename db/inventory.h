@@ -5,9 +5,9 @@
 #include <stdbool.h>
 #include <stddef.h>
 
-#include "../core/error.h"
-#include "../core/facts.h"
-#include "../core/profile.h"
+#include "core/base/error.h"
+#include "core/base/facts.h"
+#include "db/identity.h"
 
 typedef struct mc_db mc_db; /* opaque */
 

@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "../core/error.h"
+#include "core/base/error.h"
 
 typedef struct mc_arm64_vcpu {
 	int kvm_fd, vm_fd, vcpu_fd;

@@ -6,9 +6,9 @@
 #include <string.h>
 #include <sys/utsname.h>
 
-#include "parsers.h"
-#include "probe.h"
-#include "util.h"
+#include "probes/parsers.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 #define CMDLINE_MAX (256 * 1024)
 

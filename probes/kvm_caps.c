@@ -9,9 +9,9 @@
 
 #include <linux/kvm.h>
 
-#include "parsers.h"
-#include "probe.h"
-#include "util.h"
+#include "probes/parsers.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 #define MC_KVM_CAP_LIMIT 1024
 
@@ -20,7 +20,7 @@ static const struct cap_name {
 	const char *name;
 } cap_names[] = {
 #define MC_KVM_CAP(nr, name) { nr, name },
-#include "kvm_cap_names.h"
+#include "probes/kvm_cap_names.h"
 #undef MC_KVM_CAP
 };
 

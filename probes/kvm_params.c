@@ -5,9 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parsers.h"
-#include "probe.h"
-#include "util.h"
+#include "probes/parsers.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 #define PARAM_MAX (64 * 1024)
 

@@ -1,11 +1,14 @@
 /* migcheck — host probes. One file per probe, registered in mc_probes[].
  * Plain C (libc + kernel uAPI headers): the static probe binary that runs in
- * emulated test hosts links the same code. */
+ * emulated test hosts links the same code. The one exception is the libvirt
+ * probe (libvirt.c, qemu_caps.c), which links libvirt and libxml2: it is in
+ * the table only in builds that define MC_PROBE_WITH_LIBVIRT (libmigcheck.a,
+ * not the static binaries). */
 #ifndef MC_PROBE_H
 #define MC_PROBE_H
 
-#include "../core/error.h"
-#include "../core/facts.h"
+#include "core/base/error.h"
+#include "core/base/facts.h"
 
 /* Paths the probes read, overridable so parsers can be tested on fixtures. */
 typedef struct mc_probe_env {
@@ -13,6 +16,12 @@ typedef struct mc_probe_env {
 	const char *proc_cmdline; /* "/proc/cmdline" */
 	const char *sys_module;   /* "/sys/module" */
 	const char *sys_root;     /* "/sys" (VFIO, IOMMU probes) */
+	/* The libvirt probe (in builds that link libvirt): the URI to ask (NULL:
+	 * libvirt's default, as virsh), or, when libvirt_skip is set, no
+	 * connection at all and `probe.skip libvirt LIBVIRT_SKIP` instead (the
+	 * libvirt hook must never call back into its own daemon). */
+	const char *libvirt_uri;
+	const char *libvirt_skip;
 } mc_probe_env;
 
 void mc_probe_env_default(mc_probe_env *env);

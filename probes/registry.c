@@ -4,8 +4,8 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "probe.h"
-#include "util.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 const mc_probe mc_probes[] = {
 	{ "kernel", mc_probe_run_kernel },
@@ -15,6 +15,9 @@ const mc_probe mc_probes[] = {
 	{ "x86_cpuid", mc_probe_run_x86_cpuid },
 	{ "arm64_regs", mc_probe_run_arm64_regs },
 	{ "vfio", mc_probe_run_vfio },
+#ifdef MC_PROBE_WITH_LIBVIRT
+	{ "libvirt", mc_probe_run_libvirt },
+#endif
 };
 
 const size_t mc_n_probes = sizeof(mc_probes) / sizeof(mc_probes[0]);
@@ -25,6 +28,8 @@ void mc_probe_env_default(mc_probe_env *env)
 	env->proc_cmdline = "/proc/cmdline";
 	env->sys_module = "/sys/module";
 	env->sys_root = "/sys";
+	env->libvirt_uri = NULL;
+	env->libvirt_skip = NULL;
 }
 
 static bool wanted(const char *name, const char *const *only)

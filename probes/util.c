@@ -1,4 +1,4 @@
-#include "util.h"
+#include "probes/util.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -8,7 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "parsers.h"
+#include "probes/parsers.h"
 
 static int mark_internal(mc_error *err, int r)
 {

@@ -4,8 +4,8 @@
 
 #include <stddef.h>
 
-#include "../core/error.h"
-#include "../core/facts.h"
+#include "core/base/error.h"
+#include "core/base/facts.h"
 
 /* Add a fact; a failure (out of memory, a field the facts model rejects) is an
  * internal error of the probe: err's exit code becomes MC_EXIT_SOFTWARE, so the
@@ -43,6 +43,7 @@ MC_PROBE_DECLARE(kvm_caps);
 MC_PROBE_DECLARE(kvm_params);
 MC_PROBE_DECLARE(x86_msr);
 MC_PROBE_DECLARE(x86_cpuid);
+MC_PROBE_DECLARE(libvirt);
 MC_PROBE_DECLARE(arm64_regs);
 MC_PROBE_DECLARE(vfio);
 

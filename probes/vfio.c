@@ -31,9 +31,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "../core/vfio_dev.h"
-#include "probe.h"
-#include "util.h"
+#include "core/base/vfio_dev.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 #define DOM "vfio.dev"
 

@@ -13,9 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "parsers.h"
-#include "probe.h"
-#include "util.h"
+#include "probes/parsers.h"
+#include "probes/probe.h"
+#include "probes/util.h"
 
 #if defined(__x86_64__)
 #include <sys/ioctl.h>

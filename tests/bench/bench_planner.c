@@ -8,8 +8,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "core/planner.h"
-#include "core/profile.h"
+#include "core/planner/planner.h"
+#include "core/model/profile.h"
 
 static double now(void)
 {

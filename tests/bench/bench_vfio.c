@@ -16,8 +16,8 @@
 #include <time.h>
 #include <unistd.h>
 
-#include "core/vfio_stream.h"
-#include "tests/unit/vfio_sim.h"
+#include "core/vfio/vfio_stream.h"
+#include "tests/lib/vfio_sim.h"
 
 #define BUF (1u << 20)
 

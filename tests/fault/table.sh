@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Render the README "Reliability" table from the rows the fault tests wrote
-# (tests/integration/lib.sh fault_begin/fault_end, tests/unit/testutil.c
+# (tests/integration/lib.sh fault_begin/fault_end, tests/lib/testutil.c
 # tu_fault_record): one DIR/*.tsv per test program, "fault<TAB>outcome<TAB>
 # pass|FAIL" a line. Files in name order, rows in the order they ran.
 #   table.sh DIR                 print the table

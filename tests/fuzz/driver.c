@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 #ifdef __AFL_FUZZ_TESTCASE_LEN
 /* afl-clang-fast: persistent mode with the test case in shared memory when

@@ -7,8 +7,8 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/domxml.h"
-#include "fuzz.h"
+#include "core/libvirt/domxml.h"
+#include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -6,9 +6,9 @@
 #include <glib.h>
 #include <string.h>
 
-#include "core/facts.h"
-#include "core/profile.h"
-#include "fuzz.h"
+#include "core/base/facts.h"
+#include "core/model/profile.h"
+#include "tests/fuzz/fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {

@@ -9,14 +9,14 @@
 #include <libxml/parser.h>
 #include <string.h>
 
-#include "core/facts.h"
-#include "core/gate.h"
-#include "core/planner.h"
-#include "core/profile.h"
-#include "core/report.h"
-#include "core/report_html.h"
-#include "core/xml.h"
-#include "fuzz.h"
+#include "core/base/facts.h"
+#include "core/fleet/gate.h"
+#include "core/planner/planner.h"
+#include "core/model/profile.h"
+#include "core/report/report.h"
+#include "core/report/report_html.h"
+#include "core/base/xml.h"
+#include "tests/fuzz/fuzz.h"
 
 #ifndef MC_FUZZ_PLAN_RNG
 #define MC_FUZZ_PLAN_RNG "schemas/plan.rng"

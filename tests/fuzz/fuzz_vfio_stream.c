@@ -1,7 +1,7 @@
 /* Fuzz target: the VFIO device-state stream as a destination receives it
  * from another host. The input is checked twice: verified as a file (every
  * CRC and the END record before the device is touched) and restored as a
- * pipe (chunk by chunk) into a simulated device (tests/unit/vfio_sim.c, the
+ * pipe (chunk by chunk) into a simulated device (tests/lib/vfio_sim.c, the
  * same backend interface as the ioctl path). Invariants: the two agree on
  * acceptance when the device itself does not refuse, and a refused stream
  * leaves the device's previous state in place. Errors are one line. */
@@ -11,11 +11,11 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
-#include "core/vfio_dev.h"
-#include "core/vfio_mig.h"
-#include "core/vfio_stream.h"
-#include "fuzz.h"
-#include "tests/unit/vfio_sim.h"
+#include "core/base/vfio_dev.h"
+#include "core/vfio/vfio_mig.h"
+#include "core/vfio/vfio_stream.h"
+#include "tests/fuzz/fuzz.h"
+#include "tests/lib/vfio_sim.h"
 
 #define PIPE_BYTES (1u << 20)
 

@@ -1,7 +1,7 @@
 #include <libxml/parser.h>
 #include <string.h>
 
-#include "fuzz.h"
+#include "tests/fuzz/fuzz.h"
 
 size_t fuzz_split(const uint8_t *data, size_t size, char **parts, size_t *lens, size_t max)
 {

@@ -12,8 +12,8 @@
 # Environment (plus those of fetch.sh, mkinitramfs.sh and boot.sh):
 #   MIGCHECK_HOST_GEN       kernel generation: 6.1 (default), 6.12, 7.3
 #                           (MIGCHECK_HOST_KERNEL, a release, wins)
-#   MIGCHECK_PROBE          x86_64 probe  (default BUILDDIR/probes/migcheck-probe)
-#   MIGCHECK_PROBE_AARCH64  aarch64 probe (default BUILDDIR/probes/migcheck-probe-aarch64)
+#   MIGCHECK_PROBE          x86_64 probe  (default BUILDDIR/cmd/migcheck-probe)
+#   MIGCHECK_PROBE_AARCH64  aarch64 probe (default BUILDDIR/cmd/migcheck-probe-aarch64)
 #   MIGCHECK_BUILDDIR       BUILDDIR (default $abs_top_builddir, else the
 #                           source tree this script is in)
 #   MIGCHECK_HOST_CMD       run this shell text instead of the bare probe
@@ -33,8 +33,8 @@ shift 2
 
 builddir=${MIGCHECK_BUILDDIR:-${abs_top_builddir:-$HOSTS_DIR/../..}}
 case $arch in
-x86_64) probe=${MIGCHECK_PROBE:-$builddir/probes/migcheck-probe} ;;
-aarch64) probe=${MIGCHECK_PROBE_AARCH64:-$builddir/probes/migcheck-probe-aarch64} ;;
+x86_64) probe=${MIGCHECK_PROBE:-$builddir/cmd/migcheck-probe} ;;
+aarch64) probe=${MIGCHECK_PROBE_AARCH64:-$builddir/cmd/migcheck-probe-aarch64} ;;
 esac
 [[ -f $probe ]] || mh_skip "no $arch probe binary $probe"
 

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fault injection on the VFIO device-state stream at the command line
-# (issue #7): `migcheck vfio check` (and the static probes/migcheck-vfio, the
+# (issue #7): `migcheck vfio check` (and the static cmd/migcheck-vfio, the
 # same code, when built) on a saved stream (tests/data/vfio-stream/
 # good-split.bin, four chunks) cut at every chunk boundary, after the header
 # and inside every record, from a file and from stdin. Restoring into a
@@ -9,7 +9,7 @@
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 GOOD=$MC_TESTDATA/vfio-stream/good-split.bin
-VFIO_STATIC=$(dirname "$MIGCHECK")/probes/migcheck-vfio
+VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
 [[ -r $GOOD ]] || skip "no $GOOD"
 
 u32() { od -An -tu4 -j "$2" -N4 "$1" | tr -d ' '; }

@@ -215,7 +215,7 @@ $TEE "$HD/migcheck.in" | exec "$MIGCHECK" "\$@"
 SHIM
 chmod +x "$T_TMP/mc-shim"
 MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
-	sh "$MC_SRCDIR/cmd/libvirt/install-hook.sh" install "$HD" "$T_TMP/mc-shim" >/dev/null
+	sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "$HD" "$T_TMP/mc-shim" >/dev/null
 {
 	printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>\r\n"
 	printf '<!-- trailing -->\n\n\n'
@@ -232,7 +232,7 @@ check "  the chained hook did not run" test ! -e "$HD/chained.in"
 # (installed again with migcheck itself: the recording shim's tee would wait for the end)
 HD2=$T_TMP/hooks2
 MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
-	sh "$MC_SRCDIR/cmd/libvirt/install-hook.sh" install "$HD2" "$MIGCHECK" >/dev/null
+	sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "$HD2" "$MIGCHECK" >/dev/null
 mkfifo "$T_TMP/stall"
 sleep 120 >"$T_TMP/stall" &
 staller=$!

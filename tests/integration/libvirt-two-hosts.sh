@@ -43,7 +43,7 @@ for h in B C; do
 	EOF
 	chmod +x "${LV_DIR[$h]}/etc/hooks/qemu"
 	MIGCHECK_HOOK_OPTS="--config $LV_STATE/$h-hook.conf" \
-		sh "$MC_SRCDIR/cmd/libvirt/install-hook.sh" install "${LV_DIR[$h]}/etc/hooks" "$MIGCHECK" \
+		sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "${LV_DIR[$h]}/etc/hooks" "$MIGCHECK" \
 		>/dev/null || not_ok "install the hook on $h"
 done
 check "installer kept the existing hook and chained it" \

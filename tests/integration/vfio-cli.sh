@@ -5,7 +5,7 @@
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 D=$MC_TESTDATA/vfio-stream
-VFIO_STATIC=$(dirname "$MIGCHECK")/probes/migcheck-vfio
+VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
 
 expect_exit 0 "vfio --help" "$MIGCHECK" vfio --help
 out_has "migcheck vfio check FILE [DEVICE]"
@@ -44,6 +44,6 @@ if [[ -x $VFIO_STATIC ]]; then
 	expect_exit 65 "static migcheck-vfio refuses the same tampering" "$VFIO_STATIC" check "$D/flip-crc3.bin"
 	err_has "flip-crc3.bin: chunk 3: CRC-32C mismatch"
 else
-	not_ok "no static probes/migcheck-vfio next to $MIGCHECK"
+	not_ok "no static cmd/migcheck-vfio next to $MIGCHECK"
 fi
 finish

@@ -2,8 +2,8 @@
 # VFIO migration against a real kernel: the mcmig test mdev driver
 # (tests/mdev/mcmig.c) is built out of tree against the Debian headers of the
 # emulated x86_64 host's kernel, loaded there with Debian's vfio, vfio_iommu_type1
-# and mdev modules, and driven by the static probes/migcheck-vfio and
-# probes/migcheck-probe. The guest script (below) prints "R KEY VALUE..." lines;
+# and mdev modules, and driven by the static cmd/migcheck-vfio and
+# cmd/migcheck-probe. The guest script (below) prints "R KEY VALUE..." lines;
 # the checks are made here.
 # Environment: MCMIG_STATE_SIZE (bytes of device state, default 8 MiB).
 # shellcheck source=tests/integration/lib.sh
@@ -14,10 +14,10 @@
 mh_prog=vfio-mdev.sh
 
 SIZE=${MCMIG_STATE_SIZE:-8388608}
-VFIO_STATIC=$(dirname "$MIGCHECK")/probes/migcheck-vfio
-PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/probes/migcheck-probe}
-[[ -x $VFIO_STATIC ]] || skip "no static probes/migcheck-vfio (static linking unavailable?)"
-[[ -x $PROBE ]] || skip "no static probes/migcheck-probe"
+VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
+PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/cmd/migcheck-probe}
+[[ -x $VFIO_STATIC ]] || skip "no static cmd/migcheck-vfio (static linking unavailable?)"
+[[ -x $PROBE ]] || skip "no static cmd/migcheck-probe"
 rel=$(mh_release x86_64)
 [[ -n $rel ]] || skip "no emulated x86_64 kernel cached (run tests/hosts/fetch.sh)"
 mh_kernel_ready "$rel" || skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh)"

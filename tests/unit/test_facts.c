@@ -4,9 +4,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/facts.h"
-#include "core/profile.h"
-#include "testutil.h"
+#include "core/base/facts.h"
+#include "core/model/profile.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *names;
 

@@ -21,11 +21,11 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
-#include "core/vfio_dev.h"
-#include "core/vfio_mig.h"
-#include "core/vfio_stream.h"
-#include "testutil.h"
-#include "vfio_sim.h"
+#include "core/base/vfio_dev.h"
+#include "core/vfio/vfio_mig.h"
+#include "core/vfio/vfio_stream.h"
+#include "tests/lib/testutil.h"
+#include "tests/lib/vfio_sim.h"
 
 #define GROUP "fault-stream"
 #define STATE_SIZE 50000

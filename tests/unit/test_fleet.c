@@ -11,9 +11,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/fleet.h"
-#include "core/http.h"
-#include "testutil.h"
+#include "core/fleet/fleet.h"
+#include "core/fleet/http.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *index_names, *conf_names;
 

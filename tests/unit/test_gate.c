@@ -10,9 +10,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/gate.h"
-#include "core/profile.h"
-#include "testutil.h"
+#include "core/fleet/gate.h"
+#include "core/model/profile.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *names;
 

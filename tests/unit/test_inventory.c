@@ -11,7 +11,7 @@
 #include <sys/stat.h>
 
 #include "db/inventory.h"
-#include "testutil.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *sql_names, *bytes_names;
 static char *tmp;

@@ -11,10 +11,10 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/domxml.h"
-#include "core/planner.h"
-#include "core/qemu_caps.h"
-#include "testutil.h"
+#include "core/libvirt/domxml.h"
+#include "core/planner/planner.h"
+#include "probes/qemu_caps.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *caps_names, *dom_names, *plan_names;
 

@@ -8,9 +8,9 @@
 #include <errno.h>
 #include <string.h>
 
-#include "core/planner.h"
-#include "core/rules.h"
-#include "testutil.h"
+#include "core/planner/planner.h"
+#include "core/planner/rule.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *plan_names, *matrix_names;
 

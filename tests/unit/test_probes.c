@@ -13,8 +13,8 @@
 #include <string.h>
 #include <sys/stat.h>
 
-#include "core/error.h"
-#include "core/facts.h"
+#include "core/base/error.h"
+#include "core/base/facts.h"
 #include "probes/parsers.h"
 #include "probes/probe.h"
 
@@ -538,7 +538,11 @@ START_TEST(test_run_all_skips)
 {
 	char *cmdline = fixture_path("cmdline/debian-kvm-intel.in");
 	char *sysmod = fixture_path("kvm_params/intel-host.in");
-	mc_probe_env env = { "/nonexistent/kvm", cmdline, sysmod, "/nonexistent/sys" };
+	mc_probe_env env = { .kvm_dev = "/nonexistent/kvm",
+			     .proc_cmdline = cmdline,
+			     .sys_module = sysmod,
+			     .sys_root = "/nonexistent/sys",
+			     .libvirt_skip = "not in this test" };
 	mc_facts *f = mc_facts_new();
 	mc_error err = { 0 };
 	ck_assert_int_eq(mc_probe_run_all(&env, NULL, f, &err), 0);

@@ -2,8 +2,8 @@
  * NAME.canon, or fail with the text in NAME.err. */
 #include <string.h>
 
-#include "core/profile.h"
-#include "testutil.h"
+#include "core/model/profile.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *names;
 

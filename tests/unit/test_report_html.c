@@ -22,9 +22,9 @@
 #include <stdio.h>
 #include <string.h>
 
-#include "core/profile.h"
-#include "core/report_html.h"
-#include "testutil.h"
+#include "core/model/profile.h"
+#include "core/report/report_html.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *names;
 

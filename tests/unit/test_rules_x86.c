@@ -16,8 +16,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "core/planner.h"
-#include "testutil.h"
+#include "core/planner/planner.h"
+#include "tests/lib/testutil.h"
 
 static GPtrArray *names;
 

@@ -11,15 +11,15 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "core/planner.h"
-#include "core/vfio_cli.h"
-#include "core/vfio_dev.h"
-#include "core/vfio_mig.h"
-#include "core/vfio_stream.h"
+#include "core/planner/planner.h"
+#include "core/vfio/vfio_cli.h"
+#include "core/base/vfio_dev.h"
+#include "core/vfio/vfio_mig.h"
+#include "core/vfio/vfio_stream.h"
 #include "probes/probe.h"
 #include "probes/util.h"
-#include "testutil.h"
-#include "vfio_sim.h"
+#include "tests/lib/testutil.h"
+#include "tests/lib/vfio_sim.h"
 
 #define ALL_FLAGS (MC_VFIO_MIG_STOP_COPY | MC_VFIO_MIG_P2P | MC_VFIO_MIG_PRE_COPY)
 

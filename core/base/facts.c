@@ -1,0 +1,423 @@
+#include "core/base/facts.h"
+
+#include <errno.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct mc_facts {
+	mc_fact *v;
+	size_t n, cap;
+	bool sorted; /* v is in canonical order and free of duplicate keys */
+};
+
+mc_facts *mc_facts_new(void)
+{
+	mc_facts *f = calloc(1, sizeof(*f));
+	if (f)
+		f->sorted = true;
+	return f;
+}
+
+static void fact_free(mc_fact *x)
+{
+	free((char *)x->domain);
+	free((char *)x->key);
+	free((char *)x->value);
+}
+
+void mc_facts_free(mc_facts *f)
+{
+	if (!f)
+		return;
+	for (size_t i = 0; i < f->n; i++)
+		fact_free(&f->v[i]);
+	free(f->v);
+	free(f);
+}
+
+/* Offset of the first byte that is not XML-safe text (a C0 control
+ * character, DEL, or not well-formed UTF-8: overlong, surrogate, above
+ * U+10FFFF, U+FFFE/U+FFFF), or (size_t)-1 when all of it is. */
+static size_t text_check(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (s[i]) {
+		unsigned c = s[i], n;
+		unsigned long cp;
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return i;
+			i++;
+			continue;
+		}
+		if (c >= 0xc2 && c <= 0xdf)
+			n = 1, cp = c & 0x1f;
+		else if (c >= 0xe0 && c <= 0xef)
+			n = 2, cp = c & 0x0f;
+		else if (c >= 0xf0 && c <= 0xf4)
+			n = 3, cp = c & 0x07;
+		else
+			return i;
+		for (unsigned k = 1; k <= n; k++) {
+			if ((s[i + k] & 0xc0) != 0x80)
+				return i;
+			cp = (cp << 6) | (s[i + k] & 0x3f);
+		}
+		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
+		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
+			return i;
+		i += n + 1;
+	}
+	return (size_t)-1;
+}
+
+static int field_check(const char *what, const char *s, bool may_be_empty, mc_error *err)
+{
+	if (!s)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "fact %s is missing", what);
+	if (!*s && !may_be_empty)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "fact %s is empty", what);
+	for (const char *p = s; *p; p++) {
+		if (*p == '\t' || *p == '\n' || *p == '\r')
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					    "fact %s \"%.64s\" contains a tab or line break", what,
+					    s);
+	}
+	/* Facts travel in XML (profiles, plans, domain metadata): only text XML
+	 * can carry, i.e. UTF-8 without control characters. */
+	size_t bad = text_check(s);
+	if (bad != (size_t)-1)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "fact %s \"%.*s\" has a control character or invalid UTF-8 "
+				    "at byte %zu",
+				    what, (int)(bad < 64 ? bad : 64), s, bad);
+	size_t len = strlen(s);
+	if (len && (s[len - 1] == ' ' || s[len - 1] == '\v' || s[len - 1] == '\f'))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "fact %s \"%.64s\" has trailing white space", what, s);
+	return 0;
+}
+
+int mc_fact_check(const char *domain, const char *key, const char *value, mc_error *err)
+{
+	int r;
+	if ((r = field_check("domain", domain, false, err)) < 0)
+		return r;
+	if (domain[0] == '#')
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "fact domain \"%.64s\" starts with '#'", domain);
+	if ((r = field_check("key", key, false, err)) < 0)
+		return r;
+	return field_check("value", value, true, err);
+}
+
+static int fact_cmp(const void *a, const void *b)
+{
+	const mc_fact *x = a, *y = b;
+	int c = strcmp(x->domain, y->domain);
+	return c ? c : strcmp(x->key, y->key);
+}
+
+/* Sort; on equal keys keep the last one added (stable merge semantics are
+ * emulated by sorting on (domain, key, insertion index)). */
+typedef struct {
+	mc_fact f;
+	size_t seq;
+} seq_fact;
+
+static int seq_cmp(const void *a, const void *b)
+{
+	const seq_fact *x = a, *y = b;
+	int c = fact_cmp(&x->f, &y->f);
+	if (c)
+		return c;
+	return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* Returns true when duplicate (domain, key) pairs were found (and resolved,
+ * the last one added winning). */
+static bool facts_sort(mc_facts *f)
+{
+	bool dup = false;
+	if (f->sorted)
+		return false;
+	seq_fact *tmp = malloc(f->n * sizeof(*tmp));
+	if (!tmp) { /* fall back: unstable sort; duplicates are prevented on insert */
+		qsort(f->v, f->n, sizeof(*f->v), fact_cmp);
+		f->sorted = true;
+		return false;
+	}
+	for (size_t i = 0; i < f->n; i++)
+		tmp[i] = (seq_fact){ f->v[i], i };
+	qsort(tmp, f->n, sizeof(*tmp), seq_cmp);
+	size_t out = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (i + 1 < f->n && fact_cmp(&tmp[i].f, &tmp[i + 1].f) == 0) {
+			fact_free(&tmp[i].f); /* superseded by a later set */
+			dup = true;
+			continue;
+		}
+		f->v[out++] = tmp[i].f;
+	}
+	f->n = out;
+	free(tmp);
+	f->sorted = true;
+	return dup;
+}
+
+static mc_fact *facts_find(mc_facts *f, const char *domain, const char *key)
+{
+	facts_sort(f);
+	if (f->n == 0)
+		return NULL;
+	mc_fact k = { domain, key, NULL };
+	return bsearch(&k, f->v, f->n, sizeof(*f->v), fact_cmp);
+}
+
+static int facts_append(mc_facts *f, const char *domain, const char *key, const char *value,
+			mc_error *err)
+{
+	if (f->n == f->cap) {
+		size_t ncap = f->cap ? f->cap * 2 : 64;
+		mc_fact *nv = realloc(f->v, ncap * sizeof(*nv));
+		if (!nv)
+			return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "facts: out of memory");
+		f->v = nv;
+		f->cap = ncap;
+	}
+	mc_fact x = { strdup(domain), strdup(key), strdup(value) };
+	if (!x.domain || !x.key || !x.value) {
+		fact_free(&x);
+		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "facts: out of memory");
+	}
+	if (f->n && f->sorted && fact_cmp(&f->v[f->n - 1], &x) >= 0)
+		f->sorted = false;
+	f->v[f->n++] = x;
+	return 0;
+}
+
+int mc_facts_set(mc_facts *f, const char *domain, const char *key, const char *value, mc_error *err)
+{
+	int r = mc_fact_check(domain, key, value, err);
+	if (r < 0)
+		return r;
+	/* Appending in order is the common case (probes emit sorted runs); a
+	 * lookup would force a sort per insert, so duplicates are resolved at
+	 * sort time, last one wins. */
+	return facts_append(f, domain, key, value, err);
+}
+
+int mc_facts_setf(mc_facts *f, const char *domain, const char *key, mc_error *err,
+		  const char *value_fmt, ...)
+{
+	char buf[4096];
+	va_list ap;
+	va_start(ap, value_fmt);
+	int n = vsnprintf(buf, sizeof(buf), value_fmt, ap);
+	va_end(ap);
+	if (n < 0 || (size_t)n >= sizeof(buf))
+		return mc_error_set(err, MC_EXIT_SOFTWARE, ERANGE, "fact %s/%s: value too long",
+				    domain, key);
+	return mc_facts_set(f, domain, key, buf, err);
+}
+
+int mc_facts_add(mc_facts *f, const char *domain, const char *key, const char *value, mc_error *err)
+{
+	int r = mc_fact_check(domain, key, value, err);
+	if (r < 0)
+		return r;
+	if (facts_find(f, domain, key))
+		return mc_error_set(err, MC_EXIT_DATAERR, EEXIST, "duplicate fact %s %s", domain,
+				    key);
+	return facts_append(f, domain, key, value, err);
+}
+
+void mc_facts_drop_domain(mc_facts *f, const char *domain)
+{
+	size_t out = 0;
+	for (size_t i = 0; i < f->n; i++) {
+		if (strcmp(f->v[i].domain, domain) == 0)
+			fact_free(&f->v[i]);
+		else
+			f->v[out++] = f->v[i];
+	}
+	f->n = out;
+}
+
+size_t mc_facts_count(const mc_facts *f)
+{
+	facts_sort((mc_facts *)f);
+	return f->n;
+}
+
+const mc_fact *mc_facts_at(const mc_facts *f, size_t i)
+{
+	facts_sort((mc_facts *)f);
+	return i < f->n ? &f->v[i] : NULL;
+}
+
+const char *mc_facts_get(const mc_facts *f, const char *domain, const char *key)
+{
+	const mc_fact *x = facts_find((mc_facts *)f, domain, key);
+	return x ? x->value : NULL;
+}
+
+void mc_facts_domain_range(const mc_facts *f, const char *domain, size_t *first, size_t *last)
+{
+	facts_sort((mc_facts *)f);
+	size_t lo = 0, hi = f->n;
+	while (lo < hi) { /* lower bound of domain */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(f->v[mid].domain, domain) < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*first = lo;
+	hi = f->n;
+	while (lo < hi) { /* upper bound */
+		size_t mid = lo + (hi - lo) / 2;
+		if (strcmp(f->v[mid].domain, domain) <= 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	*last = lo;
+}
+
+mc_facts *mc_facts_dup(const mc_facts *f)
+{
+	mc_facts *d = mc_facts_new();
+	if (!d)
+		return NULL;
+	facts_sort((mc_facts *)f);
+	for (size_t i = 0; i < f->n; i++) {
+		if (facts_append(d, f->v[i].domain, f->v[i].key, f->v[i].value, NULL) < 0) {
+			mc_facts_free(d);
+			return NULL;
+		}
+	}
+	return d;
+}
+
+mc_facts *mc_facts_parse(const char *text, size_t len, const char *name, mc_error *err)
+{
+	mc_facts *f = mc_facts_new();
+	char *line = NULL;
+	if (!f) {
+		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
+		return NULL;
+	}
+	if (memchr(text, '\0', len)) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "%s: contains a NUL byte (not a facts file)", name);
+		goto fail;
+	}
+	size_t lineno = 0;
+	const char *p = text, *end = text + len;
+	/* A UTF-8 byte order mark (editors on some systems write one) is not
+	 * part of the first domain name. */
+	if (len >= 3 && memcmp(text, "\xef\xbb\xbf", 3) == 0)
+		p += 3;
+	while (p < end) {
+		const char *nl = memchr(p, '\n', (size_t)(end - p));
+		const char *eol = nl ? nl : end;
+		lineno++;
+		size_t n = (size_t)(eol - p);
+		free(line);
+		line = strndup(p, n);
+		if (!line) {
+			mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
+			goto fail;
+		}
+		p = nl ? nl + 1 : end;
+		if (n == 0 || line[0] == '#')
+			continue;
+		char *t1 = strchr(line, '\t');
+		char *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		if (!t1 || !t2) {
+			mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				     "%s:%zu: expected DOMAIN<TAB>KEY<TAB>VALUE", name, lineno);
+			goto fail;
+		}
+		*t1 = *t2 = '\0';
+		mc_error sub = { 0 };
+		if (mc_fact_check(line, t1 + 1, t2 + 1, &sub) < 0 ||
+		    facts_append(f, line, t1 + 1, t2 + 1, &sub) < 0) {
+			mc_error_set(err, sub.exit_code, sub.errnum, "%s:%zu: %s", name, lineno,
+				     sub.msg);
+			goto fail;
+		}
+	}
+	free(line);
+	line = NULL;
+	/* Sorting once at the end keeps unsorted input O(n log n); a duplicate
+	 * (domain, key) is an error in a file, not an overwrite. */
+	if (!f->sorted) {
+		qsort(f->v, f->n, sizeof(*f->v), fact_cmp);
+		f->sorted = true;
+	}
+	for (size_t i = 1; i < f->n; i++) {
+		if (fact_cmp(&f->v[i - 1], &f->v[i]) == 0) {
+			mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: duplicate fact %s %s", name,
+				     f->v[i].domain, f->v[i].key);
+			goto fail;
+		}
+	}
+	return f;
+fail:
+	free(line);
+	mc_facts_free(f);
+	return NULL;
+}
+
+char *mc_facts_canonical(const mc_facts *f, size_t *len_out)
+{
+	facts_sort((mc_facts *)f);
+	size_t len = 0;
+	for (size_t i = 0; i < f->n; i++)
+		len += strlen(f->v[i].domain) + strlen(f->v[i].key) + strlen(f->v[i].value) + 3;
+	char *s = malloc(len + 1), *o = s;
+	if (!s)
+		return NULL;
+	for (size_t i = 0; i < f->n; i++)
+		o += sprintf(o, "%s\t%s\t%s\n", f->v[i].domain, f->v[i].key, f->v[i].value);
+	*o = '\0';
+	if (len_out)
+		*len_out = len;
+	return s;
+}
+
+size_t mc_facts_diff(const mc_facts *a, const mc_facts *b, mc_facts_diff_cb cb, void *opaque)
+{
+	facts_sort((mc_facts *)a);
+	facts_sort((mc_facts *)b);
+	size_t i = 0, j = 0, ndiff = 0;
+	while (i < a->n || j < b->n) {
+		int c;
+		if (i == a->n)
+			c = 1;
+		else if (j == b->n)
+			c = -1;
+		else
+			c = fact_cmp(&a->v[i], &b->v[j]);
+		if (c < 0) {
+			cb(a->v[i].domain, a->v[i].key, a->v[i].value, NULL, opaque);
+			i++, ndiff++;
+		} else if (c > 0) {
+			cb(b->v[j].domain, b->v[j].key, NULL, b->v[j].value, opaque);
+			j++, ndiff++;
+		} else {
+			if (strcmp(a->v[i].value, b->v[j].value) != 0) {
+				cb(a->v[i].domain, a->v[i].key, a->v[i].value, b->v[j].value,
+				   opaque);
+				ndiff++;
+			}
+			i++, j++;
+		}
+	}
+	return ndiff;
+}

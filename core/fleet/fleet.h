@@ -1,0 +1,110 @@
+/* migcheck — the fleet store: hosts publish their profiles to a plain
+ * HTTP(S) server that accepts PUT (WebDAV) or an S3-compatible object store,
+ * and an inventory pulls the whole fleet from it.
+ *
+ * Layout under the store URL:
+ *   profiles/ID.xml   profile document (schemas/profile.rng), no host inside:
+ *                     content-addressed, ID = SHA-256 of the canonical facts
+ *   hosts/NAME.xml    <host name profile probed uuid/> (schemas/host.rng)
+ *   index.xml         <hosts> with every host record; maintained by push
+ *                     (read, add/replace own record, write with If-Match,
+ *                     re-read to verify), read by pull
+ */
+#ifndef MC_FLEET_H
+#define MC_FLEET_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "db/inventory.h"
+#include "core/base/error.h"
+#include "core/fleet/http.h"
+#include "core/model/profile.h"
+
+#define MC_HOST_NS "urn:x-migcheck:host:1"
+#define MC_FLEET_CONF_DEFAULT "/etc/migcheck.conf"
+
+/* ---- /etc/migcheck.conf: "key = value" lines, '#' comments ---- */
+typedef struct mc_fleet_conf {
+	char *url;         /* url = https://store.example/fleet */
+	char *host;        /* host = NAME (default: the host name) */
+	char *db;          /* db = /var/lib/migcheck/inventory.db */
+	char *cacert;      /* cacert = /etc/ssl/certs/store-ca.pem */
+	char *s3_region;   /* s3-region = eu-west-1 */
+	char *credentials; /* credentials = FILE (--credentials) */
+	bool insecure;     /* insecure = yes|no */
+	long timeout_s;    /* timeout = SECONDS (whole transfer) */
+} mc_fleet_conf;
+
+/* Load `path`. A missing file is fine (conf stays empty) when missing_ok;
+ * otherwise 66. Unknown keys and malformed lines are 65 "PATH:LINE: ...". */
+int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_error *err);
+void mc_fleet_conf_clear(mc_fleet_conf *c);
+
+/* ---- host records and the index ---- */
+typedef struct mc_fleet_host {
+	char *name;
+	char profile[MC_PROFILE_ID_LEN + 1];
+	time_t probed;
+	char *uuid; /* may be NULL */
+} mc_fleet_host;
+
+typedef struct mc_fleet_index mc_fleet_index; /* opaque, sorted by name */
+
+mc_fleet_index *mc_fleet_index_new(void);
+void mc_fleet_index_free(mc_fleet_index *x);
+/* Parse and validate (schemas/host.rng) a <hosts> index, or with `single` a
+ * <host> record (which becomes a one-entry index). */
+mc_fleet_index *mc_fleet_index_parse(const char *buf, size_t len, const char *name, bool single,
+				     mc_error *err);
+/* Serialise; `single` writes the first record as a <host> document. */
+char *mc_fleet_index_to_xml(const mc_fleet_index *x, bool single, size_t *len, mc_error *err);
+/* Add or replace (by name) a copy of h. */
+int mc_fleet_index_set(mc_fleet_index *x, const mc_fleet_host *h, mc_error *err);
+size_t mc_fleet_index_count(const mc_fleet_index *x);
+const mc_fleet_host *mc_fleet_index_at(const mc_fleet_index *x, size_t i);
+const mc_fleet_host *mc_fleet_index_find(const mc_fleet_index *x, const char *name);
+
+/* A name usable as hosts/NAME.xml: [A-Za-z0-9][A-Za-z0-9._-]*, <= 253. */
+bool mc_fleet_name_ok(const char *name);
+
+/* ---- push and pull ---- */
+typedef struct mc_fleet_stats {
+	long hosts;                          /* host records in the index (pull) */
+	long profiles;                       /* distinct profiles named */
+	long profiles_fetched;               /* downloaded (pull) / uploaded (push) */
+	long profiles_present;               /* already there: local (pull) / store (push) */
+	long hosts_stored;                   /* written to the inventory (pull) */
+	long hosts_unchanged;                /* same record already in the inventory */
+	long hosts_newer_local;              /* inventory has a newer probe of that host */
+	long hosts_future;                   /* probed after this host's clock allows: ignored */
+	int index_attempts;                  /* push: index read-modify-write rounds */
+	char profile[MC_PROFILE_ID_LEN + 1]; /* push: the profile pushed */
+} mc_fleet_stats;
+
+/* A host record whose probe time is later than this host's clock at the
+ * start of the pull plus this tolerance (clock skew) is not imported: its
+ * time cannot be true, and stored it would outrank every honest record of
+ * that host from then on. */
+#define MC_FLEET_FUTURE_TOLERANCE_S 3600
+
+/* Progress: phase ("profiles", "hosts"), done of total. */
+typedef void (*mc_fleet_progress)(const char *phase, size_t done, size_t total, void *opaque);
+
+/* Upload host `name` of the inventory: its profile (skipped when a HEAD says
+ * the store has it), its host record, and its entry in the index. */
+int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_fleet_stats *st,
+		  mc_error *err);
+
+/* Fetch the index and the profiles the inventory lacks, verify every
+ * profile against the id it is stored under, and import all host records in
+ * one transaction (nothing is imported on any error). A host whose record in
+ * the inventory is newer than the index's is left alone. */
+int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, void *opaque,
+		  mc_fleet_stats *st, mc_error *err);
+
+/* The embedded RelaxNG grammar of host records (schemas/host.rng). */
+extern const char mc_schema_host_rng[];
+
+#endif

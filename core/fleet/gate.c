@@ -1,0 +1,498 @@
+#include "core/fleet/gate.h"
+#include "core/base/xml.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <libxml/xmlwriter.h>
+#include <string.h>
+
+#include "core/model/profile.h"
+
+#define HOSTS_NAMED 5
+
+typedef struct {
+	char id[MC_PROFILE_ID_LEN + 1];
+	mc_facts *facts;
+	const char *arch; /* into facts */
+	GPtrArray *hosts; /* char * */
+	char *hosts_text; /* built lazily */
+} fprofile;
+
+struct mc_gate_fleet {
+	GPtrArray *profiles; /* fprofile *, in first-seen order */
+	GHashTable *byid;    /* id -> fprofile * */
+};
+
+struct mc_gate {
+	char cand_id[MC_PROFILE_ID_LEN + 1];
+	char base_id[MC_PROFILE_ID_LEN + 1];
+	char equal_id[MC_PROFILE_ID_LEN + 1];
+	GArray *pairs;      /* mc_gate_pair */
+	GPtrArray *strings; /* owned strings the pairs point to */
+	GPtrArray *plans;   /* mc_plan * owned */
+	size_t skipped;
+};
+
+static void fprofile_free(gpointer p)
+{
+	fprofile *x = p;
+	mc_facts_free(x->facts);
+	g_ptr_array_free(x->hosts, TRUE);
+	g_free(x->hosts_text);
+	g_free(x);
+}
+
+mc_gate_fleet *mc_gate_fleet_new(void)
+{
+	mc_gate_fleet *f = g_new0(mc_gate_fleet, 1);
+	f->profiles = g_ptr_array_new_with_free_func(fprofile_free);
+	f->byid = g_hash_table_new(g_str_hash, g_str_equal);
+	return f;
+}
+
+void mc_gate_fleet_free(mc_gate_fleet *f)
+{
+	if (!f)
+		return;
+	g_hash_table_destroy(f->byid);
+	g_ptr_array_free(f->profiles, TRUE);
+	g_free(f);
+}
+
+size_t mc_gate_fleet_count(const mc_gate_fleet *f)
+{
+	return f->profiles->len;
+}
+
+static const fprofile *fleet_at(const mc_gate_fleet *f, size_t i)
+{
+	return i < f->profiles->len ? f->profiles->pdata[i] : NULL;
+}
+
+const char *mc_gate_fleet_id(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->id : NULL;
+}
+
+const mc_facts *mc_gate_fleet_facts(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->facts : NULL;
+}
+
+size_t mc_gate_fleet_nhosts(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->hosts->len : 0;
+}
+
+const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p && j < p->hosts->len ? p->hosts->pdata[j] : NULL;
+}
+
+static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host)
+{
+	fprofile *p = g_hash_table_lookup(f->byid, id);
+	if (!p) {
+		p = g_new0(fprofile, 1);
+		g_strlcpy(p->id, id, sizeof(p->id));
+		p->hosts = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(f->profiles, p);
+		g_hash_table_insert(f->byid, p->id, p);
+	}
+	g_ptr_array_add(p->hosts, g_strdup(host));
+	g_clear_pointer(&p->hosts_text, g_free);
+	return p;
+}
+
+int mc_gate_fleet_add(mc_gate_fleet *f, const char *host, const mc_facts *facts, mc_error *err)
+{
+	char id[MC_PROFILE_ID_LEN + 1];
+	int r = mc_profile_id(facts, id, err);
+	if (r < 0)
+		return r;
+	fprofile *p = fleet_add_id(f, id, host);
+	if (!p->facts) {
+		p->facts = mc_facts_dup(facts);
+		p->arch = mc_facts_get(p->facts, "kernel", "arch");
+	}
+	return 0;
+}
+
+static int collect_host(const mc_db_host *h, void *opaque)
+{
+	fleet_add_id(opaque, h->profile_id, h->name);
+	return 0;
+}
+
+mc_gate_fleet *mc_gate_fleet_load(mc_db *db, mc_error *err)
+{
+	mc_gate_fleet *f = mc_gate_fleet_new();
+	if (mc_db_each_host(db, NULL, collect_host, f, err) < 0)
+		goto fail;
+	for (guint i = 0; i < f->profiles->len; i++) {
+		fprofile *p = f->profiles->pdata[i];
+		if (!(p->facts = mc_db_load_profile(db, p->id, err)))
+			goto fail;
+		p->arch = mc_facts_get(p->facts, "kernel", "arch");
+	}
+	return f;
+fail:
+	mc_gate_fleet_free(f);
+	return NULL;
+}
+
+static const char *hosts_text(fprofile *p)
+{
+	if (p->hosts_text)
+		return p->hosts_text;
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; i < p->hosts->len && i < HOSTS_NAMED; i++)
+		g_string_append_printf(s, "%s%s", i ? ", " : "", (char *)p->hosts->pdata[i]);
+	if (p->hosts->len > HOSTS_NAMED)
+		g_string_append_printf(s, " +%u", p->hosts->len - HOSTS_NAMED);
+	p->hosts_text = g_string_free(s, FALSE);
+	return p->hosts_text;
+}
+
+static void count_diff(const char *d, const char *k, const char *a, const char *b, void *o)
+{
+	(void)d, (void)k, (void)a, (void)b, (void)o;
+}
+
+static const fprofile *choose_base(const mc_gate_fleet *f, const mc_facts *cand, const char *arch)
+{
+	const fprofile *best = NULL;
+	size_t best_diff = 0;
+	for (guint i = 0; i < f->profiles->len; i++) {
+		const fprofile *p = f->profiles->pdata[i];
+		if (g_strcmp0(p->arch, arch) != 0)
+			continue;
+		size_t d = mc_facts_diff(cand, p->facts, count_diff, NULL);
+		if (!best || d < best_diff ||
+		    (d == best_diff &&
+		     (p->hosts->len > best->hosts->len ||
+		      (p->hosts->len == best->hosts->len && strcmp(p->id, best->id) < 0)))) {
+			best = p;
+			best_diff = d;
+		}
+	}
+	return best;
+}
+
+void mc_gate_free(mc_gate *g)
+{
+	if (!g)
+		return;
+	if (g->pairs)
+		g_array_free(g->pairs, TRUE);
+	if (g->strings)
+		g_ptr_array_free(g->strings, TRUE);
+	if (g->plans)
+		g_ptr_array_free(g->plans, TRUE);
+	g_free(g);
+}
+
+static void plan_free(gpointer p)
+{
+	mc_plan_free(p);
+}
+
+static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
+		     const char *sid, const char *did, mc_error *err)
+{
+	mc_plan *p = mc_plan_compute(src, dst, pins, err);
+	if (!p) {
+		mc_error_prefix(err, "gate: plan %.12s -> %.12s", sid, did);
+		return NULL;
+	}
+	g_ptr_array_add(g->plans, p);
+	return p;
+}
+
+mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const char *base_id,
+		     mc_error *err)
+{
+	mc_gate *g = g_new0(mc_gate, 1);
+	mc_pins *pins = mc_pins_new();
+	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
+	g->strings = g_ptr_array_new_with_free_func(g_free);
+	g->plans = g_ptr_array_new_with_free_func(plan_free);
+	const char *arch = mc_facts_get(cand, "kernel", "arch");
+	if (mc_profile_id(cand, g->cand_id, err) < 0)
+		goto fail;
+	const fprofile *equal = g_hash_table_lookup(fleet->byid, g->cand_id);
+	if (equal) {
+		/* Nothing changes for any pair: trivially no regression. */
+		g_strlcpy(g->equal_id, equal->id, sizeof(g->equal_id));
+		g_strlcpy(g->base_id, equal->id, sizeof(g->base_id));
+		goto done;
+	}
+	const fprofile *base;
+	if (base_id) {
+		base = g_hash_table_lookup(fleet->byid, base_id);
+		if (!base) {
+			mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
+				     "gate: base profile %.12s is not a profile of the fleet",
+				     base_id);
+			goto fail;
+		}
+		if (g_strcmp0(base->arch, arch) != 0) {
+			mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				     "gate: base profile %.12s is %s, the candidate is %s", base_id,
+				     base->arch ? base->arch : "of unknown architecture",
+				     arch ? arch : "of unknown architecture");
+			goto fail;
+		}
+	} else if (!(base = choose_base(fleet, cand, arch))) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "gate: the fleet has no %s profile to compare the candidate with",
+			     arch ? arch : "same-architecture");
+		goto fail;
+	}
+	g_strlcpy(g->base_id, base->id, sizeof(g->base_id));
+	for (guint i = 0; i < fleet->profiles->len; i++) {
+		fprofile *q = fleet->profiles->pdata[i];
+		if (g_strcmp0(q->arch, arch) != 0) {
+			g->skipped++;
+			continue;
+		}
+		for (int dir = 0; dir < 2; dir++) {
+			bool fwd = dir == 0;
+			mc_plan *today =
+			    fwd ? plan(g, base->facts, q->facts, pins, base->id, q->id, err)
+				: plan(g, q->facts, base->facts, pins, q->id, base->id, err);
+			mc_plan *now = fwd ? plan(g, cand, q->facts, pins, g->cand_id, q->id, err)
+					   : plan(g, q->facts, cand, pins, q->id, g->cand_id, err);
+			if (!today || !now)
+				goto fail;
+			char *cpins = NULL;
+			if (fwd && mc_plan_worst(now) == MC_V_BLOCKED) {
+				/* The compat row: the candidate's guests started with
+				 * the pins that make them look like Q's. */
+				mc_pins *cp = mc_plan_compat_pins(cand, q->facts, err);
+				if (!cp)
+					goto fail;
+				if (mc_pins_count(cp)) {
+					mc_plan *pinned =
+					    plan(g, cand, q->facts, cp, g->cand_id, q->id, err);
+					if (!pinned) {
+						mc_pins_free(cp);
+						goto fail;
+					}
+					if (mc_plan_worst(pinned) < MC_V_BLOCKED) {
+						now = pinned;
+						cpins = mc_pins_format(cp);
+						g_ptr_array_add(g->strings, cpins);
+					}
+				}
+				mc_pins_free(cp);
+			}
+			mc_gate_pair pr = {
+				.forward = fwd,
+				.other = q->id,
+				.hosts = hosts_text(q),
+				.nhosts = q->hosts->len,
+				.today = mc_plan_worst(today),
+				.candidate = mc_plan_worst(now),
+				.plan = now,
+				.pins = cpins,
+			};
+			if (cpins && pr.candidate < MC_V_ACTION)
+				pr.candidate = MC_V_ACTION;
+			pr.regression = pr.candidate > pr.today;
+			g_array_append_val(g->pairs, pr);
+		}
+	}
+done:
+	mc_pins_free(pins);
+	return g;
+fail:
+	mc_pins_free(pins);
+	mc_gate_free(g);
+	return NULL;
+}
+
+const char *mc_gate_candidate_id(const mc_gate *g)
+{
+	return g->cand_id;
+}
+
+const char *mc_gate_base_id(const mc_gate *g)
+{
+	return g->base_id;
+}
+
+const char *mc_gate_equal_id(const mc_gate *g)
+{
+	return g->equal_id[0] ? g->equal_id : NULL;
+}
+
+size_t mc_gate_pair_count(const mc_gate *g)
+{
+	return g->pairs->len;
+}
+
+const mc_gate_pair *mc_gate_pair_at(const mc_gate *g, size_t i)
+{
+	return i < g->pairs->len ? &g_array_index(g->pairs, mc_gate_pair, i) : NULL;
+}
+
+size_t mc_gate_skipped(const mc_gate *g)
+{
+	return g->skipped;
+}
+
+int mc_gate_status(const mc_gate *g)
+{
+	int st = MC_EXIT_OK;
+	for (guint i = 0; i < g->pairs->len; i++) {
+		const mc_gate_pair *p = &g_array_index(g->pairs, mc_gate_pair, i);
+		if (!p->regression)
+			continue;
+		if (p->candidate == MC_V_BLOCKED)
+			return MC_EXIT_BLOCKED;
+		st = MC_EXIT_ACTION;
+	}
+	return st;
+}
+
+/* The verdicts at the plan's worst level: what decided it. */
+static void decisive(GString *s, const mc_plan *p, const char *sep)
+{
+	mc_level w = mc_plan_worst(p);
+	for (size_t i = 0; i < mc_plan_count(p); i++) {
+		const mc_verdict *v = mc_plan_at(p, i);
+		if (v->level != w || w == MC_V_OK)
+			continue;
+		g_string_append_printf(s, "%s%s %s%s%s", s->len ? sep : "", v->family, v->subject,
+				       *v->subject ? ": " : "", v->reason);
+		if (v->facts)
+			g_string_append_printf(s, " [%s]", v->facts);
+		if (v->remedy)
+			g_string_append_printf(s, " (remedy: %s)", v->remedy);
+	}
+}
+
+static char *pair_name(const mc_gate_pair *p)
+{
+	return p->forward ? g_strdup_printf("candidate -> %.12s (%s)", p->other, p->hosts)
+			  : g_strdup_printf("%.12s (%s) -> candidate", p->other, p->hosts);
+}
+
+int mc_gate_write_text(FILE *out, const mc_gate *g, const char *label, mc_error *err)
+{
+	(void)err;
+	fprintf(out, "candidate %s (profile %.12s)\n", label, g->cand_id);
+	if (mc_gate_equal_id(g)) {
+		fprintf(out, "equal to fleet profile %.12s: nothing changes, no regression\n",
+			g->equal_id);
+		return 0;
+	}
+	size_t n = g->pairs->len, reg = 0;
+	fprintf(out, "replaces %.12s; today = the fleet with %.12s\n", g->base_id, g->base_id);
+	for (guint i = 0; i < n; i++) {
+		const mc_gate_pair *p = &g_array_index(g->pairs, mc_gate_pair, i);
+		g_autofree char *name = pair_name(p);
+		reg += p->regression;
+		fprintf(out, "%-10s %s: today %s, candidate %s%s%s\n",
+			p->regression ? "REGRESSION" : "ok", name, mc_level_name(p->today),
+			mc_level_name(p->candidate), p->pins ? " with pins " : "",
+			p->pins ? p->pins : "");
+		if (p->regression) {
+			GString *s = g_string_new(NULL);
+			decisive(s, p->plan, "\n           ");
+			fprintf(out, "           %s\n", s->str);
+			g_string_free(s, TRUE);
+		}
+	}
+	fprintf(out, "%zu pairs, %zu regressions", n, reg);
+	if (g->skipped)
+		fprintf(out, "; %zu fleet profiles of another architecture not compared",
+			g->skipped);
+	fputc('\n', out);
+	return 0;
+}
+
+int mc_gate_write_junit(FILE *out, const mc_gate *g, const char *label, mc_error *err)
+{
+	mc_xml_out x = { 0 };
+	bool ok = false;
+	size_t n = g->pairs->len, fails = 0;
+	char num[2][24];
+	g_autofree char *suite = g_strdup_printf("migcheck gate %s", label);
+	if (mc_xml_out_open(&x, err) < 0)
+		goto out;
+	xmlTextWriterPtr w = x.w;
+	for (guint i = 0; i < n; i++)
+		fails += g_array_index(g->pairs, mc_gate_pair, i).regression;
+	bool eq = mc_gate_equal_id(g) != NULL;
+	snprintf(num[0], sizeof(num[0]), "%zu", eq ? (size_t)1 : n);
+	snprintf(num[1], sizeof(num[1]), "%zu", fails);
+	if (xmlTextWriterStartElement(w, BAD_CAST "testsuites") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST "migcheck") < 0 ||
+	    xmlTextWriterStartElement(w, BAD_CAST "testsuite") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST suite) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "tests", BAD_CAST num[0]) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "failures", BAD_CAST num[1]) < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0 ||
+	    xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST "0") < 0)
+		goto out;
+	if (eq) {
+		g_autofree char *nm =
+		    g_strdup_printf("candidate equals fleet profile %.12s", g->equal_id);
+		if (xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST "gate") < 0 ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST nm) < 0 ||
+		    xmlTextWriterEndElement(w) < 0)
+			goto out;
+	}
+	for (guint i = 0; i < n; i++) {
+		const mc_gate_pair *p = &g_array_index(g->pairs, mc_gate_pair, i);
+		g_autofree char *name = pair_name(p);
+		if (xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ||
+		    xmlTextWriterWriteAttribute(
+			w, BAD_CAST "classname",
+			BAD_CAST(p->forward ? "gate.forward" : "gate.backward")) < 0 ||
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST name) < 0)
+			goto out;
+		if (p->regression) {
+			g_autofree char *msg =
+			    g_strdup_printf("regression: today %s, candidate %s%s%s",
+					    mc_level_name(p->today), mc_level_name(p->candidate),
+					    p->pins ? " with pins " : "", p->pins ? p->pins : "");
+			GString *s = g_string_new(NULL);
+			decisive(s, p->plan, "\n");
+			int wr =
+			    xmlTextWriterStartElement(w, BAD_CAST "failure") < 0 ||
+			    xmlTextWriterWriteAttribute(w, BAD_CAST "message", BAD_CAST msg) < 0 ||
+			    xmlTextWriterWriteAttribute(
+				w, BAD_CAST "type",
+				BAD_CAST(p->candidate == MC_V_BLOCKED ? "blocked" : "action")) <
+				0 ||
+			    xmlTextWriterWriteString(w, BAD_CAST s->str) < 0 ||
+			    xmlTextWriterEndElement(w) < 0;
+			g_string_free(s, TRUE);
+			if (wr)
+				goto out;
+		} else {
+			g_autofree char *sys =
+			    g_strdup_printf("today %s, candidate %s", mc_level_name(p->today),
+					    mc_level_name(p->candidate));
+			if (xmlTextWriterWriteElement(w, BAD_CAST "system-out", BAD_CAST sys) < 0)
+				goto out;
+		}
+		if (xmlTextWriterEndElement(w) < 0)
+			goto out;
+	}
+	ok = true;
+out:;
+	g_autofree char *doc = mc_xml_out_close(&x, ok, NULL, "gate report", err);
+	if (!doc)
+		return -(err && err->errnum ? err->errnum : EIO);
+	fputs(doc, out);
+	return 0;
+}

@@ -1,0 +1,559 @@
+#include "config.h"
+
+#include "core/fleet/http.h"
+
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <glib.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DEFAULT_CONNECT_MS 10000L
+#define DEFAULT_TIMEOUT_MS 120000L
+#define DEFAULT_RETRIES 3
+#define DEFAULT_BACKOFF_MS 250L
+#define DEFAULT_MAX_BYTES (64u << 20)
+#define MAX_BACKOFF_MS 8000L
+#define DEFAULT_DEADLINE_MS (15L * 60 * 1000)
+
+struct mc_http {
+	CURL *curl;
+	mc_http_opts o;
+	char *cacert;
+	char *sigv4;     /* "aws:amz:REGION:s3" */
+	char *userpwd;   /* "KEY:SECRET" (never printed) */
+	char *token;     /* x-amz-security-token header line, or NULL */
+	long requests;   /* transfers attempted */
+	gint64 deadline; /* monotonic microseconds: no transfer runs past it */
+	long long bytes_in;
+};
+
+/* One transfer's result. */
+typedef struct {
+	GString *body;
+	size_t max;
+	bool too_big;
+	char reason[128]; /* reason phrase of the last status line */
+	char *etag;
+} xfer;
+
+static gsize curl_inited;
+
+#define CRED_MAX_BYTES 8192
+
+/* Wipe and free a secret. */
+static void secret_free(char *s)
+{
+	if (s) {
+		memset(s, 0, strlen(s));
+		g_free(s);
+	}
+}
+
+/* Read AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY / AWS_SESSION_TOKEN lines
+ * from a credentials file that only root or the caller can read. Values are
+ * returned in id/secret/token (secret_free); messages never contain them. */
+static int load_credentials(const char *path, char **id, char **secret, char **token, mc_error *err)
+{
+	char buf[CRED_MAX_BYTES + 1];
+	struct stat st;
+	ssize_t n = 0;
+	int r = 0;
+	int fd = open(path, O_RDONLY | O_NOFOLLOW | O_CLOEXEC | O_NOCTTY);
+	if (fd < 0)
+		return mc_error_set(err, errno == ENOENT ? MC_EXIT_NOINPUT : MC_EXIT_NOPERM, errno,
+				    "%s: credentials file: %s", path,
+				    errno == ELOOP ? "is a symbolic link" : g_strerror(errno));
+	if (fstat(fd, &st) < 0) {
+		r = mc_error_set(err, MC_EXIT_IOERR, errno, "%s: credentials file: %s", path,
+				 g_strerror(errno));
+		goto out;
+	}
+	if (!S_ISREG(st.st_mode)) {
+		r = mc_error_set(err, MC_EXIT_NOPERM, EPERM,
+				 "%s: credentials file is not a regular file", path);
+		goto out;
+	}
+	if (st.st_uid != 0 && st.st_uid != geteuid()) {
+		r = mc_error_set(err, MC_EXIT_NOPERM, EPERM,
+				 "%s: credentials file is owned by uid %u, not by root or you",
+				 path, (unsigned)st.st_uid);
+		goto out;
+	}
+	if (st.st_mode & 077) {
+		r = mc_error_set(
+		    err, MC_EXIT_NOPERM, EPERM,
+		    "%s: credentials file is accessible by group or others (mode %04o; "
+		    "chmod 600 it)",
+		    path, (unsigned)(st.st_mode & 07777));
+		goto out;
+	}
+	for (ssize_t k; n < CRED_MAX_BYTES && (k = read(fd, buf + n, CRED_MAX_BYTES - (size_t)n));
+	     n += k) {
+		if (k < 0) {
+			if (errno == EINTR) {
+				k = 0;
+				continue;
+			}
+			r = mc_error_set(err, MC_EXIT_IOERR, errno, "%s: credentials file: %s",
+					 path, g_strerror(errno));
+			goto out;
+		}
+	}
+	buf[n] = '\0';
+	int lineno = 0;
+	for (char *line = buf, *next; line && *line; line = next) {
+		next = strchr(line, '\n');
+		if (next)
+			*next++ = '\0';
+		lineno++;
+		g_strstrip(line);
+		if (!*line || *line == '#')
+			continue;
+		char *eq = strchr(line, '=');
+		if (!eq) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s:%d: expected NAME=VALUE (value not shown)", path,
+					 lineno);
+			goto out;
+		}
+		*eq = '\0';
+		char *k = g_strstrip(line), *v = g_strstrip(eq + 1);
+		char **slot = !strcmp(k, "AWS_ACCESS_KEY_ID")       ? id
+			      : !strcmp(k, "AWS_SECRET_ACCESS_KEY") ? secret
+			      : !strcmp(k, "AWS_SESSION_TOKEN")     ? token
+								    : NULL;
+		if (!slot) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s:%d: unknown name '%.40s' (AWS_ACCESS_KEY_ID, "
+					 "AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN)",
+					 path, lineno, k);
+			goto out;
+		}
+		secret_free(*slot);
+		*slot = g_strdup(v);
+	}
+out:
+	memset(buf, 0, sizeof(buf));
+	close(fd);
+	return r;
+}
+
+int mc_http_url_check(const char *url, mc_error *err)
+{
+	const char *s = strstr(url, "://");
+	if (!s)
+		return 0;
+	s += 3;
+	size_t auth_end = strcspn(s, "/?#");
+	const char *at = memchr(s, '@', auth_end);
+	if (at && memchr(s, ':', (size_t)(at - s)))
+		return mc_error_set(
+		    err, MC_EXIT_USAGE, EINVAL,
+		    "%.*s***@%s: a password in the URL is refused (use --s3 with the "
+		    "environment or a credentials file)",
+		    (int)(s - url), url, at + 1);
+	return 0;
+}
+
+mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
+{
+	mc_http_opts o = opts ? *opts : (mc_http_opts){ 0 };
+	if (g_once_init_enter(&curl_inited)) {
+		curl_global_init(CURL_GLOBAL_DEFAULT);
+		g_once_init_leave(&curl_inited, 1);
+	}
+	mc_http *h = g_new0(mc_http, 1);
+	if (o.connect_timeout_ms <= 0)
+		o.connect_timeout_ms = DEFAULT_CONNECT_MS;
+	if (o.timeout_ms <= 0)
+		o.timeout_ms = DEFAULT_TIMEOUT_MS;
+	if (o.retries < 0)
+		o.retries = DEFAULT_RETRIES;
+	if (o.backoff_ms <= 0)
+		o.backoff_ms = DEFAULT_BACKOFF_MS;
+	if (o.max_bytes == 0)
+		o.max_bytes = DEFAULT_MAX_BYTES;
+	if (o.deadline_ms <= 0)
+		o.deadline_ms = DEFAULT_DEADLINE_MS;
+	h->deadline = g_get_monotonic_time() + (gint64)o.deadline_ms * 1000;
+	h->cacert = g_strdup(o.cacert);
+	o.cacert = h->cacert;
+	if (o.s3_region) {
+		char *id = NULL, *secret = NULL, *token = NULL;
+		const char *from = o.credentials ? o.credentials : "the environment";
+		if (!*o.s3_region || strchr(o.s3_region, ':') || strchr(o.s3_region, '/')) {
+			mc_error_set(err, MC_EXIT_USAGE, EINVAL, "--s3: malformed region '%s'",
+				     o.s3_region);
+			goto fail;
+		}
+		if (o.credentials) {
+			if (load_credentials(o.credentials, &id, &secret, &token, err) < 0)
+				goto cred_fail;
+		} else {
+			id = g_strdup(g_getenv("AWS_ACCESS_KEY_ID"));
+			secret = g_strdup(g_getenv("AWS_SECRET_ACCESS_KEY"));
+			token = g_strdup(g_getenv("AWS_SESSION_TOKEN"));
+		}
+		if (!id || !*id || !secret || !*secret) {
+			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				     "--s3 %s: AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be "
+				     "set in %s",
+				     o.s3_region, from);
+			goto cred_fail;
+		}
+		if (strchr(id, ':')) {
+			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				     "--s3 %s: AWS_ACCESS_KEY_ID in %s contains ':'", o.s3_region,
+				     from);
+			goto cred_fail;
+		}
+		h->sigv4 = g_strdup_printf("aws:amz:%s:s3", o.s3_region);
+		h->userpwd = g_strdup_printf("%s:%s", id, secret);
+		if (token && *token)
+			h->token = g_strdup_printf("x-amz-security-token: %s", token);
+		o.s3_region = NULL; /* not kept: h->sigv4 carries it */
+	cred_fail:
+		secret_free(id);
+		secret_free(secret);
+		secret_free(token);
+		if (!h->sigv4)
+			goto fail;
+	}
+	o.credentials = NULL;
+	h->o = o;
+	h->curl = curl_easy_init();
+	if (!h->curl) {
+		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "libcurl: cannot create a handle");
+		goto fail;
+	}
+	return h;
+fail:
+	mc_http_free(h);
+	return NULL;
+}
+
+void mc_http_free(mc_http *h)
+{
+	if (!h)
+		return;
+	if (h->curl)
+		curl_easy_cleanup(h->curl);
+	g_free(h->cacert);
+	g_free(h->sigv4);
+	secret_free(h->userpwd);
+	secret_free(h->token);
+	g_free(h);
+}
+
+void mc_http_stats(const mc_http *h, long *requests, long long *bytes_in)
+{
+	if (requests)
+		*requests = h->requests;
+	if (bytes_in)
+		*bytes_in = h->bytes_in;
+}
+
+char *mc_url_join(const char *base, const char *path)
+{
+	size_t n = strlen(base);
+	while (n > 0 && base[n - 1] == '/')
+		n--;
+	while (*path == '/')
+		path++;
+	return g_strdup_printf("%.*s/%s", (int)n, base, path);
+}
+
+/* The URL as shown in messages: user information (user:password@) removed. */
+static char *url_for_humans(const char *url)
+{
+	const char *s = strstr(url, "://");
+	if (!s)
+		return g_strdup(url);
+	s += 3;
+	size_t auth_end = strcspn(s, "/?#");
+	const char *at = memchr(s, '@', auth_end);
+	if (!at)
+		return g_strdup(url);
+	return g_strdup_printf("%.*s***@%s", (int)(s - url), url, at + 1);
+}
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
+{
+	xfer *x = opaque;
+	size_t n = size * nmemb;
+	if (x->body->len + n > x->max) {
+		x->too_big = true;
+		return 0; /* aborts the transfer with CURLE_WRITE_ERROR */
+	}
+	g_string_append_len(x->body, data, (gssize)n);
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *opaque)
+{
+	xfer *x = opaque;
+	size_t n = size * nmemb;
+	g_autofree char *line = g_strndup(data, n);
+	g_strstrip(line);
+	if (g_str_has_prefix(line, "HTTP/")) {
+		/* A new response (after 100 Continue or a retry): reset. */
+		const char *sp = strchr(line, ' ');
+		sp = sp ? strchr(sp + 1, ' ') : NULL;
+		g_strlcpy(x->reason, sp ? sp + 1 : "", sizeof(x->reason));
+		g_clear_pointer(&x->etag, g_free);
+	} else if (g_ascii_strncasecmp(line, "etag:", 5) == 0) {
+		g_free(x->etag);
+		x->etag = g_strdup(g_strstrip(line + 5));
+	}
+	return n;
+}
+
+typedef enum { M_GET, M_HEAD, M_PUT } method;
+
+static const char *method_name(method m)
+{
+	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : "PUT";
+}
+
+/* Is this transport failure worth another attempt? */
+static bool transient(CURLcode c)
+{
+	switch (c) {
+	case CURLE_COULDNT_CONNECT:
+	case CURLE_COULDNT_RESOLVE_HOST:
+	case CURLE_COULDNT_RESOLVE_PROXY:
+	case CURLE_OPERATION_TIMEDOUT:
+	case CURLE_RECV_ERROR:
+	case CURLE_SEND_ERROR:
+	case CURLE_GOT_NOTHING:
+	case CURLE_PARTIAL_FILE:
+	case CURLE_HTTP2:
+	case CURLE_HTTP2_STREAM:
+		return true;
+	default:
+		return false;
+	}
+}
+
+static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_slist *hdrs,
+		  const char *body, size_t len)
+{
+	CURL *c = h->curl;
+	curl_easy_reset(c);
+	curl_easy_setopt(c, CURLOPT_URL, url);
+	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(c, CURLOPT_PROTOCOLS_STR, "http,https");
+	curl_easy_setopt(c, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(c, CURLOPT_CONNECTTIMEOUT_MS, h->o.connect_timeout_ms);
+	curl_easy_setopt(c, CURLOPT_TIMEOUT_MS, h->o.timeout_ms);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYPEER, h->o.insecure ? 0L : 1L);
+	curl_easy_setopt(c, CURLOPT_SSL_VERIFYHOST, h->o.insecure ? 0L : 2L);
+	if (h->cacert)
+		curl_easy_setopt(c, CURLOPT_CAINFO, h->cacert);
+	curl_easy_setopt(c, CURLOPT_USERAGENT, "migcheck/" PACKAGE_VERSION);
+	curl_easy_setopt(c, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(c, CURLOPT_WRITEDATA, x);
+	curl_easy_setopt(c, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(c, CURLOPT_HEADERDATA, x);
+	curl_easy_setopt(c, CURLOPT_MAXFILESIZE_LARGE, (curl_off_t)h->o.max_bytes);
+	if (h->sigv4) {
+		curl_easy_setopt(c, CURLOPT_AWS_SIGV4, h->sigv4);
+		curl_easy_setopt(c, CURLOPT_USERPWD, h->userpwd);
+	}
+	if (m == M_HEAD) {
+		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
+	} else if (m == M_PUT) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
+		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
+	}
+	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+}
+
+/* One request with retries. Returns 0 on 2xx (and *status), or a filled
+ * error. 404 and 412 are returned to the caller as -ENOENT / -EAGAIN
+ * without retrying. */
+static int request(mc_http *h, method m, const char *url, const char *body, size_t len,
+		   const char *content_type, const char *if_match, GString *out, char **etag,
+		   long *status, mc_error *err)
+{
+	struct curl_slist *hdrs = NULL;
+	g_autofree char *shown = url_for_humans(url);
+	xfer x = { 0 };
+	int r = 0;
+	long code = 0;
+	CURLcode cc = CURLE_OK;
+	char cerr[CURL_ERROR_SIZE];
+
+	hdrs = curl_slist_append(hdrs, "Expect:");
+	if (content_type) {
+		g_autofree char *ct = g_strdup_printf("Content-Type: %s", content_type);
+		hdrs = curl_slist_append(hdrs, ct);
+	}
+	if (if_match) {
+		g_autofree char *im = g_strdup_printf("If-Match: %s", if_match);
+		hdrs = curl_slist_append(hdrs, im);
+	}
+	if (h->sigv4) {
+		/* S3 wants the payload hash as a header (it is part of the
+		 * signature). */
+		g_autofree char *sum = g_compute_checksum_for_data(
+		    G_CHECKSUM_SHA256, (const guchar *)(body ? body : ""), body ? len : 0);
+		g_autofree char *hh = g_strdup_printf("x-amz-content-sha256: %s", sum);
+		hdrs = curl_slist_append(hdrs, hh);
+		if (h->token)
+			hdrs = curl_slist_append(hdrs, h->token);
+	}
+	x.max = h->o.max_bytes;
+	bool late = false; /* the overall deadline cut a transfer or a retry */
+	for (int attempt = 0;; attempt++) {
+		long left = (long)((h->deadline - g_get_monotonic_time()) / 1000);
+		if (left <= 0) {
+			late = true;
+			break;
+		}
+		x.body = out;
+		g_string_truncate(out, 0);
+		x.too_big = false;
+		x.reason[0] = '\0';
+		g_clear_pointer(&x.etag, g_free);
+		cerr[0] = '\0';
+		setup(h, m, url, &x, hdrs, body, len);
+		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, cerr);
+		if (left < h->o.timeout_ms)
+			curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, left);
+		if (left < h->o.connect_timeout_ms)
+			curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
+		h->requests++;
+		cc = curl_easy_perform(h->curl);
+		code = 0;
+		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
+		h->bytes_in += (long long)out->len;
+		bool retry;
+		if (cc != CURLE_OK)
+			retry = transient(cc) && !x.too_big;
+		else
+			retry = code >= 500 || code == 408 || code == 429;
+		if (cc == CURLE_OPERATION_TIMEDOUT && left < h->o.timeout_ms)
+			late = true; /* cut by the deadline, not by --timeout */
+		if (!retry || attempt >= h->o.retries || late)
+			break;
+		long delay = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
+		if (delay > MAX_BACKOFF_MS)
+			delay = MAX_BACKOFF_MS;
+		if (g_get_monotonic_time() + (gint64)delay * 1000 >= h->deadline) {
+			late = true;
+			break;
+		}
+		g_usleep((gulong)delay * 1000);
+	}
+	*status = code;
+	const char *what = method_name(m);
+	int tries = h->o.retries + 1;
+	if (late) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, ETIMEDOUT,
+				 "%s: %s: overall deadline of %ld s passed (--deadline)", shown,
+				 what, h->o.deadline_ms / 1000);
+	} else if (x.too_big || cc == CURLE_FILESIZE_EXCEEDED) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EFBIG,
+				 "%s: %s: response larger than the %zu byte limit", shown, what,
+				 h->o.max_bytes);
+	} else if (cc == CURLE_PEER_FAILED_VERIFICATION || cc == CURLE_SSL_CACERT_BADFILE ||
+		   cc == CURLE_SSL_CERTPROBLEM) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EPROTO,
+				 "%s: TLS verification failed: %s (give --cacert FILE, or "
+				 "--insecure)",
+				 shown, cerr[0] ? cerr : curl_easy_strerror(cc));
+	} else if (cc != CURLE_OK) {
+		char after[48] = "";
+		if (transient(cc))
+			snprintf(after, sizeof(after), " after %d attempts", tries);
+		int en = cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
+			 : cc == CURLE_PARTIAL_FILE     ? EPROTO
+							: ECONNREFUSED;
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, en, "%s: %s failed%s: %s", shown, what,
+				 after, cerr[0] ? cerr : curl_easy_strerror(cc));
+	} else if (code >= 200 && code < 300) {
+		r = 0;
+		if (etag) {
+			*etag = x.etag;
+			x.etag = NULL;
+		}
+	} else if (code == 404) {
+		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: HTTP 404 %s", shown,
+				 x.reason[0] ? x.reason : "Not Found");
+	} else if (code == 412) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EAGAIN, "%s: HTTP 412 %s", shown,
+				 x.reason[0] ? x.reason : "Precondition Failed");
+	} else if (code == 401 || code == 403) {
+		r = mc_error_set(err, MC_EXIT_NOPERM, EACCES, "%s: %s refused: HTTP %ld %s", shown,
+				 what, code, x.reason);
+	} else if (code >= 500 || code == 408 || code == 429) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO,
+				 "%s: %s failed after %d attempts: HTTP %ld %s", shown, what, tries,
+				 code, x.reason);
+	} else if (code == 405 || code == 501) {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EOPNOTSUPP,
+				 "%s: the server does not accept %s: HTTP %ld %s", shown, what,
+				 code, x.reason);
+	} else {
+		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EPROTO, "%s: %s: unexpected HTTP %ld %s",
+				 shown, what, code, x.reason);
+	}
+	g_free(x.etag);
+	curl_slist_free_all(hdrs);
+	/* Keep the connection cache, drop pointers into our stack. */
+	curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, NULL);
+	curl_easy_setopt(h->curl, CURLOPT_HTTPHEADER, NULL);
+	return r;
+}
+
+int mc_http_get(mc_http *h, const char *url, char **body, size_t *len, char **etag, mc_error *err)
+{
+	GString *out = g_string_new(NULL);
+	long status;
+	int r = request(h, M_GET, url, NULL, 0, NULL, NULL, out, etag, &status, err);
+	if (r < 0) {
+		g_string_free(out, TRUE);
+		return r;
+	}
+	*len = out->len;
+	*body = g_string_free(out, FALSE);
+	return 0;
+}
+
+int mc_http_head(mc_http *h, const char *url, bool *exists, mc_error *err)
+{
+	GString *out = g_string_new(NULL);
+	long status;
+	mc_error sub = { 0 };
+	int r = request(h, M_HEAD, url, NULL, 0, NULL, NULL, out, NULL, &status, &sub);
+	g_string_free(out, TRUE);
+	if (r == -ENOENT) {
+		*exists = false;
+		return 0;
+	}
+	if (r < 0) {
+		if (err && !err->errnum)
+			*err = sub;
+		return r;
+	}
+	*exists = true;
+	return 0;
+}
+
+int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const char *content_type,
+		const char *if_match, mc_error *err)
+{
+	GString *out = g_string_new(NULL);
+	long status;
+	int r = request(h, M_PUT, url, body ? body : "", len, content_type, if_match, out, NULL,
+			&status, err);
+	g_string_free(out, TRUE);
+	return r;
+}

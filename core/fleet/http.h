@@ -1,0 +1,61 @@
+/* migcheck — HTTP(S) transport for the fleet store (libcurl): GET, HEAD and
+ * PUT with TLS verification, timeouts, bounded retries with backoff, a size
+ * cap on responses, and optional AWS SigV4 signing for S3-compatible stores.
+ * Errors name the URL and the HTTP status and carry the contract's exit code:
+ * 69 unreachable or 5xx (after the retries), 77 on 401/403, 65 on a response
+ * over the size cap, 66 on 404 where the caller asked for the object. */
+#ifndef MC_HTTP_H
+#define MC_HTTP_H
+
+#include <stdbool.h>
+#include <stddef.h>
+
+#include "core/base/error.h"
+
+typedef struct mc_http_opts {
+	bool insecure;           /* disable TLS peer and host verification */
+	const char *cacert;      /* CA bundle file, or NULL for the system's */
+	long connect_timeout_ms; /* 0: 10 s */
+	long timeout_ms;         /* whole transfer; 0: 120 s */
+	int retries;             /* extra attempts on 5xx/connection errors; < 0: 3 */
+	long backoff_ms;         /* first retry delay, doubled each time; 0: 250 ms */
+	size_t max_bytes;        /* response size cap; 0: 64 MiB */
+	long deadline_ms;        /* all requests of this handle together, retries and
+				    backoff included, from mc_http_new; 0: 15 min */
+	const char *s3_region;   /* non-NULL: sign with AWS SigV4 for service s3 */
+	const char *credentials; /* with s3_region: credentials file instead of the env */
+} mc_http_opts;
+
+typedef struct mc_http mc_http; /* opaque */
+
+/* With s3_region, credentials come from AWS_ACCESS_KEY_ID,
+ * AWS_SECRET_ACCESS_KEY (and AWS_SESSION_TOKEN if set) in the environment, or
+ * from the file `credentials` (the same names as KEY=VALUE lines), which must
+ * be a regular file owned by root or the caller with no group or other
+ * permissions (else exit 77); missing ones are a usage error (64).
+ * Credentials never appear in messages. A URL with a password in it
+ * (user:password@) is refused (64): see mc_http_url_check. */
+mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err);
+/* -EINVAL (exit 64) when url carries a password: credentials come only from
+ * the environment or a protected file, never from a command line. */
+int mc_http_url_check(const char *url, mc_error *err);
+void mc_http_free(mc_http *h);
+
+/* GET url. 0 with *body (NUL-terminated, caller g_free()s), *len, and the
+ * ETag (or NULL) in *etag when etag is non-NULL. 404 is -ENOENT (exit 66). */
+int mc_http_get(mc_http *h, const char *url, char **body, size_t *len, char **etag, mc_error *err);
+/* HEAD url: *exists = true on 2xx, false on 404; other statuses are errors. */
+int mc_http_head(mc_http *h, const char *url, bool *exists, mc_error *err);
+/* PUT body. if_match (optional) is sent as If-Match; a 412 answer is
+ * -EAGAIN (the object changed since it was read). */
+int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const char *content_type,
+		const char *if_match, mc_error *err);
+
+/* Requests made and bytes received so far (for summaries and benchmarks). */
+void mc_http_stats(const mc_http *h, long *requests, long long *bytes_in);
+
+/* Join a base URL and a path ("a/b"), with exactly one '/' between. Caller
+ * g_free()s. */
+char *mc_url_join(const char *base, const char *path);
+
+#endif

@@ -1,0 +1,302 @@
+#include "core/libvirt/domxml.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <libxml/parser.h>
+#include <libxml/tree.h>
+
+#include "core/base/xml.h"
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define MAX_XML_BYTES (16u << 20)
+
+void mc_guest_free(mc_guest *g)
+{
+	if (!g)
+		return;
+	g_free(g->name);
+	g_free(g->uuid);
+	g_free(g->virttype);
+	g_free(g->arch);
+	g_free(g->machine);
+	mc_pins_free(g->pins);
+	g_free(g->meta_host);
+	mc_pins_free(g->meta_pins);
+	mc_facts_free(g->meta_facts);
+	g_free(g);
+}
+
+static bool is_hex_id(const char *s)
+{
+	if (!s || strlen(s) != MC_PROFILE_ID_LEN)
+		return false;
+	for (; *s; s++)
+		if (!g_ascii_isxdigit(*s) || g_ascii_isupper(*s))
+			return false;
+	return true;
+}
+
+/* <migcheck:migration> inside <metadata>. */
+/* Strict base64 (RFC 4648 alphabet, padding only at the end, a multiple of
+ * four characters; white space between them allowed, as libvirt may indent):
+ * anything else is refused, not decoded into something shorter. */
+static bool is_base64(const char *s)
+{
+	size_t n = 0, pad = 0;
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+		if (g_ascii_isspace(c))
+			continue;
+		if (c == '=') {
+			pad++;
+		} else if (pad || !(g_ascii_isalnum(c) || c == '+' || c == '/')) {
+			return false;
+		}
+		n++;
+	}
+	return n > 0 && n % 4 == 0 && pad <= 2;
+}
+
+static int parse_meta(xmlNode *m, mc_guest *g, const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	g_autofree char *version = mc_xml_attr(m, "version");
+	if (!version || strcmp(version, "1") != 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata version '%s' is not 1", name,
+				    version ? version : "(none)");
+	xmlNode *src = mc_xml_child(m, "source");
+	g_autofree char *host = mc_xml_attr(src, "host");
+	g_autofree char *profile = mc_xml_attr(src, "profile");
+	g_autofree char *t = mc_xml_attr(src, "time");
+	if (!src || !host || !*host || !profile || !t)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata lacks <source host= profile= time=>",
+				    name);
+	if (!is_hex_id(profile))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: '%s' is not a profile id", name,
+				    profile);
+	g->meta_time = mc_time_parse_iso(t);
+	if (g->meta_time == (time_t)-1)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: bad time '%s'", name, t);
+	g->meta_host = g_steal_pointer(&host);
+	g_strlcpy(g->meta_profile, profile, sizeof(g->meta_profile));
+	g->meta_pins = mc_pins_new();
+	for (xmlNode *c = m->children; c; c = c->next) {
+		if (mc_xml_is(c, "pin")) {
+			g_autofree char *pn = mc_xml_attr(c, "name");
+			g_autofree char *pv = mc_xml_attr(c, "value");
+			if (!pn || !pv || mc_pins_set(g->meta_pins, pn, pv, &sub) < 0)
+				return mc_error_set(
+				    err, MC_EXIT_DATAERR, EINVAL, "%s: migcheck metadata: %s", name,
+				    pn && pv ? sub.msg : "<pin> without name/value");
+		} else if (mc_xml_is(c, "profile")) {
+			g_autofree char *enc = mc_xml_attr(c, "encoding");
+			g_autofree char *b64 = mc_xml_text(c);
+			if (!enc || strcmp(enc, "base64") != 0)
+				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						    "%s: migcheck metadata: <profile> encoding is "
+						    "not base64",
+						    name);
+			gsize n = 0;
+			/* g_base64_decode skips what is not base64: checked first */
+			g_autofree guchar *raw = is_base64(b64) ? g_base64_decode(b64, &n) : NULL;
+			char id[MC_PROFILE_ID_LEN + 1];
+			g->meta_facts =
+			    raw ? mc_facts_parse((const char *)raw, n, name, &sub) : NULL;
+			if (!g->meta_facts)
+				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						    "%s: migcheck metadata: embedded profile: %s",
+						    name, raw ? sub.msg : "not base64");
+			if (mc_profile_id(g->meta_facts, id, &sub) < 0 || strcmp(id, profile) != 0)
+				return mc_error_set(
+				    err, MC_EXIT_DATAERR, EINVAL,
+				    "%s: migcheck metadata: the embedded profile is "
+				    "%.12s, not the %.12s it claims",
+				    name, id, profile);
+		}
+	}
+	g->has_meta = true;
+	return 0;
+}
+
+static int set_pin(mc_pins *p, const char *n, const char *v, const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	if (mc_pins_set(p, n, v, &sub) < 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: %s", name, sub.msg);
+	return 0;
+}
+
+/* x86 CPU: CPU= and CPU_DISABLE= as libvirt would start it. */
+static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
+{
+	g_autofree char *mode = mc_xml_attr(cpu, "mode");
+	g_autofree char *model = mc_xml_text(mc_xml_child(cpu, "model"));
+	if (!cpu || ((!mode || strcmp(mode, "custom") == 0) && !*model))
+		return set_pin(p, "CPU", "qemu64", name, err); /* QEMU's default */
+	if (mode && (strcmp(mode, "host-passthrough") == 0 || strcmp(mode, "maximum") == 0))
+		return set_pin(p, "CPU", "host-passthrough", name, err);
+	if (mode && strcmp(mode, "host-model") == 0)
+		return 0; /* inactive XML only: the running XML has the expansion */
+	int r = set_pin(p, "CPU", model, name, err);
+	GString *dis = g_string_new(NULL);
+	for (xmlNode *f = cpu->children; f && r == 0; f = f->next) {
+		g_autofree char *pol = mc_xml_is(f, "feature") ? mc_xml_attr(f, "policy") : NULL;
+		g_autofree char *fn = pol ? mc_xml_attr(f, "name") : NULL;
+		if (fn && (strcmp(pol, "disable") == 0 || strcmp(pol, "forbid") == 0))
+			g_string_append_printf(dis, "%s%s", dis->len ? "," : "", fn);
+	}
+	if (r == 0 && dis->len)
+		r = set_pin(p, "CPU_DISABLE", dis->str, name, err);
+	g_string_free(dis, TRUE);
+	return r;
+}
+
+static int hostdev_pins(xmlNode *devices, mc_pins *p, const char *name, mc_error *err)
+{
+	GString *list = g_string_new(NULL);
+	for (xmlNode *h = devices ? devices->children : NULL; h; h = h->next) {
+		g_autofree char *type = mc_xml_is(h, "hostdev") ? mc_xml_attr(h, "type") : NULL;
+		if (!type || strcmp(type, "pci") != 0)
+			continue;
+		xmlNode *a = mc_xml_child(mc_xml_child(h, "source"), "address");
+		g_autofree char *d = mc_xml_attr(a, "domain"), *b = mc_xml_attr(a, "bus"),
+				*s = mc_xml_attr(a, "slot"), *f = mc_xml_attr(a, "function");
+		unsigned long dv = d ? strtoul(d, NULL, 0) : 0, bv = b ? strtoul(b, NULL, 0) : 0,
+			      sv = s ? strtoul(s, NULL, 0) : 0, fv = f ? strtoul(f, NULL, 0) : 0;
+		if (!b || !s || !f || dv > 0xffff || bv > 0xff || sv > 0x1f || fv > 7) {
+			g_string_free(list, TRUE);
+			return mc_error_set(
+			    err, MC_EXIT_DATAERR, EINVAL,
+			    "%s: <hostdev type='pci'> without a valid source address", name);
+		}
+		g_string_append_printf(list, "%s%04lx:%02lx:%02lx.%lx", list->len ? "," : "", dv,
+				       bv, sv, fv);
+	}
+	int r = list->len ? set_pin(p, "HOSTDEV", list->str, name, err) : 0;
+	g_string_free(list, TRUE);
+	return r;
+}
+
+mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_error *err)
+{
+	if (len > MAX_XML_BYTES) {
+		mc_error_set(err, MC_EXIT_DATAERR, EFBIG, "%s: domain XML larger than %u bytes",
+			     name, MAX_XML_BYTES);
+		return NULL;
+	}
+	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
+	if (!doc)
+		return NULL;
+	mc_guest *g = g_new0(mc_guest, 1);
+	xmlNode *root = xmlDocGetRootElement(doc);
+	int r = 0;
+	if (!mc_xml_is(root, "domain")) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not a libvirt domain (<%s>)",
+				 name, root ? (const char *)root->name : "");
+		goto out;
+	}
+	g->name = mc_xml_text(mc_xml_child(root, "name"));
+	g->uuid = mc_xml_text(mc_xml_child(root, "uuid"));
+	g->virttype = mc_xml_attr(root, "type");
+	xmlNode *type = mc_xml_child(mc_xml_child(root, "os"), "type");
+	g->arch = mc_xml_attr(type, "arch");
+	g->machine = mc_xml_attr(type, "machine");
+	if (!*g->name) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: domain without a <name>", name);
+		goto out;
+	}
+	xmlNode *md = mc_xml_child(root, "metadata");
+	for (xmlNode *c = md ? md->children : NULL; c && r == 0; c = c->next) {
+		if (c->type != XML_ELEMENT_NODE || !c->ns || !c->ns->href ||
+		    strcmp((const char *)c->ns->href, MC_METADATA_NS) != 0 ||
+		    !mc_xml_is(c, "migration"))
+			continue;
+		if (g->has_meta)
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s: two migcheck metadata elements", name);
+		else
+			r = parse_meta(c, g, name, err);
+	}
+	if (r < 0)
+		goto out;
+	/* The XML is the truth about what it describes: recorded MACHINE, CPU,
+	 * CPU_DISABLE, HOSTDEV and VIRTTYPE pins give way to it. */
+	g->pins = mc_pins_new();
+	for (size_t i = 0; i < mc_pins_count(g->meta_pins); i++) {
+		static const char *const from_xml[] = { "MACHINE", "CPU",      "CPU_DISABLE",
+							"HOSTDEV", "VIRTTYPE", NULL };
+		const char *pn, *pv;
+		mc_pins_at(g->meta_pins, i, &pn, &pv);
+		if (!g_strv_contains(from_xml, pn))
+			mc_pins_set(g->pins, pn, pv, NULL);
+	}
+	if (g->machine && (r = set_pin(g->pins, "MACHINE", g->machine, name, err)) < 0)
+		goto out;
+	if (g->virttype && *g->virttype &&
+	    (r = set_pin(g->pins, "VIRTTYPE", g->virttype, name, err)) < 0)
+		goto out;
+	if (g->arch && strcmp(g->arch, "x86_64") == 0 &&
+	    (r = cpu_pins(mc_xml_child(root, "cpu"), g->pins, name, err)) < 0)
+		goto out;
+	r = hostdev_pins(mc_xml_child(root, "devices"), g->pins, name, err);
+out:
+	xmlFreeDoc(doc);
+	if (r < 0) {
+		mc_guest_free(g);
+		return NULL;
+	}
+	return g;
+}
+
+char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins *pins, time_t t,
+			mc_error *err)
+{
+	char id[MC_PROFILE_ID_LEN + 1], when[32];
+	if (mc_profile_id(profile, id, err) < 0)
+		return NULL;
+	size_t n = 0;
+	g_autofree char *canon = mc_facts_canonical(profile, &n);
+	g_autofree char *b64 = g_base64_encode((const guchar *)canon, n);
+	g_autofree char *h = g_markup_escape_text(host, -1);
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s,
+			       "<migration version=\"1\">\n  <source host=\"%s\" profile=\"%s\" "
+			       "time=\"%s\"/>\n",
+			       h, id, mc_time_iso(t, when, sizeof(when)));
+	for (size_t i = 0; i < mc_pins_count(pins); i++) {
+		const char *pn, *pv;
+		mc_pins_at(pins, i, &pn, &pv);
+		g_autofree char *en = g_markup_escape_text(pn, -1);
+		g_autofree char *ev = g_markup_escape_text(pv, -1);
+		g_string_append_printf(s, "  <pin name=\"%s\" value=\"%s\"/>\n", en, ev);
+	}
+	g_string_append_printf(s, "  <profile encoding=\"base64\">%s</profile>\n</migration>\n",
+			       b64);
+	return g_string_free(s, FALSE);
+}
+
+char *mc_guest_describe(const mc_guest *g)
+{
+	g_autofree char *pins = mc_pins_format(g->pins);
+	char when[32];
+	GString *s = g_string_new(NULL);
+	g_string_append_printf(s, "name=%s virttype=%s arch=%s pins=%s", g->name,
+			       g->virttype ? g->virttype : "-", g->arch ? g->arch : "-",
+			       *pins ? pins : "-");
+	if (g->has_meta) {
+		g_autofree char *mp = mc_pins_format(g->meta_pins);
+		g_string_append_printf(s,
+				       " meta.host=%s meta.profile=%.12s meta.time=%s meta.pins=%s "
+				       "meta.embedded=%s",
+				       g->meta_host, g->meta_profile,
+				       mc_time_iso(g->meta_time, when, sizeof(when)),
+				       *mp ? mp : "-", g->meta_facts ? "yes" : "no");
+	}
+	return g_string_free(s, FALSE);
+}

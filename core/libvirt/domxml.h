@@ -1,0 +1,56 @@
+/* migcheck — a libvirt domain as the planner sees it: the guest
+ * configuration (machine type, CPU, host devices) read from its domain XML,
+ * and migcheck's own <metadata> element (schemas/metadata.rng), which the
+ * source stamps before a migration so the destination (the libvirt hook)
+ * knows which host profile the guest comes from. Pure functions. */
+#ifndef MC_DOMXML_H
+#define MC_DOMXML_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
+
+#include "core/base/error.h"
+#include "core/base/facts.h"
+#include "core/planner/planner.h"
+#include "core/model/profile.h"
+
+#define MC_METADATA_NS "urn:x-migcheck:metadata:1"
+#define MC_METADATA_KEY "migcheck" /* namespace prefix libvirt stores it under */
+
+typedef struct mc_guest {
+	char *name;
+	char *uuid;
+	char *virttype; /* kvm, qemu */
+	char *arch;     /* os/type@arch, may be NULL */
+	char *machine;  /* os/type@machine, may be NULL */
+	/* The guest's configuration: the metadata's pins, then what the XML
+	 * says (MACHINE, VIRTTYPE, CPU and CPU_DISABLE for x86, HOSTDEV) over them. */
+	mc_pins *pins;
+	/* migcheck metadata (has_meta false when the domain has none) */
+	bool has_meta;
+	char *meta_host;                          /* source host name */
+	char meta_profile[MC_PROFILE_ID_LEN + 1]; /* source profile id */
+	time_t meta_time;                         /* when it was stamped */
+	mc_pins *meta_pins;                       /* pins recorded there */
+	mc_facts *meta_facts; /* the embedded source profile (checked against the id), or NULL */
+} mc_guest;
+
+/* Parse a domain XML document. Errors (exit 65) name `name` and the problem:
+ * not a domain, malformed migcheck metadata (missing attributes, a profile
+ * whose content does not match its id, an unknown pin). */
+mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_error *err);
+void mc_guest_free(mc_guest *g);
+
+/* The metadata element to store with virDomainSetMetadata (key
+ * MC_METADATA_KEY, namespace MC_METADATA_NS): the source host, its profile
+ * id and facts (base64 of the canonical text), the pins, the time. Caller
+ * g_free()s. */
+char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins *pins, time_t t,
+			mc_error *err);
+
+/* One-line description of the guest configuration ("machine=... cpu=...
+ * pins=..."), as the unit tests and `migrate --dry-run` show it. */
+char *mc_guest_describe(const mc_guest *g);
+
+#endif

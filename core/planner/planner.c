@@ -1,0 +1,409 @@
+#include "core/planner/planner.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/planner/rule.h"
+
+/* Evaluation order = report order. */
+static const mc_rule *const rules[] = {
+	&mc_rule_kernel,    &mc_rule_kvm_cap, &mc_rule_arm64_reg, &mc_rule_arm64_fwreg,
+	&mc_rule_x86_cpuid, &mc_rule_x86_msr, &mc_rule_qemu,      &mc_rule_vfio,
+};
+
+const char *const mc_rule_families[] = {
+	"kernel",  "kvm.cap", "arm64.reg", "arm64.fwreg", "x86.cpuid",
+	"x86.msr", "qemu",    "vfio",      NULL,
+};
+
+const char *mc_level_name(mc_level l)
+{
+	switch (l) {
+	case MC_V_OK:
+		return "ok";
+	case MC_V_ACTION:
+		return "action";
+	case MC_V_BLOCKED:
+		return "blocked";
+	}
+	return "?";
+}
+
+/* ---- pins ---- */
+
+struct mc_pins {
+	GPtrArray *names; /* sorted, upper case */
+	GPtrArray *values;
+};
+
+mc_pins *mc_pins_new(void)
+{
+	mc_pins *p = g_new0(mc_pins, 1);
+	p->names = g_ptr_array_new_with_free_func(g_free);
+	p->values = g_ptr_array_new_with_free_func(g_free);
+	return p;
+}
+
+void mc_pins_free(mc_pins *p)
+{
+	if (!p)
+		return;
+	g_ptr_array_unref(p->names);
+	g_ptr_array_unref(p->values);
+	g_free(p);
+}
+
+mc_pins *mc_pins_dup(const mc_pins *p)
+{
+	mc_pins *d = mc_pins_new();
+	for (guint i = 0; p && i < p->names->len; i++) {
+		g_ptr_array_add(d->names, g_strdup(p->names->pdata[i]));
+		g_ptr_array_add(d->values, g_strdup(p->values->pdata[i]));
+	}
+	return d;
+}
+
+static const mc_rule *rule_for_pin(const char *upper)
+{
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++)
+		for (const char *const *n = rules[r]->pin_names; n && *n; n++)
+			if (strcmp(*n, upper) == 0)
+				return rules[r];
+	return NULL;
+}
+
+int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
+{
+	g_autofree char *upper = g_ascii_strup(name, -1);
+	const mc_rule *r = rule_for_pin(upper);
+	if (!r) {
+		GString *known = g_string_new(NULL);
+		for (size_t i = 0; i < G_N_ELEMENTS(rules); i++)
+			for (const char *const *n = rules[i]->pin_names; n && *n; n++)
+				g_string_append_printf(known, "%s%s", known->len ? ", " : "", *n);
+		mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+			     "malformed pin '%s=%s': unknown name (known: %s)", name, value,
+			     known->str);
+		g_string_free(known, TRUE);
+		return -EINVAL;
+	}
+	if (!*value)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "malformed pin '%s=': empty value",
+				    name);
+	if (r->check_pin) {
+		mc_error sub = { 0 };
+		if (r->check_pin(upper, value, &sub) < 0)
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "malformed pin '%s=%s': %s",
+					    name, value, sub.msg);
+	}
+	guint i;
+	for (i = 0; i < p->names->len; i++) {
+		int c = strcmp(p->names->pdata[i], upper);
+		if (c == 0) {
+			g_free(p->values->pdata[i]);
+			p->values->pdata[i] = g_strdup(value);
+			return 0;
+		}
+		if (c > 0)
+			break;
+	}
+	g_ptr_array_insert(p->names, (gint)i, g_strdup(upper));
+	g_ptr_array_insert(p->values, (gint)i, g_strdup(value));
+	return 0;
+}
+
+int mc_pins_parse(mc_pins *p, const char *spec, mc_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "malformed pin '%s': expected NAME=VALUE", spec);
+	g_autofree char *name = g_strndup(spec, (gsize)(eq - spec));
+	return mc_pins_set(p, name, eq + 1, err);
+}
+
+const char *mc_pins_get(const mc_pins *p, const char *name)
+{
+	if (!p)
+		return NULL;
+	for (guint i = 0; i < p->names->len; i++)
+		if (g_ascii_strcasecmp(p->names->pdata[i], name) == 0)
+			return p->values->pdata[i];
+	return NULL;
+}
+
+size_t mc_pins_count(const mc_pins *p)
+{
+	return p ? p->names->len : 0;
+}
+
+void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value)
+{
+	*name = p->names->pdata[i];
+	*value = p->values->pdata[i];
+}
+
+char *mc_pins_format(const mc_pins *p)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; p && i < p->names->len; i++)
+		g_string_append_printf(s, "%s%s=%s", i ? "," : "", (char *)p->names->pdata[i],
+				       (char *)p->values->pdata[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* "0x10001", "65537", and versions "1.0" / "0.2" (major << 16 | minor). */
+int mc_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end = NULL;
+	const char *dot = strchr(s, '.');
+	errno = 0;
+	if (dot && !g_str_has_prefix(s, "0x")) {
+		unsigned long long major = strtoull(s, &end, 10);
+		if (end != dot || errno)
+			return -EINVAL;
+		unsigned long long minor = strtoull(dot + 1, &end, 10);
+		if (*end || errno || end == dot + 1 || major > 0xffff || minor > 0xffff)
+			return -EINVAL;
+		*out = major << 16 | minor;
+		return 0;
+	}
+	if (*s == '-' || !*s)
+		return -EINVAL;
+	*out = strtoull(s, &end, 0);
+	return (*end || errno) ? -EINVAL : 0;
+}
+
+int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out)
+{
+	const char *v = mc_pins_get(p, name);
+	if (!v)
+		return -ENOENT;
+	return mc_parse_u64(v, out);
+}
+
+/* ---- plans ---- */
+
+struct mc_plan {
+	GPtrArray *v; /* mc_verdict * */
+};
+
+static void verdict_free(gpointer data)
+{
+	mc_verdict *v = data;
+	g_free(v->subject);
+	g_free(v->reason);
+	g_free(v->facts);
+	g_free(v->remedy);
+	g_free(v->pin);
+	g_free(v);
+}
+
+void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *subject,
+		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
+		 ...)
+{
+	mc_verdict *v = g_new0(mc_verdict, 1);
+	va_list ap;
+	va_start(ap, reason_fmt);
+	v->reason = g_strdup_vprintf(reason_fmt, ap);
+	va_end(ap);
+	v->family = family;
+	v->level = level;
+	v->subject = g_strdup(subject ? subject : "");
+	v->facts = g_strdup(facts);
+	v->remedy = g_strdup(remedy);
+	v->pin = g_strdup(pin);
+	g_ptr_array_add(p->v, v);
+}
+
+const char *mc_arch_of(const mc_facts *f)
+{
+	const char *a = mc_facts_get(f, "kernel", "arch");
+	return a ? a : "";
+}
+
+bool mc_fact_u64(const mc_facts *f, const char *domain, const char *key, unsigned long long *out)
+{
+	const char *v = mc_facts_get(f, domain, key);
+	return v && mc_parse_u64(v, out) == 0;
+}
+
+bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain, const char *what)
+{
+	size_t sf, sl, df, dl;
+	mc_facts_domain_range(ctx->src, domain, &sf, &sl);
+	mc_facts_domain_range(ctx->dst, domain, &df, &dl);
+	if (sf < sl && df < dl)
+		return true;
+	bool src_missing = sf == sl;
+	const mc_facts *f = src_missing ? ctx->src : ctx->dst;
+	/* Name the probe's own reason when it recorded one. */
+	const char *why = NULL;
+	g_autofree char *probe = g_strdelimit(g_strdup(domain), ".", '_'); /* x86.msr -> x86_msr */
+	size_t pf, pl;
+	mc_facts_domain_range(f, "probe.skip", &pf, &pl);
+	for (size_t i = pf; i < pl && !why; i++)
+		if (g_str_has_prefix(mc_facts_at(f, i)->key, probe))
+			why = mc_facts_at(f, i)->value;
+	g_autofree char *facts =
+	    g_strdup_printf("%s: no %s facts%s%s%s", src_missing ? "SRC" : "DST", domain,
+			    why ? " (probe skipped: " : "", why ? why : "", why ? ")" : "");
+	mc_plan_add(ctx->plan, family, src_missing ? MC_V_ACTION : MC_V_BLOCKED, what, facts,
+		    "probe the host again on a machine where /dev/kvm is available", NULL,
+		    "the %s profile has no %s: %s", src_missing ? "source" : "destination", what,
+		    src_missing ? "cannot tell what the guest's state holds"
+				: "cannot tell whether the destination can restore the guest");
+	return false;
+}
+
+void mc_plan_free(mc_plan *p)
+{
+	if (!p)
+		return;
+	g_ptr_array_unref(p->v);
+	g_free(p);
+}
+
+size_t mc_plan_count(const mc_plan *p)
+{
+	return p->v->len;
+}
+
+const mc_verdict *mc_plan_at(const mc_plan *p, size_t i)
+{
+	return i < p->v->len ? p->v->pdata[i] : NULL;
+}
+
+mc_level mc_plan_worst(const mc_plan *p)
+{
+	mc_level w = MC_V_OK;
+	for (guint i = 0; i < p->v->len; i++) {
+		const mc_verdict *v = p->v->pdata[i];
+		if (v->level > w)
+			w = v->level;
+	}
+	return w;
+}
+
+mc_level mc_plan_family_worst(const mc_plan *p, const char *family)
+{
+	mc_level w = MC_V_OK;
+	for (guint i = 0; i < p->v->len; i++) {
+		const mc_verdict *v = p->v->pdata[i];
+		if (strcmp(v->family, family) == 0 && v->level > w)
+			w = v->level;
+	}
+	return w;
+}
+
+mc_plan *mc_plan_compute(const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
+			 mc_error *err)
+{
+	const char *sa = mc_arch_of(src), *da = mc_arch_of(dst);
+	if (!*sa || !*da) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "the %s profile has no kernel/arch fact; probe it with migcheck",
+			     !*sa ? "source" : "destination");
+		return NULL;
+	}
+	if (strcmp(sa, da) != 0) {
+		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+			     "source is %s, destination is %s: a guest cannot migrate between "
+			     "architectures",
+			     sa, da);
+		return NULL;
+	}
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+		if (rules[r]->check_pins_on_src && rules[r]->check_pins_on_src(src, pins, err) < 0)
+			return NULL;
+	}
+	mc_plan *p = g_new0(mc_plan, 1);
+	p->v = g_ptr_array_new_with_free_func(verdict_free);
+	mc_rule_ctx ctx = { src, dst, pins, p };
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+		if (rules[r]->run(&ctx, err) < 0) {
+			mc_plan_free(p);
+			return NULL;
+		}
+	}
+	return p;
+}
+
+mc_pins *mc_plan_compat_pins(const mc_facts *newer, const mc_facts *older, mc_error *err)
+{
+	mc_pins *pins = mc_pins_new();
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+		if (rules[r]->compat && rules[r]->compat(newer, older, pins, err) < 0) {
+			mc_pins_free(pins);
+			return NULL;
+		}
+	}
+	return pins;
+}
+
+const char *mc_direction_name(mc_direction d)
+{
+	static const char *const names[MC_DIR_COUNT] = {
+		"new->new", "old->new", "new->old", "compat->old", "old->compat",
+	};
+	return d < MC_DIR_COUNT ? names[d] : "?";
+}
+
+void mc_matrix_clear(mc_matrix *m)
+{
+	for (int i = 0; i < MC_DIR_COUNT; i++)
+		mc_plan_free(m->row[i]);
+	mc_pins_free(m->compat);
+	memset(m, 0, sizeof(*m));
+}
+
+/* A is "new", B is "old"; "compat" is A pinned down to what B offers. User
+ * pins describe the guest started on A: they apply to the rows whose source
+ * is A (on top of the compat pins in compat->old). */
+int mc_plan_matrix(const mc_facts *a_new, const mc_facts *b_old, const mc_pins *pins,
+		   mc_matrix *out, mc_error *err)
+{
+	memset(out, 0, sizeof(*out));
+	out->compat = mc_plan_compat_pins(a_new, b_old, err);
+	if (!out->compat)
+		return -(err && err->errnum ? err->errnum : EINVAL);
+	mc_pins *compat = mc_pins_dup(out->compat);
+	for (size_t i = 0; i < mc_pins_count(pins); i++) {
+		const char *n, *v;
+		mc_pins_at(pins, i, &n, &v);
+		const char *have = mc_pins_get(compat, n);
+		if (have && strcmp(n, "CPU_DISABLE") == 0) {
+			/* A list pin: the user's features join the computed ones. */
+			g_autofree char *both = g_strdup_printf("%s,%s", have, v);
+			mc_pins_set(compat, n, both, NULL);
+		} else {
+			mc_pins_set(compat, n, v, NULL);
+		}
+	}
+	struct {
+		const mc_facts *src, *dst;
+		const mc_pins *pins;
+	} rows[MC_DIR_COUNT] = {
+		[MC_DIR_NEW_NEW] = { a_new, a_new, pins },
+		[MC_DIR_OLD_NEW] = { b_old, a_new, NULL },
+		[MC_DIR_NEW_OLD] = { a_new, b_old, pins },
+		[MC_DIR_COMPAT_OLD] = { a_new, b_old, compat },
+		/* The compat host is the new kernel: a guest from the old one
+		 * arrives there; destination pins do not change what it accepts. */
+		[MC_DIR_OLD_COMPAT] = { b_old, a_new, NULL },
+	};
+	for (int d = 0; d < MC_DIR_COUNT; d++) {
+		out->row[d] = mc_plan_compute(rows[d].src, rows[d].dst, rows[d].pins, err);
+		if (!out->row[d]) {
+			mc_pins_free(compat);
+			mc_matrix_clear(out);
+			return -(err && err->errnum ? err->errnum : EINVAL);
+		}
+	}
+	mc_pins_free(compat);
+	return 0;
+}

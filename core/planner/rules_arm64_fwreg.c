@@ -1,0 +1,351 @@
+/* arm64 firmware pseudo-registers: the acceptance rules of the kernel's
+ * KVM_SET_ONE_REG for the firmware classes (arch/arm64/kvm/hypercalls.c,
+ * Documentation/virt/kvm/arm/fw-pseudo-registers.rst), applied to the value
+ * the source guest would send:
+ *
+ *  PSCI_VERSION  accepted when it is 0.2, or 1.0 up to 1.3, and the destination
+ *                implements it (its fresh-vCPU value is the highest version it
+ *                implements); a destination without the register rejects it
+ *                (ENOENT) even when the guest is pinned to 0.2.
+ *  SMCCC_ARCH_WORKAROUND_1/_3  levels NOT_AVAIL=0, AVAIL=1, NOT_REQUIRED=2;
+ *                accepted when the destination's level >= the value. The
+ *                kernel does not store the value: a guest is never promised
+ *                less than its host offers, and never loses a mitigation.
+ *  SMCCC_ARCH_WORKAROUND_2  levels NOT_AVAIL=0, UNKNOWN=1, AVAIL=2,
+ *                NOT_REQUIRED=3, plus bit 4 ENABLED (only with AVAIL); the
+ *                incoming NOT_AVAIL/UNKNOWN map to NOT_AVAIL, AVAIL/NOT_REQUIRED
+ *                to NOT_REQUIRED, and the destination's level must be >= that.
+ *  STD_BMAP, STD_HYP_BMAP, VENDOR_HYP_BMAP  bits outside the destination's
+ *                supported mask (its fresh-vCPU value) are rejected; a guest
+ *                can be started with a lower bitmap (pin).
+ *  unknown ids   no rule known: equal values are fine, others need checking.
+ */
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/planner/rule.h"
+
+#define FAMILY "arm64.fwreg"
+
+enum fw_kind { FW_PSCI, FW_WA13, FW_WA2, FW_BMAP, FW_UNKNOWN };
+
+static enum fw_kind fw_kind(const char *name)
+{
+	if (strcmp(name, "PSCI_VERSION") == 0)
+		return FW_PSCI;
+	if (strcmp(name, "SMCCC_ARCH_WORKAROUND_1") == 0 ||
+	    strcmp(name, "SMCCC_ARCH_WORKAROUND_3") == 0)
+		return FW_WA13;
+	if (strcmp(name, "SMCCC_ARCH_WORKAROUND_2") == 0)
+		return FW_WA2;
+	if (g_str_has_suffix(name, "_BMAP"))
+		return FW_BMAP;
+	return FW_UNKNOWN;
+}
+
+#define PSCI_0_1 0x1ull
+#define PSCI_0_2 0x2ull
+#define PSCI_1_0 0x10000ull
+#define PSCI_1_1 0x10001ull
+#define PSCI_1_2 0x10002ull
+#define PSCI_1_3 0x10003ull
+#define LEVEL_MASK 0xfull
+#define WA2_ENABLED 0x10ull
+#define WA2_NOT_AVAIL 0
+#define WA2_UNKNOWN 1
+#define WA2_AVAIL 2
+#define WA2_NOT_REQUIRED 3
+
+/* The kernel's decision for KVM_SET_ONE_REG(name, v) on a fresh vCPU whose
+ * KVM_GET_ONE_REG(name) is `host` (the host's level, default or mask).
+ * Returns 0, -EINVAL or -ENOENT. */
+int mc_arm64_fw_accepts(const char *name, bool host_has, unsigned long long host,
+			unsigned long long v)
+{
+	if (!host_has)
+		return -ENOENT;
+	switch (fw_kind(name)) {
+	case FW_PSCI:
+		/* With KVM_ARM_VCPU_PSCI_0_2 (as QEMU starts vCPUs), 0.1 is
+		 * refused; 0.2 and up must be a version this kernel knows: up
+		 * to its default, KVM_ARM_PSCI_LATEST (1.1 up to 6.12, 1.3 in
+		 * 7.3). */
+		if (v != PSCI_0_2 && (v < PSCI_1_0 || v > PSCI_1_3))
+			return -EINVAL;
+		return v <= host ? 0 : -EINVAL;
+	case FW_WA13:
+		if (v & ~LEVEL_MASK)
+			return -EINVAL;
+		return (host & LEVEL_MASK) >= v ? 0 : -EINVAL;
+	case FW_WA2: {
+		if (v & ~(LEVEL_MASK | WA2_ENABLED))
+			return -EINVAL;
+		if ((v & WA2_ENABLED) && (v & LEVEL_MASK) != WA2_AVAIL)
+			return -EINVAL;
+		unsigned long long want;
+		switch (v & LEVEL_MASK) {
+		case WA2_NOT_AVAIL:
+		case WA2_UNKNOWN:
+			want = WA2_NOT_AVAIL;
+			break;
+		case WA2_AVAIL:
+		case WA2_NOT_REQUIRED:
+			want = WA2_NOT_REQUIRED;
+			break;
+		default:
+			return -EINVAL;
+		}
+		return (host & LEVEL_MASK) >= want ? 0 : -EINVAL;
+	}
+	case FW_BMAP:
+		return (v & ~host) ? -EINVAL : 0;
+	case FW_UNKNOWN:
+		return v == host ? 0 : -EINVAL;
+	}
+	return -EINVAL;
+}
+
+static const char *level_name(enum fw_kind k, unsigned long long v)
+{
+	static const char *const wa13[] = { "NOT_AVAIL", "AVAIL", "NOT_REQUIRED" };
+	static const char *const wa2[] = { "NOT_AVAIL", "UNKNOWN", "AVAIL", "NOT_REQUIRED" };
+	unsigned long long l = v & LEVEL_MASK;
+	if (k == FW_WA13 && l < 3)
+		return wa13[l];
+	if (k == FW_WA2 && l < 4)
+		return wa2[l];
+	return "unknown level";
+}
+
+static char *psci_str(unsigned long long v)
+{
+	return g_strdup_printf("%llu.%llu (0x%llx)", v >> 16, v & 0xffff, v);
+}
+
+static const char *const pin_names[] = { "PSCI_VERSION",    "STD_BMAP",          "STD_HYP_BMAP",
+					 "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2", NULL };
+
+static int check_pin(const char *name, const char *value, mc_error *err)
+{
+	unsigned long long v;
+	bool psci = strcmp(name, "PSCI_VERSION") == 0;
+	if (mc_parse_u64(value, &v) < 0)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "not a %s",
+				    psci ? "PSCI version (e.g. 1.0 or 0x10000)"
+					 : "number (e.g. 0x1)");
+	if (psci && v != PSCI_0_2 && (v < PSCI_1_0 || v > PSCI_1_3))
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "PSCI version must be 0.2, 1.0, 1.1, 1.2 or 1.3 (0x2, 0x10000 "
+				    "... 0x10003)");
+	return 0;
+}
+
+static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
+{
+	for (const char *const *n = pin_names; *n; n++) {
+		unsigned long long v, have;
+		if (mc_pins_get_u64(pins, *n, &v) < 0)
+			continue;
+		if (strcmp(mc_arch_of(src), "aarch64") != 0)
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "pin %s applies to arm64 guests only", *n);
+		if (!mc_fact_u64(src, "arm64.fwreg", *n, &have))
+			return mc_error_set(
+			    err, MC_EXIT_USAGE, EINVAL,
+			    "pin %s: the source kernel has no such firmware register "
+			    "(its guests cannot be pinned)",
+			    *n);
+		if (mc_arm64_fw_accepts(*n, true, have, v) < 0)
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "pin %s=0x%llx: the source kernel would refuse it "
+					    "(it offers 0x%llx)",
+					    *n, v, have);
+	}
+	return 0;
+}
+
+static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned long long sv,
+		  bool pinned, bool dst_has, unsigned long long dv)
+{
+	enum fw_kind k = fw_kind(name);
+	g_autofree char *facts = NULL;
+	if (!src_has) {
+		if (dst_has && k == FW_PSCI) {
+			g_autofree char *ds = psci_str(dv);
+			facts = g_strdup_printf(
+			    "SRC: no PSCI_VERSION register; DST PSCI_VERSION=0x%llx", dv);
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+			    "the source kernel predates the PSCI_VERSION register, so nothing "
+			    "is sent; the guest keeps working with PSCI %s on the destination "
+			    "(backward compatible with 0.2)",
+			    ds);
+		} else if (dst_has) {
+			facts = g_strdup_printf("SRC: no %s; DST %s=0x%llx", name, name, dv);
+			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+				    "only the destination has %s: nothing to restore, the guest "
+				    "gets the destination's value",
+				    name);
+		}
+		return;
+	}
+	facts = dst_has ? g_strdup_printf("SRC %s=0x%llx%s; DST %s=0x%llx", name, sv,
+					  pinned ? " (pinned)" : "", name, dv)
+			: g_strdup_printf("SRC %s=0x%llx%s; DST: no such register", name, sv,
+					  pinned ? " (pinned)" : "");
+	int r = mc_arm64_fw_accepts(name, dst_has, dv, sv);
+	if (r == -ENOENT) {
+		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, name, facts,
+			    "migrate to a destination whose kernel has the register "
+			    "(a newer kernel); pinning the value does not help",
+			    NULL,
+			    "the destination kernel does not know the %s firmware register: "
+			    "KVM_SET_ONE_REG fails with ENOENT and QEMU aborts the migration%s",
+			    name, pinned ? " (the register is sent even when pinned)" : "");
+		return;
+	}
+	switch (k) {
+	case FW_PSCI: {
+		g_autofree char *ss = psci_str(sv);
+		g_autofree char *ds = psci_str(dv);
+		if (r == 0) {
+			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+				    "the guest's PSCI %s is one the destination implements "
+				    "(up to %s)",
+				    ss, ds);
+		} else {
+			g_autofree char *pin = g_strdup_printf("PSCI_VERSION=0x%llx", dv);
+			g_autofree char *remedy = g_strdup_printf(
+			    "start the guest with --pin %s (before it boots), or migrate to a "
+			    "destination that implements PSCI %s",
+			    pin, ss);
+			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, name, facts, remedy, pin,
+				    "the guest runs PSCI %s but the destination implements only up "
+				    "to %s: KVM_SET_ONE_REG fails with EINVAL",
+				    ss, ds);
+		}
+		return;
+	}
+	case FW_WA13:
+	case FW_WA2:
+		if (r == 0)
+			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+				    "destination level %s covers the guest's %s", level_name(k, dv),
+				    level_name(k, sv));
+		else
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_BLOCKED, name, facts,
+			    "migrate to a host whose CPU and firmware offer the mitigation "
+			    "(or that is not affected); the value cannot be pinned lower",
+			    NULL,
+			    "the guest was told %s (%s) on the source; the destination offers "
+			    "only %s, so KVM refuses the value: a guest must not silently lose "
+			    "a mitigation it was promised",
+			    level_name(k, sv),
+			    k == FW_WA2 ? "Spectre v4 / SSBD" : "Spectre v2 / BHB",
+			    level_name(k, dv));
+		return;
+	case FW_BMAP:
+		if (r == 0) {
+			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+				    "all hypercall services in the guest's bitmap 0x%llx are "
+				    "supported by the destination (0x%llx)",
+				    sv, dv);
+		} else {
+			g_autofree char *pin = g_strdup_printf("%s=0x%llx", name, sv & dv);
+			g_autofree char *remedy =
+			    g_strdup_printf("start the guest with --pin %s", pin);
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_BLOCKED, name, facts, remedy, pin,
+			    "hypercall services 0x%llx of the guest's bitmap are not "
+			    "supported by the destination: KVM_SET_ONE_REG fails with EINVAL",
+			    sv & ~dv);
+		}
+		return;
+	case FW_UNKNOWN:
+		if (r == 0)
+			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+				    "firmware register %s (unknown to this migcheck) has the same "
+				    "value on both sides",
+				    name);
+		else
+			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, name, facts,
+				    "verify by restoring the value on the destination "
+				    "(migrate --dry-run) or update migcheck",
+				    NULL,
+				    "firmware register %s is unknown to this migcheck and differs: "
+				    "its acceptance rule cannot be predicted",
+				    name);
+		return;
+	}
+}
+
+static int run(mc_rule_ctx *ctx, mc_error *err)
+{
+	(void)err;
+	if (strcmp(mc_arch_of(ctx->src), "aarch64") != 0)
+		return 0;
+	/* The union of both sides' registers, in order. */
+	GPtrArray *names = g_ptr_array_new();
+	size_t sf, sl, df, dl;
+	mc_facts_domain_range(ctx->src, FAMILY, &sf, &sl);
+	mc_facts_domain_range(ctx->dst, FAMILY, &df, &dl);
+	for (size_t i = sf; i < sl; i++)
+		g_ptr_array_add(names, (gpointer)mc_facts_at(ctx->src, i)->key);
+	for (size_t i = df; i < dl; i++) {
+		const char *k = mc_facts_at(ctx->dst, i)->key;
+		if (!mc_facts_get(ctx->src, FAMILY, k))
+			g_ptr_array_add(names, (gpointer)k);
+	}
+	for (guint i = 0; i < names->len; i++) {
+		const char *n = names->pdata[i];
+		unsigned long long sv = 0, dv = 0, pv;
+		bool src_has = mc_fact_u64(ctx->src, FAMILY, n, &sv);
+		bool dst_has = mc_fact_u64(ctx->dst, FAMILY, n, &dv);
+		bool pinned = mc_pins_get_u64(ctx->pins, n, &pv) == 0;
+		if (pinned)
+			sv = pv;
+		judge(ctx, n, src_has, sv, pinned, dst_has, dv);
+	}
+	if (names->len == 0)
+		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "", NULL, NULL, NULL,
+			    "neither kernel has firmware pseudo-registers: nothing to restore");
+	g_ptr_array_unref(names);
+	return 0;
+}
+
+/* Pins that make a guest on `newer` look like one on `older`. */
+static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc_error *err)
+{
+	if (strcmp(mc_arch_of(newer), "aarch64") != 0)
+		return 0;
+	unsigned long long nv, ov;
+	if (mc_fact_u64(newer, FAMILY, "PSCI_VERSION", &nv)) {
+		if (mc_fact_u64(older, FAMILY, "PSCI_VERSION", &ov)) {
+			if (ov < nv && mc_arm64_fw_accepts("PSCI_VERSION", true, nv, ov) == 0) {
+				g_autofree char *v = g_strdup_printf("0x%llx", ov);
+				if (mc_pins_set(out, "PSCI_VERSION", v, err) < 0)
+					return -EINVAL;
+			}
+		} else if (mc_facts_get(older, "kvm.cap", "KVM_CAP_ARM_PSCI_0_2")) {
+			/* A kernel without the register implements PSCI 0.2. */
+			if (mc_pins_set(out, "PSCI_VERSION", "0x2", err) < 0)
+				return -EINVAL;
+		}
+	}
+	for (const char *const *n = pin_names + 1; *n; n++) {
+		if (mc_fact_u64(newer, FAMILY, *n, &nv) && mc_fact_u64(older, FAMILY, *n, &ov) &&
+		    (nv & ~ov)) {
+			g_autofree char *v = g_strdup_printf("0x%llx", nv & ov);
+			if (mc_pins_set(out, *n, v, err) < 0)
+				return -EINVAL;
+		}
+	}
+	return 0;
+}
+
+const mc_rule mc_rule_arm64_fwreg = {
+	FAMILY, pin_names, check_pin, check_pins_on_src, run, compat
+};

@@ -1,0 +1,866 @@
+/* arm64 registers: QEMU restores every register of the source vCPU's
+ * KVM_GET_REG_LIST on the destination with KVM_SET_ONE_REG (core and SVE
+ * registers by hand, the rest in ascending id order: cache-size demux, system
+ * registers with the ID registers first, firmware registers), and one refused
+ * write fails the migration (target/arm/machine.c cpu_post_load,
+ * target/arm/kvm.c write_list_to_kvmstate). This family predicts every such
+ * write:
+ *
+ *  - a register the destination does not list: ENOENT;
+ *  - a register whose value the destination kernel checks (recorded with its
+ *    value by the probe: the ID registers, MIDR/REVIDR/AIDR, MPIDR, CTR_EL0,
+ *    CLIDR_EL1, the CCSIDR demux registers) is judged by the rules of the
+ *    destination's kernel generation, from arch/arm64/kvm/sys_regs.c of
+ *    Debian's sources:
+ *      6.1   set_id_reg / set_invariant_sys_reg / demux_c15_set: every value
+ *            must equal the destination's, except ID_AA64PFR0_EL1.CSV2/CSV3,
+ *            which may be lowered (set_id_aa64pfr0_el1); AArch32 ID registers
+ *            are ignored by a destination without AArch32 EL0;
+ *      6.12, 7.3  set_id_reg + arm64_check_features: the fields inside the
+ *            writable mask (the destination's KVM_ARM_GET_REG_WRITABLE_MASKS)
+ *            may move in the direction cpufeature.c calls safe, all other bits
+ *            must equal the destination's limit (its fresh vCPU's value), plus
+ *            the per-register checks of set_id_aa64dfr0_el1, set_id_dfr0_el1,
+ *            set_id_aa64pfr0_el1 (7.3), set_ctr_el0 (7.3); MIDR, REVIDR, AIDR
+ *            must be equal; CLIDR_EL1 (set_clidr) and CCSIDR (set_ccsidr) only
+ *            need to be consistent with the destination's CTR_EL0; registers
+ *            whose visibility follows the guest's ID registers (TCR2_EL1,
+ *            PIR(E0)_EL1, POR_EL0/1, SCTLR2_EL1) are hidden, and refused, when
+ *            the source's ID_AA64MMFR3_EL1 lacks their feature;
+ *      other kernels: equal values are fine; a difference is reported as
+ *            unknown (action) rather than guessed.
+ *  - firmware pseudo-registers are judged by the arm64.fwreg family.
+ *
+ * A profile probed before register values were recorded (value `1`) cannot
+ * show a difference: the plan says so (action) instead of ok. */
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/base/arm64_regid.h"
+#include "core/planner/arm64_idregs.h"
+#include "core/planner/rule.h"
+
+#define FAMILY "arm64.reg"
+
+#define SYSREG(op0, op1, crn, crm, op2)                                                            \
+	(0x6030000000130000ULL | (uint64_t)(op0) << 14 | (uint64_t)(op1) << 11 |                   \
+	 (uint64_t)(crn) << 7 | (uint64_t)(crm) << 3 | (uint64_t)(op2))
+#define R_MIDR SYSREG(3, 0, 0, 0, 0)
+#define R_MPIDR SYSREG(3, 0, 0, 0, 5)
+#define R_REVIDR SYSREG(3, 0, 0, 0, 6)
+#define R_ID_DFR0 SYSREG(3, 0, 0, 1, 2)
+#define R_PFR0 SYSREG(3, 0, 0, 4, 0)
+#define R_PFR1 SYSREG(3, 0, 0, 4, 1)
+#define R_DFR0 SYSREG(3, 0, 0, 5, 0)
+#define R_MMFR2 SYSREG(3, 0, 0, 7, 2)
+#define R_MMFR3 SYSREG(3, 0, 0, 7, 3)
+#define R_CLIDR SYSREG(3, 1, 0, 0, 1)
+#define R_AIDR SYSREG(3, 1, 0, 0, 7)
+#define R_CTR SYSREG(3, 3, 0, 0, 1)
+#define DEMUX_BASE 0x6020000000110000ULL
+
+typedef enum { KM_UNKNOWN, KM_6_1, KM_6_12, KM_7_3 } kmodel;
+
+static const char *kmodel_name(kmodel m)
+{
+	switch (m) {
+	case KM_6_1:
+		return "6.1";
+	case KM_6_12:
+		return "6.12";
+	case KM_7_3:
+		return "7.3";
+	default:
+		return "unmodelled";
+	}
+}
+
+/* The destination kernel's generation, from kernel/release "A.B...". */
+static kmodel dst_model(const mc_facts *dst, unsigned *maj, unsigned *min)
+{
+	const char *rel = mc_facts_get(dst, "kernel", "release");
+	*maj = *min = 0;
+	if (!rel || sscanf(rel, "%u.%u", maj, min) != 2)
+		return KM_UNKNOWN;
+	if (*maj == 6 && *min == 1)
+		return KM_6_1;
+	if (*maj == 6 && *min == 12)
+		return KM_6_12;
+	if (*maj == 7 && *min == 3)
+		return KM_7_3;
+	return KM_UNKNOWN;
+}
+
+static uint64_t field(uint64_t v, unsigned shift, unsigned width)
+{
+	return (v >> shift) & ((width >= 64 ? 0 : 1ULL << width) - 1);
+}
+
+/* A name for a register id: the ID register table's, a few others, or the
+ * sys_reg(op0,op1,CRn,CRm,op2) encoding. */
+static const char *reg_name(uint64_t id, char *buf, size_t n)
+{
+	static const struct {
+		uint64_t id;
+		const char *name;
+	} names[] = {
+		{ R_MIDR, "MIDR_EL1" },
+		{ R_MPIDR, "MPIDR_EL1" },
+		{ R_REVIDR, "REVIDR_EL1" },
+		{ SYSREG(3, 1, 0, 0, 0), "CCSIDR_EL1" },
+		{ R_CLIDR, "CLIDR_EL1" },
+		{ SYSREG(3, 1, 0, 0, 2), "CCSIDR2_EL1" },
+		{ R_AIDR, "AIDR_EL1" },
+		{ SYSREG(3, 3, 0, 0, 7), "DCZID_EL0" },
+		{ SYSREG(3, 0, 2, 0, 3), "TCR2_EL1" },
+		{ SYSREG(3, 0, 10, 2, 2), "PIRE0_EL1" },
+		{ SYSREG(3, 0, 10, 2, 3), "PIR_EL1" },
+		{ SYSREG(3, 0, 10, 2, 4), "POR_EL1" },
+		{ SYSREG(3, 3, 10, 2, 4), "POR_EL0" },
+		{ SYSREG(3, 0, 1, 0, 3), "SCTLR2_EL1" },
+		{ SYSREG(3, 0, 9, 14, 6), "PMMIR_EL1" },
+		{ SYSREG(3, 0, 1, 2, 0), "ZCR_EL1" },
+		{ 0x606000000015ffffULL, "SVE_VLS" },
+	};
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (names[i].id == id)
+			return names[i].name;
+	const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+	if (r)
+		return r->name;
+	if ((id & ~0xffffULL) == DEMUX_BASE)
+		snprintf(buf, n, "CCSIDR(CSSELR %u)", (unsigned)(id & 0xff));
+	else if ((id & 0xffff0000ULL) == 0x00130000ULL)
+		snprintf(buf, n, "sys_reg(%u,%u,%u,%u,%u)", (unsigned)(id >> 14) & 3,
+			 (unsigned)(id >> 11) & 7, (unsigned)(id >> 7) & 15,
+			 (unsigned)(id >> 3) & 15, (unsigned)id & 7);
+	else
+		snprintf(buf, n, "0x%016" PRIx64, id);
+	return buf;
+}
+
+/* Human name of a register class, from the id's coprocessor field. */
+static const char *reg_class(uint64_t id)
+{
+	switch ((id >> 16) & 0xfff) {
+	case 0x0010:
+		return MC_KVM_REG_SIZE(id) == 16 ? "FP/SIMD (core)" : "core";
+	case 0x0011:
+		return "cache geometry (demux)";
+	case 0x0013:
+		return "system";
+	case 0x0014:
+		return "firmware";
+	case 0x0015:
+		return "SVE";
+	case 0x0016:
+		return "firmware bitmap";
+	default:
+		return "other";
+	}
+}
+
+/* "ID_AA64ISAR1_EL1.APA [7:4] 0x1 -> 0x0, ..." for the fields (or nibbles)
+ * where s and d differ; at most 6. */
+static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
+{
+	const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+	if (!r)
+		r = mc_idreg_find(MC_IDREGS_6_12, id);
+	uint64_t left = s ^ d;
+	int shown = 0;
+	for (size_t i = 0; r && i < r->n_fields && left; i++) {
+		const mc_idreg_field *f = &r->fields[i];
+		uint64_t m = (f->width >= 64 ? ~0ULL : ((1ULL << f->width) - 1)) << f->shift;
+		if (!(left & m))
+			continue;
+		left &= ~m;
+		if (shown++ < 6)
+			g_string_append_printf(
+			    out, "%s%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
+			    shown > 1 ? "; " : "", f->name, f->shift + f->width - 1, f->shift,
+			    field(s, f->shift, f->width), field(d, f->shift, f->width));
+	}
+	for (unsigned sh = 0; sh < 64 && left; sh += 4) {
+		if (!((left >> sh) & 0xf))
+			continue;
+		left &= ~(0xfULL << sh);
+		if (shown++ < 6)
+			g_string_append_printf(
+			    out, "%sbits [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
+			    shown > 1 ? "; " : "", sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
+	}
+	if (shown > 6)
+		g_string_append_printf(out, "; %d more", shown - 6);
+}
+
+typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
+
+typedef struct reg_ctx reg_ctx;
+static void src_self_ctx(const mc_facts *src, reg_ctx *c);
+static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why);
+static uint64_t pin_reg_id(const char *name);
+
+static bool is_aa32_idreg(uint64_t id)
+{
+	unsigned crm = (id >> 3) & 15;
+	return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) && crm >= 1 && crm <= 3;
+}
+
+/* A recorded value "0x..." (not the `1` of an unvalued register). */
+static bool hex_value(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return false;
+	errno = 0;
+	*v = strtoull(s + 2, &end, 16);
+	return !errno && !*end;
+}
+
+/* A register's recorded value in profile f; false when it has none. */
+static bool reg_value(const mc_facts *f, uint64_t id, uint64_t *v)
+{
+	char key[MC_ARM64_REG_NAME_MAX];
+	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
+	return hex_value(mc_facts_get(f, "arm64.reg", key), v);
+}
+
+/* The destination lets AArch32 ID registers be written with anything (and
+ * ignores them) when it has no AArch32 EL0 (aa32_id_visibility). */
+static bool dst_has_aa32_el0(const mc_facts *dst)
+{
+	uint64_t pfr0;
+	return reg_value(dst, R_PFR0, &pfr0) && field(pfr0, 0, 4) == 2;
+}
+
+static int64_t sext(uint64_t v, unsigned width, bool sign)
+{
+	if (sign && width < 64 && (v >> (width - 1)) & 1)
+		return (int64_t)(v | ~((1ULL << width) - 1));
+	return (int64_t)v;
+}
+
+/* arm64_check_features() of Linux 6.7+ for one ID register. */
+static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val, uint64_t limit,
+			     GString *why)
+{
+	uint64_t mask = 0;
+	for (size_t i = 0; i < r->n_fields; i++) {
+		const mc_idreg_field *f = &r->fields[i];
+		uint64_t fm = (f->width >= 64 ? ~0ULL : ((1ULL << f->width) - 1)) << f->shift;
+		if ((fm & writable) != fm)
+			continue;
+		mask |= fm;
+		int64_t fv = sext(field(val, f->shift, f->width), f->width, f->sign);
+		int64_t fl = sext(field(limit, f->shift, f->width), f->width, f->sign);
+		if (fv == fl)
+			continue;
+		bool ok;
+		const char *rule;
+		switch (f->type) {
+		case MC_FTR_LOWER:
+			ok = fv <= fl;
+			rule = "may only be lowered";
+			break;
+		case MC_FTR_HIGHER:
+			ok = fv >= fl;
+			rule = "may only be raised";
+			break;
+		case MC_FTR_HIGHER_OR_ZERO:
+			ok = fv == 0 || (fl != 0 && fv >= fl);
+			rule = "may only be raised or set to 0";
+			break;
+		default:
+			ok = fv == sext(f->safe, f->width, f->sign);
+			rule = "must be equal or the safe value";
+			break;
+		}
+		if (!ok) {
+			g_string_append_printf(
+			    why,
+			    "%s.%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64
+			    " (a writable field that %s)",
+			    r->name, f->name, f->shift + f->width - 1, f->shift,
+			    field(val, f->shift, f->width), field(limit, f->shift, f->width), rule);
+			return J_REFUSED;
+		}
+	}
+	if ((val & ~mask) != (limit & ~mask)) {
+		g_string_append_printf(why, "%s: ", r->name);
+		describe_diff(r->id, val & ~mask, limit & ~mask, why);
+		g_string_append(why, " (fields the kernel does not let userspace change)");
+		return J_REFUSED;
+	}
+	return J_OK;
+}
+
+struct reg_ctx {
+	const mc_facts *src, *dst;
+	const mc_pins *pins;
+	kmodel model;
+	bool dst_aa32;
+	uint64_t dst_ctr;
+	bool have_dst_ctr;
+};
+
+/* The ID registers a guest can be started with (pins NAME=VALUE): those the
+ * 6.12 and 7.3 tables know. */
+static const char *const pin_names[] = {
+	"ID_PFR0_EL1",
+	"ID_PFR1_EL1",
+	"ID_DFR0_EL1",
+	"ID_MMFR0_EL1",
+	"ID_MMFR1_EL1",
+	"ID_MMFR2_EL1",
+	"ID_MMFR3_EL1",
+	"ID_ISAR0_EL1",
+	"ID_ISAR1_EL1",
+	"ID_ISAR2_EL1",
+	"ID_ISAR3_EL1",
+	"ID_ISAR4_EL1",
+	"ID_ISAR5_EL1",
+	"ID_MMFR4_EL1",
+	"ID_ISAR6_EL1",
+	"MVFR0_EL1",
+	"MVFR1_EL1",
+	"MVFR2_EL1",
+	"ID_PFR2_EL1",
+	"ID_MMFR5_EL1",
+	"ID_AA64PFR0_EL1",
+	"ID_AA64PFR1_EL1",
+	"ID_AA64PFR2_EL1",
+	"ID_AA64ZFR0_EL1",
+	"ID_AA64FPFR0_EL1",
+	"ID_AA64DFR0_EL1",
+	"ID_AA64ISAR0_EL1",
+	"ID_AA64ISAR1_EL1",
+	"ID_AA64ISAR2_EL1",
+	"ID_AA64ISAR3_EL1",
+	"ID_AA64MMFR0_EL1",
+	"ID_AA64MMFR1_EL1",
+	"ID_AA64MMFR2_EL1",
+	"ID_AA64MMFR3_EL1",
+	"ID_AA64MMFR4_EL1",
+	"CTR_EL0",
+	NULL,
+};
+
+static uint64_t pin_reg_id(const char *name)
+{
+	for (const char *const *n = pin_names; *n; n++) {
+		if (g_ascii_strcasecmp(*n, name) != 0)
+			continue;
+		if (strcmp(*n, "CTR_EL0") == 0)
+			return R_CTR;
+		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
+			const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+			if (r && strcmp(r->name, *n) == 0)
+				return id;
+		}
+	}
+	return 0;
+}
+
+/* The source guest's value: a pin, else the source profile's. */
+static bool src_value(const mc_facts *src, const mc_pins *pins, uint64_t id, uint64_t *v)
+{
+	char nb[40];
+	unsigned long long x;
+	if (pins && mc_pins_get_u64(pins, reg_name(id, nb, sizeof(nb)), &x) == 0) {
+		*v = x;
+		return true;
+	}
+	return reg_value(src, id, v);
+}
+
+/* The destination kernel's decision on the source's value s of a checked
+ * register whose destination value is d. */
+static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GString *why)
+{
+	char nb[40];
+	const char *name = reg_name(id, nb, sizeof(nb));
+	if (s == d || id == R_MPIDR) /* MPIDR_EL1: stored as given */
+		return J_OK;
+	if (is_aa32_idreg(id) && !c->dst_aa32)
+		return J_OK; /* RAZ/WI on a destination without AArch32 EL0 */
+	if (c->model == KM_UNKNOWN) {
+		g_string_append_printf(why, "%s: ", name);
+		describe_diff(id, s, d, why);
+		g_string_append(why, " (this kernel's rules for the value are not modelled)");
+		return J_UNKNOWN;
+	}
+	if (c->model == KM_6_1) {
+		if (id == R_PFR0) {
+			/* set_id_aa64pfr0_el1: CSV2/CSV3 may be lowered (to 0, or 1 on an
+			 * unaffected host); all other bits equal. */
+			uint64_t csv = 0xffULL << 56;
+			bool ok = (s & ~csv) == (d & ~csv);
+			for (unsigned sh = 56; sh <= 60; sh += 4)
+				if (field(s, sh, 4) > 1 || field(s, sh, 4) > field(d, sh, 4))
+					ok = false;
+			if (ok)
+				return J_OK;
+		}
+		g_string_append_printf(why, "%s: ", name);
+		describe_diff(id, s, d, why);
+		g_string_append(
+		    why, (id & ~0xffULL) == DEMUX_BASE
+			     ? " (6.1 accepts only the destination host's own cache geometry)"
+			     : " (6.1 accepts only the destination's own value)");
+		return J_REFUSED;
+	}
+	/* 6.12 and 7.3 */
+	if (id == R_MIDR || id == R_REVIDR || id == R_AIDR) {
+		g_string_append_printf(
+		    why,
+		    "%s: source 0x%" PRIx64 ", destination 0x%" PRIx64
+		    " (the implementation registers must be the destination's own)",
+		    name, s, d);
+		return J_REFUSED;
+	}
+	if ((id & ~0xffULL) == DEMUX_BASE) {
+		/* set_ccsidr: LineSize + 4 >= the minimum line size of CTR_EL0. */
+		if (!c->have_dst_ctr) {
+			g_string_append_printf(why, "%s: the destination's CTR_EL0 is unknown",
+					       name);
+			return J_UNKNOWN;
+		}
+		unsigned min =
+		    (unsigned)((id & 1) ? field(c->dst_ctr, 0, 4) : field(c->dst_ctr, 16, 4)) + 2;
+		if (field(s, 0, 3) + 4 >= min)
+			return J_OK;
+		g_string_append_printf(
+		    why,
+		    "%s: line size 2^%u bytes is below the destination's minimum 2^%u (CTR_EL0)",
+		    name, (unsigned)field(s, 0, 3) + 4, min);
+		return J_REFUSED;
+	}
+	if (id == R_CLIDR) {
+		/* set_clidr: no RES0 bits; with CTR_EL0.IDC clear, LoC and LoUIS/LoUU
+		 * must say that cleaning to the PoU is needed. */
+		bool idc = field(s, 24, 3) == 0 || (field(s, 21, 3) == 0 && field(s, 27, 3) == 0);
+		if (s >> 47) {
+			g_string_append_printf(why, "%s: RES0 bits set in 0x%" PRIx64, name, s);
+			return J_REFUSED;
+		}
+		if (!c->have_dst_ctr) {
+			g_string_append_printf(why, "%s: the destination's CTR_EL0 is unknown",
+					       name);
+			return J_UNKNOWN;
+		}
+		if (idc && !field(c->dst_ctr, 28, 1)) {
+			g_string_append_printf(why,
+					       "%s: 0x%" PRIx64
+					       " describes no cache maintenance to the PoU, which "
+					       "the destination's CTR_EL0.IDC 0 requires",
+					       name, s);
+			return J_REFUSED;
+		}
+		return J_OK;
+	}
+	const mc_idreg *r = mc_idreg_find(c->model == KM_7_3 ? MC_IDREGS_7_3 : MC_IDREGS_6_12, id);
+	if (!r) {
+		g_string_append_printf(why, "%s: ", name);
+		describe_diff(id, s, d, why);
+		g_string_append_printf(why, " (%s accepts only the destination's own value)",
+				       kmodel_name(c->model));
+		return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) ? J_REFUSED : J_UNKNOWN;
+	}
+	/* The per-register checks before set_id_reg. */
+	if (id == R_DFR0) {
+		if (field(s, 8, 4) == 0xf) /* PMUVer IMP_DEF reads as 0 */
+			s &= ~(0xfULL << 8);
+		if (field(s, 0, 4) < 6) {
+			g_string_append_printf(why, "%s.DebugVer 0x%" PRIx64 " is below Armv8 (6)",
+					       name, field(s, 0, 4));
+			return J_REFUSED;
+		}
+	}
+	if (id == R_ID_DFR0) {
+		if (field(s, 24, 4) == 0xf)
+			s &= ~(0xfULL << 24);
+		if ((field(s, 24, 4) && field(s, 24, 4) < 3) || field(s, 0, 4) < 6) {
+			g_string_append_printf(
+			    why,
+			    "%s: PerfMon 0x%" PRIx64 ", CopDbg 0x%" PRIx64
+			    " (the destination has AArch32 and needs an Armv8 debug architecture)",
+			    name, field(s, 24, 4), field(s, 0, 4));
+			return J_REFUSED;
+		}
+	}
+	if (id == R_PFR0 && c->model == KM_7_3 && (!field(s, 0, 4) || !field(s, 4, 4))) {
+		g_string_append_printf(why,
+				       "%s: EL0/EL1 0x%" PRIx64 "/0x%" PRIx64
+				       " (7.3 refuses an EL0 or EL1 field of 0)",
+				       name, field(s, 0, 4), field(s, 4, 4));
+		return J_REFUSED;
+	}
+	if (id == R_CTR && c->model == KM_7_3 && field(s, 14, 2) < 2) {
+		g_string_append_printf(why, "%s.L1Ip 0x%" PRIx64 " (7.3 refuses VPIPT and AIVIVT)",
+				       name, field(s, 14, 2));
+		return J_REFUSED;
+	}
+	/* MPAM (PFR0), MPAM_frac (PFR1) and on 7.3 NV (MMFR2) are dropped when they
+	 * equal the destination host's own value, which no profile shows. */
+	struct {
+		uint64_t id;
+		unsigned shift;
+		bool only73;
+	} hostfields[] = { { R_PFR0, 40, false }, { R_PFR1, 16, false }, { R_MMFR2, 24, true } };
+	for (size_t i = 0; i < sizeof(hostfields) / sizeof(hostfields[0]); i++) {
+		if (hostfields[i].id != id || (hostfields[i].only73 && c->model != KM_7_3))
+			continue;
+		unsigned sh = hostfields[i].shift;
+		if (field(s, sh, 4) != field(d, sh, 4)) {
+			uint64_t s2 = (s & ~(0xfULL << sh)) | (d & (0xfULL << sh));
+			GString *w2 = g_string_new(NULL);
+			jlevel l = judge(c, id, s2, d, w2);
+			g_string_free(w2, TRUE);
+			if (l == J_REFUSED)
+				break; /* refused for another reason: say that */
+			g_string_append_printf(
+			    why,
+			    "%s bits [%u:%u] source 0x%" PRIx64
+			    ": accepted only if the destination host's own value is the same",
+			    name, sh + 3, sh, field(s, sh, 4));
+			return J_UNKNOWN;
+		}
+	}
+	uint64_t writable = r->writable;
+	char key[MC_ARM64_REG_NAME_MAX];
+	unsigned long long m;
+	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
+	if (mc_fact_u64(c->dst, "arm64.reg_mask", key, &m))
+		writable = m;
+	GString *w = g_string_new(NULL);
+	jlevel l = check_features(r, writable, s, d, w);
+	if (l == J_REFUSED)
+		g_string_append_printf(why, "%s (%s, arm64_check_features)", w->str,
+				       kmodel_name(c->model));
+	g_string_free(w, TRUE);
+	return l;
+}
+
+/* Registers the destination hides, at restore time, when the guest's (the
+ * source's, already written) ID_AA64MMFR3_EL1 lacks their feature. */
+static bool hidden_by_src_idregs(const reg_ctx *c, uint64_t id, const char **feat)
+{
+	static const struct {
+		uint64_t id;
+		unsigned shift;
+		const char *feat;
+		bool in612;
+	} vis[] = {
+		{ SYSREG(3, 0, 2, 0, 3), 0, "TCRX", false },
+		{ SYSREG(3, 0, 1, 0, 3), 4, "SCTLRX", false },
+		{ SYSREG(3, 0, 10, 2, 2), 8, "S1PIE", false },
+		{ SYSREG(3, 0, 10, 2, 3), 8, "S1PIE", false },
+		{ SYSREG(3, 0, 10, 2, 4), 16, "S1POE", true },
+		{ SYSREG(3, 3, 10, 2, 4), 16, "S1POE", true },
+	};
+	if (c->model != KM_7_3 && c->model != KM_6_12)
+		return false;
+	for (size_t i = 0; i < sizeof(vis) / sizeof(vis[0]); i++) {
+		if (vis[i].id != id || (c->model == KM_6_12 && !vis[i].in612))
+			continue;
+		uint64_t mmfr3;
+		if (!src_value(c->src, c->pins, R_MMFR3, &mmfr3))
+			mmfr3 = 0; /* a source without the register has no such feature */
+		*feat = vis[i].feat;
+		return field(mmfr3, vis[i].shift, 4) == 0;
+	}
+	return false;
+}
+
+static int run(mc_rule_ctx *ctx, mc_error *err)
+{
+	(void)err;
+	if (strcmp(mc_arch_of(ctx->src), "aarch64") != 0)
+		return 0;
+	size_t sf, sl, df, dl;
+	mc_facts_domain_range(ctx->src, "arm64.reg", &sf, &sl);
+	mc_facts_domain_range(ctx->dst, "arm64.reg", &df, &dl);
+	if (!mc_rule_have_domain(ctx, FAMILY, "arm64.reg", "register list"))
+		return 0;
+	reg_ctx c = { .src = ctx->src, .dst = ctx->dst, .pins = ctx->pins };
+	unsigned maj, min;
+	c.model = dst_model(ctx->dst, &maj, &min);
+	c.dst_aa32 = dst_has_aa32_el0(ctx->dst);
+	c.have_dst_ctr = reg_value(ctx->dst, R_CTR, &c.dst_ctr);
+
+	/* Missing registers, one verdict per register class. */
+	GHashTable *missing = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
+	GPtrArray *classes = g_ptr_array_new();
+	GPtrArray *lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	reg_ctx self;
+	bool have_self = false;
+	size_t nsrc = 0, nchecked = 0, refused = 0, unknown = 0, legacy = 0, dst_only = 0;
+	/* Both ranges are sorted by key: walk them side by side. */
+	size_t dj = df;
+	for (size_t i = sf; i < sl; i++) {
+		const mc_fact *x = mc_facts_at(ctx->src, i);
+		int cmp = 1;
+		while (dj < dl && (cmp = strcmp(mc_facts_at(ctx->dst, dj)->key, x->key)) < 0) {
+			if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
+				dst_only++;
+			dj++;
+		}
+		const char *dv = dj < dl && cmp == 0 ? mc_facts_at(ctx->dst, dj)->value : NULL;
+		if (dv)
+			dj++;
+		uint64_t id = strtoull(x->key, NULL, 16);
+		if (mc_arm64_reg_is_fw(id))
+			continue;
+		nsrc++;
+		const char *feat = NULL;
+		if (dv && hidden_by_src_idregs(&c, id, &feat)) {
+			char nb[40];
+			g_autofree char *facts =
+			    g_strdup_printf("SRC arm64.reg %s, ID_AA64MMFR3_EL1.%s 0; DST: listed "
+					    "only while the guest has %s",
+					    x->key, feat, feat);
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_BLOCKED, reg_name(id, nb, sizeof(nb)), facts,
+			    "choose a destination kernel that keeps the register visible whatever "
+			    "the guest's ID registers say",
+			    NULL,
+			    "%s is in the source guest's state, but the %s destination hides it "
+			    "once the guest's ID_AA64MMFR3_EL1 (%s 0) is restored: "
+			    "KVM_SET_ONE_REG fails with ENOENT",
+			    x->key, kmodel_name(c.model), feat);
+			refused++;
+			continue;
+		}
+		if (!dv) {
+			const char *cls = reg_class(id);
+			GPtrArray *l = g_hash_table_lookup(missing, cls);
+			if (!l) {
+				l = g_ptr_array_new();
+				g_hash_table_insert(missing, (gpointer)cls, l);
+				g_ptr_array_add(classes, (gpointer)cls);
+				g_ptr_array_add(lists, l);
+			}
+			g_ptr_array_add(l, (gpointer)x);
+			continue;
+		}
+		if (!mc_arm64_reg_value_checked(id))
+			continue;
+		nchecked++;
+		uint64_t s, d;
+		bool hs = mc_pins_count(ctx->pins) ? src_value(ctx->src, ctx->pins, id, &s)
+						   : hex_value(x->value, &s),
+		     hd = hex_value(dv, &d);
+		if (!hs || !hd) {
+			legacy++;
+			continue;
+		}
+		GString *why = g_string_new(NULL);
+		jlevel l = judge(&c, id, s, d, why);
+		if (l != J_OK) {
+			char nb[40];
+			g_autofree char *facts = g_strdup_printf(
+			    "SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
+			    "; DST kernel %s",
+			    x->key, s, x->key, d, mc_facts_get(ctx->dst, "kernel", "release"));
+			/* A remedy: the guest started with DST's value, where the
+			 * source kernel lets userspace set it. */
+			g_autofree char *pin = NULL;
+			g_autofree char *remedy = NULL;
+			GString *w2 = g_string_new(NULL);
+			if (l == J_REFUSED && !have_self) {
+				src_self_ctx(ctx->src, &self);
+				have_self = true;
+			}
+			if (l == J_REFUSED && pin_reg_id(reg_name(id, nb, sizeof(nb))) == id &&
+			    src_accepts_ctx(&self, id, d, w2) == J_OK)
+				pin = g_strdup_printf("%s=0x%" PRIx64, reg_name(id, nb, sizeof(nb)),
+						      d);
+			g_string_free(w2, TRUE);
+			remedy =
+			    pin ? g_strdup_printf("start the guest with --pin %s (the source "
+						  "kernel accepts it), or choose a destination "
+						  "whose CPU and kernel present the same value",
+						  pin)
+			    : l == J_REFUSED
+				? g_strdup("choose a destination whose CPU and kernel present "
+					   "the same value (a source kernel of Linux 6.7 or later "
+					   "can start the guest with a lower value)")
+				: g_strdup("verify with a test migration to this kernel");
+			mc_plan_add(ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
+				    reg_name(id, nb, sizeof(nb)), facts, remedy, pin, "%s: %s",
+				    l == J_REFUSED ? "KVM_SET_ONE_REG refuses it" : "unknown",
+				    why->str);
+			if (l == J_REFUSED)
+				refused++;
+			else
+				unknown++;
+		}
+		g_string_free(why, TRUE);
+	}
+	for (size_t k = 0; k < classes->len; k++) {
+		const char *cls = classes->pdata[k];
+		GPtrArray *l = lists->pdata[k];
+		GString *ids = g_string_new("SRC arm64.reg");
+		for (size_t j = 0; j < l->len; j++)
+			g_string_append_printf(ids, " %s", ((const mc_fact *)l->pdata[j])->key);
+		g_string_append(ids, "; DST: not in KVM_GET_REG_LIST");
+		char nb[40];
+		uint64_t first = strtoull(((const mc_fact *)l->pdata[0])->key, NULL, 16);
+		g_autofree char *subject = l->len == 1
+					       ? g_strdup(reg_name(first, nb, sizeof(nb)))
+					       : g_strdup_printf("%u %s registers", l->len, cls);
+		GString *names = g_string_new(NULL);
+		for (size_t j = 0; j < l->len && j < 4; j++) {
+			uint64_t rid = strtoull(((const mc_fact *)l->pdata[j])->key, NULL, 16);
+			g_string_append_printf(names, "%s%s", j ? ", " : "",
+					       reg_name(rid, nb, sizeof(nb)));
+		}
+		if (l->len > 4)
+			g_string_append(names, ", ...");
+		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, ids->str,
+			    "upgrade the destination kernel, or start the guest with a vCPU "
+			    "configuration that does not expose these registers",
+			    NULL,
+			    "%u %s register%s of the source guest (%s) %s not in the destination's "
+			    "KVM_GET_REG_LIST: KVM_SET_ONE_REG fails there and QEMU aborts the "
+			    "migration",
+			    l->len, cls, l->len == 1 ? "" : "s", names->str,
+			    l->len == 1 ? "is" : "are");
+		g_string_free(names, TRUE);
+		refused += l->len;
+		g_string_free(ids, TRUE);
+	}
+	g_ptr_array_unref(lists);
+	g_ptr_array_free(classes, TRUE);
+	g_hash_table_destroy(missing);
+	if (legacy)
+		mc_plan_add(
+		    ctx->plan, FAMILY, MC_V_ACTION, "register values",
+		    "SRC or DST: arm64.reg values not recorded (profile probed by an older "
+		    "migcheck)",
+		    "probe both hosts again (migcheck probe) to record the values", NULL,
+		    "%zu registers whose value the destination kernel checks have no recorded "
+		    "value: two hosts with the same register list can still refuse each "
+		    "other's values",
+		    legacy);
+	for (; dj < dl; dj++)
+		if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
+			dst_only++;
+	if (!refused && !unknown && !legacy)
+		mc_plan_add(
+		    ctx->plan, FAMILY, MC_V_OK, "register list", NULL, NULL, NULL,
+		    "all %zu registers of the source guest exist on the destination, and the "
+		    "%s kernel accepts the values of all %zu it checks%s",
+		    nsrc, kmodel_name(c.model), nchecked,
+		    dst_only ? " (it has more; they keep their reset values)" : "");
+	return 0;
+}
+
+static int check_pin(const char *name, const char *value, mc_error *err)
+{
+	unsigned long long v;
+	(void)name;
+	if (mc_parse_u64(value, &v) < 0)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "not a register value (e.g. 0x1101001121110222)");
+	return 0;
+}
+
+/* Whether the source's kernel lets userspace start a guest with value v of
+ * register id: the same rules, with the source as its own destination. */
+/* The source as its own destination: what its kernel lets userspace set. */
+static void src_self_ctx(const mc_facts *src, reg_ctx *c)
+{
+	unsigned maj, min;
+	*c = (reg_ctx){ .src = src, .dst = src };
+	c->model = dst_model(src, &maj, &min);
+	c->dst_aa32 = dst_has_aa32_el0(src);
+	c->have_dst_ctr = reg_value(src, R_CTR, &c->dst_ctr);
+}
+
+static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why)
+{
+	uint64_t own;
+	if (!reg_value(c->src, id, &own)) {
+		g_string_append(why, "the source profile has no value for it");
+		return J_REFUSED;
+	}
+	if (v != own && c->model != KM_6_12 && c->model != KM_7_3) {
+		g_string_append_printf(why,
+				       "the source kernel (%s) lets userspace change ID registers "
+				       "only from Linux 6.7 on (modelled: 6.12, 7.3)",
+				       mc_facts_get(c->src, "kernel", "release"));
+		return J_REFUSED;
+	}
+	return judge(c, id, v, own, why);
+}
+
+/* Whether the source's kernel lets userspace start a guest with value v of
+ * register id: the same rules, with the source as its own destination. */
+static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why)
+{
+	reg_ctx c;
+	src_self_ctx(src, &c);
+	return src_accepts_ctx(&c, id, v, why);
+}
+
+static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
+{
+	for (const char *const *n = pin_names; *n; n++) {
+		unsigned long long v;
+		if (mc_pins_get_u64(pins, *n, &v) < 0)
+			continue;
+		if (strcmp(mc_arch_of(src), "aarch64") != 0)
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "pin %s applies to arm64 guests only", *n);
+		GString *why = g_string_new(NULL);
+		jlevel l = src_accepts(src, pin_reg_id(*n), v, why);
+		if (l != J_OK) {
+			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				     "pin %s=0x%llx: the source kernel would refuse it: %s", *n, v,
+				     why->str);
+			g_string_free(why, TRUE);
+			return -EINVAL;
+		}
+		g_string_free(why, TRUE);
+	}
+	return 0;
+}
+
+/* Compat pins: an ID register the older destination would refuse, set on the
+ * newer source to the destination's own value where the source kernel lets
+ * userspace lower it (Linux 6.7+). */
+static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc_error *err)
+{
+	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
+		return 0;
+	reg_ctx c = { .src = newer, .dst = older };
+	unsigned maj, min;
+	c.model = dst_model(older, &maj, &min);
+	c.dst_aa32 = dst_has_aa32_el0(older);
+	c.have_dst_ctr = reg_value(older, R_CTR, &c.dst_ctr);
+	for (const char *const *n = pin_names; *n; n++) {
+		uint64_t id = pin_reg_id(*n), s, d;
+		if (!reg_value(newer, id, &s) || !reg_value(older, id, &d) || s == d)
+			continue;
+		GString *why = g_string_new(NULL);
+		jlevel l = judge(&c, id, s, d, why);
+		g_string_truncate(why, 0);
+		if (l != J_OK && src_accepts(newer, id, d, why) == J_OK) {
+			g_autofree char *v = g_strdup_printf("0x%" PRIx64, d);
+			if (mc_pins_set(out, *n, v, err) < 0) {
+				g_string_free(why, TRUE);
+				return -EINVAL;
+			}
+		}
+		g_string_free(why, TRUE);
+	}
+	return 0;
+}
+
+const mc_rule mc_rule_arm64_reg = { FAMILY, pin_names, check_pin, check_pins_on_src, run, compat };

@@ -1,0 +1,188 @@
+/* KVM capabilities that change what the guest sees or what state must be
+ * restored. The profiles record every non-zero KVM_CHECK_EXTENSION; most are
+ * plumbing for the VMM and irrelevant to a migration. This family judges:
+ *  - guest-visible features (arm64 SVE, PMU, pointer authentication, MTE,
+ *    AArch32 EL1, PSCI 0.2, ...): on the source but not on the destination ->
+ *    blocked, unless the guest was started without the feature (pin
+ *    FEATURE=off); remedy: that pin;
+ *  - state the VMM saves when the kernel offers it (x86 vCPU events, debug
+ *    registers, XSAVE/XCRS, SMM, nested state, kvmclock, ...): missing on the
+ *    destination -> blocked (QEMU cannot restore what it saved);
+ *  - optional enlightenments a guest may use (Hyper-V, PV features):
+ *    missing -> action (blocked only for guests that use them);
+ *  - limits (vCPU counts, memory slots, IPA size, XSAVE size): smaller on the
+ *    destination -> action, naming the limit the guest must fit in.
+ * KVM_CAP_NR_VCPUS (it follows the host's CPU count) and other capabilities
+ * are not judged; a summary counts them. */
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/planner/rule.h"
+
+#define FAMILY "kvm.cap"
+
+enum cap_kind { CAP_FEATURE, CAP_STATE, CAP_OPTIONAL, CAP_LIMIT };
+
+typedef struct {
+	const char *cap;
+	const char *arch; /* NULL: any */
+	enum cap_kind kind;
+	const char *what; /* for messages */
+	const char *pin;  /* FEATURE pin that turns it off, or NULL */
+} cap_rule;
+
+static const cap_rule cap_rules[] = {
+	/* arm64 guest-visible vCPU features (KVM_ARM_VCPU_INIT feature bits) */
+	{ "KVM_CAP_ARM_PSCI_0_2", "aarch64", CAP_FEATURE, "PSCI 0.2 firmware interface", NULL },
+	{ "KVM_CAP_ARM_PMU_V3", "aarch64", CAP_FEATURE, "the PMUv3 performance monitors", "PMU" },
+	{ "KVM_CAP_ARM_SVE", "aarch64", CAP_FEATURE, "SVE vector registers", "SVE" },
+	{ "KVM_CAP_ARM_PTRAUTH_ADDRESS", "aarch64", CAP_FEATURE, "address pointer authentication",
+	  "PTRAUTH" },
+	{ "KVM_CAP_ARM_PTRAUTH_GENERIC", "aarch64", CAP_FEATURE, "generic pointer authentication",
+	  "PTRAUTH" },
+	{ "KVM_CAP_ARM_EL1_32BIT", "aarch64", CAP_FEATURE, "AArch32 at EL1", "AARCH32" },
+	{ "KVM_CAP_ARM_MTE", "aarch64", CAP_FEATURE, "memory tagging (MTE)", "MTE" },
+	{ "KVM_CAP_ARM_SYSTEM_SUSPEND", "aarch64", CAP_OPTIONAL, "PSCI SYSTEM_SUSPEND", NULL },
+	{ "KVM_CAP_STEAL_TIME", "aarch64", CAP_OPTIONAL, "paravirtual steal time", NULL },
+	{ "KVM_CAP_PTP_KVM", "aarch64", CAP_OPTIONAL, "the KVM PTP clock service", NULL },
+	/* arm64 state */
+	{ "KVM_CAP_ARM_IRQ_LINE_LAYOUT_2", "aarch64", CAP_STATE, "the extended IRQ line layout",
+	  NULL },
+	{ "KVM_CAP_ARM_INJECT_SERROR_ESR", "aarch64", CAP_OPTIONAL,
+	  "restoring a pending SError with its syndrome (only matters when one is pending)", NULL },
+	{ "KVM_CAP_VCPU_ATTRIBUTES", NULL, CAP_STATE, "vCPU attributes (timers, PMU state)", NULL },
+	/* x86 state QEMU saves and restores when the kernel offers it */
+	{ "KVM_CAP_VCPU_EVENTS", "x86_64", CAP_STATE, "pending vCPU events", NULL },
+	{ "KVM_CAP_DEBUGREGS", "x86_64", CAP_STATE, "debug registers", NULL },
+	{ "KVM_CAP_XSAVE", "x86_64", CAP_STATE, "XSAVE state", NULL },
+	{ "KVM_CAP_XCRS", "x86_64", CAP_STATE, "extended control registers", NULL },
+	{ "KVM_CAP_ADJUST_CLOCK", "x86_64", CAP_STATE, "the kvmclock offset", NULL },
+	{ "KVM_CAP_X86_SMM", "x86_64", CAP_STATE, "System Management Mode state", NULL },
+	{ "KVM_CAP_NESTED_STATE", "x86_64", CAP_STATE, "nested virtualization state", NULL },
+	{ "KVM_CAP_PIT_STATE2", "x86_64", CAP_STATE, "the i8254 PIT state", NULL },
+	{ "KVM_CAP_EXCEPTION_PAYLOAD", "x86_64", CAP_STATE, "exception payloads", NULL },
+	{ "KVM_CAP_SREGS2", "x86_64", CAP_STATE, "PDPTRs in special registers", NULL },
+	{ "KVM_CAP_MSR_PLATFORM_INFO", "x86_64", CAP_STATE, "MSR_PLATFORM_INFO", NULL },
+	{ "KVM_CAP_X86_TRIPLE_FAULT_EVENT", "x86_64", CAP_STATE, "pending triple faults", NULL },
+	/* x86 enlightenments a guest may or may not use */
+	{ "KVM_CAP_HYPERV", "x86_64", CAP_OPTIONAL, "Hyper-V enlightenments", NULL },
+	{ "KVM_CAP_HYPERV_TIME", "x86_64", CAP_OPTIONAL, "the Hyper-V reference TSC page", NULL },
+	{ "KVM_CAP_HYPERV_SYNIC", "x86_64", CAP_OPTIONAL, "the Hyper-V SynIC", NULL },
+	{ "KVM_CAP_HYPERV_SYNIC2", "x86_64", CAP_OPTIONAL, "the Hyper-V SynIC", NULL },
+	{ "KVM_CAP_HYPERV_VP_INDEX", "x86_64", CAP_OPTIONAL, "the Hyper-V VP index", NULL },
+	{ "KVM_CAP_HYPERV_TLBFLUSH", "x86_64", CAP_OPTIONAL, "Hyper-V TLB flush", NULL },
+	{ "KVM_CAP_HYPERV_SEND_IPI", "x86_64", CAP_OPTIONAL, "Hyper-V IPIs", NULL },
+	{ "KVM_CAP_HYPERV_ENLIGHTENED_VMCS", "x86_64", CAP_OPTIONAL, "the enlightened VMCS", NULL },
+	{ "KVM_CAP_TSC_CONTROL", "x86_64", CAP_OPTIONAL,
+	  "TSC scaling (needed when the guest's TSC frequency differs from the host's)", NULL },
+	/* limits */
+	{ "KVM_CAP_MAX_VCPUS", NULL, CAP_LIMIT, "vCPUs per guest", NULL },
+	{ "KVM_CAP_MAX_VCPU_ID", NULL, CAP_LIMIT, "vCPU id", NULL },
+	{ "KVM_CAP_NR_MEMSLOTS", NULL, CAP_LIMIT, "memory slots", NULL },
+	{ "KVM_CAP_ARM_VM_IPA_SIZE", "aarch64", CAP_LIMIT, "bits of guest physical address space",
+	  NULL },
+	{ "KVM_CAP_XSAVE2", "x86_64", CAP_LIMIT, "bytes of XSAVE state", NULL },
+};
+
+static const char *const pin_names[] = { "PMU", "SVE", "PTRAUTH", "AARCH32", "MTE", NULL };
+
+static int check_pin(const char *name, const char *value, mc_error *err)
+{
+	(void)name;
+	if (g_ascii_strcasecmp(value, "off") != 0 && g_ascii_strcasecmp(value, "on") != 0)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "expected on or off");
+	return 0;
+}
+
+static bool pinned_off(const mc_pins *pins, const char *pin)
+{
+	const char *v = pin ? mc_pins_get(pins, pin) : NULL;
+	return v && g_ascii_strcasecmp(v, "off") == 0;
+}
+
+static int run(mc_rule_ctx *ctx, mc_error *err)
+{
+	(void)err;
+	const char *arch = mc_arch_of(ctx->src);
+	if (!mc_rule_have_domain(ctx, FAMILY, "kvm.cap", "KVM capabilities"))
+		return 0;
+	size_t judged = 0, issues = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(cap_rules); i++) {
+		const cap_rule *c = &cap_rules[i];
+		if (c->arch && strcmp(c->arch, arch) != 0)
+			continue;
+		unsigned long long sv = 0, dv = 0;
+		bool s = mc_fact_u64(ctx->src, FAMILY, c->cap, &sv);
+		bool d = mc_fact_u64(ctx->dst, FAMILY, c->cap, &dv);
+		if (!s)
+			continue;
+		judged++;
+		g_autofree char *facts =
+		    d ? g_strdup_printf("SRC %s=%llu; DST %s=%llu", c->cap, sv, c->cap, dv)
+		      : g_strdup_printf("SRC %s=%llu; DST: absent", c->cap, sv);
+		if (c->kind == CAP_LIMIT) {
+			if (d && dv >= sv)
+				continue;
+			issues++;
+			g_autofree char *remedy =
+			    d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
+						dv, c->what)
+			      : g_strdup("check the guest's configuration against the destination");
+			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, c->cap, facts, remedy, NULL,
+				    "the destination allows fewer %s than the source (%llu < %llu)",
+				    c->what, dv, sv);
+			continue;
+		}
+		if (d)
+			continue;
+		issues++;
+		if (c->kind == CAP_FEATURE && pinned_off(ctx->pins, c->pin)) {
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_OK, c->cap, facts, NULL, NULL,
+			    "the destination lacks %s, but the guest was started without it "
+			    "(%s=off)",
+			    c->what, c->pin);
+			continue;
+		}
+		switch (c->kind) {
+		case CAP_FEATURE: {
+			g_autofree char *pin = c->pin ? g_strdup_printf("%s=off", c->pin) : NULL;
+			g_autofree char *remedy =
+			    pin ? g_strdup_printf("start the guest without it (--pin %s)", pin)
+				: g_strdup("migrate to a destination whose kernel offers it");
+			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, c->cap, facts, remedy, pin,
+				    "the guest can see %s on the source; the destination kernel "
+				    "does not offer it",
+				    c->what);
+			break;
+		}
+		case CAP_STATE:
+			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, c->cap, facts,
+				    "migrate to a destination with a newer kernel", NULL,
+				    "the source VMM saves %s, which the destination kernel cannot "
+				    "restore",
+				    c->what);
+			break;
+		case CAP_OPTIONAL:
+			mc_plan_add(
+			    ctx->plan, FAMILY, MC_V_ACTION, c->cap, facts,
+			    "make sure the guest does not use it (e.g. no such enlightenment "
+			    "in the domain XML)",
+			    NULL, "the destination lacks %s: fine unless the guest uses it",
+			    c->what);
+			break;
+		case CAP_LIMIT:
+			break;
+		}
+	}
+	if (!issues)
+		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "", NULL, NULL, NULL,
+			    "the destination offers all %zu guest-relevant capabilities the source "
+			    "has",
+			    judged);
+	return 0;
+}
+
+const mc_rule mc_rule_kvm_cap = { FAMILY, pin_names, check_pin, NULL, run, NULL };
