@@ -71,6 +71,10 @@ bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsi
  * otherwise (all of SRC's value when the map defines no bit of that MSR). */
 unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
 					    unsigned index);
+/* The CPU map's feature name of bit `bit` of feature MSR `index` (e.g.
+ * "ibrs-all" for 0x10a bit 1), as CPU_DISABLE takes it; NULL when the map
+ * (or no map) has none. Caller frees. */
+char *mc_x86_guest_msr_token(const mc_x86_guest *g, unsigned index, unsigned bit);
 /* "host-passthrough" or "CPU model NAME". */
 const char *mc_x86_guest_describe(const mc_x86_guest *g);
 

@@ -675,6 +675,25 @@ mc_x86_guest *mc_x86_guest_new(const mc_facts *src, const mc_pins *pins, mc_erro
 			mm->bits &= rb ? rb->bits : 0;
 		}
 	}
+	/* QEMU 7.2 feature_dependencies (target/i386/cpu.c): a feature MSR's
+	 * bits are cleared when the guest does not see the CPUID bit that
+	 * announces the MSR. */
+	static const struct {
+		uint32_t msr, leaf;
+		unsigned reg, bit;
+	} announced_by[] = {
+		{ 0x10a, 0x7, EDX, 29 }, /* ARCH_CAPABILITIES: arch-capabilities */
+		{ 0xcf, 0x7, EDX, 30 },  /* CORE_CAPABILITY: core-capability */
+		{ 0x345, 0x1, ECX, 15 }, /* PERF_CAPABILITIES: pdcm */
+	};
+	for (guint i = 0; i < g->msrs->len; i++) {
+		map_item *it = &g_array_index(g->msrs, map_item, i);
+		for (size_t k = 0; k < G_N_ELEMENTS(announced_by); k++)
+			if (it->leaf == announced_by[k].msr &&
+			    !mc_x86_guest_has(g, announced_by[k].leaf, 0, announced_by[k].reg,
+					      announced_by[k].bit))
+				it->mask = 0;
+	}
 	return g;
 }
 
@@ -683,6 +702,69 @@ bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsi
 {
 	const reg_bits *rb = guest_reg(g->regs, leaf, index, reg);
 	return rb && bit < 32 && (rb->bits >> bit & 1);
+}
+
+/* The CPU map's name of bit `bit` of feature MSR `index` (ibrs-all, ...), or
+ * NULL when the map has none. */
+static char *msr_token(const cpu_map *m, uint32_t index, unsigned bit)
+{
+	for (guint i = 0; m && i < m->features->len; i++) {
+		const map_feature *f = m->features->pdata[i];
+		for (guint j = 0; j < f->items->len; j++) {
+			const map_item *it = &g_array_index(f->items, map_item, j);
+			if (it->is_msr && it->leaf == index && (it->mask >> bit & 1))
+				return g_strdup(f->name);
+		}
+	}
+	return NULL;
+}
+
+char *mc_x86_guest_msr_token(const mc_x86_guest *g, unsigned index, unsigned bit)
+{
+	return msr_token(g->map, index, bit);
+}
+
+/* Append (comma-separated) the CPU model's feature-MSR bits `host` does not
+ * offer: QEMU 7.2 x86_cpu_filter_features filters a model's MSR feature
+ * words like its CPUID words (host value: kvm_arch_get_supported_msr_feature,
+ * 0 for an MSR KVM does not list), so the model cannot start with enforce,
+ * and libvirt reports it unusable. A profile without MSR facts (probe not
+ * run) requires nothing: unknown is not missing. */
+static void msr_missing(const mc_x86_guest *g, const mc_facts *host, GString *out)
+{
+	size_t first, last;
+	mc_facts_domain_range(host, "x86.msr", &first, &last);
+	if (!g->model || first == last)
+		return;
+	for (guint i = 0; i < g->msrs->len; i++) {
+		const map_item *it = &g_array_index(g->msrs, map_item, i);
+		bool seen = false;
+		for (guint k = 0; k < i && !seen; k++)
+			seen = g_array_index(g->msrs, map_item, k).leaf == it->leaf;
+		if (seen)
+			continue; /* this MSR's bits were gathered at its first item */
+		uint64_t need = 0;
+		for (guint k = i; k < g->msrs->len; k++) {
+			const map_item *o = &g_array_index(g->msrs, map_item, k);
+			if (o->leaf == it->leaf)
+				need |= o->mask;
+		}
+		char key[16];
+		unsigned long long have = 0;
+		snprintf(key, sizeof(key), "0x%08x", it->leaf);
+		if (!mc_fact_u64(host, "x86.msr_feature", key, &have))
+			have = 0;
+		for (unsigned b = 0; b < 64; b++) {
+			if (!(need >> b & 1) || (have >> b & 1))
+				continue;
+			g_autofree char *t = msr_token(g->map, it->leaf, b);
+			if (t)
+				g_string_append_printf(out, "%s%s", out->len ? "," : "", t);
+			else
+				g_string_append_printf(out, "%sMSR 0x%x bit %u",
+						       out->len ? "," : "", it->leaf, b);
+		}
+	}
 }
 
 unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
@@ -773,6 +855,7 @@ static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error 
 			g_string_append_printf(miss, "%s%s", miss->len ? "," : "", t);
 		}
 	}
+	msr_missing(g, src, miss);
 	int rc = 0;
 	if (miss->len)
 		rc = mc_error_set(err, MC_EXIT_USAGE, EINVAL,

@@ -24,15 +24,34 @@
  *
  * 2. x86.msr_feature (KVM_GET_MSR_FEATURE_INDEX_LIST values): what the guest
  *    was told about the CPU in a feature MSR must stay true on DST.
- *    ARCH_CAPABILITIES (0x10a), only when the guest sees CPUID 7.0.edx[29]:
+ *    A pinned CPU model (CPU=MODEL) shows the guest exactly the feature-MSR
+ *    bits its libvirt/QEMU definition lists (Cooperlake: rdctl-no, ibrs-all,
+ *    skip-l1dfl-vmentry, mds-no, pschange-mc-no, taa-no; Snowridge:
+ *    split-lock-detect), minus CPU_DISABLE. QEMU 7.2 filters those bits like
+ *    CPUID bits (target/i386/cpu.c x86_cpu_filter_features: requested &
+ *    ~x86_cpu_get_supported_feature_word(), for MSR words the host's
+ *    KVM_GET_MSRS value, kvm_arch_get_supported_msr_feature; `enforce`
+ *    refuses to start, and libvirt reports the model unusable, naming the
+ *    feature). So SRC must offer every one of them (a pin error, checked
+ *    with the model's CPUID bits in core/planner/rules_x86_cpuid.c), and each
+ *    one DST lacks is blocked, whatever kind of bit it is; bits only DST has
+ *    are invisible to the guest.
+ *    Host-passthrough (-cpu host,migratable=on, libvirt's default): QEMU 7.2
+ *    passes the guest only the ARCH_CAPABILITIES bits it names, 0-8
+ *    (feature_word_info[FEAT_ARCH_CAPABILITIES].feat_names; migratable=on
+ *    masks the host's value with x86_cpu_get_migratable_flags, and
+ *    kvm_init_msrs writes env->features[FEAT_ARCH_CAPABILITIES] as the
+ *    guest's MSR; `qemu-system-x86_64 -cpu help` of Debian 12's 7.2 lists no
+ *    other bit). Higher bits (FB_CLEAR, GDS_NO, RFDS_NO, ITS_NO, ...) are
+ *    never seen by the guest and not compared. ARCH_CAPABILITIES (0x10a),
+ *    only when the guest sees CPUID 7.0.edx[29]:
  *    - "not affected" bits (*_NO), "mitigation works" bits (IBRS_ALL,
- *      FB_CLEAR, RFDS_CLEAR, SKIP_L1DFL_VMENTRY) and control-MSR bits
- *      (TSX_CTRL, MCU_CONTROL, ...) the guest sees on SRC but DST lacks:
- *      blocked — the guest would believe it is safe (or use an MSR) on a
- *      host where it is not. Unknown bits are treated the same way.
- *    - "affected" bits (RSBA, RRSBA) work the other way round: losing them is
- *      harmless; DST setting one SRC lacks is reported as a note (ok): the
- *      guest chose its mitigations believing the RSB does not underflow.
+ *      SKIP_L1DFL_VMENTRY) and control-MSR bits (TSX_CTRL) the guest sees on
+ *      SRC but DST lacks: blocked — the guest would believe it is safe (or
+ *      use an MSR) on a host where it is not.
+ *    - "affected" bits (RSBA) work the other way round: losing it is
+ *      harmless; DST setting it when SRC lacks it is reported as a note (ok):
+ *      the guest chose its mitigations believing the RSB does not underflow.
  *    Other feature MSRs with bit semantics (PERF_CAPABILITIES, VMX
  *    capabilities) must offer every bit the guest's value uses: KVM_SET_MSRS
  *    rejects unsupported bits (blocked when the guest sees the feature).
@@ -377,6 +396,10 @@ static const struct {
 	{ 62, "ITS_NO", AC_PROMISE },
 };
 
+/* The ARCH_CAPABILITIES bits QEMU 7.2 names (rdctl-no ... taa-no): the only
+ * ones -cpu host,migratable=on passes to the guest (see the top comment). */
+#define QEMU_ARCH_CAP_NAMED 0x1ffull
+
 static char *arch_cap_name(unsigned bit, ac_kind *kind)
 {
 	for (size_t i = 0; i < G_N_ELEMENTS(arch_cap_bits); i++) {
@@ -387,6 +410,33 @@ static char *arch_cap_name(unsigned bit, ac_kind *kind)
 	}
 	*kind = AC_PROMISE; /* unknown bits: most new ones are *_NO or controls */
 	return g_strdup_printf("ARCH_CAPABILITIES bit %u", bit);
+}
+
+/* The CPU model's feature `tok` (bit `bit` of feature MSR `idx`, the guest's
+ * value gv) is not offered by DST: QEMU cannot give it to the guest there. */
+static void model_bit_missing(mc_rule_ctx *ctx, const mc_x86_guest *g, const msr_entry *e,
+			      unsigned long long idx, unsigned bit, const char *tok,
+			      unsigned long long gv, const mc_fact *f, bool dh)
+{
+	ac_kind kind;
+	g_autofree char *subject = idx == 0x10a ? arch_cap_name(bit, &kind)
+				   : e          ? g_strdup_printf("%s bit %u", e->name, bit)
+						: g_strdup_printf("MSR 0x%llx bit %u", idx, bit);
+	const char *cur = mc_pins_get(ctx->pins, "CPU_DISABLE");
+	g_autofree char *pin = cur ? g_strdup_printf("CPU_DISABLE=%s,%s", cur, tok)
+				   : g_strdup_printf("CPU_DISABLE=%s", tok);
+	g_autofree char *facts = g_strdup_printf(
+	    "guest (%s) MSR 0x%llx=0x%016llx, bit %u (%s); SRC x86.msr_feature %s=%s; DST %s",
+	    mc_x86_guest_describe(g), idx, gv, bit, tok, f->key, f->value,
+	    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key) : "absent");
+	g_autofree char *remedy = g_strdup_printf(
+	    "start the guest without %s (--pin %s), or migrate to a host whose CPU and "
+	    "microcode offer it",
+	    tok, pin);
+	mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, facts, remedy, pin,
+		    "%s needs %s (%s), which the destination's KVM does not offer: QEMU "
+		    "cannot give the guest this feature of its CPU model there",
+		    mc_x86_guest_describe(g), tok, subject);
 }
 
 static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsigned *nblocked)
@@ -409,9 +459,33 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 			why = g_strdup("not tied to a known CPU feature");
 		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
 		bool dh = mc_fact_u64(ctx->dst, "x86.msr_feature", f->key, &dv);
+		if (!dh)
+			dv = 0;
+		if (!pt && vis) {
+			/* A CPU model's bits (the map's features of this MSR) DST
+			 * lacks; the rest of the MSR is judged below. */
+			unsigned long long model_lost = 0;
+			for (unsigned b = 0; b < 64; b++) {
+				if (!(gv >> b & 1) || (dv >> b & 1))
+					continue;
+				g_autofree char *tok = mc_x86_guest_msr_token(g, (unsigned)idx, b);
+				if (!tok)
+					continue; /* not a CPU model feature */
+				model_lost |= 1ull << b;
+				(*nblocked)++;
+				model_bit_missing(ctx, g, e, idx, b, tok, gv, f, dh);
+			}
+			gv &= ~model_lost;
+		}
 		if (idx == 0x10a) {
 			if (!vis)
 				continue; /* the guest cannot read ARCH_CAPABILITIES */
+			if (pt) {
+				gv &= QEMU_ARCH_CAP_NAMED;
+				dv &= QEMU_ARCH_CAP_NAMED;
+			} else {
+				dv &= gv; /* the guest sees the model's bits only */
+			}
 			for (unsigned b = 0; b < 64; b++) {
 				ac_kind kind;
 				bool in_g = gv >> b & 1, in_d = dh && (dv >> b & 1);
@@ -447,7 +521,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 			}
 			continue;
 		}
-		unsigned long long lost = gv & ~(dh ? dv : 0);
+		unsigned long long lost = gv & ~dv;
 		if (!lost)
 			continue;
 		g_autofree char *subject =
