@@ -789,11 +789,65 @@ def probe_kvm_params(path):
     return out
 
 
+KSPACE = b" \t\n\v\f\r\xa0"  # the kernel's isspace() (lib/ctype.c)
+
+
+def kernel_params(cmdline):
+    """(param, value or None) in order, as the kernel's parse_args() splits
+    the command line with next_arg() (lib/cmdline.c), up to "--"."""
+    args, out = cmdline.lstrip(KSPACE), []
+    while args:
+        quoted = in_quote = args[:1] == b'"'
+        if quoted:
+            args = args[1:]
+        i, equals = 0, 0
+        while i < len(args):
+            if args[i] in KSPACE and not in_quote:
+                break
+            if equals == 0 and args[i] == ord("="):
+                equals = i
+            if args[i] == ord('"'):
+                in_quote = not in_quote
+            i += 1
+        tok, args = args[:i], args[i + 1:].lstrip(KSPACE)
+        cut = quoted and i > 0 and tok.endswith(b'"')  # the closing quote goes
+        if not equals:
+            param, val = (tok[:-1] if cut else tok), None
+        else:
+            param, val = tok[:equals], tok[equals + 1:]
+            if val.startswith(b'"'):
+                val, cut = val[1:], tok.endswith(b'"') and len(tok) > equals + 1
+            if cut and val.endswith(b'"'):
+                val = val[:-1]
+        if val is None and param == b"--":
+            break
+        out.append((param, val))
+    return out
+
+
+def check_cmdline(base, what):
+    """Every kernel/cmdline.* fact is the value of the last parameter of
+    that name (the kernel treats '-' and '_' alike, parameq()) before "--";
+    a bare flag is 1. Which parameters are recorded is README's list."""
+    params, text = {}, read(base + ".in", "rb")
+    # /proc/cmdline is the command line plus a newline
+    for p, v in kernel_params(text[:-1] if text.endswith(b"\n") else text):
+        params[escape(p).replace("-", "_")] = "1" if v is None else escape(v)
+    for l in read(base + ".out").splitlines():
+        dom, key, val = l.split("\t")
+        name = key[len("cmdline."):].replace("-", "_")
+        if dom != "kernel" or not key.startswith("cmdline.") or params.get(name) != val:
+            fail(what, f"'{l}': the kernel's parse_args() gives {name}={params.get(name)}")
+
+
 def check_probes(data):
     d = os.path.join(data, "probes")
     n = 0
     parsers = {"x86_cpuid": probe_x86_cpuid, "x86_msr": probe_x86_msr,
                "arm64_regs": probe_arm64_regs, "kvm_params": probe_kvm_params}
+    for name in names(os.path.join(d, "cmdline"), ".in"):
+        check_cmdline(os.path.join(d, "cmdline", name), f"probes/cmdline/{name}")
+        n += 1
     for parser, fn in parsers.items():
         for name in names(os.path.join(d, parser), ".in"):
             what = f"probes/{parser}/{name}"
