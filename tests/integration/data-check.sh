@@ -22,10 +22,11 @@ check "every expectation agrees with its independent check" test "$rc" -eq 0
 
 # ---- every check can fail ----
 cp -r "$MC_TESTDATA" "$T_TMP/data"
-# corrupt CHECK CASE FILE SED-SCRIPT: FILE (relative to tests/data) edited by
-# SED-SCRIPT; the check, run on that case alone, must fail and name FILE's case.
+# corrupt CHECK CASE FILE SED-SCRIPT [NAMED]: FILE (relative to tests/data)
+# edited by SED-SCRIPT; the check, run on that case alone, must fail and name
+# NAMED (default: FILE's folder/CASE).
 corrupt() {
-	local chk=$1 case=$2 rel=$3 script=$4 out
+	local chk=$1 case=$2 rel=$3 script=$4 named=${5:-${3%/*}/$2} out
 	out=$T_TMP/$chk.out
 	sed -i "$script" "$T_TMP/data/$rel"
 	if cmp -s "$T_TMP/data/$rel" "$MC_TESTDATA/$rel"; then
@@ -34,7 +35,7 @@ corrupt() {
 	fi
 	MC_DATA_CHECK_ONLY=$case dc "$T_TMP/data" "$chk" >"$out" 2>&1
 	rc=$?
-	if [[ $rc -eq 1 ]] && grep -q "^FAIL ${rel%/*}/$case" "$out"; then
+	if [[ $rc -eq 1 ]] && grep -q "^FAIL $named" "$out"; then
 		ok "$chk fails when $rel is corrupted: $(grep -m1 '^FAIL' "$out" | cut -c1-150)"
 	else
 		not_ok "$chk did not notice a corrupted $rel (exit $rc): $(head -c 300 "$out")"
@@ -61,4 +62,7 @@ corrupt inventory foreign inventory/foreign.err '1s/65/66/'
 corrupt libvirt domcaps-crafted-kvm libvirt/domcaps-crafted-kvm.facts 's/^\(qemu.cpu\tIcelake-Server\t\)unusable/\1usable/'
 corrupt domxml custom-disabled domxml/custom-disabled.guest 's/CPU_DISABLE=ssse3,sse4.2/CPU_DISABLE=ssse3/'
 corrupt vfio-stream good vfio-stream/good.expect 's/^ok 3500$/ok 3499/'
+corrupt cpu_map x86_EPYC cpu_map/x86_EPYC.xml '0,/<feature /{/<feature /d}'
+corrupt readmes - README '/^  report\/ /d' 'report:'
+corrupt fuzz dtd-after-comment fuzz/domxml/dtd-after-comment.xml 's/<!DOCTYPE[^>]*>//'
 finish
