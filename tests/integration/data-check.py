@@ -391,6 +391,9 @@ def check_gate(data):
             status, body = 0, []
             for direction, q, today, candidate in pairs:
                 t, c = got[today], got[candidate]
+                if t not in LEVELS or c not in LEVELS:
+                    fail(what, f"{direction} {file_of[q]}: plan refused ({t}, {c})")
+                    continue
                 reg = LEVELS[c] > LEVELS[t]
                 if reg:
                     status = max(status, LEVELS[c])
@@ -413,12 +416,11 @@ def check_matrix(data):
         what = f"matrix/{name}.expect"
         A, B = os.path.join(d, name + ".new"), os.path.join(d, name + ".old")
         lines = expect_lines(os.path.join(d, name + ".expect"))
-        compat = lines[0].split()[1:]
-        if lines[0].split()[0] != "compat" or compat == ["-"]:
-            compat = [] if lines[0].split()[0] == "compat" else None
-        if compat is None:
+        head = lines[0].split()
+        if head[0] != "compat" or len(head) < 2:
             fail(what, "first line is not 'compat PINS|-'")
             continue
+        compat = [] if head[1:] == ["-"] else head[1:]
         runs = {"new->new": (A, A, []), "old->new": (B, A, []), "new->old": (A, B, []),
                 "compat->old": (A, B, compat), "old->compat": (B, A, [])}
         for l in lines[1:]:
@@ -896,6 +898,8 @@ def check_probes(data):
         for bus in ("pci", "mdev"):
             bdir = os.path.join(sysfs, "bus", bus, "devices")
             for dev in sorted(os.listdir(bdir)):
+                if not os.path.islink(os.path.join(bdir, dev, "driver")):
+                    continue  # no driver bound: not a VFIO device
                 drv = link("bus", bus, "devices", dev, "driver")
                 if bus == "pci" and not (os.path.isdir(os.path.join(bdir, dev, "vfio-dev")) or
                                          drv == "vfio-pci" or drv.endswith("_vfio_pci")):
