@@ -21,7 +21,7 @@ sed 's/^/# /' "$T_TMP/all.out"
 check "every expectation agrees with its independent check" test "$rc" -eq 0
 
 # ---- every check can fail ----
-cp -r "$MC_TESTDATA" "$T_TMP/data"
+cp -r "$MC_TESTDATA" "$T_TMP/data" && chmod -R u+w "$T_TMP/data"
 # corrupt CHECK CASE FILE SED-SCRIPT [NAMED]: FILE (relative to tests/data)
 # edited by SED-SCRIPT; the check, run on that case alone, must fail and name
 # NAMED (default: FILE's folder/CASE).
