@@ -5,7 +5,8 @@
 # the page's own script ran under its Content-Security-Policy, the matrix is
 # in the DOM, the screenshot shows every visible cell in its verdict's
 # colour, a #d-R-C link opens with the cell's decisive verdicts in the
-# panel, and nothing a host name carries became markup. Bad inputs: missing
+# panel, and nothing a host name carries became markup. Every cell is the
+# verdict a single `migcheck plan SRC DST` gives for its pair. Bad inputs: missing
 # or malformed options, missing inventory, empty fleet, an architecture the
 # fleet lacks, an unwritable destination (the previous page is kept).
 # shellcheck source=tests/integration/lib.sh
@@ -54,6 +55,20 @@ check "exactly one <script> element, the page's own" test "$(grep -o '<script' "
 check "no reference outside the page" \
 	bash -c "! grep -Eo '[[:space:]](src|href)=\"[^#\"][^\"]*\"|url\\(|@import' '$PAGE'"
 check "hosts per profile on the axis labels" grep -q 'data-hosts="[2-9]"' "$PAGE"
+# Every cell against the verdict of a single `migcheck plan SRC DST` of its pair
+# (tests/integration/data-check.py --page); the same check on a copy with one
+# cell changed must fail (its plan answers kept in $T_TMP/plans).
+export MC_DATA_CHECK_CACHE=$T_TMP/plans
+python3 "$MC_SRCDIR/tests/integration/data-check.py" --page "$PAGE" >"$T_TMP/page.out" 2>&1
+rc=$?
+sed 's/^/# /' "$T_TMP/page.out"
+check "every cell is the verdict of a single migcheck plan of its pair" test "$rc" -eq 0
+sed '0,/class="cell ok"/s//class="cell blocked"/' "$PAGE" >"$T_TMP/wrong.html"
+python3 "$MC_SRCDIR/tests/integration/data-check.py" --page "$T_TMP/wrong.html" >"$T_TMP/wrong.out" 2>&1
+rc=$?
+check "  and a page with one cell changed fails that check" \
+	bash -c "[[ $rc -eq 1 ]] && grep -q '^FAIL .*is blocked; migcheck plan says ok' '$T_TMP/wrong.out'"
+unset MC_DATA_CHECK_CACHE
 expect_exit 0 "report --html - (standard output)" mc report --html -
 check "standard output gets the same page" \
 	cmp -s <(grep -v 'generated\|<title>' "$T_OUT") <(grep -v 'generated\|<title>' "$PAGE")

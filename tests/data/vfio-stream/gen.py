@@ -6,11 +6,14 @@ An independent implementation of the stream format of core/vfio_stream.h
 shares no code with it. Run from anywhere: python3 gen.py
 Expectations: "ok TOTAL" or "error EXIT TEXT" (TEXT a substring of the
 one-line error message), checked against device.ident by tests/unit/test_vfio.
+With an argument, writes into that folder instead (tests/integration/
+data-check.py compares its output with the committed fixtures).
 """
 import os
 import struct
+import sys
 
-HERE = os.path.dirname(os.path.abspath(__file__))
+HERE = sys.argv[1] if len(sys.argv) > 1 else os.path.dirname(os.path.abspath(__file__))
 MAGIC = b"\x89MCVFIO\n"
 HDR_LEN = 320
 DATA, END = 1, 2
