@@ -5,6 +5,7 @@
 #  1. each host boots once: migcheck-probe records its facts, and armstate
 #     (tests/integration/armstate.c, no migcheck code) dumps the whole
 #     register state of a vCPU created as QEMU creates it for `-cpu host`;
+#     the probe's arm64 vCPU facts must equal kvmraw's (another witness);
 #  2. for every ordered pair, `migcheck plan --matrix` computes the compat
 #     pins; each source boots again and dumps its state with those pins
 #     applied to a real vCPU (features off, firmware registers written);
@@ -90,9 +91,12 @@ done
 # ---- 1. probe and dump every host ----
 phase1() {
 	local n=$1 t0=$SECONDS
-	if boot "$n" '/migcheck-probe >/tmp/f || exit $?; cat /tmp/f; echo @@DUMP@@; /armstate dump' \
-		"$D/$n.out"; then
-		sed '/^@@DUMP@@$/,$d' "$D/$n.out" >"$D/$n.facts"
+	# kvmraw's failure shows in its output, which the comparison then rejects
+	if boot "$n" '/migcheck-probe >/tmp/f || exit $?; /kvmraw >/tmp/r 2>&1 ||
+		echo "kvmraw: exit $?" >>/tmp/r; cat /tmp/f; echo @@RAW@@; cat /tmp/r
+		echo @@DUMP@@; /armstate dump' "$D/$n.out"; then
+		sed '/^@@RAW@@$/,$d' "$D/$n.out" >"$D/$n.facts"
+		sed -n '/^@@RAW@@$/,/^@@DUMP@@$/{//!p}' "$D/$n.out" >"$D/$n.raw"
 		sed '1,/^@@DUMP@@$/d' "$D/$n.out" >"$D/plain/$n.dump"
 		echo "booted and probed $n ($((SECONDS - t0)) s)" >"$D/$n.p1"
 	fi
@@ -118,6 +122,14 @@ if [[ -n ${MC_AGREE_KEEP:-} ]]; then # keep the profiles and dumps (fixtures)
 fi
 check "at least 15 arm64 host configurations (${#hosts[@]})" \
 	test "${#hosts[@]}" -ge $((${#GENS[@]} >= 3 ? 15 : 2))
+# The probe's vCPU facts equal an independent ioctl dump on every host
+# (kvmraw; Linux 6.8+ has writable masks, 6.1 none).
+for n in "${hosts[@]}"; do
+	read -r -a f <<<"$(spec_of "$n")"
+	masks=arm64.reg_mask
+	[[ ${f[1]} != 6.1 ]] || masks='arm64.reg_mask?'
+	kvmraw_compare "$n" "$D/$n.facts" "$D/$n.raw" arm64.reg arm64.fwreg arm64.vcpu "$masks"
+done
 
 # ---- 2. compat pins: one dump per source and distinct pin set ----
 # pins_args PINS -> armstate arguments (flags, then NAME=VALUE writes);

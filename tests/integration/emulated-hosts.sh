@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # Real kernels as test hosts: Debian 6.1 x86_64 (KVM under TCG SVM) and arm64
 # hosts with different CPU models, probed by the static probe binary inside
-# them. Checks the facts against an independent ioctl dump, imports them, and
+# them. Checks the facts against an independent ioctl dump (kvmraw: every
+# capability; x86 MSR lists, feature MSR values and supported CPUID; arm64
+# register list and values, firmware registers, vCPU features), imports them, and
 # shows the real differences between the arm64 CPU models with `migcheck diff`.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
@@ -32,9 +34,8 @@ if emu_facts x86-max x86_64 max; then
 	check "x86: kernel is a 6.1 Debian kernel" grep -qE '^kernel	release	6\.1\.0-[0-9]+-amd64$' "$F"
 	check "x86: /dev/kvm worked (no kvm probe skipped)" bash -c "! grep -q '^probe.skip	kvm_caps' '$F'"
 	exact_caps x86-max
-	check "x86: MSR index list equals KVM_GET_MSR_INDEX_LIST ($(grep -c '^msr ' "$EMU_DIR/x86-max.raw") MSRs)" \
-		cmp -s <(awk '/^msr /{print $2}' "$EMU_DIR/x86-max.raw" | sort -u) \
-		<(awk -F'\t' '$1=="x86.msr"{print $2}' "$F" | sort -u)
+	# MSR index list, feature MSR values, supported CPUID
+	kvmraw_compare x86-max "$F" "$EMU_DIR/x86-max.raw" x86.msr x86.msr_feature x86.cpuid
 	check "x86: supported CPUID recorded" grep -q '^x86.cpuid	0x00000007.0x00000000.ebx	' "$F"
 	check "x86: kvm_amd parameters recorded" grep -q '^kvm.param	kvm_amd.npt	' "$F"
 	expect_exit 0 "import x86-max" mc import "$F" --host x86-max
@@ -58,6 +59,9 @@ for cpu in max cortex-a57 neoverse-n1; do
 	check "$n: PSCI_VERSION is 1.1 (0x10001)" grep -qxF 'arm64.fwreg	PSCI_VERSION	0x10001' "$F"
 	check "$n: all seven firmware registers read" test "$(grep -c '^arm64.fwreg	' "$F")" -eq 7
 	exact_caps "$n"
+	# register list and values, firmware registers, vCPU features (6.1
+	# has no writable masks: arm64.reg_mask is empty on both sides)
+	kvmraw_compare "$n" "$F" "$EMU_DIR/$n.raw" arm64.reg arm64.fwreg arm64.vcpu 'arm64.reg_mask?'
 	expect_exit 0 "import $n" mc import "$F" --host "$n"
 done
 
@@ -66,6 +70,8 @@ if emu_facts arm-max-nosve aarch64 max arm64.nosve mitigations=off; then
 	F=$EMU_DIR/arm-max-nosve.facts
 	check "cmdline facts recorded" grep -qxF 'kernel	cmdline.mitigations	off' "$F"
 	check "arm64.nosve removes KVM_CAP_ARM_SVE" bash -c "! grep -q '^kvm.cap	KVM_CAP_ARM_SVE	' '$F'"
+	kvmraw_compare arm-max-nosve "$F" "$EMU_DIR/arm-max-nosve.raw" \
+		arm64.reg arm64.fwreg arm64.vcpu 'arm64.reg_mask?'
 	expect_exit 0 "import arm-max-nosve" mc import "$F" --host arm-max-nosve
 fi
 

@@ -62,6 +62,43 @@ out_has() {
 	if grep -qF -- "$1" "$T_OUT"; then ok "  stdout has: $1"; else not_ok "  stdout lacks '$1'"; fi
 }
 
+# kvmraw_compare NAME FACTS RAW DOMAIN...: the probe's facts of each DOMAIN
+# in FACTS must equal, byte for byte and sorted alike, the canonical fact
+# lines the independent witness tests/integration/kvmraw printed in RAW. A
+# DOMAIN must have facts on both sides, unless written DOMAIN? (a kernel may
+# lack it). One check; a disagreement shows the differing lines
+# (-probe +kvmraw).
+kvmraw_compare() {
+	local name=$1 facts=$2 raw=$3 d dom counts="" empty="" rc=0
+	shift 3
+	local want=$T_TMP/kvmraw-cmp.$BASHPID.probe got=$T_TMP/kvmraw-cmp.$BASHPID.raw
+	: >"$want"
+	: >"$got"
+	for d in "$@"; do
+		dom=${d%\?}
+		awk -F'\t' -v d="$dom" '$1==d' "$facts" | LC_ALL=C sort >>"$want"
+		awk -F'\t' -v d="$dom" '$1==d' "$raw" | LC_ALL=C sort >"$got.one"
+		counts+="${counts:+, }$dom $(wc -l <"$got.one")"
+		[[ $d == *\? || -s $got.one ]] || empty+=" $dom"
+		cat "$got.one" >>"$got"
+	done
+	rm -f "$got.one"
+	if [[ -n $empty ]]; then
+		not_ok "$name: kvmraw printed no facts for$empty"
+		rc=1
+	elif cmp -s "$want" "$got"; then
+		ok "$name: probe facts equal kvmraw's ioctl dump ($counts)"
+	else
+		diff -U0 --label probe --label kvmraw "$want" "$got" | grep -v '^@@' >"$got.diff"
+		not_ok "$name: probe facts differ from kvmraw's ioctl dump in $(grep -c '^[-+][^-+]' "$got.diff") lines (-probe +kvmraw):"
+		head -40 "$got.diff" | sed 's/^/    /'
+		rm -f "$got.diff"
+		rc=1
+	fi
+	rm -f "$want" "$got"
+	return $rc
+}
+
 # LeakSanitizer cannot run under ptrace: in a sanitizer build, a run traced by
 # strace keeps ASan and UBSan but leaves leak checking to the untraced runs.
 strace() {

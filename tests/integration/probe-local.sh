@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # `migcheck probe` on this machine: stored in the inventory, facts per the
-# contract, and, where /dev/kvm exists, every non-zero capability and the MSR
-# index list exactly as an independent ioctl dump (kvmraw) reports them.
+# contract, and, where /dev/kvm exists, every non-zero capability, the MSR
+# index list, the feature MSRs and the supported CPUID (x86_64) or the
+# vCPU's registers (aarch64) exactly as an independent ioctl dump (kvmraw)
+# reports them.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
 mc() { "$MIGCHECK" "$@"; }
@@ -33,9 +35,22 @@ if [[ -c /dev/kvm ]] && [[ -x $KVMRAW ]]; then
 	check "capability values equal" cmp -s \
 		<(awk '/^cap /{print $3}' "$T_TMP/raw" | sort) \
 		<(awk -F'\t' '$1=="kvm.cap"{print $3}' "$T_TMP/local.facts" | sort)
-	check "MSR index list equal" cmp -s \
-		<(awk '/^msr /{print $2}' "$T_TMP/raw" | sort -u) \
-		<(awk -F'\t' '$1=="x86.msr"{print $2}' "$T_TMP/local.facts" | sort -u)
+	case $(uname -m) in
+	x86_64) doms=(x86.msr x86.msr_feature x86.cpuid) ;;
+	aarch64) doms=(arm64.reg arm64.fwreg arm64.vcpu 'arm64.reg_mask?') ;;
+	esac
+	kvmraw_compare "this host" "$T_TMP/local.facts" "$T_TMP/raw" "${doms[@]}"
+	# The comparison itself: one value changed in the probe's facts fails
+	# it, and the message shows both lines.
+	awk -F'\t' -v d="${doms[2]:-${doms[0]}}" 'BEGIN {OFS="\t"} !done && $1==d {$3=$3 "0"; done=1} 1' \
+		"$T_TMP/local.facts" >"$T_TMP/bent.facts"
+	bent=$(grep -vxFf "$T_TMP/local.facts" "$T_TMP/bent.facts")
+	orig=$(grep -vxFf "$T_TMP/bent.facts" "$T_TMP/local.facts")
+	(kvmraw_compare bent "$T_TMP/bent.facts" "$T_TMP/raw" "${doms[@]}") >"$T_TMP/bent.out"
+	# shellcheck disable=SC2016 # awk's own $0
+	check "  a changed value fails the comparison and is shown: $bent" \
+		awk -v a="    -$bent" -v b="    +$orig" '/^FAIL bent: .* in 2 lines /{f=1}
+			$0==a{m=1} $0==b{p=1} END{exit !(f&&m&&p)}' "$T_TMP/bent.out"
 else
 	check "without /dev/kvm the probe records why" \
 		grep -qE '^probe.skip	kvm_caps	no /dev/kvm' "$T_TMP/local.facts"

@@ -2,9 +2,10 @@
 # The planner's x86 verdicts (families x86.cpuid and x86.msr) against the real
 # kernel, for a host-passthrough guest (QEMU -cpu host,migratable=on).
 # Phase 1: each emulated x86_64 host (kernel generation x CPU model) boots once,
-# is probed (migcheck-probe) and dumps a guest's state (x86state dump: the
-# guest CPUID and every MSR of KVM_GET_MSR_INDEX_LIST with its value, and what
-# the guest itself can keep in each MSR). Phase 2: each host boots once more
+# is probed (migcheck-probe; its x86 facts must equal kvmraw's ioctl dump)
+# and dumps a guest's state (x86state dump: the guest CPUID and every MSR of
+# KVM_GET_MSR_INDEX_LIST with its value, and what the guest itself can keep
+# in each MSR). Phase 2: each host boots once more
 # as destination and restores every source's dump (x86state restore: QEMU's
 # enforce check of the guest CPUID, KVM_SET_CPUID2, KVM_SET_MSRS as QEMU does
 # it and one at a time; MSRs the destination does not list are dropped).
@@ -81,11 +82,16 @@ else
 			t0=$SECONDS
 			boots=$((boots + 1))
 			if MIGCHECK_HOST_GEN=$gen emu_run x86_64 "$cpu" \
-				'/migcheck-probe >/tmp/f || exit $?; cat /tmp/f; echo @@STATE@@; /x86state dump' \
-				>"$EMU_DIR/$name.out"; then
-				sed '/^@@STATE@@$/,$d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.facts"
+				'/migcheck-probe >/tmp/f || exit $?; /kvmraw >/tmp/r 2>&1 ||
+				echo "kvmraw: exit $?" >>/tmp/r; cat /tmp/f; echo @@RAW@@; cat /tmp/r
+				echo @@STATE@@; /x86state dump' >"$EMU_DIR/$name.out"; then
+				sed '/^@@RAW@@$/,$d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.facts"
+				sed -n '/^@@RAW@@$/,/^@@STATE@@$/{//!p}' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.raw"
 				sed '1,/^@@STATE@@$/d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.state"
 				ok "$name: booted $gen -cpu $cpu, probed and dumped ($((SECONDS - t0)) s)"
+				# the probe's x86 facts against an independent ioctl dump
+				kvmraw_compare "$name" "$EMU_DIR/$name.facts" "$EMU_DIR/$name.raw" \
+					x86.msr x86.msr_feature x86.cpuid
 				names+=("$name")
 				echo "$name $gen $cpu" >>"$EMU_DIR/hosts"
 				CPU[$name]=$cpu
