@@ -1,22 +1,20 @@
-/* Planner benchmarks: one pair of real profiles, and all ordered pairs of 300
- * distinct generated x86 profiles of ~2,000 facts each (target: under 1 ms
- * per pair). Baseline, same run: the plain fact-level diff of the same pairs
- * (mc_facts_diff), the least work any comparison must do. */
+/* Planner benchmarks: one pair of real profiles, and all ordered pairs of
+ * PROFILES distinct generated x86 profiles of ~2,000 facts each (target:
+ * under 1 ms per pair). Usage: bench_planner DATADIR [PROFILES]. Baseline:
+ * the plain fact-level diff of the same pairs (mc_facts_diff), the least
+ * work any comparison of two profiles must do; no other program computes a
+ * plan, so this is a floor, not the same work. Same profiles, same process,
+ * alternating rounds (tests/lib/bench.h); each figure is the median of the
+ * per-round ratios plan time / diff time. */
 #include <glib.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
 #include "core/planner/planner.h"
 #include "core/model/profile.h"
-
-static double now(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
-}
+#include "tests/lib/bench.h"
 
 static void count_diff(const char *d, const char *k, const char *a, const char *b, void *opaque)
 {
@@ -81,67 +79,96 @@ static mc_facts *load(const char *path)
 	return f;
 }
 
+typedef struct pctx {
+	mc_facts **p; /* n profiles; pairs (i, j), i != j */
+	int n, reps;  /* reps: times each pair is planned per round */
+	bool one_way; /* only the pair (0, 1) */
+	size_t pairs, worst[3];
+} pctx;
+
+static double diff_pairs(void *opaque, int round)
+{
+	pctx *x = opaque;
+	size_t nd = 0;
+	(void)round;
+	double t0 = tb_now();
+	for (int r = 0; r < x->reps; r++)
+		for (int i = 0; i < x->n; i++)
+			for (int j = 0; j < x->n; j++)
+				if (i != j && (!x->one_way || i < j))
+					mc_facts_diff(x->p[i], x->p[j], count_diff, &nd);
+	return (tb_now() - t0) / (double)x->reps;
+}
+
+static double plan_pairs(void *opaque, int round)
+{
+	pctx *x = opaque;
+	mc_error err = { 0 };
+	(void)round;
+	memset(x->worst, 0, sizeof(x->worst));
+	x->pairs = 0;
+	double t0 = tb_now();
+	for (int r = 0; r < x->reps; r++)
+		for (int i = 0; i < x->n; i++)
+			for (int j = 0; j < x->n; j++) {
+				if (i == j || (x->one_way && i > j))
+					continue;
+				mc_plan *pl = mc_plan_compute(x->p[i], x->p[j], NULL, &err);
+				if (!pl) {
+					fprintf(stderr, "plan: %s\n", err.msg);
+					exit(1);
+				}
+				if (r == 0) {
+					x->worst[mc_plan_worst(pl)]++;
+					x->pairs++;
+				}
+				mc_plan_free(pl);
+			}
+	return (tb_now() - t0) / (double)x->reps;
+}
+
 int main(int argc, char **argv)
 {
 	const char *data = argc > 1 ? argv[1] : "tests/data";
-	int nprof = argc > 2 ? atoi(argv[2]) : 300;
-	mc_error err = { 0 };
+	int nprof = argc > 2 ? atoi(argv[2]) : 60;
+	int runs = tb_runs();
+	if (nprof < 2) {
+		fprintf(stderr, "bench_planner: PROFILES must be at least 2\n");
+		return 1;
+	}
 
-	/* ---- one pair of real emulated-host profiles ---- */
+	/* ---- one pair of real emulated-host profiles: new -> old ---- */
 	g_autofree char *pa = g_build_filename(data, "matrix", "max-a57.new", NULL);
 	g_autofree char *pb = g_build_filename(data, "matrix", "max-a57.old", NULL);
-	mc_facts *a = load(pa), *b = load(pb);
-	int reps = 2000;
-	double t0 = now();
-	for (int i = 0; i < reps; i++)
-		mc_plan_free(mc_plan_compute(a, b, NULL, &err));
-	double one = (now() - t0) / reps;
-	size_t nd = 0;
-	t0 = now();
-	for (int i = 0; i < reps; i++)
-		mc_facts_diff(a, b, count_diff, &nd);
-	double one_base = (now() - t0) / reps;
-	printf("plan one real pair      %8.1f us   baseline diff %6.1f us   ratio %.1fx  (%zu+%zu "
-	       "facts)\n",
-	       one * 1e6, one_base * 1e6, one / one_base, mc_facts_count(a), mc_facts_count(b));
+	mc_facts *real[2] = { load(pa), load(pb) };
+	pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true };
+	tb_figure f1;
+	tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
+	printf("plan one real pair      %8.1f us   baseline diff %6.1f us   ratio %.1fx",
+	       f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
+	tb_print_rounds(stdout, &f1, 0);
+	printf("\n  (%zu+%zu facts, %d times per round)\n", mc_facts_count(real[0]),
+	       mc_facts_count(real[1]), one.reps);
 
 	/* ---- all pairs of generated profiles ---- */
 	mc_facts **p = g_new0(mc_facts *, nprof);
 	for (int i = 0; i < nprof; i++)
 		p[i] = gen(i);
-	size_t worst[3] = { 0 }, pairs = 0;
-	t0 = now();
-	for (int i = 0; i < nprof; i++)
-		for (int j = 0; j < nprof; j++) {
-			if (i == j)
-				continue;
-			mc_plan *pl = mc_plan_compute(p[i], p[j], NULL, &err);
-			if (!pl) {
-				fprintf(stderr, "plan: %s\n", err.msg);
-				return 1;
-			}
-			worst[mc_plan_worst(pl)]++;
-			pairs++;
-			mc_plan_free(pl);
-		}
-	double all = now() - t0;
-	nd = 0;
-	t0 = now();
-	for (int i = 0; i < nprof; i++)
-		for (int j = 0; j < nprof; j++)
-			if (i != j)
-				mc_facts_diff(p[i], p[j], count_diff, &nd);
-	double all_base = now() - t0;
-	printf("plan all %zu pairs   %8.2f s  = %.3f ms/pair (target < 1 ms)   baseline diff "
-	       "%.3f ms/pair   ratio %.1fx\n",
-	       pairs, all, all * 1e3 / (double)pairs, all_base * 1e3 / (double)pairs,
-	       all / all_base);
-	printf("  %d profiles x %zu facts; verdicts: %zu ok, %zu action, %zu blocked\n", nprof,
-	       mc_facts_count(p[0]), worst[0], worst[1], worst[2]);
+	pctx all = { .p = p, .n = nprof, .reps = 1 };
+	tb_figure fa;
+	tb_alternate(&fa, runs, diff_pairs, plan_pairs, &all);
+	double per = fa.subj_med * 1e3 / (double)all.pairs;
+	printf("plan all %zu pairs     %8.2f s  = %.3f ms/pair (target < 1 ms)   baseline diff "
+	       "%.3f ms/pair   ratio %.1fx",
+	       all.pairs, fa.subj_med, per, fa.base_med * 1e3 / (double)all.pairs, fa.ratio);
+	tb_print_rounds(stdout, &fa, 0);
+	printf("\n  %d profiles x %zu facts; verdicts: %zu ok, %zu action, %zu blocked\n", nprof,
+	       mc_facts_count(p[0]), all.worst[0], all.worst[1], all.worst[2]);
+	printf("  medians of %d alternating rounds\n", runs);
 	for (int i = 0; i < nprof; i++)
 		mc_facts_free(p[i]);
 	g_free(p);
-	mc_facts_free(a);
-	mc_facts_free(b);
+	mc_facts_free(real[0]);
+	mc_facts_free(real[1]);
 	return 0;
 }

@@ -1,20 +1,22 @@
 #!/usr/bin/env bash
-# make bench: run every benchmark; figures are ratios against baselines
-# measured in the same run. Usage: run.sh BUILDDIR
+# make bench: run every benchmark. Every figure is a ratio against a baseline
+# doing the same work under the same conditions, the median of $BENCH_RUNS
+# (default 3, at least 3, odd) alternating rounds: baseline, subject,
+# baseline, subject, ... (tests/lib/bench.h, tests/bench/lib.sh). A failing
+# benchmark fails make bench. Usage: run.sh BUILDDIR
 set -euo pipefail
 B=${1:-.}
-echo "== migcheck benchmarks ($(date -u +%FT%TZ), $(nproc) cpus, $(uname -r))"
-echo "-- inventory"
-"$B/tests/bench/bench_inventory" 1000 50
-echo "-- planner"
-"$B/tests/bench/bench_planner" "$(dirname "$0")/../data" 300
-echo "-- fleet (pull + import from a local nginx, gate)"
-"$(dirname "$0")/fleet.sh" "$B"
-echo "-- libvirt migrate (needs root, namespaces, libvirtd)"
-bash "$(dirname "$0")/libvirt-migrate.sh" "$B" 5
-echo "-- vfio device state (save+restore vs plain copy)"
-"$B/tests/bench/bench_vfio" 256
-echo "-- hook under load (1,000 in a row, 50 at once, one inventory)"
-python3 "$(dirname "$0")/hook-load.py" "$B/migcheck" "$(dirname "$0")/../data"
-echo "-- report (fleet matrix page: plan every pair + HTML)"
-"$(dirname "$0")/report.sh" "$B"
+H=$(dirname "$0")
+echo "== migcheck benchmarks ($(date -u +%FT%TZ), $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
+echo "-- inventory (probe vs the same syscalls raw; import vs plain SQL into the same schema)"
+"$B/tests/bench/bench_inventory" "$H/../../schemas" 200 20
+echo "-- planner (plan vs plain diff of the same pairs)"
+"$B/tests/bench/bench_planner" "$H/../data" 60
+echo "-- fleet (pull vs curl of the same files; gate and report vs their plans)"
+"$H/fleet.sh" "$B" 10000 300 40
+echo "-- libvirt migrate (vs virsh migrate; --dry-run vs plan; needs root, namespaces, libvirtd)"
+bash "$H/libvirt-migrate.sh" "$B"
+echo "-- vfio device state (save+restore vs plain copy into the same kind of destination)"
+"$B/tests/bench/bench_vfio" 128
+echo "-- hook (in a row and at once, vs migcheck plan of the same pair)"
+python3 "$H/hook-load.py" "$B/migcheck" "$H/../data" 60 50
