@@ -25,7 +25,7 @@ const mc_verb mc_verb_hook = {
 	"                [--missing-metadata allow|deny] [--timeout SEC] [--stdin-copy FILE]\n"
 	"                DOMAIN OPERATION SUB-OPERATION EXTRA\n"
 	"\n"
-	"Run by libvirt as the drop-in " MC_SYSCONFDIR "/libvirt/hooks/qemu.d/migcheck\n"
+	"Run by libvirt as the drop-in /etc/libvirt/hooks/qemu.d/migcheck\n"
 	"(installed by the package, or by install-hook.sh).\n"
 	"Only 'DOMAIN migrate begin -' does anything; every other call exits 0 at once.\n"
 	"On the destination it reads the domain XML from stdin, takes the source\n"
