@@ -65,4 +65,38 @@ grep -q "exec '$bin' .*hook" /etc/libvirt/hooks/qemu.d/migcheck || {
 	echo "package: the hook drop-in does not run $bin" >&2
 	fail=1
 }
+echo "== package: the configuration file at its default path, and the old ones"
+if [[ -e /etc/migcheck.conf || -e /etc/migcheck/migcheck.conf || -e /etc/migcheck/hook.conf ]]; then
+	echo "package: configuration files exist on this machine; not touching them" >&2
+	exit 1
+fi
+made_dir=
+[[ -d /etc/migcheck ]] || made_dir=1
+cleanup_conf() {
+	rm -f /etc/migcheck.conf /etc/migcheck/migcheck.conf /etc/migcheck/hook.conf
+	[[ -z $made_dir ]] || rmdir /etc/migcheck 2>/dev/null || true
+}
+trap 'cleanup_conf; rm -rf "$work"' EXIT
+printf 'url = http://127.0.0.1:9/store\n' >/etc/migcheck.conf
+"$bin" fleet pull --retries 0 --connect-timeout 1 >/dev/null 2>"$work/err" && fail=1
+grep -q "^migcheck: /etc/migcheck.conf ('key = value' lines) is deprecated" "$work/err" || {
+	echo "package: no deprecation notice for /etc/migcheck.conf: $(cat "$work/err")" >&2
+	fail=1
+}
+mkdir -p /etc/migcheck
+printf '[fleet]\nurl=http://127.0.0.1:9/new-store\n' >/etc/migcheck/migcheck.conf
+"$bin" fleet pull --retries 0 --connect-timeout 1 >/dev/null 2>"$work/err" && fail=1
+if grep -q deprecated "$work/err" || ! grep -q new-store "$work/err"; then
+	echo "package: /etc/migcheck/migcheck.conf not read (or a notice): $(cat "$work/err")" >&2
+	fail=1
+fi
+rm -f /etc/migcheck/migcheck.conf
+printf '[hook]\ntimeout=never\n' >/etc/migcheck/hook.conf
+"$bin" hook g migrate begin - </dev/null >/dev/null 2>"$work/err" && fail=1
+if ! grep -q "^migcheck: /etc/migcheck/hook.conf is deprecated" "$work/err" ||
+	! grep -q "timeout 'never'" "$work/err"; then
+	echo "package: /etc/migcheck/hook.conf not read with a notice: $(cat "$work/err")" >&2
+	fail=1
+fi
+cleanup_conf
 exit $fail

@@ -46,7 +46,8 @@ const mc_verb mc_verb_fleet = {
 	"  --s3 REGION            sign requests with AWS SigV4 (service s3); credentials\n"
 	"                         from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
 	"                         optionally AWS_SESSION_TOKEN (never printed), as\n"
-	"                         NAME=VALUE lines in $CREDENTIALS_DIRECTORY/" MC_CREDENTIAL_S3 " (systemd's\n"
+	"                         NAME=VALUE lines in $CREDENTIALS_DIRECTORY/" MC_CREDENTIAL_S3
+	" (systemd's\n"
 	"                         LoadCredential=), else in the environment\n"
 	"  --credentials FILE     with --s3: read those three as NAME=VALUE lines from\n"
 	"                         FILE instead of the environment; FILE must be owned\n"

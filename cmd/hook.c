@@ -246,8 +246,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	g_autoptr(GError) gerr = NULL;
 	if (g_key_file_load_from_file(kf, conf_path, G_KEY_FILE_NONE, &gerr)) {
 		if (!explicit_conf && strcmp(conf_path, MC_CONF_OLD_HOOK) == 0)
-			mc_deprecated(MC_CONF_OLD_HOOK,
-				      "move its [hook] group into " MC_CONF_FILE);
+			mc_deprecated(MC_CONF_OLD_HOOK, "move its [hook] group into " MC_CONF_FILE);
 		conf_db = g_key_file_get_string(kf, "hook", "db", NULL);
 		conf_profile = g_key_file_get_string(kf, "hook", "profile", NULL);
 		conf_policy = g_key_file_get_string(kf, "hook", "missing-metadata", NULL);

@@ -78,7 +78,7 @@ case "\${2:-} \${3:-}" in
 "migrate begin") ;;
 *) exit 0 ;;
 esac
-exec '$bin' ${MIGCHECK_GLOBAL_OPTS:-} hook ${MIGCHECK_HOOK_OPTS:-} -- "\$@" >/dev/null
+exec '$bin'${MIGCHECK_GLOBAL_OPTS:+ $MIGCHECK_GLOBAL_OPTS} hook${MIGCHECK_HOOK_OPTS:+ $MIGCHECK_HOOK_OPTS} -- "\$@" >/dev/null
 HOOK
 	chmod 0755 "$tmp"
 	mv "$tmp" "$dropin"

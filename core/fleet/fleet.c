@@ -167,8 +167,8 @@ int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_e
 		char *k = g_strstrip(line), *v = g_strstrip(eq + 1);
 		g_autofree char *why = NULL;
 		if (conf_set(c, k, v, &why) < 0)
-			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s:%d: %s", path,
-					    lineno, why);
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s:%d: %s", path, lineno,
+					    why);
 	}
 	return 0;
 }

@@ -98,8 +98,8 @@ START_TEST(conf_case)
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (vals[i])
 			g_string_append_printf(got, "%s=%s\n", keys[i], vals[i]);
-	g_string_append_printf(got, "insecure=%d\ntimeout=%ld\nformat=%s\n", c.insecure, c.timeout_s,
-			       c.legacy ? "old" : "keyfile");
+	g_string_append_printf(got, "insecure=%d\ntimeout=%ld\nformat=%s\n", c.insecure,
+			       c.timeout_s, c.legacy ? "old" : "keyfile");
 	ck_assert_str_eq(got->str, want);
 	g_string_free(got, TRUE);
 	mc_fleet_conf_clear(&c);
