@@ -7,6 +7,8 @@ export DEBIAN_FRONTEND=noninteractive
 PKGS=(
 	# build
 	build-essential autoconf automake libtool pkg-config
+	# the Debian package (dpkg-buildpackage, debian/) and its check
+	debhelper dpkg-dev lintian
 	libvirt-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev check libglib2.0-dev
 	# style, memory checking
 	clang-format cppcheck valgrind libxml2-utils sqlite3 shellcheck

@@ -6,10 +6,24 @@
 #include <stdbool.h>
 #include <stdio.h>
 
+#include "config.h"
 #include "core/base/error.h"
 #include "core/base/facts.h"
 #include "core/model/profile.h"
 #include "db/inventory.h"
+
+/* Files under configure's sysconfdir (README "Configuration"): the one
+ * configuration file, a GLib key file with [fleet] and [hook] groups, and
+ * the older files still read with a deprecation notice. */
+#define MC_CONF_FILE MC_SYSCONFDIR "/migcheck/migcheck.conf"
+#define MC_CONF_OLD_FLEET MC_SYSCONFDIR "/migcheck.conf"
+#define MC_CONF_OLD_HOOK MC_SYSCONFDIR "/migcheck/hook.conf"
+/* S3 credentials under systemd: LoadCredential=s3:FILE in the unit, read
+ * from $CREDENTIALS_DIRECTORY/s3 (AWS_* NAME=VALUE lines). */
+#define MC_CREDENTIAL_S3 "s3"
+
+/* One line on stderr: "migcheck: WHAT is deprecated: INSTEAD". */
+void mc_deprecated(const char *what, const char *instead);
 
 typedef struct mc_ctx {
 	const char *db_path; /* --db, or NULL for the default */

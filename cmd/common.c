@@ -98,3 +98,8 @@ int mc_resolve_profile(mc_ctx *ctx, mc_db **db, const char *what, mc_named_profi
 	*err = dberr;
 	return -dberr.errnum;
 }
+
+void mc_deprecated(const char *what, const char *instead)
+{
+	fprintf(stderr, "migcheck: %s is deprecated: %s\n", what, instead);
+}

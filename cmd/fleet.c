@@ -3,6 +3,7 @@
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fleet/fleet.h"
@@ -29,10 +30,11 @@ const mc_verb mc_verb_fleet = {
 	"a newer probe of are left alone.\n"
 	"\n"
 	"The store is any HTTP(S) server accepting PUT (WebDAV), or an S3-compatible\n"
-	"object store with --s3. Defaults come from the configuration file\n"
-	"(/etc/migcheck.conf, or $MIGCHECK_CONF): 'key = value' lines with keys url,\n"
-	"host, db, cacert, insecure, s3-region, credentials, timeout; options override\n"
-	"it.\n"
+	"object store with --s3. Defaults come from the [fleet] group of the\n"
+	"configuration file (--config, else $MIGCHECK_CONF, else " MC_CONF_FILE "),\n"
+	"a key file with keys url, host, db, cacert, insecure, s3-region, timeout;\n"
+	"options override it (the old " MC_CONF_OLD_FLEET " with 'key = value' lines\n"
+	"is read when that file is missing, with a notice).\n"
 	"\n"
 	"  --host NAME            push: the host to upload (default: conf, else the\n"
 	"                         host name)\n"
@@ -43,7 +45,10 @@ const mc_verb mc_verb_fleet = {
 	"  --insecure             do not verify the TLS certificate\n"
 	"  --s3 REGION            sign requests with AWS SigV4 (service s3); credentials\n"
 	"                         from AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY and\n"
-	"                         optionally AWS_SESSION_TOKEN (never printed)\n"
+	"                         optionally AWS_SESSION_TOKEN (never printed), as\n"
+	"                         NAME=VALUE lines in $CREDENTIALS_DIRECTORY/" MC_CREDENTIAL_S3
+	" (systemd's\n"
+	"                         LoadCredential=), else in the environment\n"
 	"  --credentials FILE     with --s3: read those three as NAME=VALUE lines from\n"
 	"                         FILE instead of the environment; FILE must be owned\n"
 	"                         by root (or you) and not group/world accessible\n"
@@ -133,7 +138,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_error err = { 0 };
 	mc_http *h = NULL;
 	mc_db *db = NULL;
-	g_autofree char *default_host = NULL;
+	g_autofree char *default_host = NULL, *cred_dir_file = NULL;
 	int c, rc = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -200,20 +205,27 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	if (optind + 1 < argc)
 		return mc_usage(&mc_verb_fleet, "expected at most one URL");
 
+	/* --config, $MIGCHECK_CONF, else the configuration file, else the old
+	 * one */
 	const char *env_conf = g_getenv("MIGCHECK_CONF");
-	if (config)
-		rc = mc_fleet_conf_load(config, false, &conf, &err);
-	else
-		rc = mc_fleet_conf_load(env_conf && *env_conf ? env_conf : MC_FLEET_CONF_DEFAULT,
-					true, &conf, &err);
+	const char *conf_path = config ? config : env_conf && *env_conf ? env_conf : MC_CONF_FILE;
+	rc = mc_fleet_conf_load(conf_path, !config, &conf, &err);
+	if (rc == 0 && !conf.loaded && !config && !(env_conf && *env_conf)) {
+		conf_path = MC_CONF_OLD_FLEET;
+		rc = mc_fleet_conf_load(conf_path, true, &conf, &err);
+	}
 	if (rc < 0) {
 		rc = mc_report(&err);
 		goto out;
 	}
+	if (conf.legacy) {
+		g_autofree char *what = g_strdup_printf("%s ('key = value' lines)", conf_path);
+		mc_deprecated(what, "move the settings to the [fleet] group of " MC_CONF_FILE);
+	}
 	const char *url = optind < argc ? argv[optind] : conf.url;
 	if (!url) {
-		rc = mc_usage(&mc_verb_fleet, "no store URL (give URL, or url = in %s)",
-			      config ? config : MC_FLEET_CONF_DEFAULT);
+		rc = mc_usage(&mc_verb_fleet, "no store URL (give URL, or url= in [fleet] of %s)",
+			      conf_path);
 		goto out;
 	}
 	if (!g_str_has_prefix(url, "http://") && !g_str_has_prefix(url, "https://")) {
@@ -226,6 +238,21 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	ho.cacert = cacert ? cacert : conf.cacert;
 	ho.s3_region = s3 ? s3 : conf.s3_region;
 	ho.credentials = cred ? cred : conf.credentials;
+	if (!cred && conf.credentials) {
+		g_autofree char *what =
+		    g_strdup_printf("credentials = %s in %s", conf.credentials, conf_path);
+		mc_deprecated(what, "give the file to the unit as LoadCredential=" MC_CREDENTIAL_S3
+				    ":FILE");
+	}
+	/* systemd's LoadCredential=s3:FILE (an empty one, the unit's
+	 * SetCredential= default, means none) */
+	const char *cred_dir = g_getenv("CREDENTIALS_DIRECTORY");
+	if (!ho.credentials && ho.s3_region && cred_dir && *cred_dir) {
+		struct stat st;
+		cred_dir_file = g_build_filename(cred_dir, MC_CREDENTIAL_S3, NULL);
+		if (lstat(cred_dir_file, &st) == 0 && st.st_size > 0)
+			ho.credentials = cred_dir_file;
+	}
 	if (ho.credentials && !ho.s3_region) {
 		rc = mc_usage(&mc_verb_fleet, "--credentials is for --s3");
 		goto out;

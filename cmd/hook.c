@@ -15,7 +15,6 @@
 
 static int run(mc_ctx *ctx, int argc, char **argv);
 
-#define DEFAULT_CONF "/etc/migcheck/hook.conf"
 #define MAX_STDIN (16u << 20)
 
 const mc_verb mc_verb_hook = {
@@ -26,7 +25,8 @@ const mc_verb mc_verb_hook = {
 	"                [--missing-metadata allow|deny] [--timeout SEC] [--stdin-copy FILE]\n"
 	"                DOMAIN OPERATION SUB-OPERATION EXTRA\n"
 	"\n"
-	"Run by libvirt as /etc/libvirt/hooks/qemu (see cmd/install/install-hook.sh).\n"
+	"Run by libvirt as the drop-in /etc/libvirt/hooks/qemu.d/migcheck\n"
+	"(installed by the package, or by install-hook.sh).\n"
 	"Only 'DOMAIN migrate begin -' does anything; every other call exits 0 at once.\n"
 	"On the destination it reads the domain XML from stdin, takes the source\n"
 	"profile from the guest's migcheck metadata (embedded and checked against its\n"
@@ -40,17 +40,19 @@ const mc_verb mc_verb_hook = {
 	"written to stdout (libvirt would take it as a new domain XML). No network;\n"
 	"the whole run is bounded by --timeout (exit 69 when it expires).\n"
 	"\n"
-	"Settings come from --config FILE (default $MIGCHECK_HOOK_CONFIG, else\n" DEFAULT_CONF
-	", optional), a key file with a [hook] group: missing-metadata=allow|deny,\n"
-	"profile=WHAT, db=PATH, timeout=SEC; options override it.\n"
+	"Settings come from the [hook] group of --config FILE (default\n"
+	"$MIGCHECK_HOOK_CONFIG, else " MC_CONF_FILE ", optional), a key file:\n"
+	"missing-metadata=allow|deny, profile=WHAT, db=PATH, timeout=SEC; options\n"
+	"override it (the old " MC_CONF_OLD_HOOK " is read when that file is\n"
+	"missing, with a notice).\n"
 	"\n"
 	"  --config FILE            settings file\n"
 	"  --profile WHAT           this host's profile: host name, profile id or file\n"
 	"  --missing-metadata POL   allow (default) or deny guests without metadata\n"
 	"  --timeout SEC            give up (and refuse) after SEC seconds (default 10)\n"
 	"  --stdin-copy FILE        write the exact bytes read from stdin into FILE, an\n"
-	"                           existing regular file (the installed wrapper hands\n"
-	"                           them to the hook it chains)\n"
+	"                           existing regular file (for a wrapper that hands\n"
+	"                           them on; the qemu.d drop-in does not need it)\n"
 	"\n"
 	"Exit status: 0 allowed (or not a migrate/begin call); 2 refused (blocked, or\n"
 	"no metadata under policy deny); 64 usage; 65 malformed domain XML, metadata\n"
@@ -237,9 +239,14 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		conf_path = g_getenv("MIGCHECK_HOOK_CONFIG");
 	explicit_conf = explicit_conf || conf_path;
 	if (!conf_path)
-		conf_path = DEFAULT_CONF;
+		conf_path = g_file_test(MC_CONF_FILE, G_FILE_TEST_EXISTS) ||
+				    !g_file_test(MC_CONF_OLD_HOOK, G_FILE_TEST_EXISTS)
+				? MC_CONF_FILE
+				: MC_CONF_OLD_HOOK;
 	g_autoptr(GError) gerr = NULL;
 	if (g_key_file_load_from_file(kf, conf_path, G_KEY_FILE_NONE, &gerr)) {
+		if (!explicit_conf && strcmp(conf_path, MC_CONF_OLD_HOOK) == 0)
+			mc_deprecated(MC_CONF_OLD_HOOK, "move its [hook] group into " MC_CONF_FILE);
 		conf_db = g_key_file_get_string(kf, "hook", "db", NULL);
 		conf_profile = g_key_file_get_string(kf, "hook", "profile", NULL);
 		conf_policy = g_key_file_get_string(kf, "hook", "missing-metadata", NULL);

@@ -26,9 +26,13 @@ static void usage(FILE *out)
 	    out,
 	    "\nOptions:\n"
 	    "  --db PATH   inventory file (default: $MIGCHECK_DB, else\n"
-	    "              /var/lib/migcheck/inventory.db as root, else\n"
+	    "              " MC_LOCALSTATEDIR "/lib/migcheck/inventory.db as root, else\n"
 	    "              $XDG_DATA_HOME/migcheck/inventory.db)\n"
 	    "  --version   print the version\n\n"
+	    "Files:\n"
+	    "  configuration  " MC_CONF_FILE "\n"
+	    "  inventory      " MC_LOCALSTATEDIR "/lib/migcheck/inventory.db (as root)\n"
+	    "  libvirt hook   /etc/libvirt/hooks/qemu.d/migcheck (libvirt's directory)\n\n"
 	    "Exit status: 0 compatible / success, 1 compatible with actions (diff: different),\n"
 	    "2 blocked, 64 usage, 65 bad input data, 66 missing input, 69 service\n"
 	    "unavailable, 70 internal error, 74 I/O error, 77 permission denied.\n");

@@ -1,4 +1,5 @@
 #include "db/inventory.h"
+#include "config.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -33,7 +34,7 @@ char *mc_db_default_path(void)
 	if (env && *env)
 		return g_strdup(env);
 	if (geteuid() == 0)
-		return g_strdup("/var/lib/migcheck/inventory.db");
+		return g_strdup(MC_LOCALSTATEDIR "/lib/migcheck/inventory.db");
 	return g_build_filename(g_get_user_data_dir(), "migcheck", "inventory.db", NULL);
 }
 

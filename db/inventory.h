@@ -18,7 +18,7 @@ typedef struct mc_db mc_db; /* opaque */
 
 typedef enum { MC_DB_READ, MC_DB_WRITE } mc_db_mode;
 
-/* Default path: $MIGCHECK_DB, else /var/lib/migcheck/inventory.db as root,
+/* Default path: $MIGCHECK_DB, else LOCALSTATEDIR/lib/migcheck/inventory.db as root,
  * else $XDG_DATA_HOME/migcheck/inventory.db (~/.local/share/...). Caller frees. */
 char *mc_db_default_path(void);
 

@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <libxml/xmlwriter.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #define INDEX_ROUNDS 6 /* push: read-modify-write attempts on the index */
@@ -37,6 +38,100 @@ static int parse_bool(const char *v, bool *out)
 	return 0;
 }
 
+/* One setting, from either format: 0, or -EINVAL with the message's tail in
+ * *why (unknown key, bad value). */
+static int conf_set(mc_fleet_conf *c, const char *k, const char *v, char **why)
+{
+	char **slot = NULL;
+	if (!strcmp(k, "url"))
+		slot = &c->url;
+	else if (!strcmp(k, "host"))
+		slot = &c->host;
+	else if (!strcmp(k, "db"))
+		slot = &c->db;
+	else if (!strcmp(k, "cacert"))
+		slot = &c->cacert;
+	else if (!strcmp(k, "s3-region"))
+		slot = &c->s3_region;
+	else if (!strcmp(k, "credentials"))
+		slot = &c->credentials;
+	if (!*v) {
+		*why = g_strdup_printf("empty value for '%s'", k);
+		return -EINVAL;
+	}
+	if (slot) {
+		g_free(*slot);
+		*slot = g_strdup(v);
+	} else if (!strcmp(k, "insecure")) {
+		if (parse_bool(v, &c->insecure) < 0) {
+			*why = g_strdup_printf("insecure: expected yes or no, not '%s'", v);
+			return -EINVAL;
+		}
+	} else if (!strcmp(k, "timeout")) {
+		char *end;
+		long t = strtol(v, &end, 10);
+		if (*end || t <= 0 || t > 86400) {
+			*why = g_strdup_printf("timeout: expected 1..86400 seconds, not '%s'", v);
+			return -EINVAL;
+		}
+		c->timeout_s = t;
+	} else {
+		*why = g_strdup_printf("unknown key '%s' (known: url, host, db, cacert, "
+				       "insecure, s3-region, credentials, timeout)",
+				       k);
+		return -EINVAL;
+	}
+	return 0;
+}
+
+/* The key file: [fleet] settings; [hook] is the hook's (cmd/hook.c), any
+ * other group is a mistake. */
+static int conf_load_keyfile(const char *path, const char *text, gsize len, mc_fleet_conf *c,
+			     mc_error *err)
+{
+	g_autoptr(GKeyFile) kf = g_key_file_new();
+	g_autoptr(GError) gerr = NULL;
+	if (!g_key_file_load_from_data(kf, text, len, G_KEY_FILE_NONE, &gerr))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: %s", path, gerr->message);
+	g_auto(GStrv) groups = g_key_file_get_groups(kf, NULL);
+	for (char **g = groups; *g; g++)
+		if (strcmp(*g, "fleet") != 0 && strcmp(*g, "hook") != 0)
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					    "%s: unknown group [%s] (known: [fleet], [hook])", path,
+					    *g);
+	g_auto(GStrv) keys = g_key_file_get_keys(kf, "fleet", NULL, NULL);
+	for (char **k = keys; k && *k; k++) {
+		g_autofree char *v = g_key_file_get_string(kf, "fleet", *k, &gerr);
+		g_autofree char *why = NULL;
+		if (!v)
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: [fleet] %s: %s",
+					    path, *k, gerr->message);
+		if (conf_set(c, *k, g_strstrip(v), &why) < 0)
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: [fleet] %s", path,
+					    why);
+	}
+	return 0;
+}
+
+/* A key file starts (after comments and blank lines) with a [group] line;
+ * the old format with a 'key = value' line. */
+static bool is_keyfile(const char *text)
+{
+	for (const char *p = text; *p;) {
+		while (*p == ' ' || *p == '\t')
+			p++;
+		if (*p == '[')
+			return true;
+		if (*p && *p != '#' && *p != '\n')
+			return false;
+		p = strchr(p, '\n');
+		if (!p)
+			break;
+		p++;
+	}
+	return true; /* empty: either reading gives nothing */
+}
+
 int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_error *err)
 {
 	g_autofree char *text = NULL;
@@ -53,6 +148,10 @@ int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_e
 	}
 	if (memchr(text, '\0', len) || !g_utf8_validate(text, (gssize)len, NULL))
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: not UTF-8 text", path);
+	c->loaded = true;
+	if (is_keyfile(text))
+		return conf_load_keyfile(path, text, len, c, err);
+	c->legacy = true;
 	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
 	int lineno = 0;
 	for (char **l = lines; *l; l++) {
@@ -66,46 +165,10 @@ int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_e
 					    "%s:%d: expected 'key = value'", path, lineno);
 		*eq = '\0';
 		char *k = g_strstrip(line), *v = g_strstrip(eq + 1);
-		if (!*v)
-			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-					    "%s:%d: empty value for '%s'", path, lineno, k);
-		char **slot = NULL;
-		if (!strcmp(k, "url"))
-			slot = &c->url;
-		else if (!strcmp(k, "host"))
-			slot = &c->host;
-		else if (!strcmp(k, "db"))
-			slot = &c->db;
-		else if (!strcmp(k, "cacert"))
-			slot = &c->cacert;
-		else if (!strcmp(k, "s3-region"))
-			slot = &c->s3_region;
-		else if (!strcmp(k, "credentials"))
-			slot = &c->credentials;
-		if (slot) {
-			g_free(*slot);
-			*slot = g_strdup(v);
-		} else if (!strcmp(k, "insecure")) {
-			if (parse_bool(v, &c->insecure) < 0)
-				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-						    "%s:%d: insecure: expected yes or no, not '%s'",
-						    path, lineno, v);
-		} else if (!strcmp(k, "timeout")) {
-			char *end;
-			long t = strtol(v, &end, 10);
-			if (*end || t <= 0 || t > 86400)
-				return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-						    "%s:%d: timeout: expected 1..86400 seconds, "
-						    "not '%s'",
-						    path, lineno, v);
-			c->timeout_s = t;
-		} else {
-			return mc_error_set(
-			    err, MC_EXIT_DATAERR, EINVAL,
-			    "%s:%d: unknown key '%s' (known: url, host, db, cacert, "
-			    "insecure, s3-region, credentials, timeout)",
-			    path, lineno, k);
-		}
+		g_autofree char *why = NULL;
+		if (conf_set(c, k, v, &why) < 0)
+			return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s:%d: %s", path, lineno,
+					    why);
 	}
 	return 0;
 }

@@ -23,9 +23,12 @@
 #include "core/model/profile.h"
 
 #define MC_HOST_NS "urn:x-migcheck:host:1"
-#define MC_FLEET_CONF_DEFAULT "/etc/migcheck.conf"
 
-/* ---- /etc/migcheck.conf: "key = value" lines, '#' comments ---- */
+/* ---- the configuration ----
+ * SYSCONFDIR/migcheck/migcheck.conf: a GLib key file, group [fleet] with the
+ * keys below ([hook] is the hook's, cmd/hook.c). The old format, still read
+ * (legacy set; the caller prints a deprecation notice): 'key = value' lines,
+ * '#' comments, as SYSCONFDIR/migcheck.conf had them. */
 typedef struct mc_fleet_conf {
 	char *url;         /* url = https://store.example/fleet */
 	char *host;        /* host = NAME (default: the host name) */
@@ -35,10 +38,14 @@ typedef struct mc_fleet_conf {
 	char *credentials; /* credentials = FILE (--credentials) */
 	bool insecure;     /* insecure = yes|no */
 	long timeout_s;    /* timeout = SECONDS (whole transfer) */
+	bool loaded;       /* a file was read */
+	bool legacy;       /* ... in the old 'key = value' format */
 } mc_fleet_conf;
 
-/* Load `path`. A missing file is fine (conf stays empty) when missing_ok;
- * otherwise 66. Unknown keys and malformed lines are 65 "PATH:LINE: ...". */
+/* Load `path`, in either format (a key file when its first line that is not
+ * a comment is a [group]). A missing file is fine (conf stays empty) when
+ * missing_ok; otherwise 66. Unknown keys, groups and malformed lines are 65
+ * ("PATH: [fleet] ..." or "PATH:LINE: ..."). */
 int mc_fleet_conf_load(const char *path, bool missing_ok, mc_fleet_conf *c, mc_error *err);
 void mc_fleet_conf_clear(mc_fleet_conf *c);
 

@@ -114,6 +114,35 @@ EOF
 expect_exit 0 "push with URL, host and db from the configuration file" \
 	env -u MIGCHECK_DB MIGCHECK_CONF="$T_TMP/migcheck.conf" "$MIGCHECK" fleet push --retries 0
 out_has "pushed host arm-n1-1 to $STORE"
+err_has "migcheck: $T_TMP/migcheck.conf ('key = value' lines) is deprecated: move the settings to the [fleet] group of"
+# the configuration file: a key file, [fleet] for these commands, [hook] for the hook
+printf '# migcheck.conf\n[fleet]\nurl=%s\nhost=arm-n1-1\ndb=%s\n\n[hook]\nmissing-metadata=deny\n' "$STORE" "$SRC" >"$T_TMP/new.conf"
+expect_exit 0 "push with URL, host and db from [fleet] of the key file" \
+	env -u MIGCHECK_DB MIGCHECK_CONF="$T_TMP/new.conf" "$MIGCHECK" fleet push --retries 0
+out_has "pushed host arm-n1-1 to $STORE"
+check "  no notice on stderr" test ! -s "$T_ERR"
+expect_exit 0 "the same file with --config" env -u MIGCHECK_DB "$MIGCHECK" fleet push --config "$T_TMP/new.conf" --retries 0
+out_has "pushed host arm-n1-1 to $STORE"
+printf '[fleet]\nurl=%s\ncredentials=%s\ns3-region=eu-west-1\n' "$STORE" "$T_TMP/none.cred" >"$T_TMP/cred.conf"
+expect_exit 66 "a credentials file named in the configuration: read, with a notice" \
+	"$MIGCHECK" fleet pull --config "$T_TMP/cred.conf" --retries 0
+check "  the notice says LoadCredential" grep -q "credentials = $T_TMP/none.cred in $T_TMP/cred.conf is deprecated: give the file to the unit as LoadCredential=s3:FILE" "$T_ERR"
+check "  and the file was read" grep -q "none.cred: credentials file" "$T_ERR"
+# systemd's LoadCredential=s3:FILE: $CREDENTIALS_DIRECTORY/s3 (an empty one: none)
+mkdir -p "$T_TMP/creds"
+: >"$T_TMP/creds/s3"
+printf '[fleet]\nurl=%s\ns3-region=eu-west-1\n' "$STORE" >"$T_TMP/s3.conf"
+expect_exit 64 "an empty \$CREDENTIALS_DIRECTORY/s3 is no credentials (SetCredential= default)" \
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY CREDENTIALS_DIRECTORY="$T_TMP/creds" \
+	"$MIGCHECK" fleet pull --config "$T_TMP/s3.conf" --retries 0
+err_has "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set in the environment"
+printf 'AWS_ACCESS_KEY_ID=AKIDEXAMPLE\nAWS_SECRET_ACCESS_KEY=wJalrXUtnFEMI\n' >"$T_TMP/creds/s3"
+chmod 0600 "$T_TMP/creds/s3"
+expect_exit 0 "S3 credentials from \$CREDENTIALS_DIRECTORY/s3 (signed requests)" \
+	env -u AWS_ACCESS_KEY_ID -u AWS_SECRET_ACCESS_KEY CREDENTIALS_DIRECTORY="$T_TMP/creds" \
+	"$MIGCHECK" --db "$T_TMP/s3pull.db" fleet pull --config "$T_TMP/s3.conf" --retries 0
+check "  signed with the key id from that file" \
+	grep -qE '"AWS4-HMAC-SHA256 Credential=AKIDEXAMPLE/[0-9]{8}/eu-west-1/s3/aws4_request' "$NGX_LOG"
 printf 'url = %s\nuser = x\n' "$STORE" >"$T_TMP/bad.conf"
 expect_exit 65 "a configuration file with an unknown key" "$MIGCHECK" fleet push --config "$T_TMP/bad.conf"
 err_has "bad.conf:2: unknown key 'user'"

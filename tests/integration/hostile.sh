@@ -192,23 +192,19 @@ expect_exit 0 "report --html a regular file (replaced atomically, as before)" mc
 check "  the page replaced the file" grep -q '</html>' "$OUT/target.html"
 fault_end "FIFO and character device written straight into and still what they were; a symlink or directory refused with exit 74 and one line; nothing replaced"
 
-# ---- the installed hook wrapper ----
-fault_begin "installed hook wrapper given domain XML with trailing newlines and CRLF, with NUL bytes, and a stdin that never ends"
+# ---- the installed hook drop-in ----
+fault_begin "installed hook drop-in (hooks/qemu.d/migcheck) given domain XML with trailing newlines and CRLF, with NUL bytes, and a stdin that never ends"
 HD=$T_TMP/hooks
 mkdir -p "$HD"
 # libvirt runs hooks with a short PATH (in the libvirt tests: its own bin
-# directory and /usr/sbin); the wrapper must not depend on it
+# directory and /usr/sbin); the drop-in must not depend on it
 HOOKPATH=/usr/sbin
-CAT=$(command -v cat)
 TEE=$(command -v tee)
-# the hook this install replaces: keeps its arguments and stdin
-cat >"$HD/qemu" <<HOOK
-#!/bin/sh
-$CAT >"\${0%/*}/chained.in"
-echo "\$*" >"\${0%/*}/chained.args"
-HOOK
+# an existing hook: the installer must leave it alone (libvirt runs both)
+printf '#!/bin/sh\nexit 0\n' >"$HD/qemu"
 chmod +x "$HD/qemu"
-# migcheck as the wrapper calls it: records the bytes it is given
+cp "$HD/qemu" "$T_TMP/qemu.before"
+# migcheck as the drop-in calls it: records the bytes it is given
 cat >"$T_TMP/mc-shim" <<SHIM
 #!/bin/sh
 $TEE "$HD/migcheck.in" | exec "$MIGCHECK" "\$@"
@@ -216,19 +212,21 @@ SHIM
 chmod +x "$T_TMP/mc-shim"
 MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
 	sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "$HD" "$T_TMP/mc-shim" >/dev/null
+check "  the existing hooks/qemu is untouched" cmp -s "$T_TMP/qemu.before" "$HD/qemu"
+check "  nothing else beside it" test "$(cd "$HD" && echo *)" = "qemu qemu.d"
 {
 	printf "<domain type='kvm'><name>g1</name><os><type arch='x86_64' machine='q35'>hvm</type></os></domain>\r\n"
 	printf '<!-- trailing -->\n\n\n'
 } >"$T_TMP/crlf.xml"
-expect_exit 0 "wrapper: XML with CRLF and three trailing newlines" env PATH=$HOOKPATH "$HD/qemu" g1 migrate begin - <"$T_TMP/crlf.xml"
+expect_exit 0 "drop-in: XML with CRLF and three trailing newlines" env PATH=$HOOKPATH "$HD/qemu.d/migcheck" g1 migrate begin - <"$T_TMP/crlf.xml"
 check "  migcheck got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/migcheck.in"
-check "  the chained hook got the bytes unchanged" cmp -s "$T_TMP/crlf.xml" "$HD/chained.in"
-check "  and the same arguments" test "$(cat "$HD/chained.args")" = "g1 migrate begin -"
+check "  nothing on stdout (libvirt passes the XML on unchanged)" test ! -s "$T_OUT"
 printf "<domain type='kvm'><name>g1</name>\0</domain>" >"$T_TMP/nul.xml"
-rm -f "$HD/chained.in"
-expect_exit 65 "wrapper: XML with a NUL byte (refused by migcheck)" env PATH=$HOOKPATH "$HD/qemu" g1 migrate begin - <"$T_TMP/nul.xml"
+expect_exit 65 "drop-in: XML with a NUL byte (refused by migcheck)" env PATH=$HOOKPATH "$HD/qemu.d/migcheck" g1 migrate begin - <"$T_TMP/nul.xml"
 check "  migcheck got the NUL byte" cmp -s "$T_TMP/nul.xml" "$HD/migcheck.in"
-check "  the chained hook did not run" test ! -e "$HD/chained.in"
+rm -f "$HD/migcheck.in"
+expect_exit 0 "drop-in: another operation returns without starting migcheck" env PATH=$HOOKPATH "$HD/qemu.d/migcheck" g1 started begin - </dev/null
+check "  migcheck did not run" test ! -e "$HD/migcheck.in"
 # (installed again with migcheck itself: the recording shim's tee would wait for the end)
 HD2=$T_TMP/hooks2
 MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" \
@@ -236,12 +234,19 @@ MIGCHECK_HOOK_OPTS="--config $MIGCHECK_HOOK_CONFIG --profile x86-a --timeout 2" 
 mkfifo "$T_TMP/stall"
 sleep 120 >"$T_TMP/stall" &
 staller=$!
-expect_exit 69 "wrapper: stdin that never ends (migcheck --timeout 2)" timeout 60 env PATH=$HOOKPATH "$HD2/qemu" g1 migrate begin - <"$T_TMP/stall"
+expect_exit 69 "drop-in: stdin that never ends (migcheck --timeout 2)" timeout 60 env PATH=$HOOKPATH "$HD2/qemu.d/migcheck" g1 migrate begin - <"$T_TMP/stall"
 err_has "hook timed out"
 kill "$staller" 2>/dev/null
 wait "$staller" 2>/dev/null
-check "  no temporary copy left behind" test -z "$(find "${TMPDIR:-/tmp}" -maxdepth 1 -name 'migcheck-hook.*' -newer "$T_TMP/crlf.xml" 2>/dev/null)"
-fault_end "stdin reaches migcheck and the chained hook byte for byte; the wrapper is bounded by migcheck's --timeout (exit 69, one line), never blocks on stdin"
+expect_exit 0 "uninstall removes the drop-in" sh "$MC_SRCDIR/cmd/install/install-hook.sh" uninstall "$HD"
+check "  and leaves hooks/qemu" cmp -s "$T_TMP/qemu.before" "$HD/qemu"
+check "  no qemu.d/migcheck" test ! -e "$HD/qemu.d/migcheck"
+# someone else's qemu.d/migcheck is not overwritten
+mkdir -p "$T_TMP/hooks3/qemu.d"
+printf '#!/bin/sh\n' >"$T_TMP/hooks3/qemu.d/migcheck"
+expect_exit 73 "install over a foreign qemu.d/migcheck" sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "$T_TMP/hooks3" "$MIGCHECK"
+err_has "is not migcheck's; not overwriting it"
+fault_end "stdin reaches migcheck byte for byte; the drop-in is bounded by migcheck's --timeout (exit 69, one line), never blocks on stdin, writes no stdout; hooks/qemu is left alone"
 
 # ---- smaller ones ----
 fault_begin "smaller cases: a CPU model the source cannot run (hook), control characters in a domain name, --db '' and --db without a value, a facts file with a UTF-8 BOM, garbage base64 in the metadata, a schema-2 inventory labelled version 1"

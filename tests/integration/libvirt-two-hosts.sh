@@ -35,19 +35,34 @@ for h in B C; do
 		missing-metadata = deny
 		timeout = 20
 	EOF
-	# an existing hook that only logs: migcheck's installer must chain to it
-	cat >"${LV_DIR[$h]}/etc/hooks/qemu" <<-EOF
+	# an existing hook that only logs: migcheck's drop-in runs beside it.
+	# On B it is hooks/qemu; C has the layout of migcheck's old installer
+	# (its wrapper as hooks/qemu, the logging hook as qemu.migcheck-chained),
+	# which the installer must undo.
+	logger=${LV_DIR[$h]}/etc/hooks/qemu
+	[[ $h == C ]] && logger=${LV_DIR[$h]}/etc/hooks/qemu.migcheck-chained
+	cat >"$logger" <<-EOF
 		#!/bin/sh
 		echo "$h \$*" >>'$HOOKLOG'
 		exit 0
 	EOF
-	chmod +x "${LV_DIR[$h]}/etc/hooks/qemu"
+	chmod +x "$logger"
+	cp "$logger" "$LV_STATE/$h-logger"
+	if [[ $h == C ]]; then
+		printf '#!/bin/sh\n# migcheck-hook: installed by migcheck (install-hook.sh).\nexit 0\n' \
+			>"${LV_DIR[$h]}/etc/hooks/qemu"
+		chmod +x "${LV_DIR[$h]}/etc/hooks/qemu"
+	fi
 	MIGCHECK_HOOK_OPTS="--config $LV_STATE/$h-hook.conf" \
 		sh "$MC_SRCDIR/cmd/install/install-hook.sh" install "${LV_DIR[$h]}/etc/hooks" "$MIGCHECK" \
-		>/dev/null || not_ok "install the hook on $h"
+		>"$T_TMP/install-$h.out" || not_ok "install the hook on $h"
 done
-check "installer kept the existing hook and chained it" \
-	test -x "${LV_DIR[B]}/etc/hooks/qemu.migcheck-chained"
+check "installer wrote the qemu.d drop-in" test -x "${LV_DIR[B]}/etc/hooks/qemu.d/migcheck"
+check "  and left B's existing hooks/qemu as it was" cmp -s "$LV_STATE/B-logger" "${LV_DIR[B]}/etc/hooks/qemu"
+check "  C: the old wrapper's chained hook is hooks/qemu again" \
+	cmp -s "$LV_STATE/C-logger" "${LV_DIR[C]}/etc/hooks/qemu"
+check "  C: no qemu.migcheck-chained left" test ! -e "${LV_DIR[C]}/etc/hooks/qemu.migcheck-chained"
+check "  the message names the daemon to restart" grep -q "restart .*virtqemud" "$T_TMP/install-B.out"
 for h in A B C; do lv_start "$h"; done
 for h in A B C; do lv_wait "$h" || skip "libvirtd of $h did not start: $(tail -c 300 "${LV_DIR[$h]}/daemon.out")"; done
 
@@ -117,6 +132,8 @@ check "  still running on A" running_on A "$DOM"
 check "  absent on C" absent_on C "$DOM"
 check "  C's daemon log shows the refused attempt (the evidence above can fail)" \
 	test "$(c_log)" -gt "$before"
+check "  C's own hooks/qemu (restored from the old layout) ran too" \
+	grep -q "^C $DOM migrate begin" "$HOOKLOG"
 
 # ---- the hook on B: no metadata + policy deny; other operations pass ----
 lv_guest_xml mcnometa >"$T_TMP/nometa.xml"

@@ -1,7 +1,8 @@
 /* The fleet store's host records, index and configuration file, data-driven:
  * tests/data/fleet/index/NAME.xml (single-*.xml are <host> records) and
- * tests/data/fleet/conf/NAME.conf, each with NAME.expect: "ok" then the
- * parsed content one item per line, or "error EXIT TEXT" (TEXT must occur in
+ * tests/data/fleet/conf/NAME.conf (the key file, or the old 'key = value'
+ * format), each with NAME.expect: "ok" then the parsed content one item per
+ * line and its format, or "error EXIT TEXT" (TEXT must occur in
  * the message). Plus URL joining, host names, and the HTTP client's argument
  * checks and unreachable-server path. */
 #include <errno.h>
@@ -97,7 +98,8 @@ START_TEST(conf_case)
 	for (size_t i = 0; i < G_N_ELEMENTS(keys); i++)
 		if (vals[i])
 			g_string_append_printf(got, "%s=%s\n", keys[i], vals[i]);
-	g_string_append_printf(got, "insecure=%d\ntimeout=%ld\n", c.insecure, c.timeout_s);
+	g_string_append_printf(got, "insecure=%d\ntimeout=%ld\nformat=%s\n", c.insecure,
+			       c.timeout_s, c.legacy ? "old" : "keyfile");
 	ck_assert_str_eq(got->str, want);
 	g_string_free(got, TRUE);
 	mc_fleet_conf_clear(&c);

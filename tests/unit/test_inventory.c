@@ -3,6 +3,7 @@
  * Data-driven: tests/data/inventory/NAME.sql or NAME.bytes builds a file;
  * NAME.err (exit code, message) or NAME.hosts (listing after opening) is
  * what must come out. */
+#include "config.h"
 #include <sqlite3.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -427,7 +428,7 @@ START_TEST(default_path)
 	g_unsetenv("MIGCHECK_DB");
 	p = mc_db_default_path();
 	if (geteuid() == 0)
-		ck_assert_str_eq(p, "/var/lib/migcheck/inventory.db");
+		ck_assert_str_eq(p, MC_LOCALSTATEDIR "/lib/migcheck/inventory.db");
 	else
 		ck_assert(g_str_has_suffix(p, "/migcheck/inventory.db"));
 	g_free(p);
