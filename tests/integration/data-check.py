@@ -651,11 +651,65 @@ def check_fleet_index(data):
 
 # ==== fleet/conf: README's `key = value` format, parsed again ====
 
-def conf_parse(path):
-    keys = ("url", "host", "db", "cacert", "s3-region", "credentials")
-    vals, insecure, timeout = {}, 0, 0
+CONF_KEYS = ("url", "host", "db", "cacert", "s3-region", "credentials")
+
+
+def conf_value(vals, k, v):
+    """One setting (both formats): None, or the reason it is refused."""
+    if k in CONF_KEYS:
+        vals[k] = v
+    elif k == "insecure":
+        if v not in ("yes", "no"):
+            return f"insecure: expected yes or no, not '{v}'"
+        vals[k] = int(v == "yes")
+    elif k == "timeout":
+        if not re.fullmatch(r"[0-9]+", v) or not 1 <= int(v) <= 86400:
+            return f"timeout: expected 1..86400 seconds, not '{v}'"
+        vals[k] = int(v)
+    else:
+        return f"unknown key '{k}'"
+    return None
+
+
+def conf_result(vals, fmt):
+    return (["ok"] + [f"{k}={vals[k]}" for k in CONF_KEYS if k in vals] +
+            [f"insecure={vals.get('insecure', 0)}", f"timeout={vals.get('timeout', 0)}",
+             f"format={fmt}"])
+
+
+def conf_parse_keyfile(path, text):
+    """The GLib key file (README "Configuration"): [fleet] and [hook]
+    groups, read again with configparser."""
+    import configparser
     base = os.path.basename(path)
-    for n, line in enumerate(read(path).splitlines(), 1):
+    cp = configparser.ConfigParser(interpolation=None, delimiters=("=",),
+                                   comment_prefixes=("#",), strict=True)
+    cp.optionxform = str
+    try:
+        cp.read_string(text)
+    except configparser.Error:
+        return None, f"{base}: "
+    for g in cp.sections():
+        if g not in ("fleet", "hook"):
+            return None, f"{base}: unknown group [{g}] (known: [fleet], [hook])"
+    vals = {}
+    if cp.has_section("fleet"):
+        for k, v in cp.items("fleet"):
+            why = conf_value(vals, k, v.strip())
+            if why:
+                return None, f"{base}: [fleet] {why}"
+    return conf_result(vals, "keyfile"), None
+
+
+def conf_parse(path):
+    text = read(path)
+    first = next((l.strip() for l in text.splitlines()
+                  if l.strip() and not l.strip().startswith("#")), "")
+    if not first or first.startswith("["):  # nothing but comments: the new format
+        return conf_parse_keyfile(path, text)
+    vals = {}
+    base = os.path.basename(path)
+    for n, line in enumerate(text.splitlines(), 1):
         s = line.strip()
         if not s or s.startswith("#"):
             continue
@@ -664,20 +718,10 @@ def conf_parse(path):
         k, v = (x.strip() for x in s.split("=", 1))
         if not v:
             return None, f"{base}:{n}: empty value for '{k}'"
-        if k in keys:
-            vals[k] = v
-        elif k == "insecure":
-            if v not in ("yes", "no"):
-                return None, f"{base}:{n}: insecure: expected yes or no"
-            insecure = int(v == "yes")
-        elif k == "timeout":
-            if not re.fullmatch(r"[0-9]+", v) or not 1 <= int(v) <= 86400:
-                return None, f"{base}:{n}: timeout: expected 1..86400 seconds"
-            timeout = int(v)
-        else:
-            return None, f"{base}:{n}: unknown key '{k}'"
-    return (["ok"] + [f"{k}={vals[k]}" for k in keys if k in vals] +
-            [f"insecure={insecure}", f"timeout={timeout}"]), None
+        why = conf_value(vals, k, v)
+        if why:
+            return None, f"{base}:{n}: {why}"
+    return conf_result(vals, "old"), None
 
 
 def check_fleet_conf(data):
