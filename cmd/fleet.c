@@ -133,7 +133,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_error err = { 0 };
 	mc_http *h = NULL;
 	mc_db *db = NULL;
-	g_autofree char *default_host = NULL;
+	g_autofree char *default_host = NULL, *shown = NULL;
 	int c, rc = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -216,10 +216,11 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			      config ? config : MC_FLEET_CONF_DEFAULT);
 		goto out;
 	}
-	if (!g_str_has_prefix(url, "http://") && !g_str_has_prefix(url, "https://")) {
-		rc = mc_usage(&mc_verb_fleet, "'%s' is not an http:// or https:// URL", url);
+	if (mc_http_url_check(url, &err) < 0) {
+		rc = mc_report(&err);
 		goto out;
 	}
+	shown = mc_url_for_humans(url);
 	if (!ctx->db_path && !(g_getenv("MIGCHECK_DB") && *g_getenv("MIGCHECK_DB")) && conf.db)
 		ctx->db_path = conf.db;
 	ho.insecure = insecure || conf.insecure;
@@ -228,10 +229,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	ho.credentials = cred ? cred : conf.credentials;
 	if (ho.credentials && !ho.s3_region) {
 		rc = mc_usage(&mc_verb_fleet, "--credentials is for --s3");
-		goto out;
-	}
-	if (mc_http_url_check(url, &err) < 0) {
-		rc = mc_report(&err);
 		goto out;
 	}
 	if (!ho.timeout_ms && conf.timeout_s)
@@ -271,7 +268,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		mc_http_stats(h, &reqs, NULL);
 		printf("pushed host %s to %s: profile %.12s %s; index updated in %d round%s; "
 		       "%ld requests\n",
-		       host, url, st.profile,
+		       host, shown, st.profile,
 		       st.profiles_fetched ? "uploaded" : "already in the store", st.index_attempts,
 		       st.index_attempts == 1 ? "" : "s", reqs);
 	} else {
@@ -291,7 +288,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		printf("pulled %ld hosts over %ld profiles from %s: %ld profiles fetched, %ld "
 		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally, %ld "
 		       "probed in the future (ignored); %ld requests, %lld bytes\n",
-		       st.hosts, st.profiles, url, st.profiles_fetched, st.profiles_present,
+		       st.hosts, st.profiles, shown, st.profiles_fetched, st.profiles_present,
 		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, st.hosts_future,
 		       reqs, bytes);
 	}

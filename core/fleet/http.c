@@ -143,21 +143,80 @@ out:
 	return r;
 }
 
+/* Parse url with curl's URL API; NULL when curl does not accept it. */
+static CURLU *url_parse(const char *url)
+{
+	CURLU *u = curl_url();
+	if (u && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+		curl_url_cleanup(u);
+		u = NULL;
+	}
+	return u;
+}
+
+char *mc_url_for_humans(const char *url)
+{
+	CURLU *u = url_parse(url);
+	char *shown = NULL, *user = NULL, *pw = NULL, *opt = NULL;
+	if (!u) /* not parseable: shown only when it cannot hold user information */
+		return g_strdup(strchr(url, '@') ? "(URL not shown)" : url);
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	curl_url_get(u, CURLUPART_OPTIONS, &opt, 0);
+	if (user || pw || opt) {
+		curl_url_set(u, CURLUPART_USER, "***", 0);
+		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+		curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+	} else {
+		/* nothing to hide: the URL as given, not curl's normalised form */
+		curl_url_cleanup(u);
+		return g_strdup(url);
+	}
+	char *out = NULL;
+	if (curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		shown = g_strdup(out);
+	else
+		shown = g_strdup("(URL not shown)");
+	curl_free(out);
+	if (pw)
+		memset(pw, 0, strlen(pw));
+	curl_free(user);
+	curl_free(pw);
+	curl_free(opt);
+	curl_url_cleanup(u);
+	return shown;
+}
+
 int mc_http_url_check(const char *url, mc_error *err)
 {
-	const char *s = strstr(url, "://");
-	if (!s)
-		return 0;
-	s += 3;
-	size_t auth_end = strcspn(s, "/?#");
-	const char *at = memchr(s, '@', auth_end);
-	if (at && memchr(s, ':', (size_t)(at - s)))
-		return mc_error_set(
-		    err, MC_EXIT_USAGE, EINVAL,
-		    "%.*s***@%s: a password in the URL is refused (use --s3 with the "
-		    "environment or a credentials file)",
-		    (int)(s - url), url, at + 1);
-	return 0;
+	CURLU *u = url_parse(url);
+	char *scheme = NULL, *pw = NULL;
+	int r = 0;
+	if (!u) {
+		if (strchr(url, '@'))
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "the store URL is not a valid URL (not shown: it holds "
+					    "user information, and may hold a password)");
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "'%s' is not a valid URL", url);
+	}
+	g_autofree char *shown = mc_url_for_humans(url);
+	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	if (pw)
+		r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				 "%s: a password in the URL is refused (use --s3 with the "
+				 "environment or a credentials file)",
+				 shown);
+	else if (!scheme || (g_ascii_strcasecmp(scheme, "http") != 0 &&
+			     g_ascii_strcasecmp(scheme, "https") != 0))
+		r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				 "'%s' is not an http:// or https:// URL", shown);
+	if (pw)
+		memset(pw, 0, strlen(pw));
+	curl_free(pw);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
 }
 
 mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
@@ -268,20 +327,6 @@ char *mc_url_join(const char *base, const char *path)
 	return g_strdup_printf("%.*s/%s", (int)n, base, path);
 }
 
-/* The URL as shown in messages: user information (user:password@) removed. */
-static char *url_for_humans(const char *url)
-{
-	const char *s = strstr(url, "://");
-	if (!s)
-		return g_strdup(url);
-	s += 3;
-	size_t auth_end = strcspn(s, "/?#");
-	const char *at = memchr(s, '@', auth_end);
-	if (!at)
-		return g_strdup(url);
-	return g_strdup_printf("%.*s***@%s", (int)(s - url), url, at + 1);
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
 {
 	xfer *x = opaque;
@@ -387,7 +432,7 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		   long *status, mc_error *err)
 {
 	struct curl_slist *hdrs = NULL;
-	g_autofree char *shown = url_for_humans(url);
+	g_autofree char *shown = mc_url_for_humans(url);
 	xfer x = { 0 };
 	int r = 0;
 	long code = 0;

@@ -128,6 +128,23 @@ expect_exit 65 "plan: arm64 -> x86" mc plan arm-new "$T_TMP/x86.facts"
 err_has "source is aarch64, destination is x86_64"
 expect_exit 64 "plan: unknown format" mc plan arm-new arm-old --format yaml
 
+# ---- store URLs: parsed by curl's URL API; a password is refused, user
+# information never printed (issue 16) ----
+expect_exit 64 "a password behind a second @ in the URL" \
+	mc fleet pull 'http://a@b:secret@127.0.0.1:9/store'
+check "  the password is not printed" bash -c "! grep -q secret '$T_ERR' '$T_OUT'"
+check "  nor the user information" bash -c "! grep -q 'a@b' '$T_ERR' '$T_OUT'"
+err_has "not a valid URL"
+expect_exit 64 "a password in the URL" mc fleet pull 'http://us%40er:pa55@127.0.0.1:9/store'
+err_has "http://***@127.0.0.1:9/store: a password in the URL is refused"
+check "  the password is not printed" bash -c "! grep -q pa55 '$T_ERR'"
+expect_exit 64 "an empty password in the URL" mc fleet pull 'http://user:@127.0.0.1:9/store'
+err_has "a password in the URL is refused"
+expect_exit 69 "user information alone: accepted, not printed" \
+	mc fleet pull 'http://someone@127.0.0.1:9/store' --retries 0
+err_has "http://***@127.0.0.1:9/store/index.xml: GET failed"
+check "  the user is not printed" bash -c "! grep -q someone '$T_ERR'"
+
 # ---- --help for every verb ----
 for v in plan probe import export hosts show diff; do
 	expect_exit 0 "$v --help" mc "$v" --help
