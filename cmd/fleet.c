@@ -186,7 +186,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 				return mc_usage(&mc_verb_fleet, "bad --max-bytes '%s'", optarg);
 			break;
 		default:
-			return mc_usage(&mc_verb_fleet, "bad option");
+			return mc_bad_option(&mc_verb_fleet, argv, opts);
 		}
 	}
 	if (optind >= argc)

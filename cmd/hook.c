@@ -212,7 +212,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			copy = optarg;
 			break;
 		default:
-			return mc_usage(&mc_verb_hook, "bad option");
+			return mc_bad_option(&mc_verb_hook, argv, opts);
 		}
 	}
 	if (argc - optind < 3)

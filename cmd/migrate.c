@@ -178,7 +178,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		default:
-			rc = mc_usage(&mc_verb_migrate, "bad option");
+			rc = mc_bad_option(&mc_verb_migrate, argv, opts);
 			goto out;
 		}
 	}

@@ -521,7 +521,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 	} else if (cc != CURLE_OK) {
 		char after[48] = "";
 		if (transient(cc))
-			snprintf(after, sizeof(after), " after %d attempts", tries);
+			snprintf(after, sizeof(after), " after %d attempt%s", tries,
+				 tries == 1 ? "" : "s");
 		int en = cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
 			 : cc == CURLE_PARTIAL_FILE     ? EPROTO
 							: ECONNREFUSED;
@@ -544,8 +545,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 				 what, code, x.reason);
 	} else if (code >= 500 || code == 408 || code == 429) {
 		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO,
-				 "%s: %s failed after %d attempts: HTTP %ld %s", shown, what, tries,
-				 code, x.reason);
+				 "%s: %s failed after %d attempt%s: HTTP %ld %s", shown, what,
+				 tries, tries == 1 ? "" : "s", code, x.reason);
 	} else if (code == 405 || code == 501) {
 		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EOPNOTSUPP,
 				 "%s: the server does not accept %s: HTTP %ld %s", shown, what,
