@@ -2,6 +2,8 @@
 
 #include "core/fleet/http.h"
 
+#include "core/base/log.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #define DEFAULT_MAX_BYTES (64u << 20)
 #define MAX_BACKOFF_MS 8000L
 #define DEFAULT_DEADLINE_MS (15L * 60 * 1000)
+#define MAX_RETRY_AFTER_MS 60000L /* a server's Retry-After is honoured up to this */
 
 struct mc_http {
 	CURL *curl;
@@ -385,6 +388,86 @@ static bool transient(CURLcode c)
 	}
 }
 
+/* --debug: one header or libcurl note per line, with secrets masked: the
+ * credentials and signature of Authorization, session tokens, cookies, and
+ * the signature and credential of a presigned URL. */
+static void debug_line(char dir, const char *line, size_t n)
+{
+	static const char *const masked[] = { "authorization:", "proxy-authorization:",
+					      "x-amz-security-token:", "cookie:", "set-cookie:" };
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+		n--;
+	if (n == 0)
+		return;
+	g_autofree char *s = g_strndup(line, n);
+	for (size_t i = 0; i < G_N_ELEMENTS(masked); i++) {
+		size_t k = strlen(masked[i]);
+		if (g_ascii_strncasecmp(s, masked[i], k) != 0)
+			continue;
+		/* keep the auth scheme ("AWS4-HMAC-SHA256", "Basic"): not secret */
+		char *v = s + k;
+		while (*v == ' ')
+			v++;
+		if (i < 2) {
+			char *sp = strchr(v, ' ');
+			v = sp ? sp + 1 : v;
+		}
+		*v = '\0';
+		mc_log(MC_LOG_DEBUG, "curl%c %s***", dir, s);
+		return;
+	}
+	static const char *const params[] = { "X-Amz-Signature=", "X-Amz-Credential=",
+					      "X-Amz-Security-Token=" };
+	for (size_t i = 0; i < G_N_ELEMENTS(params); i++) {
+		char *p = g_strstr_len(s, -1, params[i]);
+		while (p) {
+			char *v = p + strlen(params[i]);
+			size_t len = strcspn(v, "& ");
+			memmove(v + 3, v + len, strlen(v + len) + 1);
+			memcpy(v, "***", 3);
+			p = g_strstr_len(v, -1, params[i]);
+		}
+	}
+	char *shown = mc_strescape_ctl(s);
+	mc_log(MC_LOG_DEBUG, "curl%c %s", dir, shown ? shown : "?");
+	free(shown);
+}
+
+static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *opaque)
+{
+	(void)c;
+	(void)opaque;
+	char dir = type == CURLINFO_HEADER_OUT ? '>' : type == CURLINFO_HEADER_IN ? '<' : '*';
+	if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
+		return 0; /* bodies are not shown */
+	for (size_t off = 0; off < size;) {
+		const char *nl = memchr(data + off, '\n', size - off);
+		size_t n = nl ? (size_t)(nl - (data + off)) + 1 : size - off;
+		debug_line(dir, data + off, n);
+		off += n;
+	}
+	return 0;
+}
+
+/* The wait before retry number attempt + 1 (attempt 0 is the first
+ * request): the server's Retry-After when it sent one (capped at
+ * MAX_RETRY_AFTER_MS), else the backoff doubled per attempt (capped at
+ * MAX_BACKOFF_MS); both with random jitter so that many clients told to wait
+ * do not come back at the same moment: the backoff is drawn from its upper
+ * half, a Retry-After gets up to one first backoff more. */
+static long retry_delay(const mc_http *h, int attempt, long retry_after_ms, bool *told)
+{
+	*told = retry_after_ms > 0;
+	if (*told) {
+		long d = retry_after_ms > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : retry_after_ms;
+		return d + (long)g_random_int_range(0, (gint32)h->o.backoff_ms + 1);
+	}
+	long d = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
+	if (d > MAX_BACKOFF_MS)
+		d = MAX_BACKOFF_MS;
+	return d / 2 + (long)g_random_int_range(0, (gint32)(d - d / 2) + 1);
+}
+
 static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_slist *hdrs,
 		  const char *body, size_t len)
 {
@@ -422,6 +505,10 @@ static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_sl
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (mc_log_on(MC_LOG_DEBUG)) {
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
 }
 
 /* One request with retries. Returns 0 on 2xx (and *status), or a filled
@@ -479,10 +566,20 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		if (left < h->o.connect_timeout_ms)
 			curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
 		h->requests++;
+		gint64 t0 = g_get_monotonic_time();
 		cc = curl_easy_perform(h->curl);
 		code = 0;
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
 		h->bytes_in += (long long)out->len;
+		if (mc_log_on(MC_LOG_VERBOSE)) {
+			long ms = (long)((g_get_monotonic_time() - t0) / 1000);
+			if (cc == CURLE_OK)
+				mc_log(MC_LOG_VERBOSE, "%s %s: HTTP %ld %s (%zu bytes, %ld ms)",
+				       method_name(m), shown, code, x.reason, out->len, ms);
+			else
+				mc_log(MC_LOG_VERBOSE, "%s %s: %s (%ld ms)", method_name(m), shown,
+				       cerr[0] ? cerr : curl_easy_strerror(cc), ms);
+		}
 		bool retry;
 		if (cc != CURLE_OK)
 			retry = transient(cc) && !x.too_big;
@@ -492,13 +589,20 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 			late = true; /* cut by the deadline, not by --timeout */
 		if (!retry || attempt >= h->o.retries || late)
 			break;
-		long delay = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
-		if (delay > MAX_BACKOFF_MS)
-			delay = MAX_BACKOFF_MS;
+		curl_off_t ra = 0; /* Retry-After, seconds or an HTTP date, as seconds */
+		if (cc != CURLE_OK ||
+		    curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
+			ra = 0;
+		bool told;
+		long delay =
+		    retry_delay(h, attempt, ra > 0 ? (long)MIN(ra, 86400) * 1000 : 0, &told);
 		if (g_get_monotonic_time() + (gint64)delay * 1000 >= h->deadline) {
 			late = true;
 			break;
 		}
+		mc_log(MC_LOG_VERBOSE, "%s %s: retrying in %ld ms%s (attempt %d of %d)",
+		       method_name(m), shown, delay, told ? " (Retry-After)" : "", attempt + 2,
+		       h->o.retries + 1);
 		g_usleep((gulong)delay * 1000);
 	}
 	*status = code;
