@@ -18,6 +18,8 @@ PKGS=(
 	# fleet store tests and benchmark: a private nginx (WebDAV PUT), TLS certificate,
 	# the truncating test server, curl/bc baselines
 	nginx-light openssl python3 curl bc
+	# S3 protocol test: s3rver (npm, below) behind a SigV4-checking proxy (botocore)
+	npm python3-botocore
 	# fleet report test: render the HTML page in headless Chromium
 	chromium
 	# hardening: libFuzzer (clang), syscall fault injection and tracing
@@ -53,5 +55,11 @@ fi
 if [[ ${#missing[@]} -gt 0 ]]; then
 	echo "deps.sh: installing ${missing[*]}"
 	apt-get install -y -q "${missing[@]}"
+fi
+# s3rver, an S3 server for tests/integration/fleet-s3.sh, from the npm registry
+# (not packaged by Debian): installed once, globally (/usr/local/bin/s3rver).
+if ! command -v s3rver >/dev/null; then
+	echo "deps.sh: installing s3rver (npm)"
+	npm install -g --no-fund --no-audit s3rver@3.7.1
 fi
 echo "deps.sh: all build and test dependencies present"
