@@ -20,7 +20,7 @@ export MIGCHECK_CONF=$T_TMP/none.conf # never the machine's /etc/migcheck.conf
 export AWS_ACCESS_KEY_ID=S3RVER AWS_SECRET_ACCESS_KEY=S3RVER # s3rver's built-in account
 S3=(--s3 us-east-1 --retries 0 --connect-timeout 2 --timeout 20)
 
-S3_PID= PROXY_PID=
+S3_PID='' PROXY_PID=''
 stop() {
 	[[ -n $PROXY_PID ]] && kill "$PROXY_PID" 2>/dev/null
 	[[ -n $S3_PID ]] && kill "$S3_PID" 2>/dev/null
