@@ -177,7 +177,7 @@ int main(int argc, char **argv)
 		if (!g_getenv("LIBVIRT_LOG_FILTERS"))
 			g_setenv("LIBVIRT_LOG_FILTERS", "1:libvirt 1:remote 3:rpc 4:*", TRUE);
 		if (!g_getenv("LIBVIRT_LOG_OUTPUTS"))
-			g_setenv("LIBVIRT_LOG_OUTPUTS", "1:stderr:migcheck", TRUE);
+			g_setenv("LIBVIRT_LOG_OUTPUTS", "1:stderr", TRUE);
 	}
 	ctx.color = want_color();
 	for (size_t v = 0; v < G_N_ELEMENTS(verbs); v++) {
