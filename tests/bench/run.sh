@@ -16,5 +16,7 @@ echo "-- vfio device state (save+restore vs plain copy)"
 "$B/tests/bench/bench_vfio" 256
 echo "-- hook under load (1,000 in a row, 50 at once, one inventory)"
 python3 "$(dirname "$0")/hook-load.py" "$B/migcheck" "$(dirname "$0")/../data"
+echo "-- process start-up: the hook's do-nothing path, plan, against /bin/true"
+python3 "$(dirname "$0")/startup.py" "$B" "$(dirname "$0")/../data"
 echo "-- report (fleet matrix page: plan every pair + HTML)"
 "$(dirname "$0")/report.sh" "$B"
