@@ -29,6 +29,12 @@ int mc_bad_option(const mc_verb *v, char **argv, const struct option *longopts)
 	/* getopt_long (opterr = 0) left the offending word at optind - 1. */
 	const char *arg = optind > 0 ? argv[optind - 1] : "";
 	if (strncmp(arg, "--", 2) != 0) {
+		/* a short option: unknown, or one whose value is missing (the
+		 * long option with the same value says it takes one) */
+		for (const struct option *o = longopts; optopt && o && o->name; o++)
+			if (o->val == optopt && o->has_arg == required_argument && arg[0] == '-' &&
+			    arg[1] == optopt && arg[2] == '\0')
+				return mc_usage(v, "option '-%c' needs a value", optopt);
 		if (optopt)
 			return mc_usage(v, "unknown option '-%c'", optopt);
 		return mc_usage(v, "unknown option '%s'", arg);

@@ -161,6 +161,10 @@ expect_exit 64 "option without its value: one line naming it" mc plan arm-old ar
 err_has "option '--format' needs a value"
 expect_exit 64 "option with a value it does not take" mc plan arm-old arm-new --matrix=yes
 err_has "option '--matrix' takes no value"
+expect_exit 64 "unknown short option" mc plan -x arm-old arm-new
+err_has "unknown option '-x'"
+expect_exit 64 "short option without its value" mc migrate guest -c
+err_has "option '-c' needs a value"
 expect_exit 64 "bad global option: one line" mc --bogus hosts
 err_has "unknown option '--bogus'"
 expect_exit 69 "one attempt: singular" mc fleet pull http://127.0.0.1:1/store --retries 0
