@@ -146,20 +146,24 @@ out:
 	return r;
 }
 
-/* Parse url with curl's URL API; NULL when curl does not accept it. */
-static CURLU *url_parse(const char *url)
+/* Parse url with curl's URL API; NULL when curl does not accept it (why:
+ * curl's reason, when non-NULL). */
+static CURLU *url_parse(const char *url, const char **why)
 {
 	CURLU *u = curl_url();
-	if (u && curl_url_set(u, CURLUPART_URL, url, 0) != CURLUE_OK) {
+	CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+	if (rc != CURLUE_OK) {
 		curl_url_cleanup(u);
 		u = NULL;
+		if (why)
+			*why = curl_url_strerror(rc);
 	}
 	return u;
 }
 
 char *mc_url_for_humans(const char *url)
 {
-	CURLU *u = url_parse(url);
+	CURLU *u = url_parse(url, NULL);
 	char *shown = NULL, *user = NULL, *pw = NULL, *opt = NULL;
 	if (!u) /* not parseable: shown only when it cannot hold user information */
 		return g_strdup(strchr(url, '@') ? "(URL not shown)" : url);
@@ -192,15 +196,18 @@ char *mc_url_for_humans(const char *url)
 
 int mc_http_url_check(const char *url, mc_error *err)
 {
-	CURLU *u = url_parse(url);
+	const char *why = "";
+	CURLU *u = url_parse(url, &why);
 	char *scheme = NULL, *pw = NULL;
 	int r = 0;
 	if (!u) {
 		if (strchr(url, '@'))
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-					    "the store URL is not a valid URL (not shown: it holds "
-					    "user information, and may hold a password)");
-		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "'%s' is not a valid URL", url);
+					    "the store URL is not a valid URL (%s; not shown: it "
+					    "holds user information, and may hold a password)",
+					    why);
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "'%s' is not a valid http:// or https:// URL (%s)", url, why);
 	}
 	g_autofree char *shown = mc_url_for_humans(url);
 	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
