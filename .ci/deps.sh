@@ -56,4 +56,21 @@ if [[ ${#missing[@]} -gt 0 ]]; then
 	echo "deps.sh: installing ${missing[*]}"
 	apt-get install -y -q "${missing[@]}"
 fi
+# The S3 protocol test (tests/integration/fleet-s3.sh): s3rver, from the npm
+# registry (not packaged by Debian), behind a proxy that checks signatures
+# with botocore. npm and botocore from Debian only when missing: a node.js
+# from elsewhere (NodeSource) brings its own npm, which Debian's would
+# conflict with, and a python3 from elsewhere may have botocore already.
+if ! command -v npm >/dev/null; then
+	echo "deps.sh: installing npm"
+	apt-get install -y -q npm
+fi
+if ! python3 -c 'import botocore' 2>/dev/null; then
+	echo "deps.sh: installing python3-botocore"
+	apt-get install -y -q python3-botocore
+fi
+if ! command -v s3rver >/dev/null; then
+	echo "deps.sh: installing s3rver (npm)"
+	npm install -g --no-fund --no-audit s3rver@3.7.1
+fi
 echo "deps.sh: all build and test dependencies present"

@@ -27,7 +27,7 @@ void mc_deprecated(const char *what, const char *instead);
 
 typedef struct mc_ctx {
 	const char *db_path; /* --db, or NULL for the default */
-	bool color;          /* stdout is a tty and NO_COLOR is unset */
+	bool color;          /* stdout is a tty, TERM is set and not "dumb", NO_COLOR unset */
 } mc_ctx;
 
 typedef struct mc_verb {
@@ -47,6 +47,10 @@ extern const mc_verb mc_verb_vfio;
 int mc_report(const mc_error *err);
 /* Usage error for a verb: message + hint, exit 64. */
 int mc_usage(const mc_verb *v, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+struct option;
+/* Usage error for the option getopt_long (with opterr = 0) refused: one
+ * line naming it (unknown, ambiguous, needs a value, takes no value), 64. */
+int mc_bad_option(const mc_verb *v, char **argv, const struct option *longopts);
 /* True (and help printed) when argv asks for --help/-h. */
 bool mc_want_help(const mc_verb *v, int argc, char **argv);
 

@@ -24,6 +24,47 @@ int mc_usage(const mc_verb *v, const char *fmt, ...)
 	return MC_EXIT_USAGE;
 }
 
+int mc_bad_option(const mc_verb *v, char **argv, const struct option *longopts)
+{
+	/* getopt_long (opterr = 0) left the offending word at optind - 1. */
+	const char *arg = optind > 0 ? argv[optind - 1] : "";
+	if (strncmp(arg, "--", 2) != 0) {
+		/* a short option: unknown, or one whose value is missing (the
+		 * long option with the same value says it takes one) */
+		for (const struct option *o = longopts; optopt && o && o->name; o++)
+			if (o->val == optopt && o->has_arg == required_argument && arg[0] == '-' &&
+			    arg[1] == optopt && arg[2] == '\0')
+				return mc_usage(v, "option '-%c' needs a value", optopt);
+		if (optopt)
+			return mc_usage(v, "unknown option '-%c'", optopt);
+		return mc_usage(v, "unknown option '%s'", arg);
+	}
+	const char *name = arg + 2, *eq = strchr(name, '=');
+	size_t len = eq ? (size_t)(eq - name) : strlen(name);
+	const struct option *hit = NULL;
+	int matches = 0;
+	for (const struct option *o = longopts; o && o->name; o++) {
+		if (strncmp(o->name, name, len) != 0)
+			continue;
+		if (strlen(o->name) == len) { /* exact */
+			hit = o;
+			matches = 1;
+			break;
+		}
+		hit = o;
+		matches++;
+	}
+	if (matches > 1)
+		return mc_usage(v, "ambiguous option '--%.*s'", (int)len, name);
+	if (!hit)
+		return mc_usage(v, "unknown option '--%.*s'", (int)len, name);
+	if (hit->has_arg == required_argument && !eq)
+		return mc_usage(v, "option '--%s' needs a value", hit->name);
+	if (hit->has_arg == no_argument && eq)
+		return mc_usage(v, "option '--%s' takes no value", hit->name);
+	return mc_usage(v, "bad option '%s'", arg);
+}
+
 bool mc_want_help(const mc_verb *v, int argc, char **argv)
 {
 	for (int i = 1; i < argc; i++) {

@@ -71,7 +71,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'd')
-			return mc_usage(&mc_verb_diff, "bad option");
+			return mc_bad_option(&mc_verb_diff, argv, opts);
 		g_ptr_array_add(doms, optarg);
 	}
 	if (optind + 2 != argc)

@@ -34,7 +34,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'f')
-			return mc_usage(&mc_verb_export, "bad option");
+			return mc_bad_option(&mc_verb_export, argv, opts);
 		format = optarg;
 	}
 	if (strcmp(format, "facts") != 0 && strcmp(format, "xml") != 0)

@@ -54,14 +54,18 @@ const mc_verb mc_verb_fleet = {
 	"                         by root (or you) and not group/world accessible\n"
 	"  --connect-timeout SEC  connection timeout (default 10)\n"
 	"  --timeout SEC          time limit per transfer (default 120)\n"
-	"  --retries N            extra attempts (default 3, doubling backoff from 250 ms)\n"
-	"                         on connection errors, timeouts, bodies cut short and\n"
-	"                         HTTP 408, 429 and 5xx\n"
+	"  --retries N            extra attempts (default 3) on connection errors,\n"
+	"                         timeouts, bodies cut short and HTTP 408, 429 and 5xx;\n"
+	"                         the wait doubles from 250 ms (up to 8 s) with random\n"
+	"                         jitter, or is the server's Retry-After (seconds or an\n"
+	"                         HTTP date, up to 60 s)\n"
 	"  --deadline SEC         all transfers of this run together, retries included\n"
 	"                         (default 900): then exit 69\n"
 	"  --max-bytes N[K|M]     refuse responses larger than this (default 64M)\n"
 	"\n"
-	"A progress line is shown on a terminal (stderr).\n"
+	"A progress line is shown on a terminal (stderr). With -v (migcheck -v fleet\n"
+	"...) every request, its answer and every retry is shown on stderr; with\n"
+	"--debug also the request and response headers, credentials masked.\n"
 	"\n"
 	"Exit status: 0 done; 64 usage (no URL, bad option, --s3 without credentials,\n"
 	"a password in the URL); 65 bad content (malformed index or profile, a profile\n"
@@ -138,7 +142,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_error err = { 0 };
 	mc_http *h = NULL;
 	mc_db *db = NULL;
-	g_autofree char *default_host = NULL, *cred_dir_file = NULL;
+	g_autofree char *default_host = NULL, *cred_dir_file = NULL, *shown = NULL;
 	int c, rc = 0;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
@@ -191,7 +195,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 				return mc_usage(&mc_verb_fleet, "bad --max-bytes '%s'", optarg);
 			break;
 		default:
-			return mc_usage(&mc_verb_fleet, "bad option");
+			return mc_bad_option(&mc_verb_fleet, argv, opts);
 		}
 	}
 	if (optind >= argc)
@@ -228,10 +232,11 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			      conf_path);
 		goto out;
 	}
-	if (!g_str_has_prefix(url, "http://") && !g_str_has_prefix(url, "https://")) {
-		rc = mc_usage(&mc_verb_fleet, "'%s' is not an http:// or https:// URL", url);
+	if (mc_http_url_check(url, &err) < 0) {
+		rc = mc_report(&err);
 		goto out;
 	}
+	shown = mc_url_for_humans(url);
 	if (!ctx->db_path && !(g_getenv("MIGCHECK_DB") && *g_getenv("MIGCHECK_DB")) && conf.db)
 		ctx->db_path = conf.db;
 	ho.insecure = insecure || conf.insecure;
@@ -255,10 +260,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	if (ho.credentials && !ho.s3_region) {
 		rc = mc_usage(&mc_verb_fleet, "--credentials is for --s3");
-		goto out;
-	}
-	if (mc_http_url_check(url, &err) < 0) {
-		rc = mc_report(&err);
 		goto out;
 	}
 	if (!ho.timeout_ms && conf.timeout_s)
@@ -298,7 +299,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		mc_http_stats(h, &reqs, NULL);
 		printf("pushed host %s to %s: profile %.12s %s; index updated in %d round%s; "
 		       "%ld requests\n",
-		       host, url, st.profile,
+		       host, shown, st.profile,
 		       st.profiles_fetched ? "uploaded" : "already in the store", st.index_attempts,
 		       st.index_attempts == 1 ? "" : "s", reqs);
 	} else {
@@ -318,7 +319,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		printf("pulled %ld hosts over %ld profiles from %s: %ld profiles fetched, %ld "
 		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally, %ld "
 		       "probed in the future (ignored); %ld requests, %lld bytes\n",
-		       st.hosts, st.profiles, url, st.profiles_fetched, st.profiles_present,
+		       st.hosts, st.profiles, shown, st.profiles_fetched, st.profiles_present,
 		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, st.hosts_future,
 		       reqs, bytes);
 	}

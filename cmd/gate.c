@@ -75,7 +75,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 						"unknown format '%s' (text or junit)", optarg);
 			break;
 		default:
-			return mc_usage(&mc_verb_gate, "bad option");
+			return mc_bad_option(&mc_verb_gate, argv, opts);
 		}
 	}
 	if (!cand)

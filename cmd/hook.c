@@ -6,8 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <syslog.h>
 #include <unistd.h>
 
+#include "core/base/log.h"
 #include "core/libvirt/domxml.h"
 #include "core/planner/planner.h"
 #include "probes/probe.h"
@@ -171,6 +173,60 @@ static void refuse(const char *dom, const char *from, const mc_plan *p, const ch
 	fputc('\n', stderr);
 }
 
+/* One line per decision in the journal (syslog, facility daemon, ident
+ * migcheck): the domain, where it comes from, the verdict and the decisive
+ * rules (the blocked ones when refused, those with actions when allowed with
+ * actions), so that every migration libvirt asked about leaves a trace. */
+static void journal(const char *dom, const mc_guest *g, const char *src_id, const char *here,
+		    const mc_plan *plan, const char *policy, int rc, const mc_error *err)
+{
+	GString *line = g_string_new("hook: ");
+	g_string_append_printf(line, "domain %s", dom);
+	if (g && g->has_meta) {
+		char *h = mc_strescape_ctl(g->meta_host ? g->meta_host : "?");
+		g_string_append_printf(line, " from host %s profile %.12s", h ? h : "?",
+				       src_id && *src_id ? src_id : g->meta_profile);
+		free(h);
+	} else if (g) {
+		g_string_append(line, " (no migcheck metadata)");
+	}
+	g_string_append_printf(line, " on host %s: ", here);
+	mc_level worst = plan ? mc_plan_worst(plan) : MC_V_OK;
+	int prio = LOG_INFO;
+	if (rc == 0)
+		g_string_append(line, worst == MC_V_ACTION ? "allowed with actions" : "allowed");
+	else if (rc == MC_EXIT_BLOCKED && worst != MC_V_BLOCKED)
+		g_string_append_printf(line, "refused (no metadata, policy %s)", policy);
+	else if (rc == MC_EXIT_BLOCKED)
+		g_string_append(line, "refused (blocked)");
+	else
+		g_string_append_printf(line, "refused (error, exit %d: %s)", rc,
+				       err && err->msg[0] ? err->msg : "unknown error");
+	if (rc != 0)
+		prio = rc == MC_EXIT_BLOCKED ? LOG_WARNING : LOG_ERR;
+	if (plan && ((rc == 0 && worst == MC_V_ACTION) ||
+		     (rc == MC_EXIT_BLOCKED && worst == MC_V_BLOCKED))) {
+		size_t n = 0;
+		g_string_append(line, "; decisive:");
+		for (size_t i = 0; i < mc_plan_count(plan); i++) {
+			const mc_verdict *v = mc_plan_at(plan, i);
+			if (v->level != worst)
+				continue;
+			if (n++ < 8)
+				g_string_append_printf(line, "%s %s%s%s", n > 1 ? "," : "",
+						       v->family, *v->subject ? " " : "",
+						       v->subject);
+		}
+		if (n > 8)
+			g_string_append_printf(line, " [and %zu more]", n - 8);
+	}
+	openlog("migcheck", LOG_PID, LOG_DAEMON);
+	syslog(prio, "%s", line->str);
+	closelog();
+	mc_log(MC_LOG_VERBOSE, "%s", line->str);
+	g_string_free(line, TRUE);
+}
+
 /* The pins of a hook's plan come from the domain XML and its metadata, not
  * from a command line: a pin the planner cannot apply is bad input (65), not
  * a usage error. */
@@ -214,7 +270,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			copy = optarg;
 			break;
 		default:
-			return mc_usage(&mc_verb_hook, "bad option");
+			return mc_bad_option(&mc_verb_hook, argv, opts);
 		}
 	}
 	if (argc - optind < 3)
@@ -275,6 +331,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_autodb *db = NULL;
 	mc_named_profile here = { 0 }, src = { 0 };
 	mc_plan *plan = NULL;
+	const char *hostname = g_get_host_name();
 	g_autofree char *xml = read_stdin(&len, &err);
 	g_autofree char *label = g_strdup_printf("domain %s (hook stdin)", dom);
 	if (xml && copy && write_copy(copy, xml, len, &err) < 0)
@@ -284,7 +341,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	const char *hostname = g_get_host_name();
 	if (!g->has_meta) {
 		/* What the XML alone allows: this host against itself. */
 		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
@@ -336,6 +392,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 out:
 	alarm(0);
+	journal(dom, g, src.id, hostname, plan, policy, rc, &err);
 	mc_plan_free(plan);
 	mc_guest_free(g);
 	mc_named_profile_clear(&here);

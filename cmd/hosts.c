@@ -18,11 +18,28 @@ const mc_verb mc_verb_hosts = {
 	"Exit status: 0; 65 bad inventory; 66 no inventory.\n",
 };
 
+/* Column widths: at least the defaults, wider for a longer name or kernel
+ * release, so that every column starts at the same place on every row. */
+typedef struct {
+	int name, kernel;
+} widths;
+
+static int measure(const mc_db_host *h, void *opaque)
+{
+	widths *w = opaque;
+	int n = (int)strlen(h->name), k = (int)strlen(h->kernel);
+	if (n > w->name)
+		w->name = n;
+	if (k > w->kernel)
+		w->kernel = k;
+	return 0;
+}
+
 static int print_host(const mc_db_host *h, void *opaque)
 {
-	(void)opaque;
-	printf("%-24s %.12s  %-8s %-22s %s  %s\n", h->name, h->profile_id, h->arch, h->kernel,
-	       h->probed_at, h->source);
+	const widths *w = opaque;
+	printf("%-*s %.12s  %-8s %-*s %s  %s\n", w->name, h->name, h->profile_id, h->arch,
+	       w->kernel, h->kernel, h->probed_at, h->source);
 	return 0;
 }
 
@@ -35,9 +52,12 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_autodb *db = mc_ctx_open_db(ctx, MC_DB_READ, &err);
 	if (!db)
 		return mc_report(&err);
-	printf("%-24s %-12s  %-8s %-22s %-20s  %s\n", "HOST", "PROFILE", "ARCH", "KERNEL", "PROBED",
-	       "SOURCE");
-	if (mc_db_each_host(db, NULL, print_host, NULL, &err) < 0)
+	widths w = { 24, 22 };
+	if (mc_db_each_host(db, NULL, measure, &w, &err) < 0)
+		return mc_report(&err);
+	printf("%-*s %-12s  %-8s %-*s %-20s  %s\n", w.name, "HOST", "PROFILE", "ARCH", w.kernel,
+	       "KERNEL", "PROBED", "SOURCE");
+	if (mc_db_each_host(db, NULL, print_host, &w, &err) < 0)
 		return mc_report(&err);
 	return 0;
 }

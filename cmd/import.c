@@ -48,7 +48,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			profile_only = true;
 			break;
 		default:
-			return mc_usage(&mc_verb_import, "bad option");
+			return mc_bad_option(&mc_verb_import, argv, opts);
 		}
 	}
 	if (optind + 1 != argc)

@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/base/log.h"
 #include "core/libvirt/domxml.h"
 #include "core/libvirt/migrate.h"
 #include "core/planner/planner.h"
@@ -178,7 +179,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			break;
 		}
 		default:
-			rc = mc_usage(&mc_verb_migrate, "bad option");
+			rc = mc_bad_option(&mc_verb_migrate, argv, opts);
 			goto out;
 		}
 	}
@@ -197,6 +198,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	mc_log(MC_LOG_VERBOSE, "libvirt: connected to the source, %s",
+	       src_uri ? src_uri : "default URI");
 	const char *suri = src_uri ? src_uri : "source libvirt";
 	if (!(dom = virDomainLookupByName(sc, dname))) {
 		virErrorPtr e = virGetLastError();
@@ -235,6 +238,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	mc_log(MC_LOG_VERBOSE, "libvirt: connected to the destination, %s (read-only)", dest_uri);
 	if (host_profile(ctx, &db, "src", src_override, sc, suri, &sp, &err) < 0 ||
 	    host_profile(ctx, &db, "dst", dst_override, dc, dest_uri, &dp, &err) < 0) {
 		rc = mc_report(&err);

@@ -35,13 +35,15 @@ const mc_verb mc_verb_plan = {
 	"                     compat->old, old->compat, with SRC as \"new\" and DST as\n"
 	"                     \"old\"; compat is SRC pinned down to what DST offers (the\n"
 	"                     pins are computed and shown)\n"
-	"  --format FMT       text (default; colour on a terminal), xml\n"
+	"  --format FMT       text (default; colour on a terminal unless TERM=dumb or\n"
+	"                     NO_COLOR is set), xml\n"
 	"                     (schemas/plan.rng), junit (one test case per rule family)\n"
 	"\n"
 	"Exit status: 0 compatible; 1 compatible only with the listed actions;\n"
 	"2 blocked (with --matrix: those of SRC -> DST); 64 usage (malformed pin,\n"
 	"ambiguous prefix); 65 bad input (profiles of different architectures, a pin\n"
-	"the source cannot apply is 64); 66 unknown host or profile.\n",
+	"the source cannot apply is 64); 66 unknown host or profile; 69 a CPU pin\n"
+	"while libvirt's CPU map is missing.\n",
 };
 
 static int run(mc_ctx *ctx, int argc, char **argv)
@@ -80,7 +82,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			}
 			break;
 		default:
-			rc = mc_usage(&mc_verb_plan, "bad option");
+			rc = mc_bad_option(&mc_verb_plan, argv, opts);
 			goto out;
 		}
 	}

@@ -83,7 +83,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			lv_uri = optarg;
 			break;
 		default:
-			return mc_usage(&mc_verb_probe, "bad option");
+			return mc_bad_option(&mc_verb_probe, argv, opts);
 		}
 	}
 	if (optind != argc)

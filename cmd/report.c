@@ -130,7 +130,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 						optarg, MC_HTML_MAX_PROFILES_LIMIT);
 			break;
 		default:
-			return mc_usage(&mc_verb_report, "bad option");
+			return mc_bad_option(&mc_verb_report, argv, opts);
 		}
 	}
 	if (!html)

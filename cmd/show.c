@@ -40,7 +40,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		if (c != 'f')
-			return mc_usage(&mc_verb_show, "bad option");
+			return mc_bad_option(&mc_verb_show, argv, opts);
 		all = true;
 	}
 	if (optind + 1 != argc)

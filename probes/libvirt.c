@@ -6,6 +6,7 @@
 #include <libvirt/virterror.h>
 #include <string.h>
 
+#include "core/base/log.h"
 #include "probes/probe.h"
 #include "probes/qemu_caps.h"
 #include "probes/util.h"
@@ -75,8 +76,13 @@ int mc_probe_libvirt(const char *uri, mc_facts *out, mc_error *err)
 {
 	mc_libvirt_quiet();
 	virConnectPtr c = virConnectOpenReadOnly(uri);
-	if (!c)
+	if (!c) {
+		mc_log(MC_LOG_VERBOSE, "libvirt: cannot connect to %s: %s",
+		       uri ? uri : "the default URI", mc_libvirt_last_error());
 		return skip(out, MC_PROBE_LIBVIRT, mc_libvirt_last_error(), err);
+	}
+	mc_log(MC_LOG_VERBOSE, "libvirt: connected to %s (read-only)",
+	       uri ? uri : "the default URI");
 	mc_facts *scratch = mc_facts_new();
 	char *caps = NULL, *domcaps = NULL, *arch = NULL, *virttype = NULL, *why = NULL;
 	unsigned long hv = 0, lib = 0;

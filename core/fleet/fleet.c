@@ -381,13 +381,14 @@ static int index_round(mc_http *h, const char *iurl, const mc_fleet_host *me, mc
 	size_t len = 0, xlen = 0;
 	mc_error sub = { 0 };
 	mc_fleet_index *x = NULL;
+	g_autofree char *shown = mc_url_for_humans(iurl);
 	int r = mc_http_get(h, iurl, &body, &len, &etag, &sub);
 	if (r == -ENOENT) {
 		x = mc_fleet_index_new(); /* first push to this store */
 	} else if (r < 0) {
 		*err = sub;
 		return r;
-	} else if (!(x = mc_fleet_index_parse(body, len, iurl, false, err))) {
+	} else if (!(x = mc_fleet_index_parse(body, len, shown, false, err))) {
 		return -EBADMSG;
 	}
 	const mc_fleet_host *cur = mc_fleet_index_find(x, me->name);
@@ -414,7 +415,7 @@ static int index_round(mc_http *h, const char *iurl, const mc_fleet_host *me, mc
 	/* Stores that ignore If-Match: verify by reading back. */
 	if ((r = mc_http_get(h, iurl, &again, &len, NULL, err)) < 0)
 		return r;
-	if (!(x = mc_fleet_index_parse(again, len, iurl, false, err)))
+	if (!(x = mc_fleet_index_parse(again, len, shown, false, err)))
 		return -EBADMSG;
 	cur = mc_fleet_index_find(x, me->name);
 	int ok = cur && !strcmp(cur->profile, me->profile) && cur->probed == me->probed;
@@ -429,7 +430,7 @@ int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_f
 	mc_fleet_index *one = NULL;
 	mc_facts *f = NULL;
 	g_autofree char *pxml = NULL, *purl = NULL, *hxml = NULL, *hurl = NULL, *iurl = NULL,
-			*hpath = NULL;
+			*hpath = NULL, *ishown = NULL;
 	size_t plen = 0, hlen = 0;
 	bool exists = false;
 	int r;
@@ -479,6 +480,7 @@ int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_f
 	if ((r = mc_http_put(h, hurl, hxml, hlen, "application/xml", NULL, err)) < 0)
 		goto out;
 	iurl = mc_url_join(url, "index.xml");
+	ishown = mc_url_for_humans(iurl);
 	for (int round = 0;; round++) {
 		st->index_attempts = round + 1;
 		r = index_round(h, iurl, &me, err);
@@ -490,7 +492,7 @@ int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_f
 			r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EAGAIN,
 					 "%s: other writers kept changing the index; gave up after "
 					 "%d attempts",
-					 iurl, INDEX_ROUNDS);
+					 ishown, INDEX_ROUNDS);
 			goto out;
 		}
 		/* Randomised backoff so that concurrent pushers drift apart. */
@@ -522,6 +524,7 @@ static void pulled_free(gpointer p)
 static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_error *err)
 {
 	g_autofree char *purl = profile_url(url, id);
+	g_autofree char *shown = mc_url_for_humans(purl);
 	g_autofree char *body = NULL;
 	size_t len = 0;
 	mc_error sub = { 0 };
@@ -530,14 +533,14 @@ static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_e
 		mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
 			     "%s: the index names this profile but the store does not have it "
 			     "(HTTP 404)",
-			     purl);
+			     shown);
 		return NULL;
 	}
 	if (r < 0) {
 		*err = sub;
 		return NULL;
 	}
-	mc_facts *f = mc_profile_from_xml(body, len, purl, NULL, err);
+	mc_facts *f = mc_profile_from_xml(body, len, shown, NULL, err);
 	if (!f)
 		return NULL;
 	char got[MC_PROFILE_ID_LEN + 1];
@@ -548,7 +551,7 @@ static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_e
 	if (strcmp(got, id) != 0) {
 		mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
 			     "%s: content hashes to %.12s, not to the id %.12s it is stored under",
-			     purl, got, id);
+			     shown, got, id);
 		mc_facts_free(f);
 		return NULL;
 	}
@@ -559,6 +562,7 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 		  mc_fleet_stats *st, mc_error *err)
 {
 	g_autofree char *iurl = mc_url_join(url, "index.xml");
+	g_autofree char *shown = mc_url_for_humans(iurl);
 	g_autofree char *body = NULL, *source = NULL;
 	size_t len = 0;
 	mc_fleet_index *x = NULL;
@@ -576,14 +580,14 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 	r = mc_http_get(h, iurl, &body, &len, NULL, &sub);
 	if (r == -ENOENT) {
 		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
-				 "%s: no fleet index here (HTTP 404; nothing pushed yet?)", iurl);
+				 "%s: no fleet index here (HTTP 404; nothing pushed yet?)", shown);
 		goto out;
 	}
 	if (r < 0) {
 		*err = sub;
 		goto out;
 	}
-	if (!(x = mc_fleet_index_parse(body, len, iurl, false, err))) {
+	if (!(x = mc_fleet_index_parse(body, len, shown, false, err))) {
 		r = -EBADMSG;
 		goto out;
 	}
@@ -626,9 +630,8 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 
 	/* Everything is here and verified: one transaction. */
 	{
-		g_autofree char *shown = g_strdup(url);
-		char *at = strchr(shown, '@');
-		source = g_strdup_printf("fleet %s", at ? at + 1 : shown);
+		g_autofree char *base = mc_url_for_humans(url);
+		source = g_strdup_printf("fleet %s", base);
 	}
 	if ((r = mc_db_begin(db, err)) < 0)
 		goto out;

@@ -2,6 +2,8 @@
 
 #include "core/fleet/http.h"
 
+#include "core/base/log.h"
+
 #include <curl/curl.h>
 #include <errno.h>
 #include <fcntl.h>
@@ -19,6 +21,7 @@
 #define DEFAULT_MAX_BYTES (64u << 20)
 #define MAX_BACKOFF_MS 8000L
 #define DEFAULT_DEADLINE_MS (15L * 60 * 1000)
+#define MAX_RETRY_AFTER_MS 60000L /* a server's Retry-After is honoured up to this */
 
 struct mc_http {
 	CURL *curl;
@@ -143,21 +146,87 @@ out:
 	return r;
 }
 
+/* Parse url with curl's URL API; NULL when curl does not accept it (why:
+ * curl's reason, when non-NULL). */
+static CURLU *url_parse(const char *url, const char **why)
+{
+	CURLU *u = curl_url();
+	CURLUcode rc = u ? curl_url_set(u, CURLUPART_URL, url, 0) : CURLUE_OUT_OF_MEMORY;
+	if (rc != CURLUE_OK) {
+		curl_url_cleanup(u);
+		u = NULL;
+		if (why)
+			*why = curl_url_strerror(rc);
+	}
+	return u;
+}
+
+char *mc_url_for_humans(const char *url)
+{
+	CURLU *u = url_parse(url, NULL);
+	char *shown = NULL, *user = NULL, *pw = NULL, *opt = NULL;
+	if (!u) /* not parseable: shown only when it cannot hold user information */
+		return g_strdup(strchr(url, '@') ? "(URL not shown)" : url);
+	curl_url_get(u, CURLUPART_USER, &user, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	curl_url_get(u, CURLUPART_OPTIONS, &opt, 0);
+	if (user || pw || opt) {
+		curl_url_set(u, CURLUPART_USER, "***", 0);
+		curl_url_set(u, CURLUPART_PASSWORD, NULL, 0);
+		curl_url_set(u, CURLUPART_OPTIONS, NULL, 0);
+	} else {
+		/* nothing to hide: the URL as given, not curl's normalised form */
+		curl_url_cleanup(u);
+		return g_strdup(url);
+	}
+	char *out = NULL;
+	if (curl_url_get(u, CURLUPART_URL, &out, 0) == CURLUE_OK)
+		shown = g_strdup(out);
+	else
+		shown = g_strdup("(URL not shown)");
+	curl_free(out);
+	if (pw)
+		memset(pw, 0, strlen(pw));
+	curl_free(user);
+	curl_free(pw);
+	curl_free(opt);
+	curl_url_cleanup(u);
+	return shown;
+}
+
 int mc_http_url_check(const char *url, mc_error *err)
 {
-	const char *s = strstr(url, "://");
-	if (!s)
-		return 0;
-	s += 3;
-	size_t auth_end = strcspn(s, "/?#");
-	const char *at = memchr(s, '@', auth_end);
-	if (at && memchr(s, ':', (size_t)(at - s)))
-		return mc_error_set(
-		    err, MC_EXIT_USAGE, EINVAL,
-		    "%.*s***@%s: a password in the URL is refused (use --s3 with the "
-		    "environment or a credentials file)",
-		    (int)(s - url), url, at + 1);
-	return 0;
+	const char *why = "";
+	CURLU *u = url_parse(url, &why);
+	char *scheme = NULL, *pw = NULL;
+	int r = 0;
+	if (!u) {
+		if (strchr(url, '@'))
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "the store URL is not a valid URL (%s; not shown: it "
+					    "holds user information, and may hold a password)",
+					    why);
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "'%s' is not a valid http:// or https:// URL (%s)", url, why);
+	}
+	g_autofree char *shown = mc_url_for_humans(url);
+	curl_url_get(u, CURLUPART_SCHEME, &scheme, 0);
+	curl_url_get(u, CURLUPART_PASSWORD, &pw, 0);
+	if (pw)
+		r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				 "%s: a password in the URL is refused (use --s3 with the "
+				 "environment or a credentials file)",
+				 shown);
+	else if (!scheme || (g_ascii_strcasecmp(scheme, "http") != 0 &&
+			     g_ascii_strcasecmp(scheme, "https") != 0))
+		r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				 "'%s' is not an http:// or https:// URL", shown);
+	if (pw)
+		memset(pw, 0, strlen(pw));
+	curl_free(pw);
+	curl_free(scheme);
+	curl_url_cleanup(u);
+	return r;
 }
 
 mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err)
@@ -268,20 +337,6 @@ char *mc_url_join(const char *base, const char *path)
 	return g_strdup_printf("%.*s/%s", (int)n, base, path);
 }
 
-/* The URL as shown in messages: user information (user:password@) removed. */
-static char *url_for_humans(const char *url)
-{
-	const char *s = strstr(url, "://");
-	if (!s)
-		return g_strdup(url);
-	s += 3;
-	size_t auth_end = strcspn(s, "/?#");
-	const char *at = memchr(s, '@', auth_end);
-	if (!at)
-		return g_strdup(url);
-	return g_strdup_printf("%.*s***@%s", (int)(s - url), url, at + 1);
-}
-
 static size_t on_body(char *data, size_t size, size_t nmemb, void *opaque)
 {
 	xfer *x = opaque;
@@ -340,6 +395,90 @@ static bool transient(CURLcode c)
 	}
 }
 
+/* --debug: one header or libcurl note per line, with secrets masked: the
+ * credentials and signature of Authorization, session tokens, cookies, and
+ * the signature and credential of a presigned URL. */
+static void debug_line(char dir, const char *line, size_t n)
+{
+	static const char *const masked[] = { "authorization:", "proxy-authorization:",
+					      "x-amz-security-token:", "cookie:", "set-cookie:" };
+	while (n > 0 && (line[n - 1] == '\r' || line[n - 1] == '\n'))
+		n--;
+	if (n == 0)
+		return;
+	g_autofree char *s = g_strndup(line, n);
+	for (size_t i = 0; i < G_N_ELEMENTS(masked); i++) {
+		size_t k = strlen(masked[i]);
+		if (g_ascii_strncasecmp(s, masked[i], k) != 0)
+			continue;
+		/* keep the auth scheme ("AWS4-HMAC-SHA256", "Basic"): not secret */
+		char *v = s + k;
+		while (*v == ' ')
+			v++;
+		if (i < 2) {
+			char *sp = strchr(v, ' ');
+			v = sp ? sp + 1 : v;
+		}
+		*v = '\0';
+		mc_log(MC_LOG_DEBUG, "curl%c %s***", dir, s);
+		return;
+	}
+	/* libcurl's note "Server auth using AWS_SIGV4 with user 'KEY'" */
+	char *user = g_strstr_len(s, -1, " with user '");
+	if (user)
+		g_strlcpy(user, " with user '***'", strlen(user) + 1);
+	static const char *const params[] = { "X-Amz-Signature=", "X-Amz-Credential=",
+					      "X-Amz-Security-Token=" };
+	for (size_t i = 0; i < G_N_ELEMENTS(params); i++) {
+		char *p = g_strstr_len(s, -1, params[i]);
+		while (p) {
+			char *v = p + strlen(params[i]);
+			size_t len = strcspn(v, "& ");
+			memmove(v + 3, v + len, strlen(v + len) + 1);
+			memcpy(v, "***", 3);
+			p = g_strstr_len(v, -1, params[i]);
+		}
+	}
+	char *shown = mc_strescape_ctl(s);
+	mc_log(MC_LOG_DEBUG, "curl%c %s", dir, shown ? shown : "?");
+	free(shown);
+}
+
+static int on_debug(CURL *c, curl_infotype type, char *data, size_t size, void *opaque)
+{
+	(void)c;
+	(void)opaque;
+	char dir = type == CURLINFO_HEADER_OUT ? '>' : type == CURLINFO_HEADER_IN ? '<' : '*';
+	if (type != CURLINFO_TEXT && type != CURLINFO_HEADER_IN && type != CURLINFO_HEADER_OUT)
+		return 0; /* bodies are not shown */
+	for (size_t off = 0; off < size;) {
+		const char *nl = memchr(data + off, '\n', size - off);
+		size_t n = nl ? (size_t)(nl - (data + off)) + 1 : size - off;
+		debug_line(dir, data + off, n);
+		off += n;
+	}
+	return 0;
+}
+
+/* The wait before retry number attempt + 1 (attempt 0 is the first
+ * request): the server's Retry-After when it sent one (capped at
+ * MAX_RETRY_AFTER_MS), else the backoff doubled per attempt (capped at
+ * MAX_BACKOFF_MS); both with random jitter so that many clients told to wait
+ * do not come back at the same moment: the backoff is drawn from its upper
+ * half, a Retry-After gets up to one first backoff more. */
+static long retry_delay(const mc_http *h, int attempt, long retry_after_ms, bool *told)
+{
+	*told = retry_after_ms > 0;
+	if (*told) {
+		long d = retry_after_ms > MAX_RETRY_AFTER_MS ? MAX_RETRY_AFTER_MS : retry_after_ms;
+		return d + (long)g_random_int_range(0, (gint32)h->o.backoff_ms + 1);
+	}
+	long d = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
+	if (d > MAX_BACKOFF_MS)
+		d = MAX_BACKOFF_MS;
+	return d / 2 + (long)g_random_int_range(0, (gint32)(d - d / 2) + 1);
+}
+
 static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_slist *hdrs,
 		  const char *body, size_t len)
 {
@@ -377,6 +516,10 @@ static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_sl
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
 	curl_easy_setopt(c, CURLOPT_HTTPHEADER, hdrs);
+	if (mc_log_on(MC_LOG_DEBUG)) {
+		curl_easy_setopt(c, CURLOPT_DEBUGFUNCTION, on_debug);
+		curl_easy_setopt(c, CURLOPT_VERBOSE, 1L);
+	}
 }
 
 /* One request with retries. Returns 0 on 2xx (and *status), or a filled
@@ -387,14 +530,19 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		   long *status, mc_error *err)
 {
 	struct curl_slist *hdrs = NULL;
-	g_autofree char *shown = url_for_humans(url);
+	g_autofree char *shown = mc_url_for_humans(url);
 	xfer x = { 0 };
 	int r = 0;
 	long code = 0;
 	CURLcode cc = CURLE_OK;
 	char cerr[CURL_ERROR_SIZE];
 
-	hdrs = curl_slist_append(hdrs, "Expect:");
+	/* No "Expect: 100-continue" (an empty header removes it). Not when
+	 * signing: libcurl (7.88) lists the removed header in SignedHeaders
+	 * without sending it, and S3 refuses the signature (403
+	 * SignatureDoesNotMatch; found by tests/integration/fleet-s3.sh). */
+	if (!h->sigv4)
+		hdrs = curl_slist_append(hdrs, "Expect:");
 	if (content_type) {
 		g_autofree char *ct = g_strdup_printf("Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, ct);
@@ -434,10 +582,20 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		if (left < h->o.connect_timeout_ms)
 			curl_easy_setopt(h->curl, CURLOPT_CONNECTTIMEOUT_MS, left);
 		h->requests++;
+		gint64 t0 = g_get_monotonic_time();
 		cc = curl_easy_perform(h->curl);
 		code = 0;
 		curl_easy_getinfo(h->curl, CURLINFO_RESPONSE_CODE, &code);
 		h->bytes_in += (long long)out->len;
+		if (mc_log_on(MC_LOG_VERBOSE)) {
+			long ms = (long)((g_get_monotonic_time() - t0) / 1000);
+			if (cc == CURLE_OK)
+				mc_log(MC_LOG_VERBOSE, "%s %s: HTTP %ld %s (%zu bytes, %ld ms)",
+				       method_name(m), shown, code, x.reason, out->len, ms);
+			else
+				mc_log(MC_LOG_VERBOSE, "%s %s: %s (%ld ms)", method_name(m), shown,
+				       cerr[0] ? cerr : curl_easy_strerror(cc), ms);
+		}
 		bool retry;
 		if (cc != CURLE_OK)
 			retry = transient(cc) && !x.too_big;
@@ -447,13 +605,20 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 			late = true; /* cut by the deadline, not by --timeout */
 		if (!retry || attempt >= h->o.retries || late)
 			break;
-		long delay = h->o.backoff_ms << (attempt < 5 ? attempt : 5);
-		if (delay > MAX_BACKOFF_MS)
-			delay = MAX_BACKOFF_MS;
+		curl_off_t ra = 0; /* Retry-After, seconds or an HTTP date, as seconds */
+		if (cc != CURLE_OK ||
+		    curl_easy_getinfo(h->curl, CURLINFO_RETRY_AFTER, &ra) != CURLE_OK || ra < 0)
+			ra = 0;
+		bool told;
+		long delay =
+		    retry_delay(h, attempt, ra > 0 ? (long)MIN(ra, 86400) * 1000 : 0, &told);
 		if (g_get_monotonic_time() + (gint64)delay * 1000 >= h->deadline) {
 			late = true;
 			break;
 		}
+		mc_log(MC_LOG_VERBOSE, "%s %s: retrying in %ld ms%s (attempt %d of %d)",
+		       method_name(m), shown, delay, told ? " (Retry-After)" : "", attempt + 2,
+		       h->o.retries + 1);
 		g_usleep((gulong)delay * 1000);
 	}
 	*status = code;
@@ -476,7 +641,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 	} else if (cc != CURLE_OK) {
 		char after[48] = "";
 		if (transient(cc))
-			snprintf(after, sizeof(after), " after %d attempts", tries);
+			snprintf(after, sizeof(after), " after %d attempt%s", tries,
+				 tries == 1 ? "" : "s");
 		int en = cc == CURLE_OPERATION_TIMEDOUT ? ETIMEDOUT
 			 : cc == CURLE_PARTIAL_FILE     ? EPROTO
 							: ECONNREFUSED;
@@ -499,8 +665,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 				 what, code, x.reason);
 	} else if (code >= 500 || code == 408 || code == 429) {
 		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EIO,
-				 "%s: %s failed after %d attempts: HTTP %ld %s", shown, what, tries,
-				 code, x.reason);
+				 "%s: %s failed after %d attempt%s: HTTP %ld %s", shown, what,
+				 tries, tries == 1 ? "" : "s", code, x.reason);
 	} else if (code == 405 || code == 501) {
 		r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EOPNOTSUPP,
 				 "%s: the server does not accept %s: HTTP %ld %s", shown, what,

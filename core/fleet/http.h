@@ -36,9 +36,15 @@ typedef struct mc_http mc_http; /* opaque */
  * Credentials never appear in messages. A URL with a password in it
  * (user:password@) is refused (64): see mc_http_url_check. */
 mc_http *mc_http_new(const mc_http_opts *opts, mc_error *err);
-/* -EINVAL (exit 64) when url carries a password: credentials come only from
- * the environment or a protected file, never from a command line. */
+/* -EINVAL (exit 64) unless url is a valid http:// or https:// URL (as
+ * curl's URL API parses it) without a password: credentials come only from
+ * the environment or a protected file, never from a command line. The
+ * message never shows user information. */
 int mc_http_url_check(const char *url, mc_error *err);
+/* url for messages: user information (user, password, options) replaced by
+ * "***" as curl's URL API parses it; an unparseable URL with an '@' in it
+ * is not shown at all. Caller g_free()s. */
+char *mc_url_for_humans(const char *url);
 void mc_http_free(mc_http *h);
 
 /* GET url. 0 with *body (NUL-terminated, caller g_free()s), *len, and the

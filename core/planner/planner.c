@@ -95,7 +95,12 @@ int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
 				    name);
 	if (r->check_pin) {
 		mc_error sub = { 0 };
-		if (r->check_pin(upper, value, &sub) < 0)
+		int rc = r->check_pin(upper, value, &sub);
+		if (rc < 0 && sub.exit_code != MC_EXIT_USAGE) {
+			*err = sub; /* e.g. libvirt's CPU map is missing: not the pin */
+			return rc;
+		}
+		if (rc < 0)
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "malformed pin '%s=%s': %s",
 					    name, value, sub.msg);
 	}

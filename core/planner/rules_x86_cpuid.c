@@ -328,7 +328,9 @@ static int parse_file(cpu_map *m, const char *file, int depth, mc_error *err)
 	gsize len = 0;
 	if (!g_file_get_contents(path, &buf, &len, NULL))
 		return mc_error_set(err, MC_EXIT_UNAVAILABLE, ENOENT,
-				    "cannot read libvirt CPU map %s", path);
+				    "libvirt CPU map is missing: cannot read %s (install libvirt's "
+				    "CPU map, or set MIGCHECK_CPU_MAP)",
+				    path);
 	/* the one parser of untrusted XML (no DOCTYPE, no entities), like every
 	 * other document migcheck reads */
 	xmlDocPtr doc = mc_xml_parse(buf, len, path, NULL, NULL, err);
@@ -811,8 +813,10 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 		if (is_passthrough(value))
 			return 0;
 		const cpu_map *m = map_get(&sub);
-		if (!m)
-			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "%s", sub.msg);
+		if (!m) { /* not the pin's fault: reported as it is */
+			*err = sub;
+			return -(sub.errnum ? sub.errnum : EIO);
+		}
 		if (!g_hash_table_contains(m->models, value))
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 					    "unknown CPU model (not in libvirt's CPU map %s)",

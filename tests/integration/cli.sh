@@ -128,6 +128,65 @@ expect_exit 65 "plan: arm64 -> x86" mc plan arm-new "$T_TMP/x86.facts"
 err_has "source is aarch64, destination is x86_64"
 expect_exit 64 "plan: unknown format" mc plan arm-new arm-old --format yaml
 
+# ---- store URLs: parsed by curl's URL API; a password is refused, user
+# information never printed (issue 16) ----
+expect_exit 64 "a password behind a second @ in the URL" \
+	mc fleet pull 'http://a@b:secret@127.0.0.1:9/store'
+check "  the password is not printed" bash -c "! grep -q secret '$T_ERR' '$T_OUT'"
+check "  nor the user information" bash -c "! grep -q 'a@b' '$T_ERR' '$T_OUT'"
+err_has "not a valid URL"
+expect_exit 64 "a password in the URL" mc fleet pull 'http://us%40er:pa55@127.0.0.1:9/store'
+err_has "http://***@127.0.0.1:9/store: a password in the URL is refused"
+check "  the password is not printed" bash -c "! grep -q pa55 '$T_ERR'"
+expect_exit 64 "an empty password in the URL" mc fleet pull 'http://user:@127.0.0.1:9/store'
+err_has "a password in the URL is refused"
+expect_exit 69 "user information alone: accepted, not printed" \
+	mc fleet pull 'http://someone@127.0.0.1:9/store' --retries 0
+err_has "http://***@127.0.0.1:9/store/index.xml: GET failed"
+check "  the user is not printed" bash -c "! grep -q someone '$T_ERR'"
+
+# ---- small warts (issue 16): each message one line, exit 64 ----
+expect_exit 64 "mistyped verb: did you mean" mc plna arm-old arm-new
+err_has "unknown verb 'plna' (did you mean 'plan'?"
+expect_exit 64 "unknown verb far from every verb: no suggestion" mc frobnicate
+err_has "unknown verb 'frobnicate'"
+check "  no suggestion" bash -c "! grep -q 'did you mean' '$T_ERR'"
+expect_exit 64 "--db after the verb" mc hosts --db "$MIGCHECK_DB"
+err_has "--db goes before the verb (migcheck --db PATH hosts ...)"
+expect_exit 64 "--db= after the verb" mc show --db="$MIGCHECK_DB" new-host
+err_has "--db goes before the verb"
+expect_exit 64 "bad option: one line naming it" mc plan --bogus arm-old arm-new
+err_has "unknown option '--bogus'"
+expect_exit 64 "option without its value: one line naming it" mc plan arm-old arm-new --format
+err_has "option '--format' needs a value"
+expect_exit 64 "option with a value it does not take" mc plan arm-old arm-new --matrix=yes
+err_has "option '--matrix' takes no value"
+expect_exit 64 "unknown short option" mc plan -x arm-old arm-new
+err_has "unknown option '-x'"
+expect_exit 64 "short option without its value" mc migrate guest -c
+err_has "option '-c' needs a value"
+expect_exit 64 "bad global option: one line" mc --bogus hosts
+err_has "unknown option '--bogus'"
+expect_exit 69 "one attempt: singular" mc fleet pull http://127.0.0.1:1/store --retries 0
+err_has "failed after 1 attempt: "
+long=host-with-a-rather-long-name-from-an-asset-database.rack-17.example.org
+expect_exit 0 "import a host with a long name" mc import "$D/old.facts" --host "$long"
+expect_exit 0 "hosts with a long host name" mc hosts
+check "  every row's profile column starts where the header's does" bash -c \
+	"awk 'NR == 1 { c = index(\$0, \"PROFILE\") } NR > 1 && substr(\$0, c, 12) !~ /^[0-9a-f][0-9a-f]*\$/ { bad = 1 } END { exit bad }' '$T_OUT'"
+out_has "$long"
+color_run() { script -qec "$*" /dev/null </dev/null; }
+expect_exit 2 "colour on a terminal" color_run env TERM=xterm "$MIGCHECK" plan arm-new arm-old
+check "  has colour escapes" grep -q $'\033\\[' "$T_OUT"
+expect_exit 2 "TERM=dumb: no colour" color_run env TERM=dumb "$MIGCHECK" plan arm-new arm-old
+check "  has no escapes" bash -c "! grep -q $'\033' '$T_OUT'"
+expect_exit 2 "NO_COLOR: no colour" color_run env TERM=xterm NO_COLOR=1 "$MIGCHECK" plan arm-new arm-old
+check "  has no escapes" bash -c "! grep -q $'\033' '$T_OUT'"
+MIGCHECK_CPU_MAP=$T_TMP/no-cpu-map expect_exit 69 "missing libvirt CPU map: not a malformed pin" \
+	mc plan arm-new arm-old --pin CPU=Haswell
+err_has "libvirt CPU map is missing: cannot read $T_TMP/no-cpu-map/index.xml"
+check "  not called a malformed pin" bash -c "! grep -q 'malformed' '$T_ERR'"
+
 # ---- --help for every verb ----
 for v in plan probe import export hosts show diff; do
 	expect_exit 0 "$v --help" mc "$v" --help

@@ -33,7 +33,8 @@ start_httpd() {
 	local port
 	rm -f "$T_TMP/port"
 	(
-		python3 "$HTTPD" "$ROOT" "$T_TMP/port" "$LOG" ${1:+--die-on "$1"} 2>>"$T_TMP/httpd.err"
+		python3 "$HTTPD" "$ROOT" "$T_TMP/port" "$LOG" ${1:+--die-on "$1"} ${BUSY:+--busy "$BUSY"} \
+			2>>"$T_TMP/httpd.err"
 		exit $?
 	) 2>/dev/null &
 	HTTPD_JOB=$!
@@ -143,5 +144,45 @@ out_has "pulled 6 hosts over 5 profiles"
 out_has "4 profiles fetched, 1 already local; 6 hosts stored"
 check "  the kept hosts are still there" test "$("$MIGCHECK" --db "$DST" hosts | grep -c '^keep-')" -eq 2
 stop_httpd
+
+# ---- a busy store: 503 with Retry-After (seconds, HTTP date), and jitter ----
+# busy_pull N:RETRY_AFTER DESCRIPTION [OPTIONS]: a pull (-v) into an empty
+# inventory from a store whose first N GETs answer 503 as fault-httpd.py's
+# --busy says; the waits are the "retrying in MS" lines, in $T_TMP/waits.
+busy_pull() {
+	local busy=$1 what=$2 want=$3
+	shift 3
+	: >"$LOG"
+	rm -f "$T_TMP/busy.db"
+	BUSY=$busy start_httpd "" || not_ok "  the busy store starts"
+	expect_exit "$want" "$what" "$MIGCHECK" --db "$T_TMP/busy.db" -v fleet pull "$URL" "$@"
+	stop_httpd
+	sed -n 's/.*: retrying in \([0-9]*\) ms.*/\1/p' "$T_ERR" >"$T_TMP/waits"
+}
+# gap: seconds between the first two 503s the server answered.
+gap() { awk '/ 503 t=/ { sub(/.*t=/, ""); t[n++] = $0 } END { printf "%.3f", t[1] - t[0] }' "$LOG"; }
+busy_pull 2:1 "503 with Retry-After: 1 (seconds), twice: the pull waits as told" 0 --retries 3
+check "  two waits, both told by Retry-After" test "$(grep -c 'retrying in .*(Retry-After)' "$T_ERR")" -eq 2
+# shellcheck disable=SC2016 # an awk program
+check "  each wait 1000..1250 ms (1 s and up to one backoff of jitter)" \
+	awk '$1 < 1000 || $1 > 1250 { bad = 1 } END { exit bad || NR != 2 }' "$T_TMP/waits"
+check "  the server saw the retry at least 1 s after the 503 (gap $(gap) s)" \
+	awk -v g="$(gap)" 'BEGIN { exit !(g >= 1.0) }'
+busy_pull 1:date+2 "503 with Retry-After as an HTTP date 2 s ahead" 0 --retries 3
+# shellcheck disable=SC2016 # an awk program
+check "  one wait, told by Retry-After, 1000..2250 ms (the date has 1 s resolution)" \
+	awk '$1 < 1000 || $1 > 2250 { bad = 1 } END { exit bad || NR != 1 }' "$T_TMP/waits"
+check "  ... as the verbose line says" grep -q '(Retry-After)' "$T_ERR"
+busy_pull 1:3600 "Retry-After: 3600 past --deadline 3: no wait, exit 69" 69 --retries 3 --deadline 3
+check "  one request only" test "$(grep -c '^GET' "$LOG")" -eq 1
+check "  the error says why" grep -q 'deadline of 3 s passed' "$T_ERR"
+busy_pull 3:none "503 without Retry-After, three times: doubling backoff with jitter" 0 --retries 3
+cp "$T_TMP/waits" "$T_TMP/waits.1"
+# shellcheck disable=SC2016 # an awk program
+check "  waits 125..250, 250..500, 500..1000 ms (upper half of 250, 500, 1000)" \
+	awk '{ lo = 125 * 2 ^ (NR - 1) } $1 < lo || $1 > 2 * lo { bad = 1 } END { exit bad || NR != 3 }' "$T_TMP/waits"
+busy_pull 3:none "the same again" 0 --retries 3
+check "  other waits than the first time (jitter: random, not fixed)" \
+	bash -c "test -s '$T_TMP/waits' && ! cmp -s '$T_TMP/waits' '$T_TMP/waits.1'"
 
 finish

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """A fleet store that can die mid-transfer (tests/integration/fault-http.sh).
 
-    fault-httpd.py ROOT PORTFILE LOG [--die-on SUBSTR:NTH:FRAMING]
+    fault-httpd.py ROOT PORTFILE LOG [--die-on SUBSTR:NTH:FRAMING] [--busy N:RETRY_AFTER]
 
 Serves ROOT over HTTP/1.1 on 127.0.0.1 at a free port (PORTFILE gets "PORT PID"):
 GET, HEAD and PUT (with ETag and If-Match, as `migcheck fleet push` uses
@@ -13,19 +13,34 @@ find no server. FRAMING says how the body's end was announced:
   length   Content-Length of the whole body (the usual case)
   chunked  Transfer-Encoding: chunked, half the body in one chunk
   close    neither: the body ends when the connection closes
+With --busy, the first N GETs are answered 503 with a Retry-After header:
+RETRY_AFTER is sent as it is (seconds), "date+S" sends the HTTP date S
+seconds ahead, "none" sends no Retry-After. Those lines in LOG end with the
+server's monotonic time ("t=SECONDS").
 """
+import email.utils
 import hashlib
 import http.server
 import os
 import signal
 import sys
 import threading
+import time
 
 root, portfile, logfile = sys.argv[1], sys.argv[2], sys.argv[3]
 die = None
-if len(sys.argv) == 6 and sys.argv[4] == "--die-on":
-    substr, nth, framing = sys.argv[5].split(":")
-    die = {"substr": substr, "left": int(nth), "framing": framing}
+busy = None
+args = sys.argv[4:]
+while args:
+    if args[0] == "--die-on":
+        substr, nth, framing = args[1].split(":")
+        die = {"substr": substr, "left": int(nth), "framing": framing}
+    elif args[0] == "--busy":
+        n, after = args[1].split(":", 1)
+        busy = {"left": int(n), "after": after}
+    else:
+        sys.exit("fault-httpd.py: unknown option " + args[0])
+    args = args[2:]
 lock = threading.Lock()
 log = open(logfile, "a", buffering=1)
 
@@ -78,7 +93,29 @@ class Store(http.server.BaseHTTPRequestHandler):
         log.flush()
         os.kill(os.getpid(), signal.SIGKILL)
 
+    def busy_now(self):
+        """503 with Retry-After, as --busy says."""
+        after = busy["after"]
+        headers = []
+        if after.startswith("date+"):
+            when = time.time() + float(after[5:])
+            headers.append(("Retry-After", email.utils.formatdate(when, usegmt=True)))
+        elif after != "none":
+            headers.append(("Retry-After", after))
+        log.write("%s %s 503 t=%.3f\n" % (self.command, self.path, time.monotonic()))
+        self.send_response(503)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", "0")
+        self.end_headers()
+
     def do_GET(self):
+        if busy and self.command == "GET":
+            with lock:
+                now = busy["left"] > 0
+                busy["left"] -= 1
+            if now:
+                return self.busy_now()
         path = self.local()
         if not path or not os.path.isfile(path):
             return self.answer(404)

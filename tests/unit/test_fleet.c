@@ -276,6 +276,23 @@ START_TEST(url_with_password)
 	ck_assert_int_eq(err.exit_code, 64);
 	ck_assert_ptr_null(strstr(err.msg, "pa55"));
 	ck_assert_ptr_nonnull(strstr(err.msg, "https://***@store.example/fleet"));
+	/* The first '@' is not the end of the user information (issue 16). */
+	mc_error_clear(&err);
+	ck_assert_int_lt(mc_http_url_check("http://a@b:secret@127.0.0.1:9/store", &err), 0);
+	ck_assert_int_eq(err.exit_code, 64);
+	ck_assert_ptr_null(strstr(err.msg, "secret"));
+	mc_error_clear(&err);
+	ck_assert_int_lt(mc_http_url_check("ftp://store.example/x", &err), 0);
+	ck_assert_int_eq(err.exit_code, 64);
+	char *s = mc_url_for_humans("https://u%3Ax:p@store.example:8443/a?b");
+	ck_assert_str_eq(s, "https://***@store.example:8443/a?b");
+	g_free(s);
+	s = mc_url_for_humans("https://store.example/a:b@c");
+	ck_assert_str_eq(s, "https://store.example/a:b@c");
+	g_free(s);
+	s = mc_url_for_humans("http://a@b:secret@127.0.0.1:9/store");
+	ck_assert_ptr_null(strstr(s, "secret"));
+	g_free(s);
 }
 END_TEST
 

@@ -189,8 +189,12 @@ START_TEST(map_unavailable)
 	mc_plan_free(plan);
 	mc_pins *p = mc_pins_new();
 	mc_error e = { 0 };
-	ck_assert_int_eq(mc_pins_parse(p, "CPU=EPYC", &e), -EINVAL);
+	/* the map is missing, the pin is fine: 69 with the path, not "malformed" */
+	ck_assert_int_eq(mc_pins_parse(p, "CPU=EPYC", &e), -ENOENT);
+	ck_assert_int_eq(e.exit_code, 69);
+	ck_assert_ptr_nonnull(strstr(e.msg, "libvirt CPU map is missing"));
 	ck_assert_ptr_nonnull(strstr(e.msg, "/nonexistent/cpu_map"));
+	ck_assert_ptr_null(strstr(e.msg, "malformed"));
 	mc_pins_free(p);
 	setenv("MIGCHECK_CPU_MAP", saved, 1);
 	mc_facts_free(src);
