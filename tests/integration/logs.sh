@@ -98,7 +98,7 @@ check "cron line: nothing discarded" bash -c "! grep -q /dev/null '$B/migcheck.c
 # store nobody listens on): its error reaches syslog.
 cmd=$(sed -n 's/^[0-9].* root sleep [^&]*&& //p' "$B/migcheck.cron")
 cmd=${cmd/#*\/migcheck /$MIGCHECK }
-printf 'url = http://127.0.0.1:1/fleet\nhost = nightly-test\n' >"$T_TMP/fleet.conf"
+printf '[fleet]\nurl=http://127.0.0.1:1/fleet\nhost=nightly-test\n' >"$T_TMP/fleet.conf"
 expect_exit 0 "the cron command, run" with_devlog env MIGCHECK_CONF="$T_TMP/fleet.conf" \
 	sh -c "${cmd/--probe/--retries 0}"
 journal_has 7 "<29>" # daemon.notice

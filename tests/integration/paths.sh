@@ -18,7 +18,7 @@ B=$(dirname "$MIGCHECK")
 unit_agrees() {
 	local unit=$1 cron=$2 conf=$3 inv=$4 bindir=$5 what=$6 etc=${3%/migcheck/migcheck.conf}
 	check "$what: the unit runs when $conf exists" grep -qxF "ConditionPathExists=|$conf" "$unit"
-	check "$what: the unit runs $bindir/migcheck" grep -qxF "ExecStart=$bindir/migcheck fleet push --probe" "$unit"
+	check "$what: the unit runs $bindir/migcheck" grep -qxF "ExecStart=$bindir/migcheck -v fleet push --probe" "$unit"
 	check "$what: the unit's S3 credential is under $etc/migcheck" \
 		grep -qxF "LoadCredential=s3:$etc/migcheck/credentials/s3" "$unit"
 	if [[ $inv == /var/lib/migcheck ]]; then
@@ -33,7 +33,7 @@ unit_agrees() {
 	else
 		check "$what: no ConfigurationDirectory= outside /etc" bash -c "! grep -q '^ConfigurationDirectory=' '$unit'"
 	fi
-	check "$what: the cron line runs $bindir/migcheck" grep -q " root .*$bindir/migcheck fleet push --probe" "$cron"
+	check "$what: the cron line runs $bindir/migcheck" grep -q " root .*$bindir/migcheck -v fleet push --probe" "$cron"
 	check "$what: the cron line's credentials are the unit's" \
 		grep -qxF "CREDENTIALS_DIRECTORY=$etc/migcheck/credentials" "$cron"
 }
@@ -44,7 +44,7 @@ conf=$(sed -n 's/^  configuration  //p' "$T_OUT")
 inv=$(sed -n 's|^  inventory      \(.*\)/inventory.db (as root)$|\1|p' "$T_OUT")
 check "--help names the configuration file" test -n "$conf"
 check "--help names the inventory" test -n "$inv"
-bindir=$(sed -n 's|^ExecStart=\(.*\)/migcheck fleet push --probe$|\1|p' "$B/cmd/install/migcheck-probe.service")
+bindir=$(sed -n 's|^ExecStart=\(.*\)/migcheck -v fleet push --probe$|\1|p' "$B/cmd/install/migcheck-probe.service")
 unit_agrees "$B/cmd/install/migcheck-probe.service" "$B/cmd/install/migcheck.cron" "$conf" "$inv" "$bindir" "this build"
 check "the hook's --help names the same configuration file" \
 	bash -c "'$MIGCHECK' hook --help | tr '\n' ' ' | grep -qF 'else $conf'"
