@@ -57,7 +57,7 @@ want() {
 	fail=1
 }
 want "$unit" "ConditionPathExists=|$conf"
-want "$unit" "ExecStart=$bin fleet push --probe"
+want "$unit" "ExecStart=$bin -v fleet push --probe"
 want "$unit" "StateDirectory=migcheck"
 want "$unit" "ConfigurationDirectory=migcheck"
 want "$unit" "LoadCredential=s3:/etc/migcheck/credentials/s3"
