@@ -273,14 +273,17 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	if (xml && copy && write_copy(copy, xml, len, &err) < 0)
 		g_clear_pointer(&xml, g_free);
 	mc_guest *g = xml ? mc_guest_from_xml(xml, len, label, &err) : NULL;
-	if (!g || this_host(ctx, &db, profile, &here, &err) < 0) {
+	if (!g || mc_ctx_check_guest_pins(ctx, g, label, &err) < 0 ||
+	    this_host(ctx, &db, profile, &here, &err) < 0) {
 		rc = mc_report(&err);
 		goto out;
 	}
 	const char *hostname = g_get_host_name();
 	if (!g->has_meta) {
 		/* What the XML alone allows: this host against itself. */
-		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
+		if (!(plan =
+			  mc_plan_compute(mc_ctx_plan_env_for(ctx, here.facts, here.facts, g->pins),
+					  here.facts, here.facts, g->pins, &err))) {
 			mc_error_prefix(&err, "%s", dom);
 			rc = report_data(&err);
 			goto out;
@@ -315,7 +318,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!(plan = mc_plan_compute(src.facts, here.facts, g->pins, &err))) {
+	if (!(plan = mc_plan_compute(mc_ctx_plan_env_for(ctx, src.facts, here.facts, g->pins),
+				     src.facts, here.facts, g->pins, &err))) {
 		mc_error_prefix(&err, "%s", dom);
 		rc = report_data(&err);
 		goto out;

@@ -92,6 +92,7 @@ int main(int argc, char **argv)
 		if (mc_want_help(verbs[v], argc - i, argv + i))
 			return 0;
 		int rc = verbs[v]->run(&ctx, argc - i, argv + i);
+		mc_plan_env_clear(&ctx.plan_env);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "migcheck: write error on standard output\n");
 			return MC_EXIT_IOERR;

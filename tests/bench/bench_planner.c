@@ -86,6 +86,14 @@ int main(int argc, char **argv)
 	const char *data = argc > 1 ? argv[1] : "tests/data";
 	int nprof = argc > 2 ? atoi(argv[2]) : 300;
 	mc_error err = { 0 };
+	/* the CPU-model database of the tests (libvirt 9.0's features) */
+	g_autofree char *cpu_map = g_build_filename(data, "cpu_map", NULL);
+	mc_plan_env env;
+	mc_plan_env_load(&env, cpu_map);
+	if (!env.cpumodels) {
+		fprintf(stderr, "%s\n", env.cpumodels_err.msg);
+		return 1;
+	}
 
 	/* ---- one pair of real emulated-host profiles ---- */
 	g_autofree char *pa = g_build_filename(data, "matrix", "max-a57.new", NULL);
@@ -94,7 +102,7 @@ int main(int argc, char **argv)
 	int reps = 2000;
 	double t0 = now();
 	for (int i = 0; i < reps; i++)
-		mc_plan_free(mc_plan_compute(a, b, NULL, &err));
+		mc_plan_free(mc_plan_compute(&env, a, b, NULL, &err));
 	double one = (now() - t0) / reps;
 	size_t nd = 0;
 	t0 = now();
@@ -115,7 +123,7 @@ int main(int argc, char **argv)
 		for (int j = 0; j < nprof; j++) {
 			if (i == j)
 				continue;
-			mc_plan *pl = mc_plan_compute(p[i], p[j], NULL, &err);
+			mc_plan *pl = mc_plan_compute(&env, p[i], p[j], NULL, &err);
 			if (!pl) {
 				fprintf(stderr, "plan: %s\n", err.msg);
 				return 1;
@@ -143,5 +151,6 @@ int main(int argc, char **argv)
 	g_free(p);
 	mc_facts_free(a);
 	mc_facts_free(b);
+	mc_plan_env_clear(&env);
 	return 0;
 }

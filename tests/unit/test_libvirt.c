@@ -108,7 +108,7 @@ START_TEST(plan_case)
 		 *dst = tu_load_facts("plan-qemu", name, ".dst");
 	mc_pins *pins = tu_load_pins("plan-qemu", name);
 	mc_error err = { 0 };
-	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
+	mc_plan *p = mc_plan_compute(tu_plan_env(), src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);
 	g_string_append_printf(got, "%s\n", mc_level_name(mc_plan_worst(p)));

@@ -9,7 +9,7 @@
 #include <string.h>
 
 #include "core/planner/planner.h"
-#include "core/planner/rule.h"
+#include "core/planner/rules_arm64_fwreg.h"
 #include "tests/lib/testutil.h"
 
 static GPtrArray *plan_names, *matrix_names;
@@ -27,7 +27,7 @@ START_TEST(plan_case)
 		 *dst = tu_load_facts("plan", name, ".dst");
 	mc_pins *pins = tu_load_pins("plan", name);
 	mc_error err = { 0 };
-	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
+	mc_plan *p = mc_plan_compute(tu_plan_env(), src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);
 	g_string_append_printf(got, "%s\n", mc_level_name(mc_plan_worst(p)));
@@ -63,7 +63,7 @@ START_TEST(matrix_case)
 		 *b = tu_load_facts("matrix", name, ".old");
 	mc_error err = { 0 };
 	mc_matrix m;
-	ck_assert_msg(mc_plan_matrix(a, b, NULL, &m, &err) == 0, "%s", err.msg);
+	ck_assert_msg(mc_plan_matrix(tu_plan_env(), a, b, NULL, &m, &err) == 0, "%s", err.msg);
 	GString *got = g_string_new(NULL);
 	g_autofree char *compat = mc_pins_format(m.compat);
 	g_string_append_printf(got, "compat %s\n", *compat ? compat : "-");
@@ -124,14 +124,14 @@ START_TEST(errors)
 	const char x86[] = "kernel\tarch\tx86_64\n", arm[] = "kernel\tarch\taarch64\n";
 	mc_facts *a = mc_facts_parse(x86, strlen(x86), "a", &err);
 	mc_facts *b = mc_facts_parse(arm, strlen(arm), "b", &err);
-	ck_assert_ptr_null(mc_plan_compute(a, b, NULL, &err));
+	ck_assert_ptr_null(mc_plan_compute(tu_plan_env(), a, b, NULL, &err));
 	ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
 	ck_assert_msg(strstr(err.msg, "x86_64") && strstr(err.msg, "aarch64"), "%s", err.msg);
 	/* A pin the source kernel could not have applied. */
 	mc_pins *p = mc_pins_new();
 	ck_assert_int_eq(mc_pins_parse(p, "PSCI_VERSION=0.2", &err), 0);
 	mc_error_clear(&err);
-	ck_assert_ptr_null(mc_plan_compute(b, b, p, &err));
+	ck_assert_ptr_null(mc_plan_compute(tu_plan_env(), b, b, p, &err));
 	ck_assert_int_eq(err.exit_code, MC_EXIT_USAGE);
 	ck_assert_msg(strstr(err.msg, "no such firmware register"), "%s", err.msg);
 	mc_pins_free(p);

@@ -873,7 +873,7 @@ START_TEST(plan_case)
 		 *dst = tu_load_facts("plan-vfio", name, ".dst");
 	mc_pins *pins = tu_load_pins("plan-vfio", name);
 	mc_error err = { 0 };
-	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
+	mc_plan *p = mc_plan_compute(tu_plan_env(), src, dst, pins, &err);
 	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
 	GString *got = g_string_new(NULL);
 	g_string_append_printf(got, "%s\n", mc_level_name(mc_plan_family_worst(p, "vfio")));
@@ -917,7 +917,7 @@ START_TEST(plan_pins)
 	const char x86[] = "kernel\tarch\tx86_64\n";
 	mc_facts *f = mc_facts_parse(x86, strlen(x86), "x", &err);
 	ck_assert_int_eq(mc_pins_parse(p, "HOSTDEV=0000:03:00.7", &err), 0);
-	ck_assert_ptr_null(mc_plan_compute(f, f, p, &err));
+	ck_assert_ptr_null(mc_plan_compute(tu_plan_env(), f, f, p, &err));
 	ck_assert_int_eq(err.exit_code, MC_EXIT_USAGE);
 	has(err.msg, "the source has no VFIO device 0000:03:00.7");
 	mc_facts_free(f);
