@@ -139,6 +139,18 @@ void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *f
 	}
 }
 
+static void (*run_end[8])(void);
+static size_t nrun_end;
+
+void tu_at_run_end(void (*fn)(void))
+{
+	if (nrun_end == G_N_ELEMENTS(run_end)) {
+		fprintf(stderr, "tu_at_run_end: too many\n");
+		exit(EXIT_FAILURE);
+	}
+	run_end[nrun_end++] = fn;
+}
+
 int tu_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
@@ -150,6 +162,8 @@ int tu_run(Suite *s)
 	case_names = NULL;
 	mc_plan_env_clear(&plan_env);
 	plan_env_loaded = false;
+	while (nrun_end)
+		run_end[--nrun_end]();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

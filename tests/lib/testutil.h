@@ -36,6 +36,8 @@ const mc_plan_env *tu_plan_env(void);
  * (setup/teardown: an optional checked fixture). */
 void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *fn, SFun setup,
 		  SFun teardown);
+/* Call fn when tu_run ends (cleanup of a helper's registry; at most 8). */
+void tu_at_run_end(void (*fn)(void));
 /* Run a suite; returns the process exit status. */
 int tu_run(Suite *s);
 /* A fresh temporary directory (removed by tu_rmtree). */

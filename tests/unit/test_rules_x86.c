@@ -1,123 +1,20 @@
-/* x86 rule families (x86.cpuid, x86.msr). Data-driven: each case is
- * tests/data/plan-x86/NAME.src and NAME.dst (facts), optional NAME.pins (one
- * NAME=VALUE per line, '#' comments) and NAME.expect:
- *
- *   # comment
- *   blocked                      worst level of the x86.* verdicts (first line)
- *   blocked x86.cpuid avx512f    LEVEL FAMILY SUBJECT, one per x86.* verdict
- *   ok x86.msr MSR 0x40000020 HV[32]   in plan order, the ok "summary"
- *                                      verdicts excepted
- *   ~ TEXT                       some x86.* verdict's reason, facts, remedy or
- *                                pin contains TEXT
- *   error TEXT                   (alone) pins or planning fail with TEXT
- *
- * The CPU-model database is the libvirt 9.0 subset in tests/data/cpu_map. */
+/* x86 rule families (x86.cpuid, x86.msr): the plan cases of
+ * tests/data/plan-x86 (the one runner, tests/lib/plancase.h), compat pins,
+ * pin validation, and the CPU-model database as the planner's argument.
+ * The database is the libvirt 9.0 subset in tests/data/cpu_map. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/planner/planner.h"
+#include "tests/lib/plancase.h"
 #include "tests/lib/testutil.h"
-
-static GPtrArray *names;
 
 static mc_facts *load(const char *name, const char *ext)
 {
-	g_autofree char *path = tu_path("plan-x86", name, ext);
-	gsize len = 0;
-	g_autofree char *text = tu_read(path, &len);
-	ck_assert_msg(text != NULL, "missing %s", path);
-	mc_error err = { 0 };
-	mc_facts *f = mc_facts_parse(text, len, path, &err);
-	ck_assert_msg(f != NULL, "%s", err.msg);
-	return f;
+	return tu_load_facts("plan-x86", name, ext);
 }
-
-static bool is_x86_family(const char *family)
-{
-	return g_str_has_prefix(family, "x86.");
-}
-
-START_TEST(plan_case)
-{
-	const char *name = names->pdata[_i];
-	mc_facts *src = load(name, ".src"), *dst = load(name, ".dst");
-	g_autofree char *pins_path = tu_path("plan-x86", name, ".pins");
-	g_autofree char *pins_text = tu_read(pins_path, NULL);
-	g_autofree char *exp_path = tu_path("plan-x86", name, ".expect");
-	g_autofree char *exp_text = tu_read(exp_path, NULL);
-	ck_assert_msg(exp_text != NULL, "missing %s", exp_path);
-	g_auto(GStrv) exp = g_strsplit(exp_text, "\n", -1);
-	GPtrArray *want = g_ptr_array_new(); /* non-comment lines */
-	for (char **l = exp; *l; l++)
-		if (**l && **l != '#')
-			g_ptr_array_add(want, *l);
-	ck_assert_msg(want->len > 0, "%s: empty expectation", name);
-	const char *first = want->pdata[0];
-	mc_error err = { 0 };
-	mc_pins *pins = mc_pins_new();
-	int rc = 0;
-	if (pins_text) {
-		g_auto(GStrv) lines = g_strsplit(pins_text, "\n", -1);
-		for (char **l = lines; *l && rc == 0; l++)
-			if (**l && **l != '#')
-				rc = mc_plan_parse_pin(tu_plan_env(), pins, *l, &err);
-	}
-	mc_plan *plan = rc == 0 ? mc_plan_compute(tu_plan_env(), src, dst, pins, &err) : NULL;
-	if (g_str_has_prefix(first, "error ")) {
-		ck_assert_msg(plan == NULL, "%s: planned, expected error '%s'", name, first + 6);
-		ck_assert_msg(strstr(err.msg, first + 6), "%s: error '%s' lacks '%s'", name,
-			      err.msg, first + 6);
-		goto out;
-	}
-	ck_assert_msg(plan != NULL, "%s: %s", name, err.msg);
-	/* Actual verdict lines and text, x86 families only. */
-	GString *got = g_string_new(NULL), *text = g_string_new(NULL);
-	mc_level worst = MC_V_OK;
-	for (size_t i = 0; i < mc_plan_count(plan); i++) {
-		const mc_verdict *v = mc_plan_at(plan, i);
-		if (!is_x86_family(v->family))
-			continue;
-		if (v->level > worst)
-			worst = v->level;
-		g_string_append_printf(text, "%s|%s|%s|%s\n", v->reason, v->facts ? v->facts : "",
-				       v->remedy ? v->remedy : "", v->pin ? v->pin : "");
-		if (v->level == MC_V_OK && strcmp(v->subject, "summary") == 0)
-			continue;
-		g_string_append_printf(got, "%s %s %s\n", mc_level_name(v->level), v->family,
-				       v->subject);
-	}
-	GString *exp_lines = g_string_new(NULL);
-	for (guint i = 1; i < want->len; i++) {
-		const char *l = want->pdata[i];
-		if (g_str_has_prefix(l, "~ ")) {
-			ck_assert_msg(strstr(text->str, l + 2),
-				      "%s: no verdict text contains '%s':\n%s", name, l + 2,
-				      text->str);
-			continue;
-		}
-		g_string_append_printf(exp_lines, "%s\n", l);
-	}
-	ck_assert_msg(strcmp(mc_level_name(worst), first) == 0, "%s: worst %s, expected %s\n%s",
-		      name, mc_level_name(worst), first, got->str);
-	ck_assert_msg(strcmp(got->str, exp_lines->str) == 0, "%s: verdicts\n%s\nexpected\n%s", name,
-		      got->str, exp_lines->str);
-	/* Every family that applies says something; arm64 gets nothing. */
-	bool x86 = strcmp(mc_facts_get(src, "kernel", "arch"), "x86_64") == 0;
-	ck_assert_msg(x86 == (text->len > 0), "%s: x86 families %s verdicts", name,
-		      x86 ? "emitted no" : "emitted");
-	g_string_free(got, TRUE);
-	g_string_free(text, TRUE);
-	g_string_free(exp_lines, TRUE);
-out:
-	mc_plan_free(plan);
-	mc_pins_free(pins);
-	g_ptr_array_unref(want);
-	mc_facts_free(src);
-	mc_facts_free(dst);
-}
-END_TEST
 
 /* compat pins: a guest on the newer host pinned with them plans ok to the
  * older one, as far as the x86 families go. */
@@ -300,9 +197,6 @@ int main(void)
 	tcase_add_test(tc, map_unavailable);
 	tcase_add_test(tc, two_databases);
 	suite_add_tcase(s, tc);
-	names = tu_list("plan-x86", ".expect");
-	tu_add_cases(s, "case", names, plan_case, NULL, NULL);
-	int rc = tu_run(s);
-	g_ptr_array_unref(names);
-	return rc;
+	pc_add_cases(s, "plan-x86");
+	return tu_run(s);
 }
