@@ -9,7 +9,9 @@
 #include "config.h"
 #include "core/base/error.h"
 #include "core/base/facts.h"
+#include "core/libvirt/domxml.h"
 #include "core/model/profile.h"
+#include "core/planner/planner.h"
 #include "db/inventory.h"
 
 /* Files under configure's sysconfdir (README "Configuration"): the one
@@ -28,6 +30,9 @@ void mc_deprecated(const char *what, const char *instead);
 typedef struct mc_ctx {
 	const char *db_path; /* --db, or NULL for the default */
 	bool color;          /* stdout is a tty, TERM is set and not "dumb", NO_COLOR unset */
+	/* the planner's environment: loaded by mc_ctx_plan_env, freed by main */
+	bool plan_env_loaded;
+	mc_plan_env plan_env;
 } mc_ctx;
 
 typedef struct mc_verb {
@@ -53,6 +58,24 @@ struct option;
 int mc_bad_option(const mc_verb *v, char **argv, const struct option *longopts);
 /* True (and help printed) when argv asks for --help/-h. */
 bool mc_want_help(const mc_verb *v, int argc, char **argv);
+
+/* The planner's environment: libvirt's CPU map from $MIGCHECK_CPU_MAP, or
+ * else MC_CPUMODELS_DEFAULT_DIR; loaded on the first call, kept in ctx.
+ * A map that cannot be loaded is no error here (host-passthrough guests
+ * plan without it); the pins that need it fail with the reason. */
+const mc_plan_env *mc_ctx_plan_env(mc_ctx *ctx);
+/* The environment for planning src -> dst with pins: mc_ctx_plan_env when
+ * the pair uses it (mc_plan_needs_cpumodels), else NULL (nothing loaded). */
+const mc_plan_env *mc_ctx_plan_env_for(mc_ctx *ctx, const mc_facts *src, const mc_facts *dst,
+				       const mc_pins *pins);
+
+/* mc_pins_parse, and for a pin that needs them (a CPU model, CPU_DISABLE)
+ * the check against mc_ctx_plan_env: errors name the pin as written. */
+int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err);
+
+/* mc_guest_check_pins with mc_ctx_plan_env, when the guest's pins need it
+ * (a CPU model, CPU_DISABLE). */
+int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, mc_error *err);
 
 /* Open the inventory named by ctx (or the default). */
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err);

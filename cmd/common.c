@@ -78,6 +78,42 @@ bool mc_want_help(const mc_verb *v, int argc, char **argv)
 	return false;
 }
 
+const mc_plan_env *mc_ctx_plan_env(mc_ctx *ctx)
+{
+	if (!ctx->plan_env_loaded) {
+		const char *dir = g_getenv("MIGCHECK_CPU_MAP");
+		mc_plan_env_load(&ctx->plan_env, dir && *dir ? dir : MC_CPUMODELS_DEFAULT_DIR);
+		ctx->plan_env_loaded = true;
+	}
+	return &ctx->plan_env;
+}
+
+const mc_plan_env *mc_ctx_plan_env_for(mc_ctx *ctx, const mc_facts *src, const mc_facts *dst,
+				       const mc_pins *pins)
+{
+	return mc_plan_needs_cpumodels(src, dst, pins) ? mc_ctx_plan_env(ctx) : NULL;
+}
+
+int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err)
+{
+	mc_pins *one = mc_pins_new();
+	int rc = mc_pins_parse(one, spec, err);
+	if (rc == 0)
+		rc = mc_plan_needs_cpumodels(NULL, NULL, one)
+			 ? mc_plan_parse_pin(mc_ctx_plan_env(ctx), pins, spec, err)
+			 : mc_pins_parse(pins, spec, err);
+	mc_pins_free(one);
+	return rc;
+}
+
+int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, mc_error *err)
+{
+	if (!mc_plan_needs_cpumodels(NULL, NULL, g->meta_pins) &&
+	    !mc_plan_needs_cpumodels(NULL, NULL, g->pins))
+		return 0;
+	return mc_guest_check_pins(g, mc_ctx_plan_env(ctx), label, err);
+}
+
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)
 {
 	g_autofree char *def = ctx->db_path ? NULL : mc_db_default_path();

@@ -89,7 +89,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	    mc_resolve_profile(&fctx, &db, cand, &c, &err) < 0 ||
 	    (base && mc_resolve_profile(&fctx, &db, base, &b, &err) < 0) ||
 	    !(fleet = mc_gate_fleet_load(db, &err)) ||
-	    !(g = mc_gate_run(fleet, c.facts, base ? b.id : NULL, &err))) {
+	    !(g = mc_gate_run(fleet, mc_ctx_plan_env(ctx), c.facts, base ? b.id : NULL, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}

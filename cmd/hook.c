@@ -337,13 +337,16 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	if (xml && copy && write_copy(copy, xml, len, &err) < 0)
 		g_clear_pointer(&xml, g_free);
 	mc_guest *g = xml ? mc_guest_from_xml(xml, len, label, &err) : NULL;
-	if (!g || this_host(ctx, &db, profile, &here, &err) < 0) {
+	if (!g || mc_ctx_check_guest_pins(ctx, g, label, &err) < 0 ||
+	    this_host(ctx, &db, profile, &here, &err) < 0) {
 		rc = mc_report(&err);
 		goto out;
 	}
 	if (!g->has_meta) {
 		/* What the XML alone allows: this host against itself. */
-		if (!(plan = mc_plan_compute(here.facts, here.facts, g->pins, &err))) {
+		if (!(plan =
+			  mc_plan_compute(mc_ctx_plan_env_for(ctx, here.facts, here.facts, g->pins),
+					  here.facts, here.facts, g->pins, &err))) {
 			mc_error_prefix(&err, "%s", dom);
 			rc = report_data(&err);
 			goto out;
@@ -378,7 +381,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
-	if (!(plan = mc_plan_compute(src.facts, here.facts, g->pins, &err))) {
+	if (!(plan = mc_plan_compute(mc_ctx_plan_env_for(ctx, src.facts, here.facts, g->pins),
+				     src.facts, here.facts, g->pins, &err))) {
 		mc_error_prefix(&err, "%s", dom);
 		rc = report_data(&err);
 		goto out;

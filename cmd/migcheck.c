@@ -193,6 +193,7 @@ int main(int argc, char **argv)
 		int rc = verbs[v] == &mc_verb_hook ? 0 : misplaced_global(argc - i, argv + i, name);
 		if (rc == 0)
 			rc = verbs[v]->run(&ctx, argc - i, argv + i);
+		mc_plan_env_clear(&ctx.plan_env);
 		if (fflush(stdout) != 0 || ferror(stdout)) {
 			fprintf(stderr, "migcheck: write error on standard output\n");
 			return MC_EXIT_IOERR;

@@ -153,7 +153,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			dry = true;
 			break;
 		case 'p':
-			if (mc_pins_parse(cli_pins, optarg, &err) < 0) {
+			if (mc_ctx_parse_pin(ctx, cli_pins, optarg, &err) < 0) {
 				rc = mc_report(&err);
 				goto out;
 			}
@@ -223,7 +223,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	label = g_strdup_printf("domain %s", dname);
-	if (!(g = mc_guest_from_xml(xml, strlen(xml), label, &err))) {
+	if (!(g = mc_guest_from_xml(xml, strlen(xml), label, &err)) ||
+	    mc_ctx_check_guest_pins(ctx, g, label, &err) < 0) {
 		rc = mc_report(&err);
 		goto out;
 	}
@@ -244,7 +245,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	if (!(plan = mc_plan_compute(sp.facts, dp.facts, pins, &err))) {
+	if (!(plan = mc_plan_compute(mc_ctx_plan_env_for(ctx, sp.facts, dp.facts, pins), sp.facts,
+				     dp.facts, pins, &err))) {
 		mc_error_prefix(&err, "%s", dname);
 		rc = mc_report(&err);
 		goto out;

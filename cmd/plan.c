@@ -67,7 +67,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
 		switch (c) {
 		case 'p':
-			if (mc_pins_parse(pins, optarg, &err) < 0) {
+			if (mc_ctx_parse_pin(ctx, pins, optarg, &err) < 0) {
 				rc = mc_report(&err);
 				goto out;
 			}
@@ -97,8 +97,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	mc_report_side sa = { a.label, a.id }, sb = { b.label, b.id };
 	bool color = ctx->color && fmt == MC_FMT_TEXT;
+	const mc_plan_env *env = mc_ctx_plan_env_for(ctx, a.facts, b.facts, pins);
 	if (matrix) {
-		if (mc_plan_matrix(a.facts, b.facts, pins, &m, &err) < 0 ||
+		if (mc_plan_matrix(env, a.facts, b.facts, pins, &m, &err) < 0 ||
 		    mc_report_matrix(stdout, fmt, &m, &sa, &sb, pins, color, &err) < 0) {
 			rc = mc_report(&err);
 			goto out;
@@ -106,7 +107,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = (int)mc_plan_worst(m.row[MC_DIR_NEW_OLD]);
 		goto out;
 	}
-	plan = mc_plan_compute(a.facts, b.facts, pins, &err);
+	plan = mc_plan_compute(env, a.facts, b.facts, pins, &err);
 	if (!plan || mc_report_plan(stdout, fmt, plan, &sa, &sb, pins, color, &err) < 0) {
 		rc = mc_report(&err);
 		goto out;

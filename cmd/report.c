@@ -149,6 +149,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	o.source = mc_db_path(db);
 	o.generated = time(NULL);
+	o.env = mc_ctx_plan_env(ctx);
 	bool to_stdout = strcmp(html, "-") == 0;
 	if ((to_stdout ? mc_report_html(stdout, fleet, &o, &st, &err)
 		       : write_file(html, fleet, &o, &st, &err)) < 0) {

@@ -31,6 +31,7 @@ struct mc_gate {
 	GPtrArray *strings; /* owned strings the pairs point to */
 	GPtrArray *plans;   /* mc_plan * owned */
 	size_t skipped;
+	const mc_plan_env *env; /* borrowed for the run */
 };
 
 static void fprofile_free(gpointer p)
@@ -204,7 +205,7 @@ static void plan_free(gpointer p)
 static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
 		     const char *sid, const char *did, mc_error *err)
 {
-	mc_plan *p = mc_plan_compute(src, dst, pins, err);
+	mc_plan *p = mc_plan_compute(g->env, src, dst, pins, err);
 	if (!p) {
 		mc_error_prefix(err, "gate: plan %.12s -> %.12s", sid, did);
 		return NULL;
@@ -213,10 +214,11 @@ static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const
 	return p;
 }
 
-mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const char *base_id,
-		     mc_error *err)
+mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *cand,
+		     const char *base_id, mc_error *err)
 {
 	mc_gate *g = g_new0(mc_gate, 1);
+	g->env = env;
 	mc_pins *pins = mc_pins_new();
 	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
 	g->strings = g_ptr_array_new_with_free_func(g_free);
@@ -273,7 +275,7 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *cand, const cha
 			if (fwd && mc_plan_worst(now) == MC_V_BLOCKED) {
 				/* The compat row: the candidate's guests started with
 				 * the pins that make them look like Q's. */
-				mc_pins *cp = mc_plan_compat_pins(cand, q->facts, err);
+				mc_pins *cp = mc_plan_compat_pins(g->env, cand, q->facts, err);
 				if (!cp)
 					goto fail;
 				if (mc_pins_count(cp)) {

@@ -60,11 +60,12 @@ typedef struct mc_gate_pair {
 
 typedef struct mc_gate mc_gate; /* a result */
 
-/* Run the gate. `base_id` names the replaced fleet profile, or NULL to
- * choose it as described above. -ENOENT (66) when base_id is not a fleet
- * profile, -EINVAL (65) when the fleet has no profile of C's architecture. */
-mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_facts *candidate, const char *base_id,
-		     mc_error *err);
+/* Run the gate, planning in `env` (NULL: no CPU models). `base_id` names
+ * the replaced fleet profile, or NULL to choose it as described above.
+ * -ENOENT (66) when base_id is not a fleet profile, -EINVAL (65) when the
+ * fleet has no profile of C's architecture. */
+mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *candidate,
+		     const char *base_id, mc_error *err);
 void mc_gate_free(mc_gate *g);
 
 const char *mc_gate_candidate_id(const mc_gate *g);

@@ -254,6 +254,17 @@ out:
 	return g;
 }
 
+int mc_guest_check_pins(const mc_guest *g, const mc_plan_env *env, const char *name, mc_error *err)
+{
+	mc_error sub = { 0 };
+	if (g->meta_pins && mc_plan_check_pins(env, g->meta_pins, &sub) < 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: migcheck metadata: %s", name,
+				    sub.msg);
+	if (mc_plan_check_pins(env, g->pins, &sub) < 0)
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: %s", name, sub.msg);
+	return 0;
+}
+
 char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins *pins, time_t t,
 			mc_error *err)
 {

@@ -42,6 +42,11 @@ typedef struct mc_guest {
 mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_error *err);
 void mc_guest_free(mc_guest *g);
 
+/* The guest's pins, recorded (metadata) and effective, checked against the
+ * planner's environment like mc_guest_from_xml checks their form (a CPU
+ * model the CPU-model database lacks): same errors, exit 65. */
+int mc_guest_check_pins(const mc_guest *g, const mc_plan_env *env, const char *name, mc_error *err);
+
 /* The metadata element to store with virDomainSetMetadata (key
  * MC_METADATA_KEY, namespace MC_METADATA_NS): the source host, its profile
  * id and facts (base64 of the canonical text), the pins, the time. Caller

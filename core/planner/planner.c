@@ -8,16 +8,16 @@
 
 #include "core/planner/rule.h"
 
-/* Evaluation order = report order. */
+/* The rule table. Evaluation order = report order. */
 static const mc_rule *const rules[] = {
 	&mc_rule_kernel,    &mc_rule_kvm_cap, &mc_rule_arm64_reg, &mc_rule_arm64_fwreg,
 	&mc_rule_x86_cpuid, &mc_rule_x86_msr, &mc_rule_qemu,      &mc_rule_vfio,
 };
 
-const char *const mc_rule_families[] = {
-	"kernel",  "kvm.cap", "arm64.reg", "arm64.fwreg", "x86.cpuid",
-	"x86.msr", "qemu",    "vfio",      NULL,
-};
+const char *mc_rule_family(size_t i)
+{
+	return i < G_N_ELEMENTS(rules) ? rules[i]->family : NULL;
+}
 
 const char *mc_level_name(mc_level l)
 {
@@ -32,39 +32,37 @@ const char *mc_level_name(mc_level l)
 	return "?";
 }
 
-/* ---- pins ---- */
+/* ---- the environment ---- */
 
-struct mc_pins {
-	GPtrArray *names; /* sorted, upper case */
-	GPtrArray *values;
+void mc_plan_env_load(mc_plan_env *env, const char *cpu_map_dir)
+{
+	memset(env, 0, sizeof(*env));
+	env->cpumodels = mc_cpumodels_load(cpu_map_dir, &env->cpumodels_err);
+}
+
+void mc_plan_env_clear(mc_plan_env *env)
+{
+	mc_cpumodels_free(env->cpumodels);
+	memset(env, 0, sizeof(*env));
+}
+
+/* What a NULL env stands for. */
+static const mc_plan_env no_env = {
+	.cpumodels = NULL,
+	.cpumodels_err = { .errnum = ENOENT,
+			   .exit_code = MC_EXIT_UNAVAILABLE,
+			   .msg = "no libvirt CPU map loaded" },
 };
 
-mc_pins *mc_pins_new(void)
+bool mc_plan_needs_cpumodels(const mc_facts *src, const mc_facts *dst, const mc_pins *pins)
 {
-	mc_pins *p = g_new0(mc_pins, 1);
-	p->names = g_ptr_array_new_with_free_func(g_free);
-	p->values = g_ptr_array_new_with_free_func(g_free);
-	return p;
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++)
+		if (rules[r]->needs_env && rules[r]->needs_env(src, dst, pins))
+			return true;
+	return false;
 }
 
-void mc_pins_free(mc_pins *p)
-{
-	if (!p)
-		return;
-	g_ptr_array_unref(p->names);
-	g_ptr_array_unref(p->values);
-	g_free(p);
-}
-
-mc_pins *mc_pins_dup(const mc_pins *p)
-{
-	mc_pins *d = mc_pins_new();
-	for (guint i = 0; p && i < p->names->len; i++) {
-		g_ptr_array_add(d->names, g_strdup(p->names->pdata[i]));
-		g_ptr_array_add(d->values, g_strdup(p->values->pdata[i]));
-	}
-	return d;
-}
+/* ---- pins ---- */
 
 static const mc_rule *rule_for_pin(const char *upper)
 {
@@ -75,7 +73,7 @@ static const mc_rule *rule_for_pin(const char *upper)
 	return NULL;
 }
 
-int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
+int mc_rule_check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
 	g_autofree char *upper = g_ascii_strup(name, -1);
 	const mc_rule *r = rule_for_pin(upper);
@@ -95,7 +93,7 @@ int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
 				    name);
 	if (r->check_pin) {
 		mc_error sub = { 0 };
-		int rc = r->check_pin(upper, value, &sub);
+		int rc = r->check_pin(env, upper, value, &sub);
 		if (rc < 0 && sub.exit_code != MC_EXIT_USAGE) {
 			*err = sub; /* e.g. libvirt's CPU map is missing: not the pin */
 			return rc;
@@ -104,90 +102,32 @@ int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "malformed pin '%s=%s': %s",
 					    name, value, sub.msg);
 	}
-	guint i;
-	for (i = 0; i < p->names->len; i++) {
-		int c = strcmp(p->names->pdata[i], upper);
-		if (c == 0) {
-			g_free(p->values->pdata[i]);
-			p->values->pdata[i] = g_strdup(value);
-			return 0;
-		}
-		if (c > 0)
-			break;
-	}
-	g_ptr_array_insert(p->names, (gint)i, g_strdup(upper));
-	g_ptr_array_insert(p->values, (gint)i, g_strdup(value));
 	return 0;
 }
 
-int mc_pins_parse(mc_pins *p, const char *spec, mc_error *err)
+int mc_plan_check_pins(const mc_plan_env *env, const mc_pins *pins, mc_error *err)
+{
+	for (size_t i = 0; i < mc_pins_count(pins); i++) {
+		const char *n, *v;
+		mc_pins_at(pins, i, &n, &v);
+		int rc = mc_rule_check_pin(env ? env : &no_env, n, v, err);
+		if (rc < 0)
+			return rc;
+	}
+	return 0;
+}
+
+int mc_plan_parse_pin(const mc_plan_env *env, mc_pins *p, const char *spec, mc_error *err)
 {
 	const char *eq = strchr(spec, '=');
-	if (!eq || eq == spec)
-		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-				    "malformed pin '%s': expected NAME=VALUE", spec);
-	g_autofree char *name = g_strndup(spec, (gsize)(eq - spec));
-	return mc_pins_set(p, name, eq + 1, err);
-}
-
-const char *mc_pins_get(const mc_pins *p, const char *name)
-{
-	if (!p)
-		return NULL;
-	for (guint i = 0; i < p->names->len; i++)
-		if (g_ascii_strcasecmp(p->names->pdata[i], name) == 0)
-			return p->values->pdata[i];
-	return NULL;
-}
-
-size_t mc_pins_count(const mc_pins *p)
-{
-	return p ? p->names->len : 0;
-}
-
-void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value)
-{
-	*name = p->names->pdata[i];
-	*value = p->values->pdata[i];
-}
-
-char *mc_pins_format(const mc_pins *p)
-{
-	GString *s = g_string_new(NULL);
-	for (guint i = 0; p && i < p->names->len; i++)
-		g_string_append_printf(s, "%s%s=%s", i ? "," : "", (char *)p->names->pdata[i],
-				       (char *)p->values->pdata[i]);
-	return g_string_free(s, FALSE);
-}
-
-/* "0x10001", "65537", and versions "1.0" / "0.2" (major << 16 | minor). */
-int mc_parse_u64(const char *s, unsigned long long *out)
-{
-	char *end = NULL;
-	const char *dot = strchr(s, '.');
-	errno = 0;
-	if (dot && !g_str_has_prefix(s, "0x")) {
-		unsigned long long major = strtoull(s, &end, 10);
-		if (end != dot || errno)
-			return -EINVAL;
-		unsigned long long minor = strtoull(dot + 1, &end, 10);
-		if (*end || errno || end == dot + 1 || major > 0xffff || minor > 0xffff)
-			return -EINVAL;
-		*out = major << 16 | minor;
-		return 0;
+	if (eq && eq != spec) {
+		/* the same check as mc_pins_parse's, and env's, before storing */
+		g_autofree char *name = g_strndup(spec, (gsize)(eq - spec));
+		int rc = mc_rule_check_pin(env ? env : &no_env, name, eq + 1, err);
+		if (rc < 0)
+			return rc;
 	}
-	if (*s == '-' || !*s)
-		return -EINVAL;
-	*out = strtoull(s, &end, 0);
-	return (*end || errno) ? -EINVAL : 0;
-}
-
-int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out)
-{
-	const char *v = mc_pins_get(p, name);
-	if (!v)
-		return -ENOENT;
-	return mc_parse_u64(v, out);
+	return mc_pins_parse(p, spec, err);
 }
 
 /* ---- plans ---- */
@@ -305,9 +245,11 @@ mc_level mc_plan_family_worst(const mc_plan *p, const char *family)
 	return w;
 }
 
-mc_plan *mc_plan_compute(const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
-			 mc_error *err)
+mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
+			 const mc_pins *pins, mc_error *err)
 {
+	if (!env)
+		env = &no_env;
 	const char *sa = mc_arch_of(src), *da = mc_arch_of(dst);
 	if (!*sa || !*da) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
@@ -322,13 +264,16 @@ mc_plan *mc_plan_compute(const mc_facts *src, const mc_facts *dst, const mc_pins
 			     sa, da);
 		return NULL;
 	}
+	if (mc_plan_check_pins(env, pins, err) < 0)
+		return NULL;
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
-		if (rules[r]->check_pins_on_src && rules[r]->check_pins_on_src(src, pins, err) < 0)
+		if (rules[r]->check_pins_on_src &&
+		    rules[r]->check_pins_on_src(env, src, pins, err) < 0)
 			return NULL;
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
 	p->v = g_ptr_array_new_with_free_func(verdict_free);
-	mc_rule_ctx ctx = { src, dst, pins, p };
+	mc_rule_ctx ctx = { .env = env, .src = src, .dst = dst, .pins = pins, .plan = p };
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->run(&ctx, err) < 0) {
 			mc_plan_free(p);
@@ -338,11 +283,14 @@ mc_plan *mc_plan_compute(const mc_facts *src, const mc_facts *dst, const mc_pins
 	return p;
 }
 
-mc_pins *mc_plan_compat_pins(const mc_facts *newer, const mc_facts *older, mc_error *err)
+mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
+			     mc_error *err)
 {
+	if (!env)
+		env = &no_env;
 	mc_pins *pins = mc_pins_new();
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
-		if (rules[r]->compat && rules[r]->compat(newer, older, pins, err) < 0) {
+		if (rules[r]->compat && rules[r]->compat(env, newer, older, pins, err) < 0) {
 			mc_pins_free(pins);
 			return NULL;
 		}
@@ -369,11 +317,11 @@ void mc_matrix_clear(mc_matrix *m)
 /* A is "new", B is "old"; "compat" is A pinned down to what B offers. User
  * pins describe the guest started on A: they apply to the rows whose source
  * is A (on top of the compat pins in compat->old). */
-int mc_plan_matrix(const mc_facts *a_new, const mc_facts *b_old, const mc_pins *pins,
-		   mc_matrix *out, mc_error *err)
+int mc_plan_matrix(const mc_plan_env *env, const mc_facts *a_new, const mc_facts *b_old,
+		   const mc_pins *pins, mc_matrix *out, mc_error *err)
 {
 	memset(out, 0, sizeof(*out));
-	out->compat = mc_plan_compat_pins(a_new, b_old, err);
+	out->compat = mc_plan_compat_pins(env, a_new, b_old, err);
 	if (!out->compat)
 		return -(err && err->errnum ? err->errnum : EINVAL);
 	mc_pins *compat = mc_pins_dup(out->compat);
@@ -402,7 +350,7 @@ int mc_plan_matrix(const mc_facts *a_new, const mc_facts *b_old, const mc_pins *
 		[MC_DIR_OLD_COMPAT] = { b_old, a_new, NULL },
 	};
 	for (int d = 0; d < MC_DIR_COUNT; d++) {
-		out->row[d] = mc_plan_compute(rows[d].src, rows[d].dst, rows[d].pins, err);
+		out->row[d] = mc_plan_compute(env, rows[d].src, rows[d].dst, rows[d].pins, err);
 		if (!out->row[d]) {
 			mc_pins_free(compat);
 			mc_matrix_clear(out);

@@ -9,6 +9,8 @@
 
 #include "core/base/error.h"
 #include "core/base/facts.h"
+#include "core/planner/cpumodels.h"
+#include "core/planner/pins.h"
 
 typedef enum {
 	MC_V_OK = 0,      /* compatible */
@@ -28,45 +30,54 @@ typedef struct mc_verdict {
 	char *pin;    /* NULL, or "NAME=VALUE": start the guest (on SRC) with this pin */
 } mc_verdict;
 
-/* Guest configuration pins: NAME=VALUE pairs given with --pin, or computed
- * for the compat direction. Names are case-insensitive. */
-typedef struct mc_pins mc_pins; /* opaque */
-mc_pins *mc_pins_new(void);
-void mc_pins_free(mc_pins *p);
-mc_pins *mc_pins_dup(const mc_pins *p);
-/* Parse and validate "NAME=VALUE" (known names, well-formed values): -EINVAL,
- * exit 64, "malformed pin ..." otherwise. */
-int mc_pins_parse(mc_pins *p, const char *spec, mc_error *err);
-int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err);
-const char *mc_pins_get(const mc_pins *p, const char *name);
-size_t mc_pins_count(const mc_pins *p);
-/* i-th pin (sorted by name). */
-void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value);
-/* "NAME=VALUE,NAME=VALUE" (caller frees), "" when empty. */
-char *mc_pins_format(const mc_pins *p);
-/* Numeric value of a pin (accepts 0x hex, decimal, and "M.N" versions for
- * PSCI_VERSION); -EINVAL when not numeric. */
-int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out);
+/* What the planner is given besides two profiles and the pins: the x86
+ * CPU-model database. Loaded by the caller (mc_plan_env_load); a NULL env
+ * is an environment without a database. */
+typedef struct mc_plan_env {
+	/* libvirt's CPU map, or NULL: host-passthrough guests are then planned
+	 * with raw CPUID bit names, and a pin that needs a model or a feature
+	 * name fails with cpumodels_err. Owned (mc_plan_env_clear). */
+	mc_cpumodels *cpumodels;
+	mc_error cpumodels_err; /* why cpumodels is NULL */
+} mc_plan_env;
+/* Load the CPU map in DIR into env. Never fails: a map that cannot be
+ * loaded leaves env->cpumodels NULL and the reason in env->cpumodels_err. */
+void mc_plan_env_load(mc_plan_env *env, const char *cpu_map_dir);
+void mc_plan_env_clear(mc_plan_env *env);
+/* Does planning src -> dst with pins use the CPU-model database (an x86
+ * profile, a CPU model or CPU_DISABLE pin)? Callers that plan other pairs
+ * only may skip loading it. */
+bool mc_plan_needs_cpumodels(const mc_facts *src, const mc_facts *dst, const mc_pins *pins);
+
+/* Check pins against env as well as their form (a CPU model the database
+ * lacks, a feature name it does not define): -EINVAL, exit 64, "malformed
+ * pin 'NAME=VALUE': ..." otherwise. mc_plan_compute does it too;
+ * mc_plan_parse_pin is mc_pins_parse plus this check, naming the pin as
+ * written. */
+int mc_plan_check_pins(const mc_plan_env *env, const mc_pins *pins, mc_error *err);
+int mc_plan_parse_pin(const mc_plan_env *env, mc_pins *p, const char *spec, mc_error *err);
 
 typedef struct mc_plan mc_plan; /* opaque */
 
-/* Plan a guest started on `src` with `pins` moving to `dst`. Profiles of
- * different architectures are an error (-EINVAL, exit 65); so is a pin that
- * the source could not have applied. */
-mc_plan *mc_plan_compute(const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
-			 mc_error *err);
+/* Plan a guest started on `src` with `pins` moving to `dst`, in `env`. A
+ * pure function of its arguments. Profiles of different architectures are
+ * an error (-EINVAL, exit 65); so is a pin that the source could not have
+ * applied (exit 64). */
+mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
+			 const mc_pins *pins, mc_error *err);
 void mc_plan_free(mc_plan *p);
 size_t mc_plan_count(const mc_plan *p);
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i);
 mc_level mc_plan_worst(const mc_plan *p);
 /* Worst level of one family (MC_V_OK when it has no verdicts). */
 mc_level mc_plan_family_worst(const mc_plan *p, const char *family);
-/* The families, in evaluation order (NULL-terminated). */
-extern const char *const mc_rule_families[];
+/* The i-th rule family, in evaluation order; NULL past the last. */
+const char *mc_rule_family(size_t i);
 
 /* The pins that make a guest on `newer` look like one on `older` as far as
  * the kernel lets userspace choose (e.g. PSCI_VERSION, hypercall bitmaps). */
-mc_pins *mc_plan_compat_pins(const mc_facts *newer, const mc_facts *older, mc_error *err);
+mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
+			     mc_error *err);
 
 /* The five directions of the upstream discussion, A = "new", B = "old". */
 typedef enum {
@@ -83,8 +94,8 @@ typedef struct mc_matrix {
 	mc_plan *row[MC_DIR_COUNT];
 	mc_pins *compat; /* the computed compat pins */
 } mc_matrix;
-int mc_plan_matrix(const mc_facts *a_new, const mc_facts *b_old, const mc_pins *pins,
-		   mc_matrix *out, mc_error *err);
+int mc_plan_matrix(const mc_plan_env *env, const mc_facts *a_new, const mc_facts *b_old,
+		   const mc_pins *pins, mc_matrix *out, mc_error *err);
 void mc_matrix_clear(mc_matrix *m);
 
 #endif

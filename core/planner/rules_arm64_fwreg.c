@@ -20,6 +20,8 @@
  *                can be started with a lower bitmap (pin).
  *  unknown ids   no rule known: equal values are fine, others need checking.
  */
+#include "core/planner/rules_arm64_fwreg.h"
+
 #include <errno.h>
 #include <glib.h>
 #include <stdlib.h>
@@ -127,8 +129,9 @@ static char *psci_str(unsigned long long v)
 static const char *const pin_names[] = { "PSCI_VERSION",    "STD_BMAP",          "STD_HYP_BMAP",
 					 "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2", NULL };
 
-static int check_pin(const char *name, const char *value, mc_error *err)
+static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
+	(void)env; /* the form is all there is */
 	unsigned long long v;
 	bool psci = strcmp(name, "PSCI_VERSION") == 0;
 	if (mc_parse_u64(value, &v) < 0)
@@ -142,8 +145,10 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 	return 0;
 }
 
-static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
+			     mc_error *err)
 {
+	(void)env;
 	for (const char *const *n = pin_names; *n; n++) {
 		unsigned long long v, have;
 		if (mc_pins_get_u64(pins, *n, &v) < 0)
@@ -317,8 +322,10 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 }
 
 /* Pins that make a guest on `newer` look like one on `older`. */
-static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc_error *err)
+static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
+		  mc_pins *out, mc_error *err)
 {
+	(void)env;
 	if (strcmp(mc_arch_of(newer), "aarch64") != 0)
 		return 0;
 	unsigned long long nv, ov;
@@ -347,5 +354,10 @@ static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc
 }
 
 const mc_rule mc_rule_arm64_fwreg = {
-	FAMILY, pin_names, check_pin, check_pins_on_src, run, compat
+	.family = FAMILY,
+	.pin_names = pin_names,
+	.check_pin = check_pin,
+	.check_pins_on_src = check_pins_on_src,
+	.run = run,
+	.compat = compat,
 };

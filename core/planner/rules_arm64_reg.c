@@ -761,8 +761,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-static int check_pin(const char *name, const char *value, mc_error *err)
+static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
+	(void)env; /* the form is all there is */
 	unsigned long long v;
 	(void)name;
 	if (mc_parse_u64(value, &v) < 0)
@@ -809,8 +810,10 @@ static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString 
 	return src_accepts_ctx(&c, id, v, why);
 }
 
-static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
+			     mc_error *err)
 {
+	(void)env;
 	for (const char *const *n = pin_names; *n; n++) {
 		unsigned long long v;
 		if (mc_pins_get_u64(pins, *n, &v) < 0)
@@ -835,8 +838,10 @@ static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error 
 /* Compat pins: an ID register the older destination would refuse, set on the
  * newer source to the destination's own value where the source kernel lets
  * userspace lower it (Linux 6.7+). */
-static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc_error *err)
+static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
+		  mc_pins *out, mc_error *err)
 {
+	(void)env;
 	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
 		return 0;
 	reg_ctx c = { .src = newer, .dst = older };
@@ -863,4 +868,11 @@ static int compat(const mc_facts *newer, const mc_facts *older, mc_pins *out, mc
 	return 0;
 }
 
-const mc_rule mc_rule_arm64_reg = { FAMILY, pin_names, check_pin, check_pins_on_src, run, compat };
+const mc_rule mc_rule_arm64_reg = {
+	.family = FAMILY,
+	.pin_names = pin_names,
+	.check_pin = check_pin,
+	.check_pins_on_src = check_pins_on_src,
+	.run = run,
+	.compat = compat,
+};

@@ -72,4 +72,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-const mc_rule mc_rule_kernel = { FAMILY, NULL, NULL, NULL, run, NULL };
+const mc_rule mc_rule_kernel = {
+	.family = FAMILY,
+	.run = run,
+};

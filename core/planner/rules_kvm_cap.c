@@ -88,8 +88,9 @@ static const cap_rule cap_rules[] = {
 
 static const char *const pin_names[] = { "PMU", "SVE", "PTRAUTH", "AARCH32", "MTE", NULL };
 
-static int check_pin(const char *name, const char *value, mc_error *err)
+static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
+	(void)env; /* the form is all there is */
 	(void)name;
 	if (g_ascii_strcasecmp(value, "off") != 0 && g_ascii_strcasecmp(value, "on") != 0)
 		return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "expected on or off");
@@ -185,4 +186,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-const mc_rule mc_rule_kvm_cap = { FAMILY, pin_names, check_pin, NULL, run, NULL };
+const mc_rule mc_rule_kvm_cap = {
+	.family = FAMILY,
+	.pin_names = pin_names,
+	.check_pin = check_pin,
+	.run = run,
+};

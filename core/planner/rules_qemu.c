@@ -324,8 +324,9 @@ static bool pci_addr_ok(const char *s)
 	       sl < 32 && fn < 8;
 }
 
-static int check_pin(const char *name, const char *value, mc_error *err)
+static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
+	(void)env; /* the form is all there is */
 	if (strcmp(name, "MACHINE") == 0) {
 		for (const char *p = value; *p; p++)
 			if (!g_ascii_isalnum(*p) && !strchr("._-", *p))
@@ -349,4 +350,9 @@ static int check_pin(const char *name, const char *value, mc_error *err)
 	return 0;
 }
 
-const mc_rule mc_rule_qemu = { FAMILY, pin_names, check_pin, NULL, run, NULL };
+const mc_rule mc_rule_qemu = {
+	.family = FAMILY,
+	.pin_names = pin_names,
+	.check_pin = check_pin,
+	.run = run,
+};

@@ -34,8 +34,10 @@ static GPtrArray *devices(const mc_facts *f)
 	return out;
 }
 
-static int check_pins_on_src(const mc_facts *src, const mc_pins *pins, mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
+			     mc_error *err)
 {
+	(void)env;
 	const char *v = mc_pins_get(pins, "HOSTDEV");
 	if (!v)
 		return 0;
@@ -341,5 +343,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 /* HOSTDEV is declared (and its syntax checked) by the qemu family, which reads
  * the same pin; this family only checks it against the source's devices. */
 const mc_rule mc_rule_vfio = {
-	FAMILY, NULL, NULL, check_pins_on_src, run, NULL,
+	.family = FAMILY,
+	.check_pins_on_src = check_pins_on_src,
+	.run = run,
 };

@@ -3,7 +3,7 @@
  * 1. x86.msr (KVM_GET_MSR_INDEX_LIST): an MSR in SRC's list that DST lacks is
  *    reported with the CPU feature it belongs to. QEMU on DST only writes the
  *    MSRs DST's KVM lists, so the guest's value is silently dropped there:
- *    blocked when the guest's CPU (core/planner/rules_x86_cpuid.c's view: CPU=MODEL,
+ *    blocked when the guest's CPU (core/planner/x86_guest.h's view: CPU=MODEL,
  *    CPU_DISABLE, host-passthrough) exposes that feature; informational (ok,
  *    with a note) when it does not — the guest cannot have used the MSR.
  *    MSRs not tied to a guest-visible feature (counters, platform MSRs KVM
@@ -67,6 +67,7 @@
 #include <string.h>
 
 #include "core/planner/rule.h"
+#include "core/planner/x86_guest.h"
 
 #define FAMILY "x86.msr"
 
@@ -556,7 +557,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.msr", "MSR index list"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->src, ctx->pins, err);
+	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->src, ctx->pins, err);
 	if (!g)
 		return -EINVAL;
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
@@ -649,4 +650,4 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-const mc_rule mc_rule_x86_msr = { FAMILY, NULL, NULL, NULL, run, NULL };
+const mc_rule mc_rule_x86_msr = { .family = FAMILY, .run = run };

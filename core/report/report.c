@@ -106,14 +106,15 @@ static int xml_plan(xmlTextWriterPtr w, bool root, const mc_plan *p, const mc_re
 static int junit_suite(xmlTextWriterPtr w, const char *name, const mc_plan *p)
 {
 	size_t tests = 0, failures = 0, skipped = 0;
-	for (const char *const *f = mc_rule_families; *f; f++) {
+	const char *f;
+	for (size_t k = 0; (f = mc_rule_family(k)); k++) {
 		bool any = false;
 		for (size_t i = 0; i < mc_plan_count(p) && !any; i++)
-			any = strcmp(mc_plan_at(p, i)->family, *f) == 0;
+			any = strcmp(mc_plan_at(p, i)->family, f) == 0;
 		if (!any)
 			continue;
 		tests++;
-		mc_level l = mc_plan_family_worst(p, *f);
+		mc_level l = mc_plan_family_worst(p, f);
 		failures += l == MC_V_BLOCKED;
 		skipped += l == MC_V_ACTION;
 	}
@@ -128,12 +129,12 @@ static int junit_suite(xmlTextWriterPtr w, const char *name, const mc_plan *p)
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "errors", BAD_CAST "0") < 0 ||
 	    xmlTextWriterWriteAttribute(w, BAD_CAST "skipped", BAD_CAST num[2]) < 0)
 		return -EIO;
-	for (const char *const *f = mc_rule_families; *f; f++) {
+	for (size_t k = 0; (f = mc_rule_family(k)); k++) {
 		GString *body = g_string_new(NULL);
 		bool any = false;
 		for (size_t i = 0; i < mc_plan_count(p); i++) {
 			const mc_verdict *v = mc_plan_at(p, i);
-			if (strcmp(v->family, *f) != 0)
+			if (strcmp(v->family, f) != 0)
 				continue;
 			any = true;
 			g_string_append_printf(body, "%s %s%s%s%s%s%s\n", mc_level_name(v->level),
@@ -147,12 +148,12 @@ static int junit_suite(xmlTextWriterPtr w, const char *name, const mc_plan *p)
 			g_string_free(body, TRUE);
 			continue;
 		}
-		mc_level l = mc_plan_family_worst(p, *f);
-		g_autofree char *cls = g_strdup_printf("migcheck.%s", *f);
+		mc_level l = mc_plan_family_worst(p, f);
+		g_autofree char *cls = g_strdup_printf("migcheck.%s", f);
 		int r = 0;
 		if (xmlTextWriterStartElement(w, BAD_CAST "testcase") < 0 ||
 		    xmlTextWriterWriteAttribute(w, BAD_CAST "classname", BAD_CAST cls) < 0 ||
-		    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST * f) < 0)
+		    xmlTextWriterWriteAttribute(w, BAD_CAST "name", BAD_CAST f) < 0)
 			r = -EIO;
 		if (!r && l == MC_V_BLOCKED &&
 		    (xmlTextWriterStartElement(w, BAD_CAST "failure") < 0 ||

@@ -293,7 +293,7 @@ typedef struct {
 	char errmsg[MC_ERROR_MSG_MAX];
 } cell;
 
-static void cell_compute(cell *c, const prof *s, const prof *d)
+static void cell_compute(cell *c, const mc_plan_env *env, const prof *s, const prof *d)
 {
 	mc_error err = { 0 };
 	memset(c, 0, sizeof(*c));
@@ -302,7 +302,7 @@ static void cell_compute(cell *c, const prof *s, const prof *d)
 		return;
 	}
 	mc_pins *pins = mc_pins_new();
-	c->plan = mc_plan_compute(s->facts, d->facts, pins, &err);
+	c->plan = mc_plan_compute(env, s->facts, d->facts, pins, &err);
 	mc_pins_free(pins);
 	if (!c->plan) {
 		c->kind = MC_CELL_ERROR;
@@ -447,8 +447,8 @@ static int pitch_for(size_t n)
 }
 
 /* Writes the SVG to `sv` and the detail sections to `dt`. */
-static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const prof *p, size_t n,
-			 mc_html_stats *st)
+static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const mc_plan_env *env,
+			 const prof *p, size_t n, mc_html_stats *st)
 {
 	int C = pitch_for(n);
 	int x0 = ROW_LABEL_W, y0 = COL_LABEL_H;
@@ -520,7 +520,7 @@ static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const prof *p, 
 	for (size_t r = 0; r < n; r++) {
 		for (size_t c = 0; c < n; c++) {
 			cell ce;
-			cell_compute(&ce, &p[r], &p[c]);
+			cell_compute(&ce, env, &p[r], &p[c]);
 			st->cells[ce.kind]++;
 			g_autofree char *sum = cell_summary(&ce, &p[r], &p[c]);
 			int x = x0 + (int)c * C, y = y0 + (int)r * C;
@@ -710,7 +710,7 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	start(&dt, "div");
 	attr(&dt, "id", "details");
 	attr(&dt, "hidden", "hidden");
-	write_matrix(&sv, &dt, fleet, p, shown, &st);
+	write_matrix(&sv, &dt, fleet, o->env, p, shown, &st);
 	end_html(&dt);
 	ck(&sv, xmlTextWriterFlush(sv.w));
 	ck(&dt, xmlTextWriterFlush(dt.w));

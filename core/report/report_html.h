@@ -44,10 +44,11 @@
 #define MC_HTML_MAX_VERDICTS 8
 
 typedef struct mc_html_opts {
-	const char *source;  /* what the fleet is (e.g. the inventory path), shown */
-	const char *arch;    /* only profiles of this kernel/arch; NULL: all */
-	size_t max_profiles; /* 0: MC_HTML_MAX_PROFILES; > LIMIT is an error */
-	time_t generated;    /* shown when non-zero */
+	const char *source;     /* what the fleet is (e.g. the inventory path), shown */
+	const char *arch;       /* only profiles of this kernel/arch; NULL: all */
+	size_t max_profiles;    /* 0: MC_HTML_MAX_PROFILES; > LIMIT is an error */
+	time_t generated;       /* shown when non-zero */
+	const mc_plan_env *env; /* the planner's environment (CPU models); NULL: none */
 } mc_html_opts;
 
 /* Cell classes, as the page names them. */

@@ -74,20 +74,20 @@ static void gate_plans_once(fctx *x)
 		const mc_facts *q = mc_gate_fleet_facts(x->fleet, i);
 		if (g_strcmp0(mc_facts_get(q, "kernel", "arch"), arch) != 0)
 			continue;
-		keep(plans, mc_plan_compute(base, q, pins, &err), "plan B -> Q", &err);
-		mc_plan *now = mc_plan_compute(x->cand, q, pins, &err);
+		keep(plans, mc_plan_compute(NULL, base, q, pins, &err), "plan B -> Q", &err);
+		mc_plan *now = mc_plan_compute(NULL, x->cand, q, pins, &err);
 		keep(plans, now, "plan C -> Q", &err);
 		if (mc_plan_worst(now) == MC_V_BLOCKED) {
-			mc_pins *cp = mc_plan_compat_pins(x->cand, q, &err);
+			mc_pins *cp = mc_plan_compat_pins(NULL, x->cand, q, &err);
 			if (!cp)
 				die("compat pins", err.msg);
 			if (mc_pins_count(cp))
-				keep(plans, mc_plan_compute(x->cand, q, cp, &err), "pinned C -> Q",
+				keep(plans, mc_plan_compute(NULL, x->cand, q, cp, &err), "pinned C -> Q",
 				     &err);
 			mc_pins_free(cp);
 		}
-		keep(plans, mc_plan_compute(q, base, pins, &err), "plan Q -> B", &err);
-		keep(plans, mc_plan_compute(q, x->cand, pins, &err), "plan Q -> C", &err);
+		keep(plans, mc_plan_compute(NULL, q, base, pins, &err), "plan Q -> B", &err);
+		keep(plans, mc_plan_compute(NULL, q, x->cand, pins, &err), "plan Q -> C", &err);
 	}
 	x->nplans = plans->len;
 	mc_pins_free(pins);
@@ -111,7 +111,7 @@ static double gate_run(void *opaque, int round)
 	(void)round;
 	double t0 = tb_now();
 	for (int r = 0; r < GATE_REPS; r++) {
-		mc_gate *g = mc_gate_run(x->fleet, x->cand, NULL, &err);
+		mc_gate *g = mc_gate_run(x->fleet, NULL, x->cand, NULL, &err);
 		if (!g)
 			die("gate", err.msg);
 		mc_gate_free(g);
@@ -167,7 +167,7 @@ static double report_plans(void *opaque, int round)
 				continue; /* "na": the page plans nothing either */
 			mc_error err = { 0 };
 			mc_pins *pins = mc_pins_new();
-			mc_plan *p = mc_plan_compute(s, d, pins, &err);
+			mc_plan *p = mc_plan_compute(NULL, s, d, pins, &err);
 			mc_pins_free(pins);
 			mc_plan_free(p); /* a refused pair is an "error" cell on the page */
 		}
@@ -216,7 +216,7 @@ int main(int argc, char **argv)
 	size_t nprof = mc_gate_fleet_count(x.fleet);
 
 	/* ---- gate ---- */
-	mc_gate *g = mc_gate_run(x.fleet, x.cand, NULL, &err);
+	mc_gate *g = mc_gate_run(x.fleet, NULL, x.cand, NULL, &err);
 	if (!g)
 		die("gate", err.msg);
 	if (mc_gate_equal_id(g))

@@ -84,6 +84,7 @@ typedef struct pctx {
 	int n, reps;  /* reps: times each pair is planned per round */
 	bool one_way; /* only the pair (0, 1) */
 	size_t pairs, worst[3];
+	const mc_plan_env *env; /* the CPU-model database of the tests */
 } pctx;
 
 static double diff_pairs(void *opaque, int round)
@@ -113,7 +114,7 @@ static double plan_pairs(void *opaque, int round)
 			for (int j = 0; j < x->n; j++) {
 				if (i == j || (x->one_way && i > j))
 					continue;
-				mc_plan *pl = mc_plan_compute(x->p[i], x->p[j], NULL, &err);
+				mc_plan *pl = mc_plan_compute(x->env, x->p[i], x->p[j], NULL, &err);
 				if (!pl) {
 					fprintf(stderr, "plan: %s\n", err.msg);
 					exit(1);
@@ -136,12 +137,20 @@ int main(int argc, char **argv)
 		fprintf(stderr, "bench_planner: PROFILES must be at least 2\n");
 		return 1;
 	}
+	/* the CPU-model database of the tests (libvirt 9.0's features) */
+	g_autofree char *cpu_map = g_build_filename(data, "cpu_map", NULL);
+	mc_plan_env env;
+	mc_plan_env_load(&env, cpu_map);
+	if (!env.cpumodels) {
+		fprintf(stderr, "%s\n", env.cpumodels_err.msg);
+		return 1;
+	}
 
 	/* ---- one pair of real emulated-host profiles: new -> old ---- */
 	g_autofree char *pa = g_build_filename(data, "matrix", "max-a57.new", NULL);
 	g_autofree char *pb = g_build_filename(data, "matrix", "max-a57.old", NULL);
 	mc_facts *real[2] = { load(pa), load(pb) };
-	pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true };
+	pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true, .env = &env };
 	tb_figure f1;
 	tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
 	printf("plan one real pair      %8.1f us   baseline diff %6.1f us   ratio %.1fx",
@@ -154,7 +163,7 @@ int main(int argc, char **argv)
 	mc_facts **p = g_new0(mc_facts *, nprof);
 	for (int i = 0; i < nprof; i++)
 		p[i] = gen(i);
-	pctx all = { .p = p, .n = nprof, .reps = 1 };
+	pctx all = { .p = p, .n = nprof, .reps = 1, .env = &env };
 	tb_figure fa;
 	tb_alternate(&fa, runs, diff_pairs, plan_pairs, &all);
 	double per = fa.subj_med * 1e3 / (double)all.pairs;
@@ -170,5 +179,6 @@ int main(int argc, char **argv)
 	g_free(p);
 	mc_facts_free(real[0]);
 	mc_facts_free(real[1]);
+	mc_plan_env_clear(&env);
 	return 0;
 }

@@ -21,8 +21,14 @@
 #ifndef MC_FUZZ_PLAN_RNG
 #define MC_FUZZ_PLAN_RNG "schemas/plan.rng"
 #endif
+#ifndef MC_FUZZ_CPU_MAP
+#define MC_FUZZ_CPU_MAP "tests/data/cpu_map"
+#endif
 
 static char *plan_rng;
+/* The planner's environment: the tests' CPU map (MC_CPU_MAP overrides),
+ * loaded once for the whole run. */
+static mc_plan_env env;
 
 int LLVMFuzzerInitialize(int *argc, char ***argv)
 {
@@ -32,6 +38,12 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	const char *path = g_getenv("MC_PLAN_RNG");
 	if (!g_file_get_contents(path ? path : MC_FUZZ_PLAN_RNG, &plan_rng, NULL, NULL)) {
 		fprintf(stderr, "fuzz_render: cannot read plan.rng (set MC_PLAN_RNG)\n");
+		exit(2);
+	}
+	const char *map = g_getenv("MC_CPU_MAP");
+	mc_plan_env_load(&env, map ? map : MC_FUZZ_CPU_MAP);
+	if (!env.cpumodels) {
+		fprintf(stderr, "fuzz_render: %s (set MC_CPU_MAP)\n", env.cpumodels_err.msg);
 		exit(2);
 	}
 	return 0;
@@ -84,7 +96,7 @@ static char *to_mem(int (*fn)(FILE *, const void *, mc_error *), const void *arg
 
 static int html_page(FILE *out, const void *fleet, mc_error *err)
 {
-	mc_html_opts o = { .source = "fuzz <fleet>", .generated = 1 };
+	mc_html_opts o = { .source = "fuzz <fleet>", .generated = 1, .env = &env };
 	return mc_report_html(out, fleet, &o, NULL, err);
 }
 
@@ -109,7 +121,7 @@ static void fleet_render(const mc_facts *src, const mc_facts *dst)
 	char *page = to_mem(html_page, fleet, &len, &err);
 	FUZZ_CHECK(page != NULL, "HTML page failed: %s", err.msg);
 	free(page);
-	mc_gate *g = mc_gate_run(fleet, dst, mc_gate_fleet_id(fleet, 0), &err);
+	mc_gate *g = mc_gate_run(fleet, &env, dst, mc_gate_fleet_id(fleet, 0), &err);
 	if (g) {
 		char *text = to_mem(gate_text, g, &len, &err);
 		FUZZ_CHECK(text != NULL, "gate text failed: %s", err.msg);
@@ -145,7 +157,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (n == 3) {
 		char **lines = g_strsplit(part[2], "\n", 64);
 		for (char **l = lines; *l; l++)
-			if (**l && mc_pins_parse(pins, *l, &err) < 0)
+			if (**l && mc_plan_parse_pin(&env, pins, *l, &err) < 0)
 				break;
 		g_strfreev(lines);
 		if (err.msg[0])
@@ -154,7 +166,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	char ida[MC_PROFILE_ID_LEN + 1], idb[MC_PROFILE_ID_LEN + 1];
 	FUZZ_CHECK(mc_profile_id(src, ida, &err) == 0 && mc_profile_id(dst, idb, &err) == 0,
 		   "profile id: %s", err.msg);
-	plan = mc_plan_compute(src, dst, pins, &err);
+	plan = mc_plan_compute(&env, src, dst, pins, &err);
 	if (plan) {
 		FUZZ_CHECK(mc_plan_count(plan) > 0 || mc_plan_worst(plan) == MC_V_OK, "empty plan");
 		render(plan, NULL, pins, ida, idb);
@@ -162,7 +174,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(err.msg[0] && !strchr(err.msg, '\n'), "error not one line: %s", err.msg);
 	}
 	mc_error_clear(&err);
-	if (mc_plan_matrix(src, dst, pins, &m, &err) == 0)
+	if (mc_plan_matrix(&env, src, dst, pins, &m, &err) == 0)
 		render(NULL, &m, pins, ida, idb);
 	mc_matrix_clear(&m);
 	fleet_render(src, dst);

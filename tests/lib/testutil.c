@@ -106,6 +106,20 @@ mc_pins *tu_load_pins(const char *subdir, const char *name)
 	return pins;
 }
 
+static mc_plan_env plan_env;
+static bool plan_env_loaded;
+
+const mc_plan_env *tu_plan_env(void)
+{
+	if (!plan_env_loaded) {
+		g_autofree char *dir = g_build_filename(tu_datadir(), "cpu_map", NULL);
+		mc_plan_env_load(&plan_env, dir);
+		ck_assert_msg(plan_env.cpumodels != NULL, "%s", plan_env.cpumodels_err.msg);
+		plan_env_loaded = true;
+	}
+	return &plan_env;
+}
+
 /* Check keeps TCase name pointers: they live until the runner is freed. */
 static GPtrArray *case_names;
 
@@ -125,6 +139,18 @@ void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *f
 	}
 }
 
+static void (*run_end[8])(void);
+static size_t nrun_end;
+
+void tu_at_run_end(void (*fn)(void))
+{
+	if (nrun_end == G_N_ELEMENTS(run_end)) {
+		fprintf(stderr, "tu_at_run_end: too many\n");
+		exit(EXIT_FAILURE);
+	}
+	run_end[nrun_end++] = fn;
+}
+
 int tu_run(Suite *s)
 {
 	SRunner *sr = srunner_create(s);
@@ -134,6 +160,10 @@ int tu_run(Suite *s)
 	if (case_names)
 		g_ptr_array_unref(case_names);
 	case_names = NULL;
+	mc_plan_env_clear(&plan_env);
+	plan_env_loaded = false;
+	while (nrun_end)
+		run_end[--nrun_end]();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
 }
 

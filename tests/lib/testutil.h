@@ -28,10 +28,16 @@ char *tu_expectation(const char *subdir, const char *name);
 /* Pins from DATADIR/SUBDIR/NAME.pins (one NAME=VALUE a line), empty when the
  * file does not exist; fails the test on a malformed pin. */
 mc_pins *tu_load_pins(const char *subdir, const char *name);
+/* The planner's environment of the tests: DATADIR/cpu_map (a subset of
+ * libvirt 9.0's CPU map) as the CPU-model database, loaded on first use and
+ * freed by tu_run. */
+const mc_plan_env *tu_plan_env(void);
 /* Add one TCase per name to `s`, each running fn with _i = the name's index
  * (setup/teardown: an optional checked fixture). */
 void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *fn, SFun setup,
 		  SFun teardown);
+/* Call fn when tu_run ends (cleanup of a helper's registry; at most 8). */
+void tu_at_run_end(void (*fn)(void));
 /* Run a suite; returns the process exit status. */
 int tu_run(Suite *s);
 /* A fresh temporary directory (removed by tu_rmtree). */

@@ -76,7 +76,7 @@ START_TEST(gate_case)
 		if (**l && **l != '#')
 			g_string_append_printf(want, "%s\n", *l);
 
-	mc_gate *g = mc_gate_run(fleet, cand, bfile ? bid : NULL, &err);
+	mc_gate *g = mc_gate_run(fleet, tu_plan_env(), cand, bfile ? bid : NULL, &err);
 	GString *got = g_string_new(NULL);
 	if (!g) {
 		g_string_append_printf(got, "error %d %s\n", err.exit_code, err.msg);

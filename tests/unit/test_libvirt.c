@@ -6,17 +6,17 @@
  *    also gives its qemu.cpu facts as qemu.cpu_tcg (the probe's TCG answer);
  *  - tests/data/domxml/NAME.xml: domain XML -> NAME.guest (the guest
  *    configuration migcheck plans for) or NAME.err;
- *  - tests/data/plan-qemu/NAME.src/.dst/.pins/.expect: plans, the format of
- *    test_planner (worst level, then the non-ok verdicts). */
+ *  - tests/data/plan-qemu: plan cases (the one runner, tests/lib/plancase.h). */
 #include <errno.h>
 #include <string.h>
 
 #include "core/libvirt/domxml.h"
 #include "core/planner/planner.h"
 #include "probes/qemu_caps.h"
+#include "tests/lib/plancase.h"
 #include "tests/lib/testutil.h"
 
-static GPtrArray *caps_names, *dom_names, *plan_names;
+static GPtrArray *caps_names, *dom_names;
 
 START_TEST(caps_case)
 {
@@ -90,6 +90,9 @@ START_TEST(domxml_case)
 		ck_assert_msg(g != NULL, "%s", err.msg);
 		g_autofree char *got = mc_guest_describe(g);
 		ck_assert_str_eq(got, g_strstrip(want));
+		/* and the CPU-model database knows its model and features */
+		ck_assert_msg(mc_guest_check_pins(g, tu_plan_env(), name, &err) == 0, "%s",
+			      err.msg);
 	} else {
 		ck_assert_msg(g == NULL, "%s: accepted", name);
 		ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
@@ -98,47 +101,6 @@ START_TEST(domxml_case)
 		ck_assert_msg(strstr(err.msg, name), "error does not name the input: %s", err.msg);
 	}
 	mc_guest_free(g);
-}
-END_TEST
-
-START_TEST(plan_case)
-{
-	const char *name = plan_names->pdata[_i];
-	mc_facts *src = tu_load_facts("plan-qemu", name, ".src"),
-		 *dst = tu_load_facts("plan-qemu", name, ".dst");
-	mc_pins *pins = tu_load_pins("plan-qemu", name);
-	mc_error err = { 0 };
-	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
-	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
-	GString *got = g_string_new(NULL);
-	g_string_append_printf(got, "%s\n", mc_level_name(mc_plan_worst(p)));
-	size_t qemu_verdicts = 0;
-	for (size_t i = 0; i < mc_plan_count(p); i++) {
-		const mc_verdict *v = mc_plan_at(p, i);
-		ck_assert_msg(v->reason && *v->reason, "empty reason");
-		qemu_verdicts += strcmp(v->family, "qemu") == 0;
-		if (v->level == MC_V_OK)
-			continue;
-		ck_assert_msg(v->facts, "non-ok verdict without facts: %s", v->reason);
-		g_string_append_printf(got, "%s %s %s\n", mc_level_name(v->level), v->family,
-				       *v->subject ? v->subject : "-");
-	}
-	ck_assert_msg(qemu_verdicts > 0, "no verdict of the qemu family");
-	g_autofree char *ep = tu_path("plan-qemu", name, ".expect");
-	g_autofree char *et = tu_read(ep, NULL);
-	ck_assert_msg(et != NULL, "missing %s", ep);
-	GString *want = g_string_new(NULL);
-	g_auto(GStrv) el = g_strsplit(et, "\n", -1);
-	for (char **l = el; *l; l++)
-		if (**l && **l != '#')
-			g_string_append_printf(want, "%s\n", *l);
-	ck_assert_str_eq(got->str, want->str);
-	g_string_free(got, TRUE);
-	g_string_free(want, TRUE);
-	mc_plan_free(p);
-	mc_pins_free(pins);
-	mc_facts_free(src);
-	mc_facts_free(dst);
 }
 END_TEST
 
@@ -186,6 +148,33 @@ START_TEST(metadata_roundtrip)
 }
 END_TEST
 
+/* The parser checks a pin's form; a CPU model or feature the CPU-model
+ * database lacks is found by mc_guest_check_pins, with the parser's kind of
+ * message (exit 65, naming the input). */
+START_TEST(guest_pins_env)
+{
+	static const char *const doms[][2] = {
+		{ "<domain type='kvm'><name>d</name><os><type arch='x86_64'>hvm</type></os>"
+		  "<cpu mode='custom'><model>Foo9000</model></cpu></domain>",
+		  "dom1: malformed pin 'CPU=Foo9000': unknown CPU model" },
+		{ "<domain type='kvm'><name>d</name><os><type arch='x86_64'>hvm</type></os>"
+		  "<cpu mode='custom'><model>Nehalem</model><feature policy='disable' "
+		  "name='warp-drive'/></cpu></domain>",
+		  "dom1: malformed pin 'CPU_DISABLE=warp-drive': unknown CPU feature "
+		  "'warp-drive'" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(doms); i++) {
+		mc_error err = { 0 };
+		mc_guest *g = mc_guest_from_xml(doms[i][0], strlen(doms[i][0]), "dom1", &err);
+		ck_assert_msg(g != NULL, "%s", err.msg);
+		ck_assert_int_eq(mc_guest_check_pins(g, tu_plan_env(), "dom1", &err), -EINVAL);
+		ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
+		ck_assert_msg(g_str_has_prefix(err.msg, doms[i][1]), "%s", err.msg);
+		mc_guest_free(g);
+	}
+}
+END_TEST
+
 START_TEST(versions)
 {
 	char buf[32];
@@ -204,16 +193,15 @@ int main(void)
 	TCase *tc = tcase_create("api");
 	tcase_add_test(tc, versions);
 	tcase_add_test(tc, metadata_roundtrip);
+	tcase_add_test(tc, guest_pins_env);
 	suite_add_tcase(s, tc);
 	caps_names = tu_list("libvirt", ".xml");
 	tu_add_cases(s, "caps", caps_names, caps_case, NULL, NULL);
 	dom_names = tu_list("domxml", ".xml");
 	tu_add_cases(s, "domxml", dom_names, domxml_case, NULL, NULL);
-	plan_names = tu_list("plan-qemu", ".expect");
-	tu_add_cases(s, "plan", plan_names, plan_case, NULL, NULL);
+	pc_add_cases(s, "plan-qemu");
 	int rc = tu_run(s);
 	g_ptr_array_unref(caps_names);
 	g_ptr_array_unref(dom_names);
-	g_ptr_array_unref(plan_names);
 	return rc;
 }

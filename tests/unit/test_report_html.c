@@ -331,7 +331,9 @@ START_TEST(report_case)
 		mc_facts_free(f);
 		nhosts++;
 	}
-	mc_html_opts o = { .source = "test <fleet> & \"co\"", .generated = 1764043200 };
+	mc_html_opts o = { .source = "test <fleet> & \"co\"",
+			   .generated = 1764043200,
+			   .env = tu_plan_env() };
 	g_autoptr(GHashTable) keep = load_opts(name, &o);
 	g_autofree char *ep = tu_path("report", name, ".expect");
 	g_autofree char *et = tu_read(ep, NULL);

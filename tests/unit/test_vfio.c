@@ -18,12 +18,13 @@
 #include "core/vfio/vfio_stream.h"
 #include "probes/probe.h"
 #include "probes/util.h"
+#include "tests/lib/plancase.h"
 #include "tests/lib/testutil.h"
 #include "tests/lib/vfio_sim.h"
 
 #define ALL_FLAGS (MC_VFIO_MIG_STOP_COPY | MC_VFIO_MIG_P2P | MC_VFIO_MIG_PRE_COPY)
 
-static GPtrArray *stream_names, *plan_names, *probe_names;
+static GPtrArray *stream_names, *probe_names;
 
 /* ---- CRC-32C ---- */
 
@@ -862,47 +863,8 @@ START_TEST(truncated_everywhere)
 }
 END_TEST
 
-/* ---- planner family "vfio": tests/data/plan-vfio/NAME.src, .dst, optional
- * .pins, .expect = the family's worst level, then "LEVEL vfio SUBJECT" per
- * non-ok verdict of the family (other families are not this test's business). */
-
-START_TEST(plan_case)
-{
-	const char *name = plan_names->pdata[_i];
-	mc_facts *src = tu_load_facts("plan-vfio", name, ".src"),
-		 *dst = tu_load_facts("plan-vfio", name, ".dst");
-	mc_pins *pins = tu_load_pins("plan-vfio", name);
-	mc_error err = { 0 };
-	mc_plan *p = mc_plan_compute(src, dst, pins, &err);
-	ck_assert_msg(p != NULL, "%s: %s", name, err.msg);
-	GString *got = g_string_new(NULL);
-	g_string_append_printf(got, "%s\n", mc_level_name(mc_plan_family_worst(p, "vfio")));
-	size_t n = 0;
-	for (size_t i = 0; i < mc_plan_count(p); i++) {
-		const mc_verdict *v = mc_plan_at(p, i);
-		if (strcmp(v->family, "vfio") != 0)
-			continue;
-		n++;
-		ck_assert_msg(v->reason && *v->reason, "empty reason");
-		if (v->level == MC_V_OK)
-			continue;
-		ck_assert_msg(v->facts && v->remedy, "non-ok verdict without facts/remedy: %s",
-			      v->reason);
-		g_string_append_printf(got, "%s vfio %s\n", mc_level_name(v->level),
-				       *v->subject ? v->subject : "-");
-	}
-	ck_assert_msg(n > 0, "the vfio family said nothing");
-	g_autofree char *ep = tu_path("plan-vfio", name, ".expect");
-	g_autofree char *want = tu_read(ep, NULL);
-	ck_assert_msg(want != NULL, "missing %s", ep);
-	ck_assert_str_eq(got->str, want);
-	g_string_free(got, TRUE);
-	mc_plan_free(p);
-	mc_pins_free(pins);
-	mc_facts_free(src);
-	mc_facts_free(dst);
-}
-END_TEST
+/* ---- planner family "vfio": the plan cases of tests/data/plan-vfio (the
+ * one runner, tests/lib/plancase.h), and the HOSTDEV pin. */
 
 START_TEST(plan_pins)
 {
@@ -917,7 +879,7 @@ START_TEST(plan_pins)
 	const char x86[] = "kernel\tarch\tx86_64\n";
 	mc_facts *f = mc_facts_parse(x86, strlen(x86), "x", &err);
 	ck_assert_int_eq(mc_pins_parse(p, "HOSTDEV=0000:03:00.7", &err), 0);
-	ck_assert_ptr_null(mc_plan_compute(f, f, p, &err));
+	ck_assert_ptr_null(mc_plan_compute(tu_plan_env(), f, f, p, &err));
 	ck_assert_int_eq(err.exit_code, MC_EXIT_USAGE);
 	has(err.msg, "the source has no VFIO device 0000:03:00.7");
 	mc_facts_free(f);
@@ -1042,11 +1004,9 @@ int main(void)
 	tu_add_cases(s, "stream", stream_names, stream_case, NULL, NULL);
 	probe_names = tu_list("probes/vfio", ".facts");
 	tu_add_cases(s, "probe", probe_names, probe_case, NULL, NULL);
-	plan_names = tu_list("plan-vfio", ".expect");
-	tu_add_cases(s, "plan", plan_names, plan_case, NULL, NULL);
+	pc_add_cases(s, "plan-vfio");
 	int rc = tu_run(s);
 	g_ptr_array_unref(stream_names);
-	g_ptr_array_unref(plan_names);
 	g_ptr_array_unref(probe_names);
 	return rc;
 }

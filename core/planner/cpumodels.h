@@ -1,0 +1,63 @@
+/* migcheck — the x86 CPU-model database: libvirt's own CPU map (index.xml
+ * and the files it includes; /usr/share/libvirt/cpu_map), parsed at run
+ * time: the CPU features (CPUID bits and feature-MSR bits, with their
+ * aliases) and the CPU models (their features, parents first).
+ *
+ * Loaded by whoever plans x86 pairs (the command line verbs read
+ * $MIGCHECK_CPU_MAP) and handed to the planner in its mc_plan_env; nothing
+ * here reads the environment or keeps state between calls. */
+#ifndef MC_CPUMODELS_H
+#define MC_CPUMODELS_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/base/error.h"
+
+#define MC_CPUMODELS_DEFAULT_DIR "/usr/share/libvirt/cpu_map"
+
+typedef struct mc_cpumodels mc_cpumodels; /* opaque */
+
+/* One piece of a feature: CPUID bits (leaf = eax_in, index = ecx_in, reg
+ * 0..3 = eax, ebx, ecx, edx; mask of 32 bits) or feature-MSR bits (is_msr,
+ * leaf = the MSR's index, mask of 64 bits). */
+typedef struct mc_cpu_bits {
+	bool is_msr;
+	uint32_t leaf, index;
+	unsigned reg;
+	uint64_t mask;
+} mc_cpu_bits;
+
+/* Parse the map in DIR (its x86 part). NULL on failure: a file that cannot
+ * be read is exit 69 ("libvirt CPU map is missing: cannot read PATH ..."), a malformed one
+ * exit 65, both naming the file. */
+mc_cpumodels *mc_cpumodels_load(const char *dir, mc_error *err);
+void mc_cpumodels_free(mc_cpumodels *m);
+/* The directory it was loaded from (for messages). */
+const char *mc_cpumodels_dir(const mc_cpumodels *m);
+
+bool mc_cpumodels_has_model(const mc_cpumodels *m, const char *model);
+/* A feature by name or alias: its bits (*n of them), or NULL when the map
+ * does not define it. */
+const mc_cpu_bits *mc_cpumodels_feature(const mc_cpumodels *m, const char *name, size_t *n);
+/* Call fn for every bit of MODEL's features, its parents' first.
+ * -ENOENT (exit 64, "unknown CPU model ...") when the map lacks the model;
+ * exit 65 for a model naming an unknown feature or an inheritance loop. */
+int mc_cpumodels_model_bits(const mc_cpumodels *m, const char *model,
+			    void (*fn)(const mc_cpu_bits *b, void *opaque), void *opaque,
+			    mc_error *err);
+/* The feature defined as exactly this one CPUID bit, or NULL. */
+const char *mc_cpumodels_bit_name(const mc_cpumodels *m, uint32_t leaf, uint32_t index,
+				  unsigned reg, unsigned bit);
+/* The feature that defines bit `bit` of feature MSR `index` (e.g.
+ * "ibrs-all" for 0x10a bit 1), or NULL (also for a NULL map). */
+const char *mc_cpumodels_msr_bit_name(const mc_cpumodels *m, uint32_t index, unsigned bit);
+/* Does any feature define bits of feature MSR `index`? */
+bool mc_cpumodels_msr_defined(const mc_cpumodels *m, uint32_t index);
+/* The CPUID registers the map defines features in, in map order. */
+size_t mc_cpumodels_nregs(const mc_cpumodels *m);
+void mc_cpumodels_reg(const mc_cpumodels *m, size_t i, uint32_t *leaf, uint32_t *index,
+		      unsigned *reg);
+
+#endif

@@ -1,0 +1,133 @@
+#include "core/planner/pins.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/planner/rule.h"
+
+struct mc_pins {
+	GPtrArray *names; /* sorted, upper case */
+	GPtrArray *values;
+};
+
+mc_pins *mc_pins_new(void)
+{
+	mc_pins *p = g_new0(mc_pins, 1);
+	p->names = g_ptr_array_new_with_free_func(g_free);
+	p->values = g_ptr_array_new_with_free_func(g_free);
+	return p;
+}
+
+void mc_pins_free(mc_pins *p)
+{
+	if (!p)
+		return;
+	g_ptr_array_unref(p->names);
+	g_ptr_array_unref(p->values);
+	g_free(p);
+}
+
+mc_pins *mc_pins_dup(const mc_pins *p)
+{
+	mc_pins *d = mc_pins_new();
+	for (guint i = 0; p && i < p->names->len; i++) {
+		g_ptr_array_add(d->names, g_strdup(p->names->pdata[i]));
+		g_ptr_array_add(d->values, g_strdup(p->values->pdata[i]));
+	}
+	return d;
+}
+
+int mc_pins_set(mc_pins *p, const char *name, const char *value, mc_error *err)
+{
+	/* the owning rule family checks the value's form */
+	int rc = mc_rule_check_pin(NULL, name, value, err);
+	if (rc < 0)
+		return rc;
+	g_autofree char *upper = g_ascii_strup(name, -1);
+	guint i;
+	for (i = 0; i < p->names->len; i++) {
+		int c = strcmp(p->names->pdata[i], upper);
+		if (c == 0) {
+			g_free(p->values->pdata[i]);
+			p->values->pdata[i] = g_strdup(value);
+			return 0;
+		}
+		if (c > 0)
+			break;
+	}
+	g_ptr_array_insert(p->names, (gint)i, g_steal_pointer(&upper));
+	g_ptr_array_insert(p->values, (gint)i, g_strdup(value));
+	return 0;
+}
+
+int mc_pins_parse(mc_pins *p, const char *spec, mc_error *err)
+{
+	const char *eq = strchr(spec, '=');
+	if (!eq || eq == spec)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "malformed pin '%s': expected NAME=VALUE", spec);
+	g_autofree char *name = g_strndup(spec, (gsize)(eq - spec));
+	return mc_pins_set(p, name, eq + 1, err);
+}
+
+const char *mc_pins_get(const mc_pins *p, const char *name)
+{
+	if (!p)
+		return NULL;
+	for (guint i = 0; i < p->names->len; i++)
+		if (g_ascii_strcasecmp(p->names->pdata[i], name) == 0)
+			return p->values->pdata[i];
+	return NULL;
+}
+
+size_t mc_pins_count(const mc_pins *p)
+{
+	return p ? p->names->len : 0;
+}
+
+void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value)
+{
+	*name = p->names->pdata[i];
+	*value = p->values->pdata[i];
+}
+
+char *mc_pins_format(const mc_pins *p)
+{
+	GString *s = g_string_new(NULL);
+	for (guint i = 0; p && i < p->names->len; i++)
+		g_string_append_printf(s, "%s%s=%s", i ? "," : "", (char *)p->names->pdata[i],
+				       (char *)p->values->pdata[i]);
+	return g_string_free(s, FALSE);
+}
+
+/* "0x10001", "65537", and versions "1.0" / "0.2" (major << 16 | minor). */
+int mc_parse_u64(const char *s, unsigned long long *out)
+{
+	char *end = NULL;
+	const char *dot = strchr(s, '.');
+	errno = 0;
+	if (dot && !g_str_has_prefix(s, "0x")) {
+		unsigned long long major = strtoull(s, &end, 10);
+		if (end != dot || errno)
+			return -EINVAL;
+		unsigned long long minor = strtoull(dot + 1, &end, 10);
+		if (*end || errno || end == dot + 1 || major > 0xffff || minor > 0xffff)
+			return -EINVAL;
+		*out = major << 16 | minor;
+		return 0;
+	}
+	if (*s == '-' || !*s)
+		return -EINVAL;
+	*out = strtoull(s, &end, 0);
+	return (*end || errno) ? -EINVAL : 0;
+}
+
+int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out)
+{
+	const char *v = mc_pins_get(p, name);
+	if (!v)
+		return -ENOENT;
+	return mc_parse_u64(v, out);
+}
