@@ -455,8 +455,8 @@ void mc_x86_guest_msr_missing(const mc_x86_guest *g, const mc_facts *host, GStri
 			if (t)
 				g_string_append_printf(out, "%s%s", out->len ? "," : "", t);
 			else
-				g_string_append_printf(out, "%sMSR 0x%x bit %u", out->len ? "," : "",
-						       it->leaf, b);
+				g_string_append_printf(out, "%sMSR 0x%x bit %u",
+						       out->len ? "," : "", it->leaf, b);
 		}
 	}
 }

@@ -82,8 +82,8 @@ static void gate_plans_once(fctx *x)
 			if (!cp)
 				die("compat pins", err.msg);
 			if (mc_pins_count(cp))
-				keep(plans, mc_plan_compute(NULL, x->cand, q, cp, &err), "pinned C -> Q",
-				     &err);
+				keep(plans, mc_plan_compute(NULL, x->cand, q, cp, &err),
+				     "pinned C -> Q", &err);
 			mc_pins_free(cp);
 		}
 		keep(plans, mc_plan_compute(NULL, q, base, pins, &err), "plan Q -> B", &err);
