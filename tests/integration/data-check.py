@@ -205,6 +205,15 @@ def has_doctype(data):
     return bool(seen)
 
 
+def xml_root(data):
+    """The document's root element, or None and why it is refused as every
+    migcheck reader refuses it (a DOCTYPE first, then malformed XML)."""
+    if has_doctype(data):
+        return None, "DOCTYPE not allowed"
+    root = parse_xml(data)
+    return root, None if root is not None else "malformed XML"
+
+
 def parse_xml(data):
     """ElementTree of a document without DOCTYPE, or None if malformed."""
     try:
@@ -455,10 +464,9 @@ def check_profile_xml(data):
         canon_p, err_p = (os.path.join(d, name + e) for e in (".canon", ".err"))
         want_err = read(err_p).strip() if os.path.exists(err_p) else None
         n += 1
-        if has_doctype(doc):
-            why = "DOCTYPE not allowed"
-        elif (root := parse_xml(doc)) is None:
-            why = "malformed XML"
+        root, why = xml_root(doc)
+        if why:
+            pass
         elif not rng_valid("profile.rng", doc):
             why = "not a migcheck profile document"
         else:
@@ -624,10 +632,9 @@ def check_fleet_index(data):
         lines = expect_lines(os.path.join(d, name + ".expect"))
         n += 1
         rows = None
-        if has_doctype(doc):
-            why = "DOCTYPE not allowed"
-        elif (root := parse_xml(doc)) is None:
-            why = "malformed XML"
+        root, why = xml_root(doc)
+        if why:
+            pass
         elif not rng_valid("host.rng", doc):
             why = "not a migcheck host record"
         else:
@@ -1049,10 +1056,9 @@ def check_libvirt(data):
         doc = read(os.path.join(d, name + ".xml"), "rb")
         n += 1
         got = None
-        if has_doctype(doc):
-            why = "DOCTYPE not allowed"
-        elif (root := parse_xml(doc)) is None:
-            why = "malformed XML"
+        root, why = xml_root(doc)
+        if why:
+            pass
         elif root.tag == "capabilities":
             got, why = caps_facts(root)
         elif root.tag == "domainCapabilities":
@@ -1163,10 +1169,9 @@ def check_domxml(data):
         doc = read(os.path.join(d, name + ".xml"), "rb")
         n += 1
         got = None
-        if has_doctype(doc):
-            why = "DOCTYPE not allowed"
-        elif (root := parse_xml(doc)) is None:
-            why = "malformed XML"
+        root, why = xml_root(doc)
+        if why:
+            pass
         else:
             got, why = domain_guest(root)
         err_p = os.path.join(d, name + ".err")
