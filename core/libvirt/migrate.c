@@ -1,5 +1,6 @@
 #include "core/libvirt/migrate.h"
 
+#include <dlfcn.h>
 #include <errno.h>
 #include <glib.h>
 #include <libvirt/virterror.h>
@@ -177,6 +178,63 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 			    dest_uri, j.errmsg, where);
 }
 
+/* Whether the destination's record is under an incoming migration job:
+ * libvirt answers that without taking the job (no wait on its lock). */
+static bool incoming_job(virDomainPtr d)
+{
+	int type = 0, n = 0;
+	virTypedParameterPtr p = NULL;
+	if (virDomainGetJobStats(d, &type, &p, &n, 0) == 0) {
+		virTypedParamsFree(p, n);
+		return false;
+	}
+	return virGetLastErrorCode() == VIR_ERR_OPERATION_UNSUPPORTED;
+}
+
+static bool still_there(virConnectPtr c, const unsigned char *uuid)
+{
+	virDomainPtr d = virDomainLookupByUUID(c, uuid);
+	if (!d)
+		return virGetLastErrorCode() != VIR_ERR_NO_DOMAIN;
+	virDomainFree(d);
+	return true;
+}
+
+typedef virDomainPtr (*finish3_fn)(virConnectPtr, virTypedParameterPtr, int, const char *, int,
+				   char **, int *, unsigned int, int);
+
+/* The destination side's Finish step of a peer-to-peer migration, with
+ * cancelled=1: libvirt stops the incoming domain and ends its migration job
+ * (qemuMigrationDstFinish). Its wire call has been stable since libvirt
+ * 1.1.0 (daemons of different versions migrate to each other), but the
+ * client library exports it only as a private symbol, so it is looked up
+ * at run time. Returns 0 when the call was made (whatever it answered: it
+ * returns no domain when cancelled), else -ENOSYS or -ENOMEM. */
+static int finish_cancelled(virConnectPtr c, const char *name, char *why, size_t whysize)
+{
+	finish3_fn finish = NULL;
+	*(void **)&finish = dlsym(RTLD_DEFAULT, "virDomainMigrateFinish3Params");
+	if (!finish) {
+		g_strlcpy(why, "this libvirt has no Finish call to end the job", whysize);
+		return -ENOSYS;
+	}
+	virTypedParameterPtr p = NULL;
+	int n = 0, max = 0;
+	if (virTypedParamsAddString(&p, &n, &max, VIR_MIGRATE_PARAM_DEST_NAME, name) < 0)
+		return -ENOMEM;
+	char *cookie = NULL;
+	int cookielen = 0;
+	virDomainPtr d = finish(c, p, n, NULL, 0, &cookie, &cookielen,
+				VIR_MIGRATE_LIVE | VIR_MIGRATE_PEER2PEER, 1);
+	if (d)
+		virDomainFree(d);
+	else
+		g_strlcpy(why, mc_libvirt_last_error(), whysize);
+	free(cookie);
+	virTypedParamsFree(p, n);
+	return 0;
+}
+
 int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri, bool remove,
 			char **msg, mc_error *err)
 {
@@ -224,6 +282,15 @@ int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri
 	virDomainPtr dw = rw ? virDomainLookupByUUID(rw, uuid) : NULL;
 	bool gone = false;
 	char why[300] = "no read-write connection to the destination";
+	/* A daemon killed while it started the incoming QEMU can leave a record
+	 * under an incoming-migration job that no thread owns, and never frees:
+	 * every job-taking call (destroy, abort, undefine) times out on it.
+	 * The one call that takes that job over is the migration protocol's
+	 * Finish with cancelled=1, which the source daemon would have sent: it
+	 * stops the record and ends the job at once. */
+	if (dw && incoming_job(dw) &&
+	    finish_cancelled(rw, virDomainGetName(dw), why, sizeof(why)) == 0)
+		gone = !still_there(rw, uuid);
 	/* A daemon restarted under the incoming migration may still hold the
 	 * record's job ("cannot acquire state change lock", after 30 s) while
 	 * its own recovery runs: look again, and try once more. */
@@ -233,19 +300,17 @@ int mc_migrate_leftover(virDomainPtr src, virConnectPtr dc, const char *dest_uri
 			break;
 		}
 		g_strlcpy(why, mc_libvirt_last_error(), sizeof(why));
-		virDomainPtr again = virDomainLookupByUUID(rw, uuid);
-		if (!again)
-			gone = true; /* libvirt's recovery removed it meanwhile */
-		else
-			virDomainFree(again);
+		gone = !still_there(rw, uuid); /* libvirt's recovery removed it meanwhile */
 	}
 	if (!gone) {
 		r = mc_error_set(
 		    err, MC_EXIT_UNAVAILABLE, EIO,
 		    "%s holds a paused copy of the guest left by a failed migration "
-		    "(UUID %s), which could not be removed: %s; restart the destination's "
-		    "libvirt daemon, then migrate again",
-		    dest_uri, uuidstr, why);
+		    "(UUID %s), which could not be removed: %s; on the destination, stop "
+		    "the libvirt daemon, delete the domain's status file "
+		    "(/run/libvirt/qemu/%s.xml: a restart alone reloads it), start the "
+		    "daemon, then migrate again",
+		    dest_uri, uuidstr, why, virDomainGetName(d));
 	} else {
 		*msg =
 		    g_strdup_printf("%s held a paused copy of the guest left by a failed "

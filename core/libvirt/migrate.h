@@ -37,7 +37,9 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
  * or unknown), carrying migcheck's metadata, with no migration job running
  * on the source. Such a copy can never be resumed (the guest runs on the
  * source) and blocks the next migration ("domain is already active"): it is
- * destroyed through a read-write connection to `dest_uri`, and *msg (caller
+ * destroyed through a read-write connection to `dest_uri` (a record under an
+ * incoming-migration job that libvirt never ends is stopped with the
+ * protocol's Finish step, cancelled), and *msg (caller
  * g_free()s) says what was found and done (`remove` false: found only, as
  * --dry-run reports it). Any other domain with the UUID on
  * the destination is left alone and reported (-EEXIST, exit 69). Returns 0
