@@ -4,6 +4,7 @@
 #include <string.h>
 
 #include "core/fleet/gate.h"
+#include "core/report/json.h"
 #include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
@@ -13,7 +14,8 @@ const mc_verb mc_verb_gate = {
 	run,
 	"CI gate before a rollout: candidate profile against the whole fleet",
 	"Usage: migcheck [--db PATH] gate --candidate PROFILE|FILE [--fleet DB]\n"
-	"                                [--base PROFILE|HOST] [--format text|junit]\n"
+	"                                [--base PROFILE|HOST]\n"
+	"                                [--format text|junit|json]\n"
 	"\n"
 	"Would rolling out the candidate profile (e.g. a host probed with the new\n"
 	"kernel) make any migration in the fleet worse than it is today? The fleet is\n"
@@ -31,7 +33,8 @@ const mc_verb mc_verb_gate = {
 	"  --fleet DB         inventory holding the fleet (default: --db / default)\n"
 	"  --base WHAT        the fleet profile the candidate replaces\n"
 	"  --format FMT       text (default), or junit: one test case per pair, a\n"
-	"                     failure (type blocked or action) per regression\n"
+	"                     failure (type blocked or action) per regression, or\n"
+	"                     json: every pair (schemas/gate.schema.json)\n"
 	"\n"
 	"Exit status: 0 no regression; 1 only regressions to 'action'; 2 a regression\n"
 	"to 'blocked'; 64 usage; 65 bad input (no fleet profile of the candidate's\n"
@@ -48,7 +51,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *cand = NULL, *fleet_db = NULL, *base = NULL;
-	bool junit = false;
+	bool junit = false, json = false;
 	mc_error err = { 0 };
 	mc_named_profile c = { 0 }, b = { 0 };
 	mc_gate_fleet *fleet = NULL;
@@ -68,11 +71,12 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			base = optarg;
 			break;
 		case 'f':
-			if (strcmp(optarg, "junit") == 0)
-				junit = true;
-			else if (strcmp(optarg, "text") != 0)
+			junit = strcmp(optarg, "junit") == 0;
+			json = strcmp(optarg, "json") == 0;
+			if (!junit && !json && strcmp(optarg, "text") != 0)
 				return mc_usage(&mc_verb_gate,
-						"unknown format '%s' (text or junit)", optarg);
+						"unknown format '%s' (text, junit or json)",
+						optarg);
 			break;
 		default:
 			return mc_bad_option(&mc_verb_gate, argv, opts);
@@ -93,8 +97,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	if ((junit ? mc_gate_write_junit(stdout, g, c.label, &err)
-		   : mc_gate_write_text(stdout, g, c.label, &err)) < 0) {
+	if ((junit  ? mc_gate_write_junit(stdout, g, c.label, &err)
+	     : json ? mc_json_gate(stdout, g, c.label, &err)
+		    : mc_gate_write_text(stdout, g, c.label, &err)) < 0) {
 		rc = mc_report(&err);
 		goto out;
 	}

@@ -13,7 +13,7 @@ const mc_verb mc_verb_plan = {
 	run,
 	"can a guest on SRC be restored on DST? (the migration plan)",
 	"Usage: migcheck [--db PATH] plan SRC DST [--pin NAME=VALUE]... [--matrix]\n"
-	"                                [--format text|xml|junit]\n"
+	"                                [--format text|xml|junit|json]\n"
 	"\n"
 	"Simulate restoring a guest started on SRC (with the given pins) on DST, with the\n"
 	"kernel's own acceptance rules, and print one verdict per rule: ok, action\n"
@@ -37,7 +37,9 @@ const mc_verb mc_verb_plan = {
 	"                     pins are computed and shown)\n"
 	"  --format FMT       text (default; colour on a terminal unless TERM=dumb or\n"
 	"                     NO_COLOR is set), xml\n"
-	"                     (schemas/plan.rng), junit (one test case per rule family)\n"
+	"                     (schemas/plan.rng), junit (one test case per rule family),\n"
+	"                     json (schemas/plan.schema.json; with --matrix\n"
+	"                     schemas/matrix.schema.json)\n"
 	"\n"
 	"Exit status: 0 compatible; 1 compatible only with the listed actions;\n"
 	"2 blocked (with --matrix: those of SRC -> DST); 64 usage (malformed pin,\n"

@@ -1,5 +1,6 @@
 #include "core/report/report.h"
 #include "core/base/xml.h"
+#include "core/report/json.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -14,6 +15,8 @@ int mc_format_parse(const char *s, mc_format *out)
 		*out = MC_FMT_XML;
 	else if (strcmp(s, "junit") == 0)
 		*out = MC_FMT_JUNIT;
+	else if (strcmp(s, "json") == 0)
+		*out = MC_FMT_JSON;
 	else
 		return -EINVAL;
 	return 0;
@@ -203,6 +206,8 @@ int mc_report_plan(FILE *out, mc_format fmt, const mc_plan *p, const mc_report_s
 		text_counts(out, p, color);
 		return 0;
 	}
+	if (fmt == MC_FMT_JSON)
+		return mc_json_plan(out, p, src, dst, pins, err);
 	mc_xml_out x = { 0 };
 	int r = mc_xml_out_open(&x, err);
 	if (r == 0 && fmt == MC_FMT_XML)
@@ -244,6 +249,8 @@ int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_repo
 		}
 		return 0;
 	}
+	if (fmt == MC_FMT_JSON)
+		return mc_json_matrix(out, m, a, b, pins, err);
 	mc_xml_out x = { 0 };
 	int r = mc_xml_out_open(&x, err);
 	/* Rows' "old" sides: which profile is the source of each direction. */

@@ -1,5 +1,6 @@
 /* migcheck — rendering plans and matrices: text for people, XML
- * (schemas/plan.rng) and JUnit for CI systems. */
+ * (schemas/plan.rng), JSON (schemas/plan.schema.json, matrix.schema.json;
+ * core/report/json.h) for scripts and JUnit for CI systems. */
 #ifndef MC_REPORT_H
 #define MC_REPORT_H
 
@@ -8,7 +9,7 @@
 
 #include "core/planner/planner.h"
 
-typedef enum { MC_FMT_TEXT, MC_FMT_XML, MC_FMT_JUNIT } mc_format;
+typedef enum { MC_FMT_TEXT, MC_FMT_XML, MC_FMT_JUNIT, MC_FMT_JSON } mc_format;
 
 #define MC_PLAN_NS "urn:x-migcheck:plan:1"
 
