@@ -10,8 +10,11 @@ PKGS=(
 	# the Debian package (dpkg-buildpackage, debian/) and its check
 	debhelper dpkg-dev lintian
 	libvirt-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev check libglib2.0-dev
+	libjson-glib-dev
 	# style, memory checking
 	clang-format cppcheck valgrind libxml2-utils sqlite3 shellcheck
+	# --format json outputs validated against schemas/*.schema.json (json.sh)
+	python3-jsonschema
 	# emulated test hosts: QEMU, busybox initramfs, the arm64 cross probe
 	qemu-system-x86 qemu-system-arm busybox-static cpio xz-utils
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
