@@ -109,7 +109,13 @@ check "completion: verbs" bash -c "[[ \$(complete_words '$MIGCHECK' p | sort | t
 check "completion: fleet's --c options" \
 	bash -c "[[ \$(complete_words '$MIGCHECK' fleet push --c | sort | tr '\n' ' ') == '--cacert --config --connect-timeout --credentials ' ]]"
 check "completion: plan --format values" \
-	bash -c "[[ \$(complete_words '$MIGCHECK' plan a b --format '' | tr '\n' ' ') == 'text xml junit ' ]]"
+	bash -c "[[ \$(complete_words '$MIGCHECK' plan a b --format '' | tr '\n' ' ') == 'text xml junit json ' ]]"
+check "completion: gate --format values" \
+	bash -c "[[ \$(complete_words '$MIGCHECK' gate --candidate a --format '' | tr '\n' ' ') == 'text junit json ' ]]"
+for v in hosts show diff; do
+	check "completion: $v --format values" \
+		bash -c "[[ \$(complete_words '$MIGCHECK' $v --format '' | tr '\n' ' ') == 'text json ' ]]"
+done
 check "completion: fleet subcommands" \
 	bash -c "[[ \$(complete_words '$MIGCHECK' fleet '' | tr '\n' ' ') == 'push pull ' ]]"
 "$MIGCHECK" import "$MC_TESTDATA/cli/old.facts" --host comp-host-1 >/dev/null
