@@ -2,10 +2,12 @@
  * a source facts text, a line "%%", a destination facts text, optionally
  * "%%" and pins (one NAME=VALUE a line). Invariants: every plan and matrix
  * renders in every format; the XML output validates against
- * schemas/plan.rng and the JUnit output is well-formed. The two profiles
- * also go through the fleet renderers: the HTML report page and the rollout
- * gate (text and JUnit, the candidate replacing the source). */
+ * schemas/plan.rng, the JUnit output is well-formed and the JSON output is a
+ * well-formed object. The two profiles also go through the fleet renderers:
+ * the HTML report page and the rollout gate (text, JUnit and JSON, the
+ * candidate replacing the source). */
 #include <glib.h>
+#include <json-glib/json-glib.h>
 #include <libxml/parser.h>
 #include <string.h>
 
@@ -13,6 +15,7 @@
 #include "core/fleet/gate.h"
 #include "core/planner/planner.h"
 #include "core/model/profile.h"
+#include "core/report/json.h"
 #include "core/report/report.h"
 #include "core/report/report_html.h"
 #include "core/base/xml.h"
@@ -49,10 +52,21 @@ int LLVMFuzzerInitialize(int *argc, char ***argv)
 	return 0;
 }
 
+/* A well-formed JSON object (json-glib's own parser). */
+static void json_ok(const char *buf, size_t len, const char *what)
+{
+	JsonParser *jp = json_parser_new();
+	GError *gerr = NULL;
+	FUZZ_CHECK(json_parser_load_from_data(jp, buf, (gssize)len, &gerr),
+		   "%s: JSON output refused: %s\n%s", what, gerr ? gerr->message : "?", buf);
+	FUZZ_CHECK(JSON_NODE_HOLDS_OBJECT(json_parser_get_root(jp)), "%s: not an object", what);
+	g_object_unref(jp);
+}
+
 static void render(const mc_plan *p, const mc_matrix *m, const mc_pins *pins, const char *ida,
 		   const char *idb)
 {
-	static const mc_format fmts[] = { MC_FMT_TEXT, MC_FMT_XML, MC_FMT_JUNIT };
+	static const mc_format fmts[] = { MC_FMT_TEXT, MC_FMT_XML, MC_FMT_JUNIT, MC_FMT_JSON };
 	mc_report_side a = { "host src", ida }, b = { "host <dst> & \"x\"", idb };
 	for (size_t i = 0; i < G_N_ELEMENTS(fmts); i++) {
 		char *buf = NULL;
@@ -67,7 +81,9 @@ static void render(const mc_plan *p, const mc_matrix *m, const mc_pins *pins, co
 			r = mc_report_plan(out, fmts[i], p, &a, &b, pins, i == 0, &err);
 		FUZZ_CHECK(fclose(out) == 0, "fclose");
 		FUZZ_CHECK(r == 0, "format %zu failed: %s", i, err.msg);
-		if (fmts[i] != MC_FMT_TEXT) {
+		if (fmts[i] == MC_FMT_JSON)
+			json_ok(buf, len, m ? "matrix" : "plan");
+		else if (fmts[i] != MC_FMT_TEXT) {
 			const char *rng = fmts[i] == MC_FMT_XML ? plan_rng : NULL;
 			xmlDoc *doc = mc_xml_parse(buf, len, "output", rng, "plan", &err);
 			FUZZ_CHECK(doc != NULL, "format %zu output refused: %s\n%s", i, err.msg,
@@ -110,6 +126,11 @@ static int gate_junit(FILE *out, const void *g, mc_error *err)
 	return mc_gate_write_junit(out, g, "candidate & co", err);
 }
 
+static int gate_json(FILE *out, const void *g, mc_error *err)
+{
+	return mc_json_gate(out, g, "candidate & co", err);
+}
+
 static void fleet_render(const mc_facts *src, const mc_facts *dst)
 {
 	mc_error err = { 0 };
@@ -132,6 +153,10 @@ static void fleet_render(const mc_facts *src, const mc_facts *dst)
 		FUZZ_CHECK(doc != NULL, "gate JUnit refused: %s", err.msg);
 		xmlFreeDoc(doc);
 		free(junit);
+		char *json = to_mem(gate_json, g, &len, &err);
+		FUZZ_CHECK(json != NULL, "gate JSON failed: %s", err.msg);
+		json_ok(json, len, "gate");
+		free(json);
 		mc_gate_free(g);
 	} else {
 		FUZZ_CHECK(err.msg[0] && !strchr(err.msg, '\n'), "error not one line: %s", err.msg);
