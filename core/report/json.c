@@ -67,6 +67,24 @@ static int emit(FILE *out, JsonBuilder *b, mc_error *err)
 
 /* ---- plan, matrix ---- */
 
+/* One verdict: family, subject, level, reason, and facts, remedy and pin
+ * when present. */
+static void put_verdict(JsonBuilder *b, const mc_verdict *v)
+{
+	json_builder_begin_object(b);
+	put_str(b, "family", v->family);
+	put_str(b, "subject", v->subject);
+	put_str(b, "level", mc_level_name(v->level));
+	put_str(b, "reason", v->reason);
+	if (v->facts)
+		put_str(b, "facts", v->facts);
+	if (v->remedy)
+		put_str(b, "remedy", v->remedy);
+	if (v->pin)
+		put_str(b, "pin", v->pin);
+	json_builder_end_object(b);
+}
+
 static void plan_members(JsonBuilder *b, const mc_plan *p, const mc_report_side *src,
 			 const mc_report_side *dst, const mc_pins *pins)
 {
@@ -87,18 +105,7 @@ static void plan_members(JsonBuilder *b, const mc_plan *p, const mc_report_side 
 	json_builder_begin_array(b);
 	for (size_t i = 0; i < mc_plan_count(p); i++) {
 		const mc_verdict *v = mc_plan_at(p, i);
-		json_builder_begin_object(b);
-		put_str(b, "family", v->family);
-		put_str(b, "subject", v->subject);
-		put_str(b, "level", mc_level_name(v->level));
-		put_str(b, "reason", v->reason);
-		if (v->facts)
-			put_str(b, "facts", v->facts);
-		if (v->remedy)
-			put_str(b, "remedy", v->remedy);
-		if (v->pin)
-			put_str(b, "pin", v->pin);
-		json_builder_end_object(b);
+		put_verdict(b, v);
 	}
 	json_builder_end_array(b);
 }
@@ -185,18 +192,7 @@ int mc_json_gate(FILE *out, const mc_gate *g, const char *label, mc_error *err)
 			const mc_verdict *v = mc_plan_at(p->plan, k);
 			if (v->level == MC_V_OK)
 				continue;
-			json_builder_begin_object(b);
-			put_str(b, "family", v->family);
-			put_str(b, "subject", v->subject);
-			put_str(b, "level", mc_level_name(v->level));
-			put_str(b, "reason", v->reason);
-			if (v->facts)
-				put_str(b, "facts", v->facts);
-			if (v->remedy)
-				put_str(b, "remedy", v->remedy);
-			if (v->pin)
-				put_str(b, "pin", v->pin);
-			json_builder_end_object(b);
+			put_verdict(b, v);
 		}
 		json_builder_end_array(b);
 		json_builder_end_object(b);
