@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "core/report/json.h"
+#include "core/report/report.h"
 #include "cmd/cmd.h"
 
 static int run(mc_ctx *ctx, int argc, char **argv);
@@ -28,27 +29,9 @@ const mc_verb mc_verb_diff = {
 	"Exit status: 0 identical; 1 different; 64 usage; 65 bad input; 66 unknown.\n",
 };
 
-typedef struct {
-	char **domains;
-	GHashTable *counts; /* domain -> count */
-	GPtrArray *order;
-	size_t shown;
-} diff_state;
-
-static bool wanted(const diff_state *s, const char *domain)
-{
-	if (!s->domains)
-		return true;
-	for (char **d = s->domains; *d; d++)
-		if (strcmp(*d, domain) == 0)
-			return true;
-	return false;
-}
-
 static void on_diff(const char *domain, const char *key, const char *a, const char *b, void *opaque)
 {
-	diff_state *s = opaque;
-	if (!wanted(s, domain))
+	if (!mc_diff_tally_add(opaque, domain))
 		return;
 	if (a && b)
 		printf("~ %-14s %-28s %s -> %s\n", domain, key, a, b);
@@ -56,11 +39,6 @@ static void on_diff(const char *domain, const char *key, const char *a, const ch
 		printf("- %-14s %-28s %s\n", domain, key, a);
 	else
 		printf("+ %-14s %-28s %s\n", domain, key, b);
-	gpointer n = g_hash_table_lookup(s->counts, domain);
-	if (!n)
-		g_ptr_array_add(s->order, g_strdup(domain));
-	g_hash_table_insert(s->counts, g_strdup(domain), GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
-	s->shown++;
 }
 
 static int run(mc_ctx *ctx, int argc, char **argv)
@@ -113,26 +91,22 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	printf("--- A: %s (profile %.12s, %zu facts)\n", a.label, a.id, mc_facts_count(a.facts));
 	printf("+++ B: %s (profile %.12s, %zu facts)\n", b.label, b.id, mc_facts_count(b.facts));
-	diff_state s = {
-		.domains = doms->len > 1 ? (char **)doms->pdata : NULL,
-		.counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-		.order = g_ptr_array_new_with_free_func(g_free),
-	};
-	mc_facts_diff(a.facts, b.facts, on_diff, &s);
-	if (s.shown == 0) {
+	mc_diff_tally *t = mc_diff_tally_new(doms->len > 1 ? (char *const *)doms->pdata : NULL);
+	mc_facts_diff(a.facts, b.facts, on_diff, t);
+	if (mc_diff_tally_total(t) == 0) {
 		printf("identical\n");
 	} else {
-		printf("%zu differences:", s.shown);
-		for (guint i = 0; i < s.order->len; i++) {
-			const char *d = s.order->pdata[i];
-			printf(" %s %zu%s", d, GPOINTER_TO_SIZE(g_hash_table_lookup(s.counts, d)),
-			       i + 1 < s.order->len ? "," : "");
+		printf("%zu differences:", mc_diff_tally_total(t));
+		size_t nd = mc_diff_tally_ndomains(t);
+		for (size_t i = 0; i < nd; i++) {
+			size_t n;
+			const char *d = mc_diff_tally_at(t, i, &n);
+			printf(" %s %zu%s", d, n, i + 1 < nd ? "," : "");
 		}
 		printf("\n");
 	}
-	rc = s.shown ? 1 : 0;
-	g_hash_table_unref(s.counts);
-	g_ptr_array_unref(s.order);
+	rc = mc_diff_tally_total(t) ? 1 : 0;
+	mc_diff_tally_free(t);
 out:
 	mc_named_profile_clear(&a);
 	mc_named_profile_clear(&b);

@@ -321,26 +321,13 @@ int mc_json_show(FILE *out, mc_db *db, const char *id, const char *label, const 
 
 typedef struct {
 	JsonBuilder *b;
-	char *const *domains;
-	GHashTable *counts; /* domain -> count */
-	GPtrArray *order;   /* domains in first-seen order */
-	size_t shown;
+	mc_diff_tally *tally;
 } diff_state;
-
-static bool wanted(const diff_state *s, const char *domain)
-{
-	if (!s->domains)
-		return true;
-	for (char *const *d = s->domains; *d; d++)
-		if (strcmp(*d, domain) == 0)
-			return true;
-	return false;
-}
 
 static void on_diff(const char *domain, const char *key, const char *a, const char *b, void *opaque)
 {
 	diff_state *s = opaque;
-	if (!wanted(s, domain))
+	if (!mc_diff_tally_add(s->tally, domain))
 		return;
 	json_builder_begin_object(s->b);
 	put_str(s->b, "change", a && b ? "changed" : a ? "removed" : "added");
@@ -349,11 +336,6 @@ static void on_diff(const char *domain, const char *key, const char *a, const ch
 	put_str(s->b, "a", a);
 	put_str(s->b, "b", b);
 	json_builder_end_object(s->b);
-	gpointer n = g_hash_table_lookup(s->counts, domain);
-	if (!n)
-		g_ptr_array_add(s->order, g_strdup(domain));
-	g_hash_table_insert(s->counts, g_strdup(domain), GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
-	s->shown++;
 }
 
 static void put_diff_side(JsonBuilder *b, const char *name, const mc_report_side *s,
@@ -371,12 +353,7 @@ int mc_json_diff(FILE *out, const mc_report_side *a, const mc_facts *fa, const m
 		 const mc_facts *fb, char *const *domains, size_t *ndiff, mc_error *err)
 {
 	JsonBuilder *b = json_builder_new();
-	diff_state s = {
-		.b = b,
-		.domains = domains,
-		.counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
-		.order = g_ptr_array_new_with_free_func(g_free),
-	};
+	diff_state s = { .b = b, .tally = mc_diff_tally_new(domains) };
 	json_builder_begin_object(b);
 	put_str(b, "kind", "diff");
 	put_diff_side(b, "a", a, fa);
@@ -385,21 +362,21 @@ int mc_json_diff(FILE *out, const mc_report_side *a, const mc_facts *fa, const m
 	json_builder_begin_array(b);
 	mc_facts_diff(fa, fb, on_diff, &s);
 	json_builder_end_array(b);
-	put_bool(b, "identical", s.shown == 0);
-	put_int(b, "total", (gint64)s.shown);
+	*ndiff = mc_diff_tally_total(s.tally);
+	put_bool(b, "identical", *ndiff == 0);
+	put_int(b, "total", (gint64)*ndiff);
 	json_builder_set_member_name(b, "counts");
 	json_builder_begin_array(b);
-	for (guint i = 0; i < s.order->len; i++) {
-		const char *d = s.order->pdata[i];
+	for (size_t i = 0; i < mc_diff_tally_ndomains(s.tally); i++) {
+		size_t n;
+		const char *d = mc_diff_tally_at(s.tally, i, &n);
 		json_builder_begin_object(b);
 		put_str(b, "domain", d);
-		put_int(b, "count", (gint64)GPOINTER_TO_SIZE(g_hash_table_lookup(s.counts, d)));
+		put_int(b, "count", (gint64)n);
 		json_builder_end_object(b);
 	}
 	json_builder_end_array(b);
 	json_builder_end_object(b);
-	*ndiff = s.shown;
-	g_hash_table_unref(s.counts);
-	g_ptr_array_unref(s.order);
+	mc_diff_tally_free(s.tally);
 	return emit(out, b, err);
 }

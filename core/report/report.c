@@ -297,3 +297,62 @@ int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_repo
 	}
 	return xml_emit(out, &x, r, err);
 }
+
+struct mc_diff_tally {
+	char *const *domains; /* borrowed */
+	GHashTable *counts;   /* domain -> count */
+	GPtrArray *order;     /* domains in first-seen order */
+	size_t total;
+};
+
+mc_diff_tally *mc_diff_tally_new(char *const *domains)
+{
+	mc_diff_tally *t = g_new0(mc_diff_tally, 1);
+	t->domains = domains;
+	t->counts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	t->order = g_ptr_array_new_with_free_func(g_free);
+	return t;
+}
+
+void mc_diff_tally_free(mc_diff_tally *t)
+{
+	if (!t)
+		return;
+	g_hash_table_unref(t->counts);
+	g_ptr_array_unref(t->order);
+	g_free(t);
+}
+
+bool mc_diff_tally_add(mc_diff_tally *t, const char *domain)
+{
+	if (t->domains) {
+		char *const *d = t->domains;
+		while (*d && strcmp(*d, domain) != 0)
+			d++;
+		if (!*d)
+			return false;
+	}
+	gpointer n = g_hash_table_lookup(t->counts, domain);
+	if (!n)
+		g_ptr_array_add(t->order, g_strdup(domain));
+	g_hash_table_insert(t->counts, g_strdup(domain), GSIZE_TO_POINTER(GPOINTER_TO_SIZE(n) + 1));
+	t->total++;
+	return true;
+}
+
+size_t mc_diff_tally_total(const mc_diff_tally *t)
+{
+	return t->total;
+}
+
+size_t mc_diff_tally_ndomains(const mc_diff_tally *t)
+{
+	return t->order->len;
+}
+
+const char *mc_diff_tally_at(const mc_diff_tally *t, size_t i, size_t *count)
+{
+	const char *d = t->order->pdata[i];
+	*count = GPOINTER_TO_SIZE(g_hash_table_lookup(t->counts, d));
+	return d;
+}

@@ -28,4 +28,18 @@ int mc_report_plan(FILE *out, mc_format fmt, const mc_plan *p, const mc_report_s
 int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_report_side *a,
 		     const mc_report_side *b, const mc_pins *pins, bool color, mc_error *err);
 
+/* A fact diff's differences per domain (text and JSON output of `diff`):
+ * only the domains in `domains` (NULL-terminated; NULL: every domain) are
+ * counted, the domains in first-seen order. */
+typedef struct mc_diff_tally mc_diff_tally; /* opaque */
+mc_diff_tally *mc_diff_tally_new(char *const *domains);
+void mc_diff_tally_free(mc_diff_tally *t);
+/* Count one difference of `domain`; false (not counted) when the domain is
+ * not one the tally shows. */
+bool mc_diff_tally_add(mc_diff_tally *t, const char *domain);
+size_t mc_diff_tally_total(const mc_diff_tally *t);
+size_t mc_diff_tally_ndomains(const mc_diff_tally *t);
+/* The i-th domain seen, and its count. */
+const char *mc_diff_tally_at(const mc_diff_tally *t, size_t i, size_t *count);
+
 #endif
