@@ -28,6 +28,8 @@
 void mc_deprecated(const char *what, const char *instead);
 
 typedef struct mc_ctx {
+	int argc; /* the whole command line, for mc_run_full */
+	char **argv;
 	const char *db_path; /* --db, or NULL for the default */
 	bool color;          /* stdout is a tty, TERM is set and not "dumb", NO_COLOR unset */
 	/* the planner's environment: loaded by mc_ctx_plan_env, freed by main */
@@ -47,6 +49,22 @@ extern const mc_verb mc_verb_probe, mc_verb_import, mc_verb_export, mc_verb_host
 extern const mc_verb mc_verb_fleet, mc_verb_gate, mc_verb_report;
 extern const mc_verb mc_verb_migrate, mc_verb_hook;
 extern const mc_verb mc_verb_vfio;
+
+/* Two programs (cmd/build.am, README "Two programs"). The verbs whose code
+ * links libvirt or libcurl (probe, migrate, fleet) are written
+ *     const mc_verb mc_verb_X = { "X", MC_HEAVY_RUN(run), ... };
+ * with the rest of their file under #ifndef MC_LIGHT. In migcheck (built
+ * with MC_LIGHT) their entry is mc_run_full: it execs migcheck-full with
+ * the same command line; --help is answered without it. */
+#ifdef MC_LIGHT
+#define MC_HEAVY_RUN(fn) mc_run_full
+#else
+#define MC_HEAVY_RUN(fn) fn
+#endif
+/* Exec migcheck-full (next to this program when it is there, as in the
+ * build tree, else MC_PKGLIBEXECDIR) with ctx's command line; returns only
+ * on failure: one line, exit 69. */
+int mc_run_full(mc_ctx *ctx, int argc, char **argv);
 
 /* Print "migcheck: MSG" on stderr and return the error's exit code. */
 int mc_report(const mc_error *err);

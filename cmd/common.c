@@ -4,8 +4,28 @@
 #include <stdarg.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
+#include "core/base/log.h"
 #include "cmd/cmd.h"
+
+int mc_run_full(mc_ctx *ctx, int argc, char **argv)
+{
+	(void)argc;
+	g_autofree char *self = g_file_read_link("/proc/self/exe", NULL);
+	g_autofree char *dir = self ? g_path_get_dirname(self) : NULL;
+	g_autofree char *sibling = dir ? g_build_filename(dir, "migcheck-full", NULL) : NULL;
+	const char *full =
+	    sibling && access(sibling, X_OK) == 0 ? sibling : MC_PKGLIBEXECDIR "/migcheck-full";
+	fflush(NULL);
+	execv(full, ctx->argv);
+	int e = errno;
+	fprintf(stderr,
+		"migcheck %s: cannot run %s: %s (it holds the verbs that use libvirt "
+		"or libcurl; reinstall migcheck)\n",
+		argv[0], full, g_strerror(e));
+	return MC_EXIT_UNAVAILABLE;
+}
 
 int mc_report(const mc_error *err)
 {
@@ -78,11 +98,43 @@ bool mc_want_help(const mc_verb *v, int argc, char **argv)
 	return false;
 }
 
+/* The cache of the parsed CPU map DIR (README "Two programs"): in
+ * $MIGCHECK_CACHE_DIR (empty: no cache), else MC_LOCALSTATEDIR/cache/migcheck
+ * as root, else $XDG_CACHE_HOME/migcheck; one file per map directory. NULL
+ * when there is none or its directory cannot be made. */
+static char *cpu_map_cache(const char *dir)
+{
+	const char *env = g_getenv("MIGCHECK_CACHE_DIR");
+	g_autofree char *base = NULL;
+	if (env)
+		base = g_strdup(env);
+	else if (geteuid() == 0)
+		base = g_strdup(MC_LOCALSTATEDIR "/cache/migcheck");
+	else
+		base = g_build_filename(g_get_user_cache_dir(), "migcheck", NULL);
+	if (!*base || g_mkdir_with_parents(base, 0750) < 0)
+		return NULL;
+	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, dir, -1);
+	sum[16] = '\0';
+	g_autofree char *name = g_strdup_printf("cpu_map-%s.cache", sum);
+	return g_build_filename(base, name, NULL);
+}
+
 const mc_plan_env *mc_ctx_plan_env(mc_ctx *ctx)
 {
 	if (!ctx->plan_env_loaded) {
 		const char *dir = g_getenv("MIGCHECK_CPU_MAP");
-		mc_plan_env_load(&ctx->plan_env, dir && *dir ? dir : MC_CPUMODELS_DEFAULT_DIR);
+		if (!dir || !*dir)
+			dir = MC_CPUMODELS_DEFAULT_DIR;
+		g_autofree char *cache = cpu_map_cache(dir);
+		mc_error cerr = { 0 };
+		if (!cache)
+			mc_plan_env_load(&ctx->plan_env, dir);
+		else if (mc_plan_env_load_cached(&ctx->plan_env, dir, cache, &cerr) == 1)
+			mc_log(MC_LOG_DEBUG, "CPU map %s: read from the cache %s", dir, cache);
+		else
+			mc_log(MC_LOG_DEBUG, "CPU map %s: parsed (cache: %s)", dir,
+			       cerr.msg[0] ? cerr.msg : "written");
 		ctx->plan_env_loaded = true;
 	}
 	return &ctx->plan_env;

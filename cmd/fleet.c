@@ -10,11 +10,13 @@
 #include "core/fleet/http.h"
 #include "cmd/cmd.h"
 
+#ifndef MC_LIGHT /* the code links libvirt or libcurl: cmd/cmd.h */
 static int run(mc_ctx *ctx, int argc, char **argv);
+#endif
 
 const mc_verb mc_verb_fleet = {
 	"fleet",
-	run,
+	MC_HEAVY_RUN(run),
 	"exchange host profiles with a fleet store over HTTP(S) (push, pull)",
 	"Usage: migcheck [--db PATH] fleet push [URL] [--host NAME] [--probe] [OPTIONS]\n"
 	"       migcheck [--db PATH] fleet pull [URL] [OPTIONS]\n"
@@ -75,6 +77,8 @@ const mc_verb mc_verb_fleet = {
 	"I/O error; 77 HTTP 401/403, a credentials file others can read or that root\n"
 	"or you do not own.\n",
 };
+
+#ifndef MC_LIGHT
 
 static bool parse_seconds(const char *s, long *ms)
 {
@@ -332,3 +336,4 @@ out:
 	mc_fleet_conf_clear(&conf);
 	return rc;
 }
+#endif /* MC_LIGHT */

@@ -120,7 +120,7 @@ static bool want_color(void)
 
 int main(int argc, char **argv)
 {
-	mc_ctx ctx = { 0 };
+	mc_ctx ctx = { .argc = argc, .argv = argv };
 	int i = 1;
 	xmlInitParser();
 	opterr = 0; /* the verbs report a bad option themselves, in one line */

@@ -15,11 +15,13 @@
 #include "core/report/report.h"
 #include "cmd/cmd.h"
 
+#ifndef MC_LIGHT /* the code links libvirt or libcurl: cmd/cmd.h */
 static int run(mc_ctx *ctx, int argc, char **argv);
+#endif
 
 const mc_verb mc_verb_migrate = {
 	"migrate",
-	run,
+	MC_HEAVY_RUN(run),
 	"plan a libvirt guest's live migration, then perform it",
 	"Usage: migcheck [--db PATH] migrate DOMAIN DEST_URI [-c URI] [--dry-run]\n"
 	"                [--pin NAME=VALUE]... [--migrate-uri URI] [--bandwidth MIB]\n"
@@ -55,6 +57,8 @@ const mc_verb mc_verb_migrate = {
 	"running, malformed metadata); 66 unknown domain, host without inventory\n"
 	"entry; 69 libvirt unreachable or the migration failed; 75 aborted by Ctrl-C.\n",
 };
+
+#ifndef MC_LIGHT
 
 /* A host's profile: --*-profile, else the inventory by host name, then by
  * libvirt's host UUID. */
@@ -341,3 +345,4 @@ out:
 	mc_pins_free(pins);
 	return rc;
 }
+#endif /* MC_LIGHT */

@@ -7,11 +7,13 @@
 #include "probes/probe.h"
 #include "cmd/cmd.h"
 
+#ifndef MC_LIGHT /* the code links libvirt or libcurl: cmd/cmd.h */
 static int run(mc_ctx *ctx, int argc, char **argv);
+#endif
 
 const mc_verb mc_verb_probe = {
 	"probe",
-	run,
+	MC_HEAVY_RUN(run),
 	"probe this host and store its profile",
 	"Usage: migcheck [--db PATH] probe [--host NAME] [--only PROBE,...] [--print]\n"
 	"                                [--libvirt-uri URI]\n"
@@ -33,6 +35,8 @@ const mc_verb mc_verb_probe = {
 	"another writer (after 5 s); 74 I/O error (disk full); 77 permission denied\n"
 	"(inventory read-only).\n",
 };
+
+#ifndef MC_LIGHT
 
 /* A stable identity for libvirt integration: SMBIOS UUID, else machine-id. */
 static char *host_uuid(void)
@@ -122,3 +126,4 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	printf("%s\n", id);
 	return 0;
 }
+#endif /* MC_LIGHT */

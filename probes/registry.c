@@ -7,6 +7,20 @@
 #include "probes/probe.h"
 #include "probes/util.h"
 
+#ifdef MC_PROBE_LIBVIRT_STUB
+/* migcheck without libvirt (cmd/build.am): the libvirt probe is recorded as
+ * skipped, with the reason the caller gives (the hook's), as
+ * mc_probe_run_libvirt does when env->libvirt_skip is set. */
+static int run_libvirt_stub(const mc_probe_env *env, mc_facts *out, mc_error *err)
+{
+	return mc_facts_set(out, "probe.skip", "libvirt",
+			    env->libvirt_skip && *env->libvirt_skip
+				? env->libvirt_skip
+				: "not linked into this program (migcheck-full probes libvirt)",
+			    err);
+}
+#endif
+
 const mc_probe mc_probes[] = {
 	{ "kernel", mc_probe_run_kernel },
 	{ "kvm_caps", mc_probe_run_kvm_caps },
@@ -17,6 +31,8 @@ const mc_probe mc_probes[] = {
 	{ "vfio", mc_probe_run_vfio },
 #ifdef MC_PROBE_WITH_LIBVIRT
 	{ "libvirt", mc_probe_run_libvirt },
+#elif defined(MC_PROBE_LIBVIRT_STUB)
+	{ "libvirt", run_libvirt_stub },
 #endif
 };
 

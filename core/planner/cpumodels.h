@@ -5,7 +5,8 @@
  *
  * Loaded by whoever plans x86 pairs (the command line verbs read
  * $MIGCHECK_CPU_MAP) and handed to the planner in its mc_plan_env; nothing
- * here reads the environment or keeps state between calls. */
+ * here reads the environment or keeps state between calls (the cache file
+ * is the caller's to name). */
 #ifndef MC_CPUMODELS_H
 #define MC_CPUMODELS_H
 
@@ -34,6 +35,17 @@ typedef struct mc_cpu_bits {
  * exit 65, both naming the file. */
 mc_cpumodels *mc_cpumodels_load(const char *dir, mc_error *err);
 void mc_cpumodels_free(mc_cpumodels *m);
+
+/* The cache of a parsed map (a process start-up costs less than parsing
+ * the XML: README "Two programs"). mc_cpumodels_save writes m to PATH (a
+ * text file, replaced atomically; refused for anything but a regular file
+ * or a missing one). mc_cpumodels_load_cache reads it back for DIR: NULL,
+ * with the reason in err, when it is missing, not this user's own, writable
+ * by others, malformed, of another directory or version, or stale (a file
+ * the map was read from has another size, inode or mtime). A map loaded
+ * from the cache answers every question below as the parsed one did. */
+int mc_cpumodels_save(const mc_cpumodels *m, const char *path, mc_error *err);
+mc_cpumodels *mc_cpumodels_load_cache(const char *dir, const char *path, mc_error *err);
 /* The directory it was loaded from (for messages). */
 const char *mc_cpumodels_dir(const mc_cpumodels *m);
 

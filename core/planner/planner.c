@@ -40,6 +40,19 @@ void mc_plan_env_load(mc_plan_env *env, const char *cpu_map_dir)
 	env->cpumodels = mc_cpumodels_load(cpu_map_dir, &env->cpumodels_err);
 }
 
+int mc_plan_env_load_cached(mc_plan_env *env, const char *cpu_map_dir, const char *cache,
+			    mc_error *cache_err)
+{
+	memset(env, 0, sizeof(*env));
+	env->cpumodels = mc_cpumodels_load_cache(cpu_map_dir, cache, cache_err);
+	if (env->cpumodels)
+		return 1;
+	env->cpumodels = mc_cpumodels_load(cpu_map_dir, &env->cpumodels_err);
+	if (env->cpumodels)
+		mc_cpumodels_save(env->cpumodels, cache, cache_err);
+	return 0;
+}
+
 void mc_plan_env_clear(mc_plan_env *env)
 {
 	mc_cpumodels_free(env->cpumodels);

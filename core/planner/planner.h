@@ -43,6 +43,12 @@ typedef struct mc_plan_env {
 /* Load the CPU map in DIR into env. Never fails: a map that cannot be
  * loaded leaves env->cpumodels NULL and the reason in env->cpumodels_err. */
 void mc_plan_env_load(mc_plan_env *env, const char *cpu_map_dir);
+/* The same, through the cache file CACHE (mc_cpumodels_load_cache and
+ * _save): 1 when the map came from the cache, else 0 with the map parsed
+ * (or its error in env) and the cache written when it could be; cache_err
+ * says why the cache was not read, or not written. */
+int mc_plan_env_load_cached(mc_plan_env *env, const char *cpu_map_dir, const char *cache,
+			    mc_error *cache_err);
 void mc_plan_env_clear(mc_plan_env *env);
 /* Does planning src -> dst with pins use the CPU-model database (an x86
  * profile, a CPU model or CPU_DISABLE pin)? Callers that plan other pairs

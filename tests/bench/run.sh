@@ -20,5 +20,5 @@ echo "-- vfio device state (save+restore vs plain copy into the same kind of des
 "$B/tests/bench/bench_vfio" 128
 echo "-- hook (in a row and at once, vs migcheck plan of the same pair)"
 python3 "$H/hook-load.py" "$B/migcheck" "$H/../data" 60 50
-echo "-- process start-up: the hook's do-nothing path, plan, against /bin/true"
-python3 "$H/startup.py" "$B" "$H/../data"
+echo "-- process start-up: the hook's do-nothing path, plan, against /bin/true and virsh hypervisor-cpu-compare"
+bash "$H/startup.sh" "$B" "$H/../data"

@@ -14,6 +14,9 @@ T_FAIL=0
 T_TMP=$(mktemp -d "${TMPDIR:-/tmp}/migcheck-it.XXXXXX")
 trap 'rm -rf "$T_TMP"' EXIT
 export MIGCHECK_DB="$T_TMP/inventory.db"
+# the parsed CPU map cache (README "Two programs"): per test, never the
+# machine's own
+export MIGCHECK_CACHE_DIR="$T_TMP/cache"
 
 ok() {
 	T_PASS=$((T_PASS + 1))

@@ -68,8 +68,11 @@ for cmd in "${runs[@]}"; do
 	(umask 000 && strace -f -qq -o "$TRACE/$i" -e trace=execve,open,openat,creat,mkdir,mkdirat \
 		"${M[@]}" $cmd <"$T_TMP/dom.xml" >/dev/null 2>&1)
 done
-execs=$(grep -h 'execve(' "$TRACE"/* | grep -v "execve(\"$MIGCHECK\"" | grep -v ' = -1 ' || true)
+# (migcheck-full is migcheck's other half: README "Two programs")
+execs=$(grep -h 'execve(' "$TRACE"/* | grep -v "execve(\"$MIGCHECK\"" |
+	grep -v "execve(\"$MIGCHECK-full\"" | grep -v ' = -1 ' || true)
 check "no program but migcheck executed across ${#runs[@]} verbs" test -z "$execs"
+check "  probe ran migcheck-full" grep -q "execve(\"$MIGCHECK-full\"" "$TRACE"/2
 [[ -z $execs ]] || printf '  %s\n' "$execs" | head -n 5
 # Files opened with O_CREAT: the file as it is now (sqlite opens existing files
 # with O_CREAT too), or, for a file gone since (a temporary), the mode asked
@@ -88,7 +91,7 @@ check "no directory created world-accessible" test -z "$looseD"
 [[ -z $looseD ]] || printf '  %s\n' "$looseD" | head -n 5
 ncreat=$(grep -h 'O_CREAT' "$TRACE"/* | grep -vc ' = -1 ' || true)
 check "files were created under the trace (sanity: $ncreat)" test "$ncreat" -gt 0
-fault_end "only migcheck executed (no shell); every file created 0600/0640, directories 0750"
+fault_end "only migcheck (and migcheck-full) executed (no shell); every file created 0600/0640, directories 0750"
 
 # ---- credentials ----
 SECRET=wJalrXUtnFEMI-K7MDENG-bPxRfiCYEXAMPLEKEY

@@ -192,6 +192,105 @@ START_TEST(two_databases)
 }
 END_TEST
 
+/* The cache of a parsed map (mc_cpumodels_save, _load_cache): the test
+ * map and the installed one each survive the round trip (the reloaded map
+ * writes the same cache, and answers the same questions), the plan cases
+ * give the same plans from it, and a changed file makes it stale. */
+static void same_answers(const mc_cpumodels *a, const mc_cpumodels *b)
+{
+	ck_assert_uint_eq(mc_cpumodels_nregs(a), mc_cpumodels_nregs(b));
+	for (size_t i = 0; i < mc_cpumodels_nregs(a); i++) {
+		uint32_t la, ia, lb, ib;
+		unsigned ra, rb;
+		mc_cpumodels_reg(a, i, &la, &ia, &ra);
+		mc_cpumodels_reg(b, i, &lb, &ib, &rb);
+		ck_assert(la == lb && ia == ib && ra == rb);
+		for (unsigned bit = 0; bit < 32; bit++) {
+			const char *na = mc_cpumodels_bit_name(a, la, ia, ra, bit);
+			const char *nb = mc_cpumodels_bit_name(b, lb, ib, rb, bit);
+			ck_assert_str_eq(na ? na : "-", nb ? nb : "-");
+			size_t n1 = 0, n2 = 0;
+			const mc_cpu_bits *f1 = na ? mc_cpumodels_feature(a, na, &n1) : NULL;
+			const mc_cpu_bits *f2 = nb ? mc_cpumodels_feature(b, nb, &n2) : NULL;
+			ck_assert_uint_eq(n1, n2);
+			for (size_t k = 0; k < n1; k++)
+				ck_assert(f1[k].is_msr == f2[k].is_msr &&
+					  f1[k].leaf == f2[k].leaf && f1[k].index == f2[k].index &&
+					  f1[k].reg == f2[k].reg && f1[k].mask == f2[k].mask);
+		}
+	}
+	for (uint32_t msr = 0x10a; msr <= 0x491; msr++)
+		for (unsigned bit = 0; bit < 64; bit++) {
+			const char *na = mc_cpumodels_msr_bit_name(a, msr, bit);
+			const char *nb = mc_cpumodels_msr_bit_name(b, msr, bit);
+			ck_assert_str_eq(na ? na : "-", nb ? nb : "-");
+		}
+}
+
+static char *cache_of(const mc_cpumodels *m, const char *dir, const char *name)
+{
+	g_autofree char *path = g_build_filename(dir, name, NULL);
+	mc_error err = { 0 };
+	ck_assert_msg(mc_cpumodels_save(m, path, &err) == 0, "%s", err.msg);
+	return tu_read(path, NULL);
+}
+
+START_TEST(map_cache)
+{
+	const char *maps[] = { NULL, "/usr/share/libvirt/cpu_map" };
+	g_autofree char *tmp = tu_tmpdir();
+	for (size_t i = 0; i < G_N_ELEMENTS(maps); i++) {
+		g_autofree char *testmap = g_build_filename(tu_datadir(), "cpu_map", NULL);
+		const char *dir = maps[i] ? maps[i] : testmap;
+		mc_error err = { 0 };
+		mc_cpumodels *xml = mc_cpumodels_load(dir, &err);
+		ck_assert_msg(xml != NULL, "%s", err.msg);
+		g_autofree char *c1 = cache_of(xml, tmp, "a.cache");
+		g_autofree char *path = g_build_filename(tmp, "a.cache", NULL);
+		mc_cpumodels *cached = mc_cpumodels_load_cache(dir, path, &err);
+		ck_assert_msg(cached != NULL, "%s", err.msg);
+		g_autofree char *c2 = cache_of(cached, tmp, "b.cache");
+		ck_assert_str_eq(c1, c2);
+		same_answers(xml, cached);
+		/* another directory's cache is not this one's */
+		ck_assert_ptr_null(mc_cpumodels_load_cache("/elsewhere", path, &err));
+		ck_assert_ptr_nonnull(strstr(err.msg, "not a cache of /elsewhere"));
+		mc_cpumodels_free(xml);
+		mc_cpumodels_free(cached);
+	}
+	/* the plan cases plan the same from a cached test map */
+	g_autofree char *testmap = g_build_filename(tu_datadir(), "cpu_map", NULL);
+	g_autofree char *path = g_build_filename(tmp, "t.cache", NULL);
+	mc_plan_env cold, warm;
+	mc_error cerr = { 0 };
+	ck_assert_int_eq(mc_plan_env_load_cached(&cold, testmap, path, &cerr), 0);
+	ck_assert_int_eq(mc_plan_env_load_cached(&warm, testmap, path, &cerr), 1);
+	const char *cases[] = { "edit-avx512f", "edit-archcap-model" };
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		mc_facts *src = load(cases[i], ".src"), *dst = load(cases[i], ".dst");
+		mc_pins *pins = tu_load_pins("plan-x86", cases[i]);
+		mc_error e1 = { 0 }, e2 = { 0 };
+		mc_plan *p1 = mc_plan_compute(&cold, src, dst, pins, &e1);
+		mc_plan *p2 = mc_plan_compute(&warm, src, dst, pins, &e2);
+		ck_assert_msg(p1 && p2, "%s %s", e1.msg, e2.msg);
+		ck_assert_int_eq(mc_plan_worst(p1), mc_plan_worst(p2));
+		ck_assert_uint_eq(mc_plan_count(p1), mc_plan_count(p2));
+		for (size_t v = 0; v < mc_plan_count(p1); v++) {
+			ck_assert_int_eq(mc_plan_at(p1, v)->level, mc_plan_at(p2, v)->level);
+			ck_assert_str_eq(mc_plan_at(p1, v)->reason, mc_plan_at(p2, v)->reason);
+		}
+		mc_plan_free(p1);
+		mc_plan_free(p2);
+		mc_pins_free(pins);
+		mc_facts_free(src);
+		mc_facts_free(dst);
+	}
+	mc_plan_env_clear(&cold);
+	mc_plan_env_clear(&warm);
+	tu_rmtree(tmp);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_x86");
@@ -200,6 +299,7 @@ int main(void)
 	tcase_add_test(tc, pin_validation);
 	tcase_add_test(tc, map_unavailable);
 	tcase_add_test(tc, two_databases);
+	tcase_add_test(tc, map_cache);
 	suite_add_tcase(s, tc);
 	pc_add_cases(s, "plan-x86");
 	return tu_run(s);
