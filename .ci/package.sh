@@ -25,10 +25,33 @@ debs=("$work"/migcheck_*.deb)
 echo "== package: lintian ${debs[*]##*/}"
 lintian --fail-on error "$work"/migcheck_*.changes
 echo "== package: apt-get install ${debs[*]##*/}"
+# An old source install's layout (hooks/qemu a migcheck wrapper, the hook it
+# replaced kept as qemu.migcheck-chained): the postinst must undo it. Any
+# hooks/qemu of this machine is put aside meanwhile and restored.
+H=/etc/libvirt/hooks
+mkdir -p "$H"
+aside=
+if [[ -e $H/qemu || -e $H/qemu.migcheck-chained ]]; then
+	aside=$work/hooks-aside
+	mkdir "$aside"
+	mv "$H"/qemu "$H"/qemu.migcheck-chained "$aside"/ 2>/dev/null || true
+fi
+printf '#!/bin/sh\n# migcheck-hook: installed by migcheck\nexec migcheck hook "$@"\n' >"$H/qemu"
+printf '#!/bin/sh\n# the operator'"'"'s own hook\nexit 0\n' >"$H/qemu.migcheck-chained"
+chmod 0755 "$H/qemu" "$H/qemu.migcheck-chained"
 DEBIAN_FRONTEND=noninteractive apt-get install -y -q --reinstall "${debs[@]}"
+old_ok=0
+grep -q "the operator's own hook" "$H/qemu" && [[ ! -e $H/qemu.migcheck-chained ]] && old_ok=1
+rm -f "$H/qemu" "$H/qemu.migcheck-chained"
+[[ -z $aside ]] || mv "$aside"/* "$H"/ 2>/dev/null || true
+[[ $old_ok == 1 ]] || {
+	echo "package: the postinst did not undo the old hooks/qemu wrapper" >&2
+	exit 1
+}
+echo "package: the postinst restored the chained hook as $H/qemu"
 bin=/usr/bin/migcheck
 dpkg -L migcheck >"$work/files"
-for f in /usr/bin/migcheck /usr/share/man/man1/migcheck.1.gz /usr/share/migcheck/schemas/profile.rng \
+for f in /usr/bin/migcheck /usr/libexec/migcheck/migcheck-full /usr/share/man/man1/migcheck.1.gz /usr/share/migcheck/schemas/profile.rng \
 	/usr/share/bash-completion/completions/migcheck /lib/systemd/system/migcheck-probe.service \
 	/lib/systemd/system/migcheck-probe.timer /etc/libvirt/hooks/qemu.d/migcheck; do
 	grep -qx "$f" "$work/files" || {
@@ -41,6 +64,14 @@ h=$(hostname)
 "$bin" probe
 "$bin" show "$h"
 "$bin" plan "$h" "$h"
+# the probe ran migcheck-full; an x86 plan leaves the parsed CPU map in
+# /var/cache/migcheck, which the next plan reads
+if [[ $(uname -m) == x86_64 ]]; then
+	"$bin" --debug plan "$h" "$h" 2>&1 >/dev/null | grep -q "read from the cache /var/cache/migcheck/" || {
+		echo "package: the second plan did not read the CPU map cache in /var/cache/migcheck" >&2
+		exit 1
+	}
+fi
 echo "== package: the installed files name the binary's paths"
 conf=$("$bin" --help | sed -n 's/^  configuration  //p')
 inv=$("$bin" --help | sed -n 's/^  inventory      \([^ ]*\).*/\1/p')

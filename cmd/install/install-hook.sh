@@ -7,6 +7,8 @@
 #
 #   install-hook.sh install   [HOOKDIR [MIGCHECK]]
 #   install-hook.sh uninstall [HOOKDIR]
+#   install-hook.sh undo-old  [HOOKDIR]   (only undo the old layout below;
+#                                         the package's postinst runs it)
 #
 # HOOKDIR defaults to /etc/libvirt/hooks, MIGCHECK to the migcheck on PATH.
 # $MIGCHECK_GLOBAL_OPTS (e.g. "--db PATH") and $MIGCHECK_HOOK_OPTS (e.g.
@@ -92,8 +94,11 @@ uninstall)
 	fi
 	migrate_old
 	;;
+undo-old)
+	migrate_old
+	;;
 *)
-	echo "usage: install-hook.sh install|uninstall [HOOKDIR [MIGCHECK]]" >&2
+	echo "usage: install-hook.sh install|uninstall|undo-old [HOOKDIR [MIGCHECK]]" >&2
 	exit 64
 	;;
 esac
