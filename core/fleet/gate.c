@@ -217,9 +217,15 @@ static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const
 mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *cand,
 		     const char *base_id, mc_error *err)
 {
+	return mc_gate_run_pins(fleet, env, cand, base_id, NULL, err);
+}
+
+mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *cand,
+			  const char *base_id, const mc_pins *guest, mc_error *err)
+{
 	mc_gate *g = g_new0(mc_gate, 1);
 	g->env = env;
-	mc_pins *pins = mc_pins_new();
+	mc_pins *pins = mc_pins_dup(guest);
 	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
 	g->strings = g_ptr_array_new_with_free_func(g_free);
 	g->plans = g_ptr_array_new_with_free_func(plan_free);
@@ -278,7 +284,13 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const m
 				mc_pins *cp = mc_plan_compat_pins(g->env, cand, q->facts, err);
 				if (!cp)
 					goto fail;
-				if (mc_pins_count(cp)) {
+				for (size_t k = 0; k < mc_pins_count(pins); k++) {
+					const char *n, *v;
+					mc_pins_at(pins, k, &n, &v);
+					if (!mc_pins_get(cp, n))
+						mc_pins_set(cp, n, v, NULL);
+				}
+				if (mc_pins_count(cp) > mc_pins_count(pins)) {
 					mc_plan *pinned =
 					    plan(g, cand, q->facts, cp, g->cand_id, q->id, err);
 					if (!pinned) {

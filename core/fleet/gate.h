@@ -66,6 +66,12 @@ typedef struct mc_gate mc_gate; /* a result */
  * fleet has no profile of C's architecture. */
 mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *candidate,
 		     const char *base_id, mc_error *err);
+/* The same for guests started with `pins` (NULL: none) on every side, e.g.
+ * a pin set from `migcheck baseline`; the compat pins of a blocked forward
+ * pair are added to them. */
+mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env,
+			  const mc_facts *candidate, const char *base_id, const mc_pins *pins,
+			  mc_error *err);
 void mc_gate_free(mc_gate *g);
 
 const char *mc_gate_candidate_id(const mc_gate *g);

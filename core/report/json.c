@@ -153,6 +153,51 @@ int mc_json_matrix(FILE *out, const mc_matrix *m, const mc_report_side *a, const
 	return emit(out, b, err);
 }
 
+/* ---- targets ---- */
+
+int mc_json_targets(FILE *out, const mc_targets *t, const mc_report_side *src, const mc_pins *pins,
+		    mc_error *err)
+{
+	size_t n[3] = { 0 };
+	for (size_t i = 0; i < mc_targets_count(t); i++)
+		n[mc_targets_at(t, i)->level]++;
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	put_str(b, "kind", "targets");
+	put_side(b, "src", src);
+	put_pins(b, "pins", pins);
+	put_int(b, "status", mc_targets_status(t));
+	put_int(b, "plans", (gint64)mc_targets_plans(t));
+	json_builder_set_member_name(b, "counts");
+	json_builder_begin_object(b);
+	put_int(b, "ok", (gint64)n[MC_V_OK]);
+	put_int(b, "action", (gint64)n[MC_V_ACTION]);
+	put_int(b, "blocked", (gint64)n[MC_V_BLOCKED]);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "destinations");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < mc_targets_count(t); i++) {
+		const mc_target *d = mc_targets_at(t, i);
+		json_builder_begin_object(b);
+		put_str(b, "host", d->host);
+		put_str(b, "profile", d->profile);
+		put_str(b, "level", mc_level_name(d->level));
+		put_int(b, "actions", (gint64)d->nactions);
+		put_int(b, "blocked", (gint64)d->nblocked);
+		put_str(b, "not_planned", d->why);
+		json_builder_set_member_name(b, "verdicts");
+		json_builder_begin_array(b);
+		const mc_verdict *v;
+		for (size_t k = 0; (v = mc_target_decisive(d, k)); k++)
+			put_verdict(b, v);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return emit(out, b, err);
+}
+
 /* ---- gate ---- */
 
 int mc_json_gate(FILE *out, const mc_gate *g, const char *label, mc_error *err)
