@@ -79,6 +79,17 @@ const char *mc_rule_family(size_t i);
 mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
 			     mc_error *err);
 
+/* The pins of one guest configuration for all `n` hosts (of one
+ * architecture): the pairwise compat pins of every ordered pair (as
+ * mc_plan_compat_pins computes them), met per pin (PSCI_VERSION the lowest,
+ * hypercall bitmaps ANDed, CPU_DISABLE the union, an ID register the lowest
+ * value of each 4-bit field, a feature off once any pair turns it off), plus
+ * what only the whole set decides (a feature some host lacks turned off, the
+ * newest machine type every host's QEMU knows). A starting point: whether
+ * every pair is then compatible is for plans to prove (mc_baseline). */
+mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			       mc_error *err);
+
 /* The five directions of the upstream discussion, A = "new", B = "old". */
 typedef enum {
 	MC_DIR_NEW_NEW,

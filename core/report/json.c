@@ -198,6 +198,67 @@ int mc_json_targets(FILE *out, const mc_targets *t, const mc_report_side *src, c
 	return emit(out, b, err);
 }
 
+/* ---- baseline ---- */
+
+int mc_json_baseline(FILE *out, const mc_baseline *bl, const char *arch, size_t n,
+		     const char *const *ids, const char *const *labels, const size_t *weights,
+		     mc_error *err)
+{
+	int status = mc_baseline_level(bl) == MC_V_ACTION ? MC_EXIT_ACTION : MC_EXIT_OK;
+	size_t hosts = 0, joined = 0;
+	for (size_t i = 0; i < n; i++) {
+		hosts += weights[i];
+		if (mc_baseline_joined(bl, i))
+			joined += weights[i];
+		else
+			status = MC_EXIT_BLOCKED;
+	}
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	put_str(b, "kind", "baseline");
+	put_str(b, "arch", arch);
+	put_int(b, "status", status);
+	put_pins(b, "pins", mc_baseline_pins(bl));
+	put_str(b, "proof", mc_level_name(mc_baseline_level(bl)));
+	put_int(b, "proof_plans", (gint64)mc_baseline_proof_plans(bl));
+	put_int(b, "plans", (gint64)mc_baseline_plans(bl));
+	put_int(b, "hosts", (gint64)hosts);
+	put_int(b, "joined_hosts", (gint64)joined);
+	g_autofree char *cpu = mc_baseline_libvirt_cpu(bl);
+	put_str(b, "libvirt_cpu", cpu);
+	json_builder_set_member_name(b, "profiles");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		put_str(b, "profile", ids[i]);
+		put_str(b, "hosts", labels[i]);
+		put_int(b, "nhosts", (gint64)weights[i]);
+		put_bool(b, "joined", mc_baseline_joined(bl, i));
+		put_str(b, "reason", mc_baseline_reason(bl, i));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "actions");
+	json_builder_begin_array(b);
+	size_t s, d;
+	const mc_plan *p;
+	for (size_t k = 0; (p = mc_baseline_action(bl, k, &s, &d)); k++) {
+		json_builder_begin_object(b);
+		put_str(b, "src", ids[s]);
+		put_str(b, "dst", ids[d]);
+		json_builder_set_member_name(b, "verdicts");
+		json_builder_begin_array(b);
+		for (size_t v = 0; v < mc_plan_count(p); v++)
+			if (mc_plan_at(p, v)->level == MC_V_ACTION)
+				put_verdict(b, mc_plan_at(p, v));
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return emit(out, b, err);
+}
+
 /* ---- gate ---- */
 
 int mc_json_gate(FILE *out, const mc_gate *g, const char *label, mc_error *err)
