@@ -298,6 +298,46 @@ mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, cons
 	return pins;
 }
 
+/* ---- migration classes ---- */
+
+bool mc_plan_reads_fact(const char *domain, const char *key)
+{
+	/* the planner's own reads: the architecture, a probe's skip reason
+	 * (mc_rule_have_domain, by prefix) */
+	if (strcmp(domain, "probe.skip") == 0 ||
+	    (strcmp(domain, "kernel") == 0 && (!key || strcmp(key, "arch") == 0)))
+		return true;
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++)
+		if (rules[r]->reads && rules[r]->reads(domain, key))
+			return true;
+	return false;
+}
+
+void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
+{
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	const char *dom = NULL; /* the domain of the previous fact */
+	bool dom_read = false;
+	for (size_t i = 0; i < mc_facts_count(f); i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		if (!dom || strcmp(dom, x->domain) != 0) {
+			dom = x->domain;
+			dom_read = mc_plan_reads_fact(dom, NULL);
+			if (dom_read) { /* present: mc_rule_have_domain looks */
+				g_checksum_update(c, (const guchar *)dom, (gssize)strlen(dom));
+				g_checksum_update(c, (const guchar *)"\n", 1);
+			}
+		}
+		if (!dom_read || !mc_plan_reads_fact(x->domain, x->key))
+			continue;
+		g_autofree char *line =
+		    g_strdup_printf("%s\t%s\t%s\n", x->domain, x->key, x->value);
+		g_checksum_update(c, (const guchar *)line, (gssize)strlen(line));
+	}
+	g_strlcpy(out, g_checksum_get_string(c), MC_CLASS_ID_LEN + 1);
+	g_checksum_free(c);
+}
+
 /* ---- one configuration for many hosts ---- */
 
 static bool is_idreg_pin(const char *n)

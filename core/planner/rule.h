@@ -45,6 +45,11 @@ typedef struct mc_rule {
 	 * compat row leaves to the operator (a feature some host lacks). */
 	int (*baseline)(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
 			mc_pins *out, mc_error *err);
+	/* Does this family read fact (domain, key) of a profile? key NULL:
+	 * does it look at the domain at all (its presence, any key)? The
+	 * union over the families is the read set of migration classes
+	 * (mc_plan_reads_fact): a fact no family reads cannot change a plan. */
+	bool (*reads)(const char *domain, const char *key);
 	/* Does this family use env for the pair (see mc_plan_needs_cpumodels)? */
 	bool (*needs_env)(const mc_facts *src, const mc_facts *dst, const mc_pins *pins);
 } mc_rule;

@@ -206,10 +206,23 @@ static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t
 	return 0;
 }
 
+/* The capabilities of the table (any architecture); the others, such as
+ * KVM_CAP_NR_VCPUS, are never read. */
+static bool reads(const char *domain, const char *key)
+{
+	if (strcmp(domain, FAMILY) != 0)
+		return false;
+	for (size_t i = 0; key && i < G_N_ELEMENTS(cap_rules); i++)
+		if (strcmp(key, cap_rules[i].cap) == 0)
+			return true;
+	return !key;
+}
+
 const mc_rule mc_rule_kvm_cap = {
 	.family = FAMILY,
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
 	.baseline = baseline,
+	.reads = reads,
 };

@@ -390,10 +390,25 @@ static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t
 	return best ? mc_pins_set(out, "MACHINE", best, err) : 0;
 }
 
+/* QEMU's version, virttype and machine types, CPU models and modes, the
+ * host model, devices; why the libvirt probes were skipped. */
+static bool reads(const char *domain, const char *key)
+{
+	static const char *const doms[] = { "qemu",           "qemu.machine",  "qemu.cpu",
+					    "qemu.cpu_tcg",   "qemu.cpu_mode", "qemu.device",
+					    "qemu.host_model" };
+	for (size_t i = 0; i < G_N_ELEMENTS(doms); i++)
+		if (strcmp(domain, doms[i]) == 0)
+			return true;
+	return strcmp(domain, "probe.skip") == 0 &&
+	       (!key || strcmp(key, "libvirt") == 0 || strcmp(key, "libvirt_domcaps") == 0);
+}
+
 const mc_rule mc_rule_qemu = {
 	.family = FAMILY,
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
 	.baseline = baseline,
+	.reads = reads,
 };
