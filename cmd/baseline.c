@@ -27,7 +27,7 @@ const mc_verb mc_verb_baseline = {
 	"A host that no such configuration can include leaves the set, with the\n"
 	"reason (the pair that failed), and the pins are computed again for the rest.\n"
 	"HOST is a host name, profile id (or unique prefix) or profile file; each\n"
-	"distinct profile is planned once.\n"
+	"migration class (profiles that plan alike) is planned once.\n"
 	"\n"
 	"  --fleet            every host of the inventory\n"
 	"  --arch ARCH        only the hosts of ARCH (aarch64, x86_64); needed when\n"
@@ -52,6 +52,7 @@ typedef struct {
 	size_t *weights;
 	char **labels; /* "host a, host b" (at most 5, then "+N") */
 	const char **ids;
+	size_t *nprofiles; /* profiles in each class */
 } groups;
 
 static void groups_clear(groups *g)
@@ -62,6 +63,7 @@ static void groups_clear(groups *g)
 	g_free(g->facts);
 	g_free(g->weights);
 	g_free(g->ids);
+	g_free(g->nprofiles);
 	memset(g, 0, sizeof(*g));
 }
 
@@ -72,6 +74,7 @@ static int group(const mc_gate_fleet *f, const char *arch, groups *g, mc_error *
 	g->weights = g_new(size_t, n ? n : 1);
 	g->labels = g_new0(char *, n ? n : 1);
 	g->ids = g_new(const char *, n ? n : 1);
+	g->nprofiles = g_new(size_t, n ? n : 1);
 	const char *first = NULL;
 	for (size_t i = 0; i < n; i++) {
 		const mc_facts *q = mc_gate_fleet_facts(f, i);
@@ -89,6 +92,7 @@ static int group(const mc_gate_fleet *f, const char *arch, groups *g, mc_error *
 		g->facts[k] = q;
 		g->ids[k] = mc_gate_fleet_id(f, i);
 		g->weights[k] = mc_gate_fleet_nhosts(f, i);
+		g->nprofiles[k] = mc_gate_fleet_nprofiles(f, i);
 		GString *s = g_string_new(NULL);
 		for (size_t j = 0; j < g->weights[k] && j < 5; j++)
 			g_string_append_printf(s, "%s%s", j ? ", " : "",
@@ -118,20 +122,24 @@ static int write_text(const mc_baseline *b, const groups *g, size_t nhosts, cons
 			joined++;
 			jhosts += g->weights[i];
 		}
-	printf("# migcheck baseline: %zu of %zu hosts (%zu of %zu profiles, %s) share this guest "
-	       "configuration\n",
+	printf("# migcheck baseline: %zu of %zu hosts (%zu of %zu migration classes, %s) share "
+	       "this guest configuration\n",
 	       jhosts, nhosts, joined, g->n, arch);
-	printf("# proof: %zu ordered pairs of profiles planned with these pins: %s (%zu plans in "
+	printf("# proof: %zu ordered pairs of classes planned with these pins: %s (%zu plans in "
 	       "all)\n",
 	       mc_baseline_proof_plans(b), mc_level_name(mc_baseline_level(b)),
 	       mc_baseline_plans(b));
-	for (size_t i = 0; i < g->n; i++)
+	for (size_t i = 0; i < g->n; i++) {
+		g_autofree char *more = g->nprofiles[i] > 1 ? g_strdup_printf(
+								  ", a class of %zu profiles",
+								  g->nprofiles[i])
+							    : g_strdup("");
 		if (mc_baseline_joined(b, i))
-			printf("# joined: %s (profile %.12s)\n", g->labels[i], g->ids[i]);
-	for (size_t i = 0; i < g->n; i++)
-		if (!mc_baseline_joined(b, i))
-			printf("# cannot join: %s (profile %.12s): %s\n", g->labels[i], g->ids[i],
-			       mc_baseline_reason(b, i));
+			printf("# joined: %s (profile %.12s%s)\n", g->labels[i], g->ids[i], more);
+		else
+			printf("# cannot join: %s (profile %.12s%s): %s\n", g->labels[i],
+			       g->ids[i], more, mc_baseline_reason(b, i));
+	}
 	size_t s, d;
 	const mc_plan *p;
 	for (size_t k = 0; (p = mc_baseline_action(b, k, &s, &d)); k++) {
@@ -199,7 +207,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 							 : "expected HOST... or --fleet");
 	if (whole) {
 		if (!(db = mc_ctx_open_db(ctx, MC_DB_READ, &err)) ||
-		    !(fleet = mc_gate_fleet_load(db, &err))) {
+		    !(fleet = mc_load_classes(db, &err))) {
 			rc = mc_report(&err);
 			goto out;
 		}
@@ -223,6 +231,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 				goto out;
 			}
 		}
+		mc_gate_fleet *byc = mc_gate_fleet_by_class(fleet);
+		mc_gate_fleet_free(fleet);
+		fleet = byc;
 	}
 	size_t nhosts = 0;
 	if (group(fleet, arch, &g, &err) < 0) {
@@ -239,7 +250,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	if (json) {
 		if (mc_json_baseline(stdout, b, the_arch, g.n, g.ids, (const char *const *)g.labels,
-				     g.weights, &err) < 0) {
+				     g.weights, g.nprofiles, &err) < 0) {
 			rc = mc_report(&err);
 			goto out;
 		}

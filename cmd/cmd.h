@@ -82,6 +82,12 @@ int mc_ctx_load_pins(mc_ctx *ctx, mc_pins *pins, const char *path, mc_error *err
  * (a CPU model, CPU_DISABLE). */
 int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, mc_error *err);
 
+/* The inventory's hosts grouped by migration class (mc_gate_fleet_load,
+ * then mc_gate_fleet_by_class): what targets, baseline, gate and report
+ * plan, so their cost follows the distinct classes. */
+struct mc_gate_fleet;
+struct mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err);
+
 /* Open the inventory named by ctx (or the default). */
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err);
 

@@ -5,6 +5,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "core/fleet/gate.h"
 #include "cmd/cmd.h"
 
 int mc_report(const mc_error *err)
@@ -134,6 +135,16 @@ int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, m
 	    !mc_plan_needs_cpumodels(NULL, NULL, g->pins))
 		return 0;
 	return mc_guest_check_pins(g, mc_ctx_plan_env(ctx), label, err);
+}
+
+mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err)
+{
+	mc_gate_fleet *f = mc_gate_fleet_load(db, err);
+	if (!f)
+		return NULL;
+	mc_gate_fleet *c = mc_gate_fleet_by_class(f);
+	mc_gate_fleet_free(f);
+	return c;
 }
 
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)

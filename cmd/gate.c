@@ -20,8 +20,8 @@ const mc_verb mc_verb_gate = {
 	"\n"
 	"Would rolling out the candidate profile (e.g. a host probed with the new\n"
 	"kernel) make any migration in the fleet worse than it is today? The fleet is\n"
-	"the distinct profiles of the inventory's hosts (--fleet DB, else the\n"
-	"inventory). The candidate replaces a base profile B: --base, or else the\n"
+	"the migration classes (profiles that plan alike) of the inventory's hosts\n"
+	"(--fleet DB, else the inventory), each planned once as its first profile. The candidate replaces a base profile B: --base, or else the\n"
 	"fleet profile of the candidate's architecture with the fewest differing\n"
 	"facts. For every fleet profile Q of that architecture (B included), both\n"
 	"directions are planned, since a rollout mixes old and new hosts for weeks:\n"
@@ -117,7 +117,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	if (!(db = mc_ctx_open_db(&fctx, MC_DB_READ, &err)) ||
 	    mc_resolve_profile(&fctx, &db, cand, &c, &err) < 0 ||
 	    (base && mc_resolve_profile(&fctx, &db, base, &b, &err) < 0) ||
-	    !(fleet = mc_gate_fleet_load(db, &err)) ||
+	    !(fleet = mc_load_classes(db, &err)) ||
 	    !(g = mc_gate_run_pins(fleet, mc_ctx_plan_env(ctx), c.facts, base ? b.id : NULL, pins,
 				   &err))) {
 		rc = mc_report(&err);

@@ -23,7 +23,7 @@ const mc_verb mc_verb_targets = {
 	"verdicts. The best come first: ok, then the fewest actions, then the fewest\n"
 	"blocked verdicts, then the host name. SRC is a host name (left out of the\n"
 	"destinations), a profile id (or unique prefix) or a profile file. Each\n"
-	"distinct destination profile is planned once.\n"
+	"migration class of destinations (profiles that plan alike) is planned once.\n"
 	"\n"
 	"  --pin NAME=VALUE   guest configuration on SRC (as plan --pin; repeatable)\n"
 	"  --pins-from FILE   the pins of a pins file (`migcheck baseline` output)\n"
@@ -106,7 +106,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		fctx.db_path = fleet_db;
 	if (!(db = mc_ctx_open_db(&fctx, MC_DB_READ, &err)) ||
 	    mc_resolve_profile(&fctx, &db, argv[optind], &s, &err) < 0 ||
-	    !(fleet = mc_gate_fleet_load(db, &err))) {
+	    !(fleet = mc_load_classes(db, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}

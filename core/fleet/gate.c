@@ -15,12 +15,15 @@ typedef struct {
 	mc_facts *facts;
 	const char *arch; /* into facts */
 	GPtrArray *hosts; /* char * */
-	char *hosts_text; /* built lazily */
+	GPtrArray *host_pids; /* char *: each host's profile id (a class); NULL: id */
+	size_t nprofiles;     /* profiles in the class (1 for a profile) */
+	char *hosts_text;     /* built lazily */
 } fprofile;
 
 struct mc_gate_fleet {
 	GPtrArray *profiles; /* fprofile *, in first-seen order */
-	GHashTable *byid;    /* id -> fprofile * */
+	GHashTable *byid;    /* id (every profile of a class) -> fprofile * */
+	GPtrArray *keys;     /* owned ids of byid beyond the entries' own */
 };
 
 struct mc_gate {
@@ -39,6 +42,8 @@ static void fprofile_free(gpointer p)
 	fprofile *x = p;
 	mc_facts_free(x->facts);
 	g_ptr_array_free(x->hosts, TRUE);
+	if (x->host_pids)
+		g_ptr_array_free(x->host_pids, TRUE);
 	g_free(x->hosts_text);
 	g_free(x);
 }
@@ -48,6 +53,7 @@ mc_gate_fleet *mc_gate_fleet_new(void)
 	mc_gate_fleet *f = g_new0(mc_gate_fleet, 1);
 	f->profiles = g_ptr_array_new_with_free_func(fprofile_free);
 	f->byid = g_hash_table_new(g_str_hash, g_str_equal);
+	f->keys = g_ptr_array_new_with_free_func(g_free);
 	return f;
 }
 
@@ -57,6 +63,7 @@ void mc_gate_fleet_free(mc_gate_fleet *f)
 		return;
 	g_hash_table_destroy(f->byid);
 	g_ptr_array_free(f->profiles, TRUE);
+	g_ptr_array_free(f->keys, TRUE);
 	g_free(f);
 }
 
@@ -94,6 +101,63 @@ const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j)
 	return p && j < p->hosts->len ? p->hosts->pdata[j] : NULL;
 }
 
+size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->nprofiles : 0;
+}
+
+const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t j)
+{
+	const fprofile *p = fleet_at(f, i);
+	if (!p || j >= p->hosts->len)
+		return NULL;
+	return p->host_pids ? p->host_pids->pdata[j] : p->id;
+}
+
+long mc_gate_fleet_find(const mc_gate_fleet *f, const char *id)
+{
+	const fprofile *p = g_hash_table_lookup(f->byid, id);
+	for (guint i = 0; p && i < f->profiles->len; i++)
+		if (f->profiles->pdata[i] == p)
+			return (long)i;
+	return -1;
+}
+
+mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
+{
+	mc_gate_fleet *c = mc_gate_fleet_new();
+	GHashTable *bycls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < f->profiles->len; i++) {
+		const fprofile *p = f->profiles->pdata[i];
+		char cls[MC_CLASS_ID_LEN + 1];
+		mc_plan_class_id(p->facts, cls);
+		fprofile *e = g_hash_table_lookup(bycls, cls);
+		if (!e) {
+			e = g_new0(fprofile, 1);
+			g_strlcpy(e->id, p->id, sizeof(e->id));
+			e->facts = mc_facts_dup(p->facts);
+			e->arch = mc_facts_get(e->facts, "kernel", "arch");
+			e->hosts = g_ptr_array_new_with_free_func(g_free);
+			e->host_pids = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(c->profiles, e);
+			g_hash_table_insert(c->byid, e->id, e);
+			g_hash_table_insert(bycls, g_strdup(cls), e);
+		} else {
+			char *k = g_strdup(p->id);
+			g_ptr_array_add(c->keys, k);
+			g_hash_table_insert(c->byid, k, e);
+		}
+		e->nprofiles++;
+		for (guint j = 0; j < p->hosts->len; j++) {
+			g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
+			g_ptr_array_add(e->host_pids, g_strdup(p->id));
+		}
+	}
+	g_hash_table_destroy(bycls);
+	return c;
+}
+
 static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host)
 {
 	fprofile *p = g_hash_table_lookup(f->byid, id);
@@ -101,6 +165,7 @@ static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host
 		p = g_new0(fprofile, 1);
 		g_strlcpy(p->id, id, sizeof(p->id));
 		p->hosts = g_ptr_array_new_with_free_func(g_free);
+		p->nprofiles = 1;
 		g_ptr_array_add(f->profiles, p);
 		g_hash_table_insert(f->byid, p->id, p);
 	}

@@ -41,6 +41,19 @@ const mc_facts *mc_gate_fleet_facts(const mc_gate_fleet *f, size_t i);
 size_t mc_gate_fleet_nhosts(const mc_gate_fleet *f, size_t i);
 const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j);
 
+/* The fleet grouped by migration class (mc_plan_class_id): one entry per
+ * class, in first-seen order, named by its first profile (id, facts), with
+ * the hosts of all its profiles (by profile, in the order of `f`). Planning
+ * the entry plans every profile of the class. mc_gate_fleet_add is not for
+ * such a fleet. */
+mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
+/* How many profiles an entry stands for (1 unless grouped by class). */
+size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i);
+/* The profile id of host j of entry i (its own, in a class). */
+const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t j);
+/* The entry whose class (or profile) includes profile `id`, or -1. */
+long mc_gate_fleet_find(const mc_gate_fleet *f, const char *id);
+
 typedef struct mc_gate_pair {
 	bool forward;        /* C -> Q (else Q -> C) */
 	const char *other;   /* Q's profile id */

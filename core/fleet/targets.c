@@ -87,6 +87,7 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 		}
 		for (size_t j = 0; j < nh; j++) {
 			d.host = mc_gate_fleet_host(fleet, i, j);
+			d.profile = mc_gate_fleet_host_profile(fleet, i, j);
 			if (!src_host || strcmp(d.host, src_host) != 0)
 				g_array_append_val(t->dests, d);
 		}

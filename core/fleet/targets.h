@@ -2,7 +2,8 @@
  * destination of a guest started on SRC (with pins), grouped ok / action /
  * blocked, the best first: ok before action before blocked, then the fewest
  * action verdicts, then the fewest blocked ones, then the host name. Each
- * distinct destination profile is planned once, whatever its host count. */
+ * entry of the fleet (a migration class: mc_gate_fleet_by_class) is
+ * planned once, whatever its host count. */
 #ifndef MC_TARGETS_H
 #define MC_TARGETS_H
 

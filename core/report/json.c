@@ -202,7 +202,7 @@ int mc_json_targets(FILE *out, const mc_targets *t, const mc_report_side *src, c
 
 int mc_json_baseline(FILE *out, const mc_baseline *bl, const char *arch, size_t n,
 		     const char *const *ids, const char *const *labels, const size_t *weights,
-		     mc_error *err)
+		     const size_t *nprofiles, mc_error *err)
 {
 	int status = mc_baseline_level(bl) == MC_V_ACTION ? MC_EXIT_ACTION : MC_EXIT_OK;
 	size_t hosts = 0, joined = 0;
@@ -233,6 +233,7 @@ int mc_json_baseline(FILE *out, const mc_baseline *bl, const char *arch, size_t 
 		put_str(b, "profile", ids[i]);
 		put_str(b, "hosts", labels[i]);
 		put_int(b, "nhosts", (gint64)weights[i]);
+		put_int(b, "nprofiles", (gint64)nprofiles[i]);
 		put_bool(b, "joined", mc_baseline_joined(bl, i));
 		put_str(b, "reason", mc_baseline_reason(bl, i));
 		json_builder_end_object(b);

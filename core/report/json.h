@@ -29,10 +29,11 @@ int mc_json_gate(FILE *out, const mc_gate *g, const char *candidate_label, mc_er
 /* The destinations of a guest (`targets`), best first. */
 int mc_json_targets(FILE *out, const mc_targets *t, const mc_report_side *src, const mc_pins *pins,
 		    mc_error *err);
-/* A baseline of n profiles: their ids, host labels and host counts. */
+/* A baseline of n migration classes: their (first) profile ids, host
+ * labels, host counts and profile counts. */
 int mc_json_baseline(FILE *out, const mc_baseline *bl, const char *arch, size_t n,
 		     const char *const *ids, const char *const *labels, const size_t *weights,
-		     mc_error *err);
+		     const size_t *nprofiles, mc_error *err);
 /* Every host of the inventory. */
 int mc_json_hosts(FILE *out, mc_db *db, mc_error *err);
 /* A profile's summary (`show`): `db` NULL when the profile is not in the

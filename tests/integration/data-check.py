@@ -484,7 +484,7 @@ def check_baseline(data):
         exp = os.path.abspath(os.path.join(d, name + ".expect"))
         text = read(exp)
         args = expect_lines(os.path.join(d, name + ".args"))
-        label = r"^# (joined|cannot join): (.*?) \(profile [0-9a-f]{12}\)"
+        label = r"^# (joined|cannot join): (.*?) \(profile [0-9a-f]{12}(?:, a class of \d+ profiles)?\)"
         joined, out = [], []
         for m in re.finditer(label, text, re.M):
             (joined if m.group(1) == "joined" else out).extend(m.group(2).split(", "))

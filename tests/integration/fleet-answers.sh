@@ -69,6 +69,17 @@ PY
 		cmp -s "$T_TMP/names" <(awk '$1=="ok"||$1=="action"{print $2}' "$name.expect")
 done
 
+# ---- migration classes: a72-61 and a72-61-8cpu differ only in
+# KVM_CAP_NR_VCPUS (targets/profiles/README): one class, planned once ----
+db=$T_TMP/mixed-61-612.db
+mc --db "$db" targets a72-612 --format json >"$T_TMP/t.json"
+check "targets: 8 destination hosts, 6 profiles planned as 5 classes" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+profiles = {x["profile"] for x in d["destinations"] if x["not_planned"] is None}
+sys.exit(not (len(d["destinations"]) == 8 and len(profiles) == 6 and d["plans"] == 5))' "$T_TMP/t.json"
+check "baseline: the two profiles are one class" grep -q "^# joined: plan/real61-a57-to-a72.dst, targets/profiles/a72-61-8cpu.facts (profile 84911d4aeab6, a class of 2 profiles)$" baseline/one-class.expect
+
 # ---- the baseline's pins are read back by plan, targets and gate ----
 expect_exit 0 "plan --pins-from a baseline output" \
 	mc plan fleet/profiles/x86-opteron.facts fleet/profiles/x86-qemu64.facts \
