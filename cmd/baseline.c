@@ -130,15 +130,15 @@ static int write_text(const mc_baseline *b, const groups *g, size_t nhosts, cons
 	       mc_baseline_proof_plans(b), mc_level_name(mc_baseline_level(b)),
 	       mc_baseline_plans(b));
 	for (size_t i = 0; i < g->n; i++) {
-		g_autofree char *more = g->nprofiles[i] > 1 ? g_strdup_printf(
-								  ", a class of %zu profiles",
-								  g->nprofiles[i])
-							    : g_strdup("");
+		g_autofree char *more =
+		    g->nprofiles[i] > 1
+			? g_strdup_printf(", a class of %zu profiles", g->nprofiles[i])
+			: g_strdup("");
 		if (mc_baseline_joined(b, i))
 			printf("# joined: %s (profile %.12s%s)\n", g->labels[i], g->ids[i], more);
 		else
-			printf("# cannot join: %s (profile %.12s%s): %s\n", g->labels[i],
-			       g->ids[i], more, mc_baseline_reason(b, i));
+			printf("# cannot join: %s (profile %.12s%s): %s\n", g->labels[i], g->ids[i],
+			       more, mc_baseline_reason(b, i));
 	}
 	size_t s, d;
 	const mc_plan *p;

@@ -13,8 +13,8 @@
 typedef struct {
 	char id[MC_PROFILE_ID_LEN + 1];
 	mc_facts *facts;
-	const char *arch; /* into facts */
-	GPtrArray *hosts; /* char * */
+	const char *arch;     /* into facts */
+	GPtrArray *hosts;     /* char * */
 	GPtrArray *host_pids; /* char *: each host's profile id (a class); NULL: id */
 	size_t nprofiles;     /* profiles in the class (1 for a profile) */
 	char *hosts_text;     /* built lazily */
