@@ -115,15 +115,6 @@ const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t 
 	return p->host_pids ? p->host_pids->pdata[j] : p->id;
 }
 
-long mc_gate_fleet_find(const mc_gate_fleet *f, const char *id)
-{
-	const fprofile *p = g_hash_table_lookup(f->byid, id);
-	for (guint i = 0; p && i < f->profiles->len; i++)
-		if (f->profiles->pdata[i] == p)
-			return (long)i;
-	return -1;
-}
-
 mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
 {
 	mc_gate_fleet *c = mc_gate_fleet_new();
@@ -300,7 +291,8 @@ mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env, co
 	const fprofile *equal = g_hash_table_lookup(fleet->byid, g->cand_id);
 	if (equal) {
 		/* Nothing changes for any pair: trivially no regression. */
-		g_strlcpy(g->equal_id, equal->id, sizeof(g->equal_id));
+		g_strlcpy(g->equal_id, g->cand_id,
+			  sizeof(g->equal_id)); /* in a class: its own id */
 		g_strlcpy(g->base_id, equal->id, sizeof(g->base_id));
 		goto done;
 	}

@@ -51,8 +51,6 @@ mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
 size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i);
 /* The profile id of host j of entry i (its own, in a class). */
 const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t j);
-/* The entry whose class (or profile) includes profile `id`, or -1. */
-long mc_gate_fleet_find(const mc_gate_fleet *f, const char *id);
 
 typedef struct mc_gate_pair {
 	bool forward;        /* C -> Q (else Q -> C) */

@@ -330,9 +330,13 @@ void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
 		}
 		if (!dom_read || !mc_plan_reads_fact(x->domain, x->key))
 			continue;
-		g_autofree char *line =
-		    g_strdup_printf("%s\t%s\t%s\n", x->domain, x->key, x->value);
-		g_checksum_update(c, (const guchar *)line, (gssize)strlen(line));
+		/* the canonical line "DOMAIN\tKEY\tVALUE\n", in pieces */
+		g_checksum_update(c, (const guchar *)x->domain, (gssize)strlen(x->domain));
+		g_checksum_update(c, (const guchar *)"\t", 1);
+		g_checksum_update(c, (const guchar *)x->key, (gssize)strlen(x->key));
+		g_checksum_update(c, (const guchar *)"\t", 1);
+		g_checksum_update(c, (const guchar *)x->value, (gssize)strlen(x->value));
+		g_checksum_update(c, (const guchar *)"\n", 1);
 	}
 	g_strlcpy(out, g_checksum_get_string(c), MC_CLASS_ID_LEN + 1);
 	g_checksum_free(c);
