@@ -46,7 +46,7 @@ typedef struct mc_verb {
 
 extern const mc_verb mc_verb_probe, mc_verb_import, mc_verb_export, mc_verb_hosts, mc_verb_show,
     mc_verb_diff, mc_verb_plan;
-extern const mc_verb mc_verb_fleet, mc_verb_gate, mc_verb_report;
+extern const mc_verb mc_verb_fleet, mc_verb_gate, mc_verb_report, mc_verb_targets, mc_verb_baseline;
 extern const mc_verb mc_verb_migrate, mc_verb_hook;
 extern const mc_verb mc_verb_vfio;
 
@@ -91,9 +91,20 @@ const mc_plan_env *mc_ctx_plan_env_for(mc_ctx *ctx, const mc_facts *src, const m
  * the check against mc_ctx_plan_env: errors name the pin as written. */
 int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err);
 
+/* --pins-from FILE: the pins of a pins file (mc_pins_load_file), checked
+ * like --pin (a CPU model against mc_ctx_plan_env); a bad pin is bad input
+ * (65) naming the file. They join `pins`, overriding pins of the same name. */
+int mc_ctx_load_pins(mc_ctx *ctx, mc_pins *pins, const char *path, mc_error *err);
+
 /* mc_guest_check_pins with mc_ctx_plan_env, when the guest's pins need it
  * (a CPU model, CPU_DISABLE). */
 int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, mc_error *err);
+
+/* The inventory's hosts grouped by migration class (mc_gate_fleet_load,
+ * then mc_gate_fleet_by_class): what targets, baseline, gate and report
+ * plan, so their cost follows the distinct classes. */
+struct mc_gate_fleet;
+struct mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err);
 
 /* Open the inventory named by ctx (or the default). */
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err);

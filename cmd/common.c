@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/base/log.h"
+#include "core/fleet/gate.h"
 #include "cmd/cmd.h"
 
 int mc_run_full(mc_ctx *ctx, int argc, char **argv)
@@ -158,12 +159,44 @@ int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err
 	return rc;
 }
 
+int mc_ctx_load_pins(mc_ctx *ctx, mc_pins *pins, const char *path, mc_error *err)
+{
+	mc_pins *file = mc_pins_new();
+	int rc = mc_pins_load_file(file, path, err);
+	if (rc == 0 && mc_plan_needs_cpumodels(NULL, NULL, file)) {
+		mc_error sub = { 0 };
+		rc = mc_plan_check_pins(mc_ctx_plan_env(ctx), file, &sub);
+		if (rc < 0 && sub.exit_code == MC_EXIT_USAGE)
+			rc = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "pins file %s: %s", path,
+					  sub.msg);
+		else if (rc < 0)
+			*err = sub;
+	}
+	for (size_t i = 0; rc == 0 && i < mc_pins_count(file); i++) {
+		const char *n, *v;
+		mc_pins_at(file, i, &n, &v);
+		rc = mc_pins_set(pins, n, v, err);
+	}
+	mc_pins_free(file);
+	return rc;
+}
+
 int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, mc_error *err)
 {
 	if (!mc_plan_needs_cpumodels(NULL, NULL, g->meta_pins) &&
 	    !mc_plan_needs_cpumodels(NULL, NULL, g->pins))
 		return 0;
 	return mc_guest_check_pins(g, mc_ctx_plan_env(ctx), label, err);
+}
+
+mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err)
+{
+	mc_gate_fleet *f = mc_gate_fleet_load(db, err);
+	if (!f)
+		return NULL;
+	mc_gate_fleet *c = mc_gate_fleet_by_class(f);
+	mc_gate_fleet_free(f);
+	return c;
 }
 
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)

@@ -12,9 +12,9 @@
 #include "cmd/cmd.h"
 
 static const mc_verb *const verbs[] = {
-	&mc_verb_plan,    &mc_verb_probe, &mc_verb_import, &mc_verb_export, &mc_verb_hosts,
-	&mc_verb_show,    &mc_verb_diff,  &mc_verb_fleet,  &mc_verb_gate,   &mc_verb_report,
-	&mc_verb_migrate, &mc_verb_hook,  &mc_verb_vfio,
+	&mc_verb_plan,    &mc_verb_probe,    &mc_verb_import,  &mc_verb_export, &mc_verb_hosts,
+	&mc_verb_show,    &mc_verb_diff,     &mc_verb_fleet,   &mc_verb_gate,   &mc_verb_report,
+	&mc_verb_targets, &mc_verb_baseline, &mc_verb_migrate, &mc_verb_hook,   &mc_verb_vfio,
 };
 
 static void usage(FILE *out)

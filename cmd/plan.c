@@ -12,8 +12,8 @@ const mc_verb mc_verb_plan = {
 	"plan",
 	run,
 	"can a guest on SRC be restored on DST? (the migration plan)",
-	"Usage: migcheck [--db PATH] plan SRC DST [--pin NAME=VALUE]... [--matrix]\n"
-	"                                [--format text|xml|junit|json]\n"
+	"Usage: migcheck [--db PATH] plan SRC DST [--pin NAME=VALUE]... [--pins-from FILE]\n"
+	"                                [--matrix] [--format text|xml|junit|json]\n"
 	"\n"
 	"Simulate restoring a guest started on SRC (with the given pins) on DST, with the\n"
 	"kernel's own acceptance rules, and print one verdict per rule: ok, action\n"
@@ -31,6 +31,8 @@ const mc_verb mc_verb_plan = {
 	"                     CPU_DISABLE=FEATURE[,FEATURE...]; QEMU: MACHINE=TYPE,\n"
 	"                     VIRTTYPE=kvm|qemu (libvirt domain type);\n"
 	"                     VFIO: HOSTDEV=PCI_ADDR[,PCI_ADDR...]\n"
+	"  --pins-from FILE   the pins of a pins file (one NAME=VALUE a line, # comments;\n"
+	"                     what `migcheck baseline` prints), in order with --pin\n"
 	"  --matrix           the five directions: new->new, old->new, new->old,\n"
 	"                     compat->old, old->compat, with SRC as \"new\" and DST as\n"
 	"                     \"old\"; compat is SRC pinned down to what DST offers (the\n"
@@ -43,15 +45,16 @@ const mc_verb mc_verb_plan = {
 	"\n"
 	"Exit status: 0 compatible; 1 compatible only with the listed actions;\n"
 	"2 blocked (with --matrix: those of SRC -> DST); 64 usage (malformed pin,\n"
-	"ambiguous prefix); 65 bad input (profiles of different architectures, a pin\n"
-	"the source cannot apply is 64); 66 unknown host or profile; 69 a CPU pin\n"
-	"while libvirt's CPU map is missing.\n",
+	"ambiguous prefix); 65 bad input (profiles of different architectures, a\n"
+	"malformed pins file; a pin the source cannot apply is 64); 66 unknown host\n"
+	"or profile, missing pins file; 69 a CPU pin while libvirt's CPU map is missing.\n",
 };
 
 static int run(mc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "pin", required_argument, NULL, 'p' },
+		{ "pins-from", required_argument, NULL, 'P' },
 		{ "matrix", no_argument, NULL, 'm' },
 		{ "format", required_argument, NULL, 'f' },
 		{ NULL, 0, NULL, 0 },
@@ -70,6 +73,12 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'p':
 			if (mc_ctx_parse_pin(ctx, pins, optarg, &err) < 0) {
+				rc = mc_report(&err);
+				goto out;
+			}
+			break;
+		case 'P':
+			if (mc_ctx_load_pins(ctx, pins, optarg, &err) < 0) {
 				rc = mc_report(&err);
 				goto out;
 			}

@@ -28,8 +28,10 @@ const mc_verb mc_verb_report = {
 	"Usage: migcheck [--db PATH] report --html FILE [--fleet DB] [--arch ARCH]\n"
 	"                                  [--max-profiles N]\n"
 	"\n"
-	"Plan every pair of the fleet's distinct profiles (the inventory's hosts:\n"
-	"--fleet DB, else the inventory) and write the matrix as one HTML page: a\n"
+	"Plan every pair of the fleet's migration classes (profiles that plan alike:\n"
+	"identical in every fact a rule reads; each shown as its first profile with\n"
+	"the hosts of all its profiles and their count) of the inventory's hosts\n"
+	"(--fleet DB, else the inventory) and write the matrix as one HTML page: a\n"
 	"heat map with source profiles as rows and destination profiles as columns,\n"
 	"each cell coloured by the plan's verdict (ok, action, blocked; grey: another\n"
 	"architecture, not compared), the host count and host names of each profile\n"
@@ -143,7 +145,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	if (fleet_db)
 		fctx.db_path = fleet_db;
 	if (!(db = mc_ctx_open_db(&fctx, MC_DB_READ, &err)) ||
-	    !(fleet = mc_gate_fleet_load(db, &err))) {
+	    !(fleet = mc_load_classes(db, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}

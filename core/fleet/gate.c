@@ -13,14 +13,17 @@
 typedef struct {
 	char id[MC_PROFILE_ID_LEN + 1];
 	mc_facts *facts;
-	const char *arch; /* into facts */
-	GPtrArray *hosts; /* char * */
-	char *hosts_text; /* built lazily */
+	const char *arch;     /* into facts */
+	GPtrArray *hosts;     /* char * */
+	GPtrArray *host_pids; /* char *: each host's profile id (a class); NULL: id */
+	size_t nprofiles;     /* profiles in the class (1 for a profile) */
+	char *hosts_text;     /* built lazily */
 } fprofile;
 
 struct mc_gate_fleet {
 	GPtrArray *profiles; /* fprofile *, in first-seen order */
-	GHashTable *byid;    /* id -> fprofile * */
+	GHashTable *byid;    /* id (every profile of a class) -> fprofile * */
+	GPtrArray *keys;     /* owned ids of byid beyond the entries' own */
 };
 
 struct mc_gate {
@@ -39,6 +42,8 @@ static void fprofile_free(gpointer p)
 	fprofile *x = p;
 	mc_facts_free(x->facts);
 	g_ptr_array_free(x->hosts, TRUE);
+	if (x->host_pids)
+		g_ptr_array_free(x->host_pids, TRUE);
 	g_free(x->hosts_text);
 	g_free(x);
 }
@@ -48,6 +53,7 @@ mc_gate_fleet *mc_gate_fleet_new(void)
 	mc_gate_fleet *f = g_new0(mc_gate_fleet, 1);
 	f->profiles = g_ptr_array_new_with_free_func(fprofile_free);
 	f->byid = g_hash_table_new(g_str_hash, g_str_equal);
+	f->keys = g_ptr_array_new_with_free_func(g_free);
 	return f;
 }
 
@@ -57,6 +63,7 @@ void mc_gate_fleet_free(mc_gate_fleet *f)
 		return;
 	g_hash_table_destroy(f->byid);
 	g_ptr_array_free(f->profiles, TRUE);
+	g_ptr_array_free(f->keys, TRUE);
 	g_free(f);
 }
 
@@ -94,6 +101,54 @@ const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j)
 	return p && j < p->hosts->len ? p->hosts->pdata[j] : NULL;
 }
 
+size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->nprofiles : 0;
+}
+
+const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t j)
+{
+	const fprofile *p = fleet_at(f, i);
+	if (!p || j >= p->hosts->len)
+		return NULL;
+	return p->host_pids ? p->host_pids->pdata[j] : p->id;
+}
+
+mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
+{
+	mc_gate_fleet *c = mc_gate_fleet_new();
+	GHashTable *bycls = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < f->profiles->len; i++) {
+		const fprofile *p = f->profiles->pdata[i];
+		char cls[MC_CLASS_ID_LEN + 1];
+		mc_plan_class_id(p->facts, cls);
+		fprofile *e = g_hash_table_lookup(bycls, cls);
+		if (!e) {
+			e = g_new0(fprofile, 1);
+			g_strlcpy(e->id, p->id, sizeof(e->id));
+			e->facts = mc_facts_dup(p->facts);
+			e->arch = mc_facts_get(e->facts, "kernel", "arch");
+			e->hosts = g_ptr_array_new_with_free_func(g_free);
+			e->host_pids = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(c->profiles, e);
+			g_hash_table_insert(c->byid, e->id, e);
+			g_hash_table_insert(bycls, g_strdup(cls), e);
+		} else {
+			char *k = g_strdup(p->id);
+			g_ptr_array_add(c->keys, k);
+			g_hash_table_insert(c->byid, k, e);
+		}
+		e->nprofiles++;
+		for (guint j = 0; j < p->hosts->len; j++) {
+			g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
+			g_ptr_array_add(e->host_pids, g_strdup(p->id));
+		}
+	}
+	g_hash_table_destroy(bycls);
+	return c;
+}
+
 static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host)
 {
 	fprofile *p = g_hash_table_lookup(f->byid, id);
@@ -101,6 +156,7 @@ static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host
 		p = g_new0(fprofile, 1);
 		g_strlcpy(p->id, id, sizeof(p->id));
 		p->hosts = g_ptr_array_new_with_free_func(g_free);
+		p->nprofiles = 1;
 		g_ptr_array_add(f->profiles, p);
 		g_hash_table_insert(f->byid, p->id, p);
 	}
@@ -217,9 +273,15 @@ static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const
 mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *cand,
 		     const char *base_id, mc_error *err)
 {
+	return mc_gate_run_pins(fleet, env, cand, base_id, NULL, err);
+}
+
+mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *cand,
+			  const char *base_id, const mc_pins *guest, mc_error *err)
+{
 	mc_gate *g = g_new0(mc_gate, 1);
 	g->env = env;
-	mc_pins *pins = mc_pins_new();
+	mc_pins *pins = mc_pins_dup(guest);
 	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
 	g->strings = g_ptr_array_new_with_free_func(g_free);
 	g->plans = g_ptr_array_new_with_free_func(plan_free);
@@ -229,7 +291,8 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const m
 	const fprofile *equal = g_hash_table_lookup(fleet->byid, g->cand_id);
 	if (equal) {
 		/* Nothing changes for any pair: trivially no regression. */
-		g_strlcpy(g->equal_id, equal->id, sizeof(g->equal_id));
+		g_strlcpy(g->equal_id, g->cand_id,
+			  sizeof(g->equal_id)); /* in a class: its own id */
 		g_strlcpy(g->base_id, equal->id, sizeof(g->base_id));
 		goto done;
 	}
@@ -278,7 +341,13 @@ mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const m
 				mc_pins *cp = mc_plan_compat_pins(g->env, cand, q->facts, err);
 				if (!cp)
 					goto fail;
-				if (mc_pins_count(cp)) {
+				for (size_t k = 0; k < mc_pins_count(pins); k++) {
+					const char *n, *v;
+					mc_pins_at(pins, k, &n, &v);
+					if (!mc_pins_get(cp, n))
+						mc_pins_set(cp, n, v, NULL);
+				}
+				if (mc_pins_count(cp) > mc_pins_count(pins)) {
 					mc_plan *pinned =
 					    plan(g, cand, q->facts, cp, g->cand_id, q->id, err);
 					if (!pinned) {

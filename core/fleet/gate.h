@@ -41,6 +41,17 @@ const mc_facts *mc_gate_fleet_facts(const mc_gate_fleet *f, size_t i);
 size_t mc_gate_fleet_nhosts(const mc_gate_fleet *f, size_t i);
 const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j);
 
+/* The fleet grouped by migration class (mc_plan_class_id): one entry per
+ * class, in first-seen order, named by its first profile (id, facts), with
+ * the hosts of all its profiles (by profile, in the order of `f`). Planning
+ * the entry plans every profile of the class. mc_gate_fleet_add is not for
+ * such a fleet. */
+mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
+/* How many profiles an entry stands for (1 unless grouped by class). */
+size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i);
+/* The profile id of host j of entry i (its own, in a class). */
+const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t j);
+
 typedef struct mc_gate_pair {
 	bool forward;        /* C -> Q (else Q -> C) */
 	const char *other;   /* Q's profile id */
@@ -66,6 +77,12 @@ typedef struct mc_gate mc_gate; /* a result */
  * fleet has no profile of C's architecture. */
 mc_gate *mc_gate_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *candidate,
 		     const char *base_id, mc_error *err);
+/* The same for guests started with `pins` (NULL: none) on every side, e.g.
+ * a pin set from `migcheck baseline`; the compat pins of a blocked forward
+ * pair are added to them. */
+mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env,
+			  const mc_facts *candidate, const char *base_id, const mc_pins *pins,
+			  mc_error *err);
 void mc_gate_free(mc_gate *g);
 
 const char *mc_gate_candidate_id(const mc_gate *g);

@@ -1,6 +1,7 @@
 #include "core/planner/pins.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <glib.h>
 #include <stdlib.h>
 #include <string.h>
@@ -70,6 +71,44 @@ int mc_pins_parse(mc_pins *p, const char *spec, mc_error *err)
 				    "malformed pin '%s': expected NAME=VALUE", spec);
 	g_autofree char *name = g_strndup(spec, (gsize)(eq - spec));
 	return mc_pins_set(p, name, eq + 1, err);
+}
+
+int mc_pins_load_file(mc_pins *p, const char *path, mc_error *err)
+{
+	g_autofree char *text = NULL;
+	gsize len = 0;
+	g_autoptr(GError) gerr = NULL;
+	if (!g_file_get_contents(path, &text, &len, &gerr)) {
+		bool missing = g_error_matches(gerr, G_FILE_ERROR, G_FILE_ERROR_NOENT);
+		return mc_error_set(err, missing ? MC_EXIT_NOINPUT : MC_EXIT_IOERR,
+				    missing ? ENOENT : EIO, "pins file %s: %s", path,
+				    gerr->message);
+	}
+	if (memchr(text, '\0', len))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "pins file %s: not a text file (NUL byte)", path);
+	mc_pins *tmp = mc_pins_dup(p);
+	g_auto(GStrv) lines = g_strsplit(text, "\n", -1);
+	int rc = 0;
+	for (size_t i = 0; lines[i] && rc == 0; i++) {
+		char *l = g_strstrip(lines[i]);
+		if (!*l || *l == '#')
+			continue;
+		mc_error sub = { 0 };
+		if (mc_pins_parse(tmp, l, &sub) < 0)
+			rc = mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "pins file %s line %zu: %s",
+					  path, i + 1, sub.msg);
+	}
+	if (rc == 0) { /* commit */
+		GPtrArray *t = p->names;
+		p->names = tmp->names;
+		tmp->names = t;
+		t = p->values;
+		p->values = tmp->values;
+		tmp->values = t;
+	}
+	mc_pins_free(tmp);
+	return rc;
 }
 
 const char *mc_pins_get(const mc_pins *p, const char *name)

@@ -25,6 +25,13 @@ size_t mc_pins_count(const mc_pins *p);
 void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value);
 /* "NAME=VALUE,NAME=VALUE" (caller frees), "" when empty. */
 char *mc_pins_format(const mc_pins *p);
+/* Add the pins of a pins file (what `migcheck baseline` prints): one
+ * NAME=VALUE a line, blank lines and `#` comments ignored, white space
+ * around a line trimmed; later lines override earlier ones. A file that
+ * cannot be read: -errno, exit 66 (missing) or 74; a malformed line:
+ * -EINVAL, exit 65, "pins file PATH line N: ...". Nothing is added on an
+ * error. */
+int mc_pins_load_file(mc_pins *p, const char *path, mc_error *err);
 /* Numeric value of a pin (accepts 0x hex, decimal, and "M.N" versions for
  * PSCI_VERSION); -ENOENT when absent, -EINVAL when not numeric. */
 int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out);

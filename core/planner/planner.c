@@ -311,6 +311,150 @@ mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, cons
 	return pins;
 }
 
+/* ---- migration classes ---- */
+
+bool mc_plan_reads_fact(const char *domain, const char *key)
+{
+	/* the planner's own reads: the architecture, a probe's skip reason
+	 * (mc_rule_have_domain, by prefix) */
+	if (strcmp(domain, "probe.skip") == 0 ||
+	    (strcmp(domain, "kernel") == 0 && (!key || strcmp(key, "arch") == 0)))
+		return true;
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++)
+		if (rules[r]->reads && rules[r]->reads(domain, key))
+			return true;
+	return false;
+}
+
+void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
+{
+	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	const char *dom = NULL; /* the domain of the previous fact */
+	bool dom_read = false;
+	for (size_t i = 0; i < mc_facts_count(f); i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		if (!dom || strcmp(dom, x->domain) != 0) {
+			dom = x->domain;
+			dom_read = mc_plan_reads_fact(dom, NULL);
+			if (dom_read) { /* present: mc_rule_have_domain looks */
+				g_checksum_update(c, (const guchar *)dom, (gssize)strlen(dom));
+				g_checksum_update(c, (const guchar *)"\n", 1);
+			}
+		}
+		if (!dom_read || !mc_plan_reads_fact(x->domain, x->key))
+			continue;
+		/* the canonical line "DOMAIN\tKEY\tVALUE\n", in pieces */
+		g_checksum_update(c, (const guchar *)x->domain, (gssize)strlen(x->domain));
+		g_checksum_update(c, (const guchar *)"\t", 1);
+		g_checksum_update(c, (const guchar *)x->key, (gssize)strlen(x->key));
+		g_checksum_update(c, (const guchar *)"\t", 1);
+		g_checksum_update(c, (const guchar *)x->value, (gssize)strlen(x->value));
+		g_checksum_update(c, (const guchar *)"\n", 1);
+	}
+	g_strlcpy(out, g_checksum_get_string(c), MC_CLASS_ID_LEN + 1);
+	g_checksum_free(c);
+}
+
+/* ---- one configuration for many hosts ---- */
+
+static bool is_idreg_pin(const char *n)
+{
+	return g_str_has_prefix(n, "ID_") || g_str_has_prefix(n, "MVFR") ||
+	       strcmp(n, "CTR_EL0") == 0;
+}
+
+static gint str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* The lower of two pins of the same name (see mc_plan_baseline_pins). */
+static int meet_pin(mc_pins *acc, const char *n, const char *v, mc_error *err)
+{
+	const char *have = mc_pins_get(acc, n);
+	if (!have)
+		return mc_pins_set(acc, n, v, err);
+	if (strcmp(have, v) == 0)
+		return 0;
+	unsigned long long a, b;
+	bool nums = mc_parse_u64(have, &a) == 0 && mc_parse_u64(v, &b) == 0;
+	g_autofree char *val = NULL;
+	if (strcmp(n, "CPU_DISABLE") == 0) {
+		g_auto(GStrv) x = g_strsplit(have, ",", -1);
+		g_auto(GStrv) y = g_strsplit(v, ",", -1);
+		GPtrArray *all = g_ptr_array_new();
+		for (char **t = x; *t; t++)
+			g_ptr_array_add(all, *t);
+		for (char **t = y; *t; t++)
+			if (!g_strv_contains((const char *const *)x, *t))
+				g_ptr_array_add(all, *t);
+		g_ptr_array_sort(all, str_cmp);
+		g_ptr_array_add(all, NULL);
+		val = g_strjoinv(",", (char **)all->pdata);
+		g_ptr_array_unref(all);
+	} else if (strcmp(n, "PSCI_VERSION") == 0 && nums) {
+		val = g_strdup_printf("0x%llx", a < b ? a : b);
+	} else if (g_str_has_suffix(n, "_BMAP") || g_str_has_suffix(n, "_BMAP_2")) {
+		if (nums)
+			val = g_strdup_printf("0x%llx", a & b);
+	} else if (is_idreg_pin(n) && nums) {
+		unsigned long long m = 0;
+		for (unsigned sh = 0; sh < 64; sh += 4) {
+			unsigned long long fa = a >> sh & 0xf, fb = b >> sh & 0xf;
+			m |= (fa < fb ? fa : fb) << sh;
+		}
+		val = g_strdup_printf("0x%llx", m);
+	} else if (g_ascii_strcasecmp(v, "off") == 0) {
+		val = g_strdup("off");
+	}
+	return val ? mc_pins_set(acc, n, val, err) : 0; /* else the first stands */
+}
+
+static int meet_pins(mc_pins *acc, const mc_pins *more, mc_error *err)
+{
+	for (size_t i = 0; i < mc_pins_count(more); i++) {
+		const char *n, *v;
+		mc_pins_at(more, i, &n, &v);
+		if (meet_pin(acc, n, v, err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			       mc_error *err)
+{
+	if (!env)
+		env = &no_env;
+	mc_pins *acc = mc_pins_new();
+	for (size_t i = 0; i < n; i++) {
+		for (size_t j = 0; j < n; j++) {
+			if (i == j)
+				continue;
+			mc_pins *cp = mc_plan_compat_pins(env, hosts[i], hosts[j], err);
+			int rc = cp ? meet_pins(acc, cp, err) : -EINVAL;
+			mc_pins_free(cp);
+			if (rc < 0)
+				goto fail;
+		}
+	}
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+		if (!rules[r]->baseline)
+			continue;
+		mc_pins *more = mc_pins_new();
+		int rc = rules[r]->baseline(env, hosts, n, more, err);
+		if (rc == 0)
+			rc = meet_pins(acc, more, err);
+		mc_pins_free(more);
+		if (rc < 0)
+			goto fail;
+	}
+	return acc;
+fail:
+	mc_pins_free(acc);
+	return NULL;
+}
+
 const char *mc_direction_name(mc_direction d)
 {
 	static const char *const names[MC_DIR_COUNT] = {

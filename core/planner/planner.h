@@ -85,6 +85,30 @@ const char *mc_rule_family(size_t i);
 mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
 			     mc_error *err);
 
+/* The pins of one guest configuration for all `n` hosts (of one
+ * architecture): the pairwise compat pins of every ordered pair (as
+ * mc_plan_compat_pins computes them), met per pin (PSCI_VERSION the lowest,
+ * hypercall bitmaps ANDed, CPU_DISABLE the union, an ID register the lowest
+ * value of each 4-bit field, a feature off once any pair turns it off), plus
+ * what only the whole set decides (a feature some host lacks turned off, the
+ * newest machine type every host's QEMU knows). A starting point: whether
+ * every pair is then compatible is for plans to prove (mc_baseline). */
+mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			       mc_error *err);
+
+/* Migration classes. A rule family reads some facts of a profile; the
+ * others (e.g. KVM_CAP_NR_VCPUS, which follows the host's CPU count) can
+ * change no plan. Does some family (or the planner itself: the
+ * architecture, why a probe was skipped) read fact (domain, key)? key
+ * NULL: does any look at the domain (its presence, any key of it)? */
+bool mc_plan_reads_fact(const char *domain, const char *key);
+/* The migration class of a profile: the lowercase hex SHA-256 of the
+ * canonical lines of the facts some family reads, plus one "DOMAIN" line
+ * per domain that is read and present. Profiles of one class plan alike to
+ * and from any profile: every plan's verdicts are the same. */
+#define MC_CLASS_ID_LEN 64
+void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1]);
+
 /* The five directions of the upstream discussion, A = "new", B = "old". */
 typedef enum {
 	MC_DIR_NEW_NEW,

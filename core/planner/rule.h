@@ -39,6 +39,17 @@ typedef struct mc_rule {
 	/* Add the pins that make a guest on `newer` look like `older`. */
 	int (*compat)(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
 		      mc_pins *out, mc_error *err);
+	/* Add the pins a guest configuration common to all `n` hosts needs
+	 * beyond the pairwise compat pins (mc_plan_baseline): choices that
+	 * are not a pair's (a machine type every host knows) or that the
+	 * compat row leaves to the operator (a feature some host lacks). */
+	int (*baseline)(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			mc_pins *out, mc_error *err);
+	/* Does this family read fact (domain, key) of a profile? key NULL:
+	 * does it look at the domain at all (its presence, any key)? The
+	 * union over the families is the read set of migration classes
+	 * (mc_plan_reads_fact): a fact no family reads cannot change a plan. */
+	bool (*reads)(const char *domain, const char *key);
 	/* Does this family use env for the pair (see mc_plan_needs_cpumodels)? */
 	bool (*needs_env)(const mc_facts *src, const mc_facts *dst, const mc_pins *pins);
 } mc_rule;

@@ -353,6 +353,14 @@ static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts 
 	return 0;
 }
 
+/* Every firmware register; the PSCI 0.2 capability (a kernel without the
+ * register). */
+static bool reads(const char *domain, const char *key)
+{
+	return strcmp(domain, FAMILY) == 0 || (strcmp(domain, "kvm.cap") == 0 &&
+					       (!key || strcmp(key, "KVM_CAP_ARM_PSCI_0_2") == 0));
+}
+
 const mc_rule mc_rule_arm64_fwreg = {
 	.family = FAMILY,
 	.pin_names = pin_names,
@@ -360,4 +368,5 @@ const mc_rule mc_rule_arm64_fwreg = {
 	.check_pins_on_src = check_pins_on_src,
 	.run = run,
 	.compat = compat,
+	.reads = reads,
 };

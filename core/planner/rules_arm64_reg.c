@@ -868,6 +868,14 @@ static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts 
 	return 0;
 }
 
+/* Every register with its value, the writable masks, the kernel release
+ * (the destination's generation). */
+static bool reads(const char *domain, const char *key)
+{
+	return strcmp(domain, FAMILY) == 0 || strcmp(domain, "arm64.reg_mask") == 0 ||
+	       (strcmp(domain, "kernel") == 0 && (!key || strcmp(key, "release") == 0));
+}
+
 const mc_rule mc_rule_arm64_reg = {
 	.family = FAMILY,
 	.pin_names = pin_names,
@@ -875,4 +883,5 @@ const mc_rule mc_rule_arm64_reg = {
 	.check_pins_on_src = check_pins_on_src,
 	.run = run,
 	.compat = compat,
+	.reads = reads,
 };

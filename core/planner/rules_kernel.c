@@ -72,7 +72,21 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
+/* The release and the mitigation switches of the table. */
+static bool reads(const char *domain, const char *key)
+{
+	if (strcmp(domain, FAMILY) != 0)
+		return false;
+	if (!key || strcmp(key, "release") == 0)
+		return true;
+	for (size_t i = 0; i < G_N_ELEMENTS(weakening); i++)
+		if (strcmp(key, weakening[i].key) == 0)
+			return true;
+	return false;
+}
+
 const mc_rule mc_rule_kernel = {
 	.family = FAMILY,
 	.run = run,
+	.reads = reads,
 };

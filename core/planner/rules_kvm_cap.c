@@ -186,9 +186,43 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
+/* Baseline: a guest-visible feature some host lacks is turned off for
+ * every guest (FEATURE=off), where a pin can do it. */
+static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
+		    mc_error *err)
+{
+	(void)env;
+	for (size_t i = 0; i < G_N_ELEMENTS(cap_rules); i++) {
+		const cap_rule *c = &cap_rules[i];
+		if (c->kind != CAP_FEATURE || !c->pin)
+			continue;
+		size_t have = 0;
+		for (size_t h = 0; h < n; h++)
+			have += (!c->arch || strcmp(c->arch, mc_arch_of(hosts[h])) == 0) &&
+				mc_facts_get(hosts[h], FAMILY, c->cap);
+		if (have && have < n && mc_pins_set(out, c->pin, "off", err) < 0)
+			return -EINVAL;
+	}
+	return 0;
+}
+
+/* The capabilities of the table (any architecture); the others, such as
+ * KVM_CAP_NR_VCPUS, are never read. */
+static bool reads(const char *domain, const char *key)
+{
+	if (strcmp(domain, FAMILY) != 0)
+		return false;
+	for (size_t i = 0; key && i < G_N_ELEMENTS(cap_rules); i++)
+		if (strcmp(key, cap_rules[i].cap) == 0)
+			return true;
+	return !key;
+}
+
 const mc_rule mc_rule_kvm_cap = {
 	.family = FAMILY,
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
+	.baseline = baseline,
+	.reads = reads,
 };

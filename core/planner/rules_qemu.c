@@ -350,9 +350,65 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
+/* Baseline: the newest machine type (of the first host's default family,
+ * e.g. pc-q35-) that every host's QEMU knows by its own name, not
+ * deprecated; nothing when a host has no QEMU facts. */
+static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
+		    mc_error *err)
+{
+	(void)env;
+	if (!n)
+		return 0;
+	for (size_t h = 0; h < n; h++)
+		if (!has_qemu(hosts[h]))
+			return 0;
+	const char *def = mc_facts_get(hosts[0], "qemu", "default_machine"), *target;
+	if (def && is_alias(mc_facts_get(hosts[0], "qemu.machine", def), &target))
+		def = target;
+	g_autofree char *family = NULL;
+	if (def && strrchr(def, '-'))
+		family = g_strndup(def, (gsize)(strrchr(def, '-') - def + 1));
+	const char *best = NULL;
+	g_autofree char *best_key = NULL; /* numbers compare as numbers: 7.10 > 7.2 */
+	size_t a, b;
+	mc_facts_domain_range(hosts[0], "qemu.machine", &a, &b);
+	for (size_t i = a; i < b; i++) {
+		const mc_fact *f = mc_facts_at(hosts[0], i);
+		if (strcmp(f->value, "1") != 0 || (family && !g_str_has_prefix(f->key, family)))
+			continue;
+		bool everywhere = true;
+		for (size_t h = 1; h < n && everywhere; h++)
+			everywhere =
+			    g_strcmp0(mc_facts_get(hosts[h], "qemu.machine", f->key), "1") == 0;
+		g_autofree char *key = g_utf8_collate_key_for_filename(f->key, -1);
+		if (everywhere && (!best || strcmp(key, best_key) > 0)) {
+			best = f->key;
+			g_free(best_key);
+			best_key = g_steal_pointer(&key);
+		}
+	}
+	return best ? mc_pins_set(out, "MACHINE", best, err) : 0;
+}
+
+/* QEMU's version, virttype and machine types, CPU models and modes, the
+ * host model, devices; why the libvirt probes were skipped. */
+static bool reads(const char *domain, const char *key)
+{
+	static const char *const doms[] = { "qemu",           "qemu.machine",  "qemu.cpu",
+					    "qemu.cpu_tcg",   "qemu.cpu_mode", "qemu.device",
+					    "qemu.host_model" };
+	for (size_t i = 0; i < G_N_ELEMENTS(doms); i++)
+		if (strcmp(domain, doms[i]) == 0)
+			return true;
+	return strcmp(domain, "probe.skip") == 0 &&
+	       (!key || strcmp(key, "libvirt") == 0 || strcmp(key, "libvirt_domcaps") == 0);
+}
+
 const mc_rule mc_rule_qemu = {
 	.family = FAMILY,
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
+	.baseline = baseline,
+	.reads = reads,
 };

@@ -342,8 +342,17 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 
 /* HOSTDEV is declared (and its syntax checked) by the qemu family, which reads
  * the same pin; this family only checks it against the source's devices. */
+/* The VFIO devices and APIs, the IOMMU, the kernel release. */
+static bool reads(const char *domain, const char *key)
+{
+	return strcmp(domain, "vfio") == 0 || strcmp(domain, DOM) == 0 ||
+	       strcmp(domain, "iommu") == 0 ||
+	       (strcmp(domain, "kernel") == 0 && (!key || strcmp(key, "release") == 0));
+}
+
 const mc_rule mc_rule_vfio = {
 	.family = FAMILY,
 	.check_pins_on_src = check_pins_on_src,
 	.run = run,
+	.reads = reads,
 };

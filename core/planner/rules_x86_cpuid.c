@@ -198,6 +198,16 @@ static bool needs_env(const mc_facts *src, const mc_facts *dst, const mc_pins *p
 	       mc_pins_get(pins, "CPU_DISABLE");
 }
 
+/* The guest view (x86_guest.c): supported CPUID, the MSR lists, and the
+ * TSC deadline timer capability. */
+static bool reads(const char *domain, const char *key)
+{
+	return strcmp(domain, "x86.cpuid") == 0 || strcmp(domain, "x86.msr") == 0 ||
+	       strcmp(domain, "x86.msr_feature") == 0 ||
+	       (strcmp(domain, "kvm.cap") == 0 &&
+		(!key || strcmp(key, "KVM_CAP_TSC_DEADLINE_TIMER") == 0));
+}
+
 const mc_rule mc_rule_x86_cpuid = {
 	.family = FAMILY,
 	.pin_names = pin_names,
@@ -206,4 +216,5 @@ const mc_rule mc_rule_x86_cpuid = {
 	.run = run,
 	.compat = compat,
 	.needs_env = needs_env,
+	.reads = reads,
 };

@@ -650,4 +650,15 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-const mc_rule mc_rule_x86_msr = { .family = FAMILY, .run = run };
+/* The MSR lists, the guest's CPUID, and the PMU and LBR module
+ * parameters. */
+static bool reads(const char *domain, const char *key)
+{
+	if (strcmp(domain, "kvm.param") == 0)
+		return !key || strcmp(key, "kvm.enable_pmu") == 0 ||
+		       strcmp(key, "kvm_amd.lbrv") == 0;
+	return strcmp(domain, "x86.msr") == 0 || strcmp(domain, "x86.msr_feature") == 0 ||
+	       strcmp(domain, "x86.cpuid") == 0;
+}
+
+const mc_rule mc_rule_x86_msr = { .family = FAMILY, .run = run, .reads = reads };

@@ -153,6 +153,113 @@ int mc_json_matrix(FILE *out, const mc_matrix *m, const mc_report_side *a, const
 	return emit(out, b, err);
 }
 
+/* ---- targets ---- */
+
+int mc_json_targets(FILE *out, const mc_targets *t, const mc_report_side *src, const mc_pins *pins,
+		    mc_error *err)
+{
+	size_t n[3] = { 0 };
+	for (size_t i = 0; i < mc_targets_count(t); i++)
+		n[mc_targets_at(t, i)->level]++;
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	put_str(b, "kind", "targets");
+	put_side(b, "src", src);
+	put_pins(b, "pins", pins);
+	put_int(b, "status", mc_targets_status(t));
+	put_int(b, "plans", (gint64)mc_targets_plans(t));
+	json_builder_set_member_name(b, "counts");
+	json_builder_begin_object(b);
+	put_int(b, "ok", (gint64)n[MC_V_OK]);
+	put_int(b, "action", (gint64)n[MC_V_ACTION]);
+	put_int(b, "blocked", (gint64)n[MC_V_BLOCKED]);
+	json_builder_end_object(b);
+	json_builder_set_member_name(b, "destinations");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < mc_targets_count(t); i++) {
+		const mc_target *d = mc_targets_at(t, i);
+		json_builder_begin_object(b);
+		put_str(b, "host", d->host);
+		put_str(b, "profile", d->profile);
+		put_str(b, "level", mc_level_name(d->level));
+		put_int(b, "actions", (gint64)d->nactions);
+		put_int(b, "blocked", (gint64)d->nblocked);
+		put_str(b, "not_planned", d->why);
+		json_builder_set_member_name(b, "verdicts");
+		json_builder_begin_array(b);
+		const mc_verdict *v;
+		for (size_t k = 0; (v = mc_target_decisive(d, k)); k++)
+			put_verdict(b, v);
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return emit(out, b, err);
+}
+
+/* ---- baseline ---- */
+
+int mc_json_baseline(FILE *out, const mc_baseline *bl, const char *arch, size_t n,
+		     const char *const *ids, const char *const *labels, const size_t *weights,
+		     const size_t *nprofiles, mc_error *err)
+{
+	int status = mc_baseline_level(bl) == MC_V_ACTION ? MC_EXIT_ACTION : MC_EXIT_OK;
+	size_t hosts = 0, joined = 0;
+	for (size_t i = 0; i < n; i++) {
+		hosts += weights[i];
+		if (mc_baseline_joined(bl, i))
+			joined += weights[i];
+		else
+			status = MC_EXIT_BLOCKED;
+	}
+	JsonBuilder *b = json_builder_new();
+	json_builder_begin_object(b);
+	put_str(b, "kind", "baseline");
+	put_str(b, "arch", arch);
+	put_int(b, "status", status);
+	put_pins(b, "pins", mc_baseline_pins(bl));
+	put_str(b, "proof", mc_level_name(mc_baseline_level(bl)));
+	put_int(b, "proof_plans", (gint64)mc_baseline_proof_plans(bl));
+	put_int(b, "plans", (gint64)mc_baseline_plans(bl));
+	put_int(b, "hosts", (gint64)hosts);
+	put_int(b, "joined_hosts", (gint64)joined);
+	g_autofree char *cpu = mc_baseline_libvirt_cpu(bl);
+	put_str(b, "libvirt_cpu", cpu);
+	json_builder_set_member_name(b, "profiles");
+	json_builder_begin_array(b);
+	for (size_t i = 0; i < n; i++) {
+		json_builder_begin_object(b);
+		put_str(b, "profile", ids[i]);
+		put_str(b, "hosts", labels[i]);
+		put_int(b, "nhosts", (gint64)weights[i]);
+		put_int(b, "nprofiles", (gint64)nprofiles[i]);
+		put_bool(b, "joined", mc_baseline_joined(bl, i));
+		put_str(b, "reason", mc_baseline_reason(bl, i));
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_set_member_name(b, "actions");
+	json_builder_begin_array(b);
+	size_t s, d;
+	const mc_plan *p;
+	for (size_t k = 0; (p = mc_baseline_action(bl, k, &s, &d)); k++) {
+		json_builder_begin_object(b);
+		put_str(b, "src", ids[s]);
+		put_str(b, "dst", ids[d]);
+		json_builder_set_member_name(b, "verdicts");
+		json_builder_begin_array(b);
+		for (size_t v = 0; v < mc_plan_count(p); v++)
+			if (mc_plan_at(p, v)->level == MC_V_ACTION)
+				put_verdict(b, mc_plan_at(p, v));
+		json_builder_end_array(b);
+		json_builder_end_object(b);
+	}
+	json_builder_end_array(b);
+	json_builder_end_object(b);
+	return emit(out, b, err);
+}
+
 /* ---- gate ---- */
 
 int mc_json_gate(FILE *out, const mc_gate *g, const char *label, mc_error *err)

@@ -251,7 +251,8 @@ typedef struct {
 	const char *arch;    /* into facts, or "" */
 	const char *release; /* into facts, or "" */
 	size_t nhosts;
-	char name[16]; /* "P12" */
+	size_t nprofiles; /* profiles of its migration class */
+	char name[16];    /* "P12" */
 } prof;
 
 static int by_hosts(const void *a, const void *b)
@@ -586,6 +587,15 @@ static void write_legend(wr *w, const mc_html_stats *st)
 	end_html(w);
 }
 
+/* A number cell: how many profiles plan alike (one migration class). */
+static void textf_td(wr *w, size_t n)
+{
+	start(w, "td");
+	attr(w, "class", "nw");
+	textf(w, "%zu", n);
+	end_html(w);
+}
+
 static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t n, const prof *rest,
 			   size_t nrest)
 {
@@ -599,6 +609,7 @@ static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t 
 	elem(w, "th", NULL, "architecture");
 	elem(w, "th", NULL, "kernel");
 	elem(w, "th", NULL, "hosts");
+	elem(w, "th", NULL, "profiles in class");
 	end_html(w);
 	for (size_t i = 0; i < n; i++) {
 		g_autofree char *h = hosts_text(f, &p[i], HOSTS_NAMED_TABLE);
@@ -611,6 +622,7 @@ static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t 
 		elem(w, "td", "nw", p[i].arch);
 		elem(w, "td", "nw", p[i].release);
 		elem(w, "td", NULL, h);
+		textf_td(w, p[i].nprofiles);
 		end_html(w);
 	}
 	end_html(w);
@@ -677,7 +689,8 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 			       .facts = facts,
 			       .arch = arch ? arch : "",
 			       .release = rel ? rel : "",
-			       .nhosts = mc_gate_fleet_nhosts(fleet, i) };
+			       .nhosts = mc_gate_fleet_nhosts(fleet, i),
+			       .nprofiles = mc_gate_fleet_nprofiles(fleet, i) };
 		st.hosts += p[n].nhosts;
 		n++;
 	}

@@ -187,8 +187,45 @@ MIGCHECK_CPU_MAP=$T_TMP/no-cpu-map expect_exit 69 "missing libvirt CPU map: not 
 err_has "libvirt CPU map is missing: cannot read $T_TMP/no-cpu-map/index.xml"
 check "  not called a malformed pin" bash -c "! grep -q 'malformed' '$T_ERR'"
 
+# ---- targets, baseline, --pins-from: bad input is one line, its own exit ----
+expect_exit 66 "targets: unknown host" mc targets no-such-host
+err_has "no-such-host"
+expect_exit 66 "baseline: unknown host" mc baseline arm-new no-such-host
+err_has "no-such-host"
+expect_exit 66 "targets: empty inventory" mc --db "$T_TMP/empty.db" targets "$MC_TESTDATA/cli/new.facts"
+err_has "no inventory"
+mc --db "$T_TMP/emptied.db" import "$MC_TESTDATA/cli/old.facts" --host gone >/dev/null
+sqlite3 "$T_TMP/emptied.db" "DELETE FROM host_history; DELETE FROM hosts;" 2>/dev/null ||
+	python3 -c 'import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); c.execute("DELETE FROM host_history"); c.execute("DELETE FROM hosts"); c.commit()' "$T_TMP/emptied.db"
+expect_exit 66 "targets: an inventory without hosts" \
+	mc --db "$T_TMP/emptied.db" targets "$MC_TESTDATA/cli/new.facts"
+err_has "inventory $T_TMP/emptied.db has no hosts"
+expect_exit 66 "baseline --fleet: an inventory without hosts" mc --db "$T_TMP/emptied.db" baseline --fleet
+err_has "inventory $T_TMP/emptied.db has no hosts"
+expect_exit 66 "baseline --arch with no host of it" mc baseline arm-new arm-old --arch x86_64
+err_has "baseline: no hosts of x86_64"
+expect_exit 64 "baseline: HOST and --fleet together" mc baseline arm-new --fleet
+err_has "exclude each other"
+expect_exit 64 "baseline: nothing to do" mc baseline
+err_has "expected HOST... or --fleet"
+printf 'PSCI_VERSION=0.2\n# a comment\n\nPSCI_VERSION=9.9\n' >"$T_TMP/bad.pins"
+for v in "plan arm-new arm-old" "targets arm-new" "gate --candidate arm-new"; do
+	# shellcheck disable=SC2086 # the verb and its arguments
+	expect_exit 65 "${v%% *} --pins-from a malformed pins file" mc $v --pins-from "$T_TMP/bad.pins"
+	err_has "pins file $T_TMP/bad.pins line 4: malformed pin 'PSCI_VERSION=9.9'"
+	# shellcheck disable=SC2086
+	expect_exit 66 "${v%% *} --pins-from a missing file" mc $v --pins-from "$T_TMP/none.pins"
+	err_has "pins file $T_TMP/none.pins:"
+done
+printf 'NOSUCH=1\n' >"$T_TMP/unknown.pins"
+expect_exit 65 "a pins file with an unknown pin" mc plan arm-new arm-old --pins-from "$T_TMP/unknown.pins"
+err_has "pins file $T_TMP/unknown.pins line 1: malformed pin 'NOSUCH=1': unknown name"
+printf 'PSCI_VERSION=0.2\n' >"$T_TMP/ok.pins"
+expect_exit 2 "plan --pins-from a good file applies it" mc plan arm-new arm-old --pins-from "$T_TMP/ok.pins"
+out_has "pins PSCI_VERSION=0.2"
+
 # ---- --help for every verb ----
-for v in plan probe import export hosts show diff; do
+for v in plan probe import export hosts show diff targets baseline; do
 	expect_exit 0 "$v --help" mc "$v" --help
 	out_has "Usage: migcheck"
 	out_has "Exit status"

@@ -416,6 +416,102 @@ def check_gate(data):
     return n
 
 
+# ==== targets, baseline: NAME.expect vs single plans ====
+
+def plan_json(data, src, dst, pins_from=None):
+    """`migcheck plan SRC DST [--pins-from FILE] --format json` with the
+    committed CPU map: (exit status, document or None)."""
+    cmd = [migcheck(), "plan", src, dst, "--format", "json"]
+    if pins_from:
+        cmd += ["--pins-from", pins_from]
+    env = dict(os.environ, MIGCHECK_CPU_MAP=os.path.abspath(os.path.join(data, "cpu_map")))
+    r = subprocess.run(cmd, capture_output=True, text=True, errors="replace", cwd=data, env=env)
+    import json
+    return r.returncode, (json.loads(r.stdout) if r.returncode in (0, 1, 2) else None)
+
+
+def check_targets(data):
+    """README "targets": every other host of NAME.fleet, planned alone from
+    NAME.src's file, sorted ok < action < blocked, then fewest actions,
+    fewest blocked verdicts, another architecture last, then the name; the
+    status 0 with an ok host, 1 with only actions, else 2."""
+    d = os.path.join(data, "targets")
+    n = 0
+    for name in names(d, ".expect"):
+        what = f"targets/{name}.expect"
+        fleet = [l.split() for l in expect_lines(os.path.join(d, name + ".fleet"))]
+        src = expect_lines(os.path.join(d, name + ".src"))[0].strip()
+        pf = os.path.join(d, name + ".pins-from")
+        pins = expect_lines(pf)[0].strip() if os.path.exists(pf) else None
+        sfile = dict(fleet)[src]
+        rows = []
+        for host, f in fleet:
+            if host == src:
+                continue
+            rc, doc = plan_json(data, sfile, f, pins)
+            pid = profile_id(load_facts(os.path.join(data, f)))[:12]
+            if doc is None:
+                if rc != 65:
+                    fail(what, f"plan {sfile} {f}: exit {rc}")
+                rows.append((2, 1, 0, 0, host, f"blocked {host} {pid} actions=0 blocked=0"))
+                continue
+            na = sum(v["level"] == "action" for v in doc["verdicts"])
+            nb = sum(v["level"] == "blocked" for v in doc["verdicts"])
+            rows.append((rc, 0, na, nb, host,
+                         f"{doc['verdict']} {host} {pid} actions={na} blocked={nb}"))
+        rows.sort(key=lambda r: (r[0], r[1], r[2], r[3], r[4].encode()))
+        best = rows[0][0] if rows else 2
+        want = [f"status {best}"] + [r[5] for r in rows]
+        lines = expect_lines(os.path.join(d, name + ".expect"))
+        if lines != want:
+            fail(what, "expected\n    " + "\n    ".join(lines) +
+                 "\n  single plan runs give\n    " + "\n    ".join(want))
+        n += len(want)
+    return n
+
+
+def check_baseline(data):
+    """README "baseline": NAME.expect is a pins file. Every file of
+    NAME.args is either joined or cannot join (once); every ordered pair of
+    the joined ones, planned alone with --pins-from NAME.expect, is ok (or
+    action where the file lists actions, and then at least one pair is);
+    every host that cannot join fails with these pins (a plan to or from a
+    joined host, or with itself, blocked or refused)."""
+    d = os.path.join(data, "baseline")
+    n = 0
+    for name in names(d, ".expect"):
+        what = f"baseline/{name}.expect"
+        exp = os.path.abspath(os.path.join(d, name + ".expect"))
+        text = read(exp)
+        args = expect_lines(os.path.join(d, name + ".args"))
+        label = r"^# (joined|cannot join): (.*?) \(profile [0-9a-f]{12}(?:, a class of \d+ profiles)?\)"
+        joined, out = [], []
+        for m in re.finditer(label, text, re.M):
+            (joined if m.group(1) == "joined" else out).extend(m.group(2).split(", "))
+        if sorted(joined + out) != sorted(args):
+            fail(what, f"joined {joined} and cannot join {out} are not the files {args}")
+            continue
+        actions = "\n# action " in text
+        worst = 0
+        for a in joined:
+            for b in joined:
+                rc, _ = plan_json(data, a, b, exp)
+                n += 1
+                worst = max(worst, rc)
+                if rc not in ((0, 1) if actions else (0,)):
+                    fail(what, f"plan {a} {b} --pins-from {name}.expect: exit {rc}")
+        if actions and worst != 1:
+            fail(what, "lists actions, but no pair planned with the pins needs one")
+        for x in out:
+            rcs = [plan_json(data, x, x, exp)[0]]
+            for j in joined:
+                rcs += [plan_json(data, x, j, exp)[0], plan_json(data, j, x, exp)[0]]
+            n += 1
+            if all(rc in (0, 1) for rc in rcs):
+                fail(what, f"{x} cannot join, yet every plan with it and the pins passes")
+    return n
+
+
 # ==== matrix: the five rows of NAME.expect vs five single plans ====
 
 def check_matrix(data):
@@ -1281,6 +1377,8 @@ def check_readmes(data):
 CHECKS = {
     "report": check_report,
     "gate": check_gate,
+    "targets": check_targets,
+    "baseline": check_baseline,
     "matrix": check_matrix,
     "profile-xml": check_profile_xml,
     "inventory": check_inventory,

@@ -45,6 +45,8 @@ corrupt() {
 corrupt report psci report/psci.expect \
 	's|^\(cell gate/profiles/psci-new.facts gate/profiles/psci-old.facts\) blocked$|\1 ok|'
 corrupt gate psci-rollout gate/psci-rollout.expect 's/candidate blocked regression/candidate ok/'
+corrupt targets psci-action targets/psci-action.expect 's/^action old-mitoff/ok old-mitoff/'
+corrupt baseline psci-pair baseline/psci-pair.expect 's/^PSCI_VERSION=0x10000/PSCI_VERSION=0x10001/'
 corrupt matrix psci matrix/psci.expect 's/^old->new ok/old->new blocked/'
 corrupt profile-xml good profile-xml/good.canon 's/0x10001/0x10002/'
 corrupt inventory v1 inventory/v1.hosts 's/2026-01-02T/2026-01-03T/'

@@ -100,9 +100,39 @@ check "gate: same pairs and regressions as the JUnit" \
 	python3 "$CHECK" gate-junit "$T_TMP/gate-psci-rollout.json" "$T_TMP/gate.xml"
 json gate-equal gate 0 gate --candidate gate/profiles/psci-old.facts
 
+# ---- targets, baseline (own inventory: the gate's above stays as it is) ----
+TDB=$T_TMP/targets.db
+for h in "old gate/profiles/psci-old.facts" "old-mitoff gate/profiles/psci-old-mitoff.facts" \
+	"new gate/profiles/psci-new.facts" "newer gate/profiles/psci-newer.facts"; do
+	expect_exit 0 "import ${h%% *} (targets)" mc --db "$TDB" import "${h#* }" --host "${h%% *}"
+done
+json targets-psci targets 0 --db "$TDB" targets old
+expect_exit 0 "targets-psci: --hosts-only" mc --db "$TDB" targets old --hosts-only
+check "targets-psci: ok and action hosts as --hosts-only lists them" python3 -c '
+import json, sys
+d = json.load(open(sys.argv[1]))
+want = [x["host"] for x in d["destinations"] if x["level"] != "blocked"]
+sys.exit(want != open(sys.argv[2]).read().split())' "$T_TMP/targets-psci.json" "$T_OUT"
+json targets-other-arch targets 2 --db "$TDB" targets fleet/profiles/x86-max.facts
+json baseline-psci baseline 0 baseline plan/psci-11-to-10.src plan/psci-11-to-10.dst
+json baseline-fleet baseline 2 --db "$TDB" baseline --fleet
+expect_exit 2 "baseline-fleet: text" mc --db "$TDB" baseline --fleet
+check "baseline-fleet: the same pins and hosts as the text" python3 -c '
+import json, re, sys
+d = json.load(open(sys.argv[1]))
+text = open(sys.argv[2]).read()
+pins = ",".join(l for l in text.splitlines() if l and not l.startswith("#"))
+out = sorted(m for m in re.findall(r"^# cannot join: (.*?) \(profile", text, re.M))
+sys.exit(pins != d["pins"] or out != sorted(p["hosts"] for p in d["profiles"] if not p["joined"]))' \
+	"$T_TMP/baseline-fleet.json" "$T_OUT"
+sed 's/"joined" : true/"joined" : "yes"/' "$T_TMP/baseline-fleet.json" >"$T_TMP/bad-baseline.json"
+expect_exit 1 "broken baseline (joined not a boolean) fails the schema" \
+	python3 "$CHECK" validate "$S/baseline.schema.json" "$T_TMP/bad-baseline.json"
+err_says "'yes' is not of type 'boolean'"
+
 # ---- usage ----
 for v in "plan matrix/psci.new matrix/psci.old" "gate --candidate old-1" hosts \
-	"show old-1" "diff old-1 old-2"; do
+	"show old-1" "diff old-1 old-2" "targets old-1" "baseline old-1"; do
 	# shellcheck disable=SC2086 # the verb and its arguments
 	expect_exit 64 "$v --format yaml: usage" mc $v --format yaml
 	err_has "unknown format 'yaml'"

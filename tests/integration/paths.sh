@@ -112,13 +112,23 @@ check "completion: plan --format values" \
 	bash -c "[[ \$(complete_words '$MIGCHECK' plan a b --format '' | tr '\n' ' ') == 'text xml junit json ' ]]"
 check "completion: gate --format values" \
 	bash -c "[[ \$(complete_words '$MIGCHECK' gate --candidate a --format '' | tr '\n' ' ') == 'text junit json ' ]]"
-for v in hosts show diff; do
+for v in hosts show diff targets baseline; do
 	check "completion: $v --format values" \
 		bash -c "[[ \$(complete_words '$MIGCHECK' $v --format '' | tr '\n' ' ') == 'text json ' ]]"
 done
 check "completion: fleet subcommands" \
 	bash -c "[[ \$(complete_words '$MIGCHECK' fleet '' | tr '\n' ' ') == 'push pull ' ]]"
+check "completion: baseline --arch values" \
+	bash -c "[[ \$(complete_words '$MIGCHECK' baseline --fleet --arch '' | tr '\n' ' ') == 'aarch64 x86_64 ' ]]"
+check "completion: targets options" \
+	bash -c "[[ \$(complete_words '$MIGCHECK' targets a --h | sort | tr '\n' ' ') == '--help --hosts-only ' ]]"
+check "completion: --pins-from completes files" \
+	bash -c "complete_words '$MIGCHECK' plan a b --pins-from '$MC_TESTDATA/baseline/x86-p' | grep -q x86-pair.expect"
 "$MIGCHECK" import "$MC_TESTDATA/cli/old.facts" --host comp-host-1 >/dev/null
 check "completion: host names from the inventory" \
 	bash -c "complete_words '$MIGCHECK' show comp- | grep -qx comp-host-1"
+for v in targets baseline; do
+	check "completion: $v completes host names" \
+		bash -c "complete_words '$MIGCHECK' $v comp- | grep -qx comp-host-1"
+done
 finish

@@ -1,0 +1,282 @@
+#include "core/planner/baseline.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <string.h>
+
+struct mc_baseline {
+	size_t n;
+	mc_pins *pins;
+	bool *joined;
+	char **reason;
+	mc_level level;
+	size_t plans, proof_plans;
+	bool x86;
+	GPtrArray *actions;  /* mc_plan *, owned: the final proof's action plans */
+	GArray *action_ends; /* size_t pairs: src, dst */
+};
+
+static void plan_free(gpointer p)
+{
+	mc_plan_free(p);
+}
+
+void mc_baseline_free(mc_baseline *b)
+{
+	if (!b)
+		return;
+	mc_pins_free(b->pins);
+	for (size_t i = 0; i < b->n; i++)
+		g_free(b->reason[i]);
+	g_free(b->reason);
+	g_free(b->joined);
+	if (b->actions)
+		g_ptr_array_free(b->actions, TRUE);
+	if (b->action_ends)
+		g_array_free(b->action_ends, TRUE);
+	g_free(b);
+}
+
+/* "family subject: reason" of a plan's first verdict at `level`. */
+static char *first_verdict(const mc_plan *p, mc_level level)
+{
+	for (size_t k = 0; k < mc_plan_count(p); k++) {
+		const mc_verdict *v = mc_plan_at(p, k);
+		if (v->level == level)
+			return g_strdup_printf("%s %s%s%s", v->family, v->subject,
+					       *v->subject ? ": " : "", v->reason);
+	}
+	return g_strdup("?");
+}
+
+/* One round: plan every ordered pair of the joined profiles with b->pins.
+ * fails/srcfails/why per profile; returns the number of failed pairs, or
+ * -errno on an error that is not a pin the source cannot apply. */
+static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const *pr,
+		  const char *const *labels, size_t *fails, size_t *srcfails, char **why,
+		  mc_error *err)
+{
+	long failed = 0;
+	g_ptr_array_set_size(b->actions, 0);
+	g_array_set_size(b->action_ends, 0);
+	b->level = MC_V_OK;
+	b->proof_plans = 0;
+	for (size_t s = 0; s < b->n; s++) {
+		if (!b->joined[s])
+			continue;
+		for (size_t d = 0; d < b->n; d++) {
+			if (!b->joined[d])
+				continue;
+			mc_error e = { 0 };
+			mc_plan *p = mc_plan_compute(env, pr[s], pr[d], b->pins, &e);
+			b->plans++;
+			b->proof_plans++;
+			if (!p && e.exit_code != MC_EXIT_USAGE) {
+				*err = e;
+				mc_error_prefix(err, "baseline: plan %s -> %s", labels[s],
+						labels[d]);
+				return -(e.errnum ? e.errnum : EINVAL);
+			}
+			if (!p) { /* the pins cannot be applied on s */
+				fails[s] += 2 * b->n;
+				srcfails[s] += b->n;
+				failed++;
+				if (!why[s])
+					why[s] = g_strdup_printf(
+					    "the pins cannot be applied there: %s", e.msg);
+				break;
+			}
+			mc_level l = mc_plan_worst(p);
+			if (l == MC_V_BLOCKED) {
+				failed++;
+				fails[s]++;
+				srcfails[s]++;
+				if (d != s)
+					fails[d]++;
+				g_autofree char *v = first_verdict(p, MC_V_BLOCKED);
+				if (!why[s])
+					why[s] =
+					    s == d
+						? g_strdup_printf("a guest started on it with the "
+								  "pins cannot move to another "
+								  "host of its own: %s",
+								  v)
+						: g_strdup_printf("a guest started on it cannot "
+								  "be restored on %s: %s",
+								  labels[d], v);
+				if (!why[d])
+					why[d] = g_strdup_printf(
+					    "it cannot take a guest from %s: %s", labels[s], v);
+				mc_plan_free(p);
+				continue;
+			}
+			if (l > b->level)
+				b->level = l;
+			if (l == MC_V_ACTION) {
+				size_t ends[2] = { s, d };
+				g_ptr_array_add(b->actions, p);
+				g_array_append_vals(b->action_ends, ends, 2);
+			} else {
+				mc_plan_free(p);
+			}
+		}
+	}
+	return failed;
+}
+
+mc_baseline *mc_baseline_compute(const mc_plan_env *env, const mc_facts *const *pr,
+				 const size_t *weights, const char *const *labels, size_t n,
+				 mc_error *err)
+{
+	mc_baseline *b = g_new0(mc_baseline, 1);
+	b->n = n;
+	b->joined = g_new(bool, n);
+	b->reason = g_new0(char *, n);
+	b->actions = g_ptr_array_new_with_free_func(plan_free);
+	b->action_ends = g_array_new(FALSE, FALSE, sizeof(size_t));
+	b->x86 = n && g_strcmp0(mc_facts_get(pr[0], "kernel", "arch"), "x86_64") == 0;
+	for (size_t i = 0; i < n; i++)
+		b->joined[i] = true;
+	size_t *fails = g_new(size_t, n), *srcfails = g_new(size_t, n);
+	char **why = g_new0(char *, n);
+	const mc_facts **sub = g_new(const mc_facts *, n ? n : 1);
+	int rc = 0;
+	for (size_t left = n; left > 0; left--) {
+		size_t m = 0;
+		for (size_t i = 0; i < n; i++)
+			if (b->joined[i])
+				sub[m++] = pr[i];
+		mc_pins_free(b->pins);
+		if (!(b->pins = mc_plan_baseline_pins(env, sub, m, err))) {
+			rc = -EINVAL;
+			break;
+		}
+		memset(fails, 0, n * sizeof(*fails));
+		memset(srcfails, 0, n * sizeof(*srcfails));
+		for (size_t i = 0; i < n; i++)
+			g_clear_pointer(&why[i], g_free);
+		long failed = prove(b, env, pr, labels, fails, srcfails, why, err);
+		if (failed < 0) {
+			rc = (int)failed;
+			break;
+		}
+		if (failed == 0)
+			break;
+		size_t v = n;
+		for (size_t i = 0; i < n; i++) {
+			if (!b->joined[i] || !fails[i])
+				continue;
+			size_t wi = weights ? weights[i] : 1,
+			       wv = v < n && weights ? weights[v] : 1;
+			if (v == n || fails[i] > fails[v] ||
+			    (fails[i] == fails[v] &&
+			     (wi < wv || (wi == wv && srcfails[i] >= srcfails[v]))))
+				v = i;
+		}
+		b->joined[v] = false;
+		b->reason[v] = g_steal_pointer(&why[v]);
+		if (left == 1) { /* nobody left */
+			b->level = MC_V_BLOCKED;
+			g_ptr_array_set_size(b->actions, 0);
+			g_array_set_size(b->action_ends, 0);
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		g_free(why[i]);
+	g_free(why);
+	g_free(fails);
+	g_free(srcfails);
+	g_free(sub);
+	if (rc < 0) {
+		mc_baseline_free(b);
+		return NULL;
+	}
+	if (!b->pins)
+		b->pins = mc_pins_new();
+	return b;
+}
+
+const mc_pins *mc_baseline_pins(const mc_baseline *b)
+{
+	return b->pins;
+}
+
+bool mc_baseline_joined(const mc_baseline *b, size_t i)
+{
+	return i < b->n && b->joined[i];
+}
+
+const char *mc_baseline_reason(const mc_baseline *b, size_t i)
+{
+	return i < b->n ? b->reason[i] : NULL;
+}
+
+mc_level mc_baseline_level(const mc_baseline *b)
+{
+	return b->level;
+}
+
+size_t mc_baseline_plans(const mc_baseline *b)
+{
+	return b->plans;
+}
+
+size_t mc_baseline_proof_plans(const mc_baseline *b)
+{
+	return b->proof_plans;
+}
+
+const mc_plan *mc_baseline_action(const mc_baseline *b, size_t i, size_t *src, size_t *dst)
+{
+	if (i >= b->actions->len)
+		return NULL;
+	*src = g_array_index(b->action_ends, size_t, 2 * i);
+	*dst = g_array_index(b->action_ends, size_t, 2 * i + 1);
+	return b->actions->pdata[i];
+}
+
+/* A CPU_DISABLE token that libvirt can name (not a raw CPUID bit). */
+static bool libvirt_name(const char *t)
+{
+	if (!*t || g_str_has_prefix(t, "0x"))
+		return false;
+	for (const char *c = t; *c; c++)
+		if (!g_ascii_isalnum(*c) && *c != '-' && *c != '_' && *c != '.')
+			return false;
+	return true;
+}
+
+char *mc_baseline_libvirt_cpu(const mc_baseline *b)
+{
+	if (!b->x86)
+		return NULL;
+	const char *cpu = mc_pins_get(b->pins, "CPU");
+	const char *dis = mc_pins_get(b->pins, "CPU_DISABLE");
+	GString *s = g_string_new(NULL);
+	if (!cpu || strcmp(cpu, "host-passthrough") == 0 || strcmp(cpu, "host") == 0)
+		g_string_append(s, "<cpu mode='host-passthrough' check='none' migratable='on'>");
+	else
+		g_string_append_printf(s,
+				       "<cpu mode='custom' match='exact' check='full'>\n"
+				       "  <model fallback='forbid'>%s</model>",
+				       cpu);
+	g_auto(GStrv) toks = g_strsplit(dis ? dis : "", ",", -1);
+	GString *raw = g_string_new(NULL);
+	for (char **t = toks; *t; t++) {
+		if (!**t)
+			continue;
+		if (libvirt_name(*t))
+			g_string_append_printf(s, "\n  <feature policy='disable' name='%s'/>", *t);
+		else
+			g_string_append_printf(raw, "%s%s", raw->len ? " " : "", *t);
+	}
+	if (raw->len)
+		g_string_append_printf(
+		    s,
+		    "\n  <!-- CPUID bits libvirt's CPU map does not name (disable "
+		    "them with QEMU's -cpu options): %s -->",
+		    raw->str);
+	g_string_free(raw, TRUE);
+	g_string_append(s, "\n</cpu>");
+	return g_string_free(s, FALSE);
+}
