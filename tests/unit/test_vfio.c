@@ -454,6 +454,76 @@ START_TEST(fault_read_eio_precopy)
 }
 END_TEST
 
+/* A device whose state changes in PRE_COPY: the dirty bytes are read in
+ * PRE_COPY too (not left for STOP_COPY), and the stream still restores. */
+START_TEST(precopy_dirty_bytes)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty = 15000 };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	c.precopy_dirty = 0;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	mc_vfio_save_opts so = { .precopy = true, .p2p = true };
+	mc_vfio_stats st = { 0 };
+	int fd = tu_tmpfile_fd();
+	int rc = mc_vfio_save_to_fd(r.da, &so, fd, "save.bin", NULL, &st, &r.err);
+	ck_assert_msg(rc == 0, "%s", r.err.msg);
+	ck_assert_uint_eq(st.precopy_bytes, 25000);
+	ck_assert_uint_gt(st.bytes, 50000);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(mc_vfio_restore_from_fd(r.db, NULL, fd, "f", NULL, NULL, &r.err) == 0, "%s",
+		      r.err.msg);
+	ck_assert(same_data(r.a, r.b));
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
+/* A device that reports dirty bytes forever: PRE_COPY ends after
+ * max_rounds temporary ends, STOP_COPY then moves the rest. */
+START_TEST(precopy_dirty_forever)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty_forever = true };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	c.precopy_dirty_forever = false;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	mc_vfio_save_opts so = { .precopy = true, .max_rounds = 3 };
+	mc_vfio_stats st = { 0 };
+	int fd = tu_tmpfile_fd();
+	int rc = mc_vfio_save_to_fd(r.da, &so, fd, "save.bin", NULL, &st, &r.err);
+	ck_assert_msg(rc == 0, "%s", r.err.msg);
+	ck_assert_uint_eq(st.precopy_bytes, 10000);
+	ck_assert_msg(g_str_has_prefix(vsim_trace(r.a), "RUNNING>PRE_COPY ") &&
+			  strstr(vsim_trace(r.a), "STOP_COPY>STOP"),
+		      "%s", vsim_trace(r.a));
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(mc_vfio_restore_from_fd(r.db, NULL, fd, "f", NULL, NULL, &r.err) == 0, "%s",
+		      r.err.msg);
+	ck_assert(same_data(r.a, r.b));
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(fault_precopy_info)
 {
 	rig r;
@@ -982,6 +1052,8 @@ int main(void)
 	tcase_add_test(tc, fault_read_eio_stop_copy);
 	tcase_add_test(tc, fault_read_eio_precopy);
 	tcase_add_test(tc, fault_precopy_info);
+	tcase_add_test(tc, precopy_dirty_bytes);
+	tcase_add_test(tc, precopy_dirty_forever);
 	tcase_add_test(tc, fault_write_eio);
 	tcase_add_test(tc, fault_every_save_arc);
 	tcase_add_test(tc, fault_every_restore_arc);
