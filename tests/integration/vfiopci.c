@@ -5,12 +5,17 @@
  *                           asks of a device attached with sysfsdev=
  *   vfiopci precopy A B     PRE_COPY on A with a state change in the middle
  *                           (dirty_bytes), the raw device data restored into B
+ *   vfiopci cc PCIADDR      cache coherency as a VMM learns it: the device's
+ *                           group in a type1 container, VFIO_CHECK_EXTENSION
+ *                           (VFIO_DMA_CC_IOMMU), then the group handed to a
+ *                           new VM's kvm-vfio device (KVM_DEV_VFIO_FILE_ADD)
  *
  * Output: "R KEY VALUE" lines; the checks are made by the calling script.
  * Exit 0 unless the device could not be opened at all. */
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <linux/kvm.h>
 #include <linux/vfio.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -42,6 +47,24 @@ static void r(const char *key, const char *fmt, ...)
 	va_end(ap);
 	putchar('\n');
 	fflush(stdout);
+}
+
+static int open_group(const char *bus, const char *name, int *container, int *group)
+{
+	char p[320], link[256];
+	snprintf(p, sizeof(p), "/sys/bus/%s/devices/%s/iommu_group", bus, name);
+	ssize_t n = readlink(p, link, sizeof(link) - 1);
+	if (n < 0)
+		return -1;
+	link[n] = '\0';
+	const char *g = strrchr(link, '/');
+	snprintf(p, sizeof(p), "/dev/vfio/%s", g ? g + 1 : link);
+	*container = open("/dev/vfio/vfio", O_RDWR);
+	*group = open(p, O_RDWR);
+	if (*container < 0 || *group < 0 || ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) < 0 ||
+	    ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
+		return -1;
+	return 0;
 }
 
 static int open_dev(const char *uuid)
@@ -305,12 +328,49 @@ static int precopy(const char *a, const char *b)
 	return 0;
 }
 
+static int cc(const char *addr)
+{
+	int c, g;
+	if (open_group("pci", addr, &c, &g) < 0) {
+		r("cc.open", "%d", errno);
+		return 1;
+	}
+	r("cc.open", "0");
+	int dev = ioctl(g, VFIO_GROUP_GET_DEVICE_FD, addr);
+	r("cc.device", "%d", dev < 0 ? errno : 0);
+	int e = ioctl(c, VFIO_CHECK_EXTENSION, VFIO_DMA_CC_IOMMU);
+	r("cc.dma_cc", "%d", e < 0 ? -errno : e);
+	int kvm = open("/dev/kvm", O_RDWR), vm = kvm < 0 ? -1 : ioctl(kvm, KVM_CREATE_VM, 0);
+	if (vm < 0) {
+		r("cc.kvm", "%d", errno);
+		return 0;
+	}
+	struct kvm_create_device cd = { .type = 4 /* KVM_DEV_TYPE_VFIO */ };
+	if (ioctl(vm, KVM_CREATE_DEVICE, &cd) < 0) {
+		r("cc.kvm_vfio", "%d", errno);
+		return 0;
+	}
+	r("cc.kvm_vfio", "0");
+	int32_t fd = g;
+	struct kvm_device_attr a = { .group = 1, .attr = 1, .addr = (uint64_t)(uintptr_t)&fd };
+	r("cc.kvm_has_file_add", "%d", ioctl((int)cd.fd, KVM_HAS_DEVICE_ATTR, &a) < 0 ? errno : 0);
+	r("cc.kvm_file_add", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
+	/* a second add of the same file: EEXIST (KVM keeps a list of files) */
+	r("cc.kvm_file_add_again", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
+	a.attr = 2; /* KVM_DEV_VFIO_FILE_DEL */
+	r("cc.kvm_file_del", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
+	if (argc == 3 && !strcmp(argv[1], "cc"))
+		return cc(argv[2]);
 	if (argc == 3 && !strcmp(argv[1], "pci"))
 		return pci(argv[2]);
 	if (argc == 4 && !strcmp(argv[1], "precopy"))
 		return precopy(argv[2], argv[3]);
-	fprintf(stderr, "usage: vfiopci pci UUID | vfiopci precopy UUID_A UUID_B\n");
+	fprintf(stderr,
+		"usage: vfiopci pci UUID | vfiopci precopy UUID_A UUID_B | vfiopci cc PCIADDR\n");
 	return 64;
 }

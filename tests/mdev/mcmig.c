@@ -58,7 +58,24 @@
 #include <linux/unaligned.h>
 #endif
 
+/* Built twice: mcmig.ko, the mdev (MCMIG_PCI 0), and mcmig_pci.ko
+ * (mcmig_pci.c: MCMIG_PCI 1), a vfio-pci variant driver that gives a real
+ * PCI function (QEMU's edu device, 1234:11e8, bound through driver_override)
+ * the same device state and migration, behind the host's real IOMMU. */
+#ifndef MCMIG_PCI
+#define MCMIG_PCI 0
+#endif
+#if MCMIG_PCI
+#include <linux/pci.h>
+#include <linux/vfio_pci_core.h>
+#define MCMIG_NAME "mcmig_vfio_pci"
+#define MCMIG_VDEV core.vdev
+#else
 #define MCMIG_NAME "mcmig"
+#define MCMIG_VDEV vdev
+#endif
+#define MCMIG_GROUP "mcmig" /* the sysfs attribute folder */
+#define to_st(v) container_of(v, struct mcmig_state, MCMIG_VDEV)
 #define MCMIG_MAGIC 0x56454447494d434dULL /* "MCMIGDEV" little endian */
 #define MCMIG_MAX_SIZE (256UL << 20)
 
@@ -89,9 +106,11 @@ MODULE_PARM_DESC(state_size, "bytes of device state per instance (multiple of 8,
 static unsigned int format_version = 1;
 module_param(format_version, uint, 0444);
 MODULE_PARM_DESC(format_version, "state format version (1..9999), part of the mdev type name");
+#if !MCMIG_PCI
 static unsigned int max_instances = 4;
 module_param(max_instances, uint, 0444);
 MODULE_PARM_DESC(max_instances, "number of instances offered (1..64)");
+#endif
 
 struct mcmig_hdr {
 	__le64 magic;
@@ -125,8 +144,12 @@ struct mcmig_file {
 };
 
 struct mcmig_state {
+#if MCMIG_PCI
+	struct vfio_pci_core_device core;
+#else
 	struct vfio_device vdev;
-	struct mdev_device *mdev;
+#endif
+	struct device *dev;
 	struct mutex lock; /* everything below */
 	enum vfio_device_mig_state mig_state;
 	u64 seed;
@@ -142,9 +165,12 @@ struct mcmig_state {
 	 * session reads them holding only its own lock and this one. */
 	struct mutex data_lock;
 	u64 gen; /* state changes (seed writes) */
+#if !MCMIG_PCI
 	u8 cfg[MCMIG_CFG_SIZE]; /* PCI config space */
+#endif
 };
 
+#if !MCMIG_PCI
 static struct class *mcmig_class;
 static struct device mcmig_parent_dev;
 static struct mdev_parent mcmig_parent;
@@ -152,6 +178,7 @@ static char mcmig_type_name[16];
 static struct mdev_type mcmig_type = { .sysfs_name = mcmig_type_name,
 				       .pretty_name = "migcheck test device" };
 static struct mdev_type *mcmig_types[] = { &mcmig_type };
+#endif
 
 static u64 *state_of(u8 *mem)
 {
@@ -468,28 +495,28 @@ static int mcmig_resume_check(struct mcmig_state *st)
 
 	mutex_lock(&migf->lock);
 	if (migf->pos != payload_size()) {
-		dev_info(mdev_dev(st->mdev), "restore refused: %lld bytes, want %zu\n",
+		dev_info(st->dev, "restore refused: %lld bytes, want %zu\n",
 			 (long long)migf->pos, payload_size());
 		goto out;
 	}
 	memcpy(&hdr, migf->buf, sizeof(hdr));
 	state = (const u64 *)(migf->buf + sizeof(hdr));
 	if (le64_to_cpu(hdr.magic) != MCMIG_MAGIC) {
-		dev_info(mdev_dev(st->mdev), "restore refused: bad magic\n");
+		dev_info(st->dev, "restore refused: bad magic\n");
 		goto out;
 	}
 	if (le32_to_cpu(hdr.version) != format_version) {
-		dev_info(mdev_dev(st->mdev), "restore refused: state format %u, this device %u\n",
+		dev_info(st->dev, "restore refused: state format %u, this device %u\n",
 			 le32_to_cpu(hdr.version), format_version);
 		goto out;
 	}
 	if (le64_to_cpu(hdr.size) != state_size) {
-		dev_info(mdev_dev(st->mdev), "restore refused: state size %llu, this device %lu\n",
+		dev_info(st->dev, "restore refused: state size %llu, this device %lu\n",
 			 le64_to_cpu(hdr.size), state_size);
 		goto out;
 	}
 	if (le64_to_cpu(hdr.checksum) != mcmig_checksum(state)) {
-		dev_info(mdev_dev(st->mdev), "restore refused: checksum mismatch\n");
+		dev_info(st->dev, "restore refused: checksum mismatch\n");
 		goto out;
 	}
 	vfree(st->pending_mem);
@@ -596,7 +623,7 @@ static struct file *mcmig_step(struct mcmig_state *st, enum vfio_device_mig_stat
 
 static struct file *mcmig_set_state(struct vfio_device *vdev, enum vfio_device_mig_state new)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
+	struct mcmig_state *st = to_st(vdev);
 	enum vfio_device_mig_state next;
 	struct file *res = NULL;
 	int ret;
@@ -624,7 +651,7 @@ static struct file *mcmig_set_state(struct vfio_device *vdev, enum vfio_device_m
 
 static int mcmig_get_state(struct vfio_device *vdev, enum vfio_device_mig_state *cur)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
+	struct mcmig_state *st = to_st(vdev);
 
 	mutex_lock(&st->lock);
 	*cur = st->mig_state;
@@ -648,6 +675,7 @@ static const struct vfio_migration_ops mcmig_mig_ops = {
 #endif
 };
 
+#if !MCMIG_PCI
 /* ---- PCI config space ---- */
 
 static void mcmig_cfg_init(u8 *cfg)
@@ -683,7 +711,7 @@ static void mcmig_cfg_write(struct mcmig_state *st, size_t off, u8 v)
 static ssize_t mcmig_rw(struct vfio_device *vdev, char __user *rbuf, const char __user *wbuf,
 			size_t count, loff_t *ppos)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
+	struct mcmig_state *st = to_st(vdev);
 	u64 index = MCMIG_OFFSET_TO_INDEX((u64)*ppos);
 	u64 off = (u64)*ppos & MCMIG_OFFSET_MASK;
 	u8 tmp[MCMIG_CFG_SIZE];
@@ -719,6 +747,8 @@ static ssize_t mcmig_write(struct vfio_device *vdev, const char __user *buf, siz
 	return mcmig_rw(vdev, NULL, buf, count, ppos);
 }
 
+#endif
+
 /* Reset: sessions end, nothing pending, RUNNING, config space as at power
  * on; the state stays. */
 static void mcmig_reset_locked(struct mcmig_state *st)
@@ -728,26 +758,25 @@ static void mcmig_reset_locked(struct mcmig_state *st)
 	vfree(st->pending_mem);
 	st->pending_mem = NULL;
 	st->mig_state = VFIO_DEVICE_STATE_RUNNING;
+#if !MCMIG_PCI
 	mcmig_cfg_init(st->cfg);
+#endif
 }
 
 /* ---- vfio_device ---- */
 
-static int mcmig_init_dev(struct vfio_device *vdev)
+/* The device state, the FSM and the migration ops: the parts both kinds share. */
+static int mcmig_state_init(struct mcmig_state *st, struct vfio_device *vdev, u64 seed)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
-	struct mdev_device *mdev = to_mdev_device(vdev->dev);
-
-	st->mdev = mdev;
+	st->dev = vdev->dev;
 	mutex_init(&st->lock);
 	mutex_init(&st->data_lock);
 	st->live_mem = vmalloc(payload_size());
 	if (!st->live_mem)
 		return -ENOMEM;
 	st->live = state_of(st->live_mem);
-	memcpy(&st->seed, mdev->uuid.b, sizeof(st->seed));
+	st->seed = seed;
 	mcmig_generate(st->live, st->seed);
-	mcmig_cfg_init(st->cfg);
 	st->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
 #if MCMIG_PRE_COPY
@@ -757,22 +786,37 @@ static int mcmig_init_dev(struct vfio_device *vdev)
 	return 0;
 }
 
-static void mcmig_release_dev(struct vfio_device *vdev)
+static void mcmig_state_free(struct mcmig_state *st)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
-
 	vfree(st->pending_mem);
 	vfree(st->live_mem);
 	mutex_destroy(&st->data_lock);
 	mutex_destroy(&st->lock);
+}
+
+#if !MCMIG_PCI
+static int mcmig_init_dev(struct vfio_device *vdev)
+{
+	struct mcmig_state *st = to_st(vdev);
+	u64 seed;
+
+	memcpy(&seed, to_mdev_device(vdev->dev)->uuid.b, sizeof(seed));
+	mcmig_cfg_init(st->cfg);
+	return mcmig_state_init(st, vdev, seed);
+}
+
+static void mcmig_release_dev(struct vfio_device *vdev)
+{
+	mcmig_state_free(to_st(vdev));
 #if LINUX_VERSION_CODE < KERNEL_VERSION(6, 2, 0)
 	vfio_free_device(vdev); /* the core frees it from 6.2 on */
 #endif
 }
+#endif
 
 static void mcmig_close_device(struct vfio_device *vdev)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
+	struct mcmig_state *st = to_st(vdev);
 
 	/* The FSM state survives the close (the tests read it in sysfs);
 	 * open sessions end: an unfinished save is a STOP (a RUNNING for a
@@ -792,9 +836,10 @@ static void mcmig_close_device(struct vfio_device *vdev)
 	mutex_unlock(&st->lock);
 }
 
+#if !MCMIG_PCI
 static long mcmig_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
 {
-	struct mcmig_state *st = container_of(vdev, struct mcmig_state, vdev);
+	struct mcmig_state *st = to_st(vdev);
 	unsigned long minsz;
 
 	switch (cmd) {
@@ -913,10 +958,118 @@ static void mcmig_remove(struct mdev_device *mdev)
 	vfio_put_device(&st->vdev);
 }
 
+#endif
+
+#if MCMIG_PCI
+/* ---- vfio-pci variant driver ---- */
+
+static int mcmig_pci_init_dev(struct vfio_device *vdev)
+{
+	struct pci_dev *pdev = to_pci_dev(vdev->dev);
+	int ret = vfio_pci_core_init_dev(vdev);
+
+	if (ret)
+		return ret;
+	/* a fixed seed per PCI address, like the mdev's from its UUID */
+	return mcmig_state_init(to_st(vdev), vdev, 0x6d636d6967000000ULL | pci_dev_id(pdev));
+}
+
+static void mcmig_pci_release_dev(struct vfio_device *vdev)
+{
+	mcmig_state_free(to_st(vdev));
+	vfio_pci_core_release_dev(vdev);
+}
+
+static int mcmig_pci_open_device(struct vfio_device *vdev)
+{
+	struct mcmig_state *st = to_st(vdev);
+	int ret = vfio_pci_core_enable(&st->core);
+
+	if (ret)
+		return ret;
+	vfio_pci_core_finish_enable(&st->core);
+	return 0;
+}
+
+static void mcmig_pci_close_device(struct vfio_device *vdev)
+{
+	mcmig_close_device(vdev);
+	vfio_pci_core_close_device(vdev);
+}
+
+static long mcmig_pci_ioctl(struct vfio_device *vdev, unsigned int cmd, unsigned long arg)
+{
+	struct mcmig_state *st = to_st(vdev);
+	long ret = vfio_pci_core_ioctl(vdev, cmd, arg);
+
+	if (cmd == VFIO_DEVICE_RESET && !ret) { /* the function reset: RUNNING again */
+		mutex_lock(&st->lock);
+		mcmig_reset_locked(st);
+		mutex_unlock(&st->lock);
+	}
+	return ret;
+}
+
+static const struct vfio_device_ops mcmig_pci_ops = {
+	.name = MCMIG_NAME,
+	.init = mcmig_pci_init_dev,
+	.release = mcmig_pci_release_dev,
+	.open_device = mcmig_pci_open_device,
+	.close_device = mcmig_pci_close_device,
+	.ioctl = mcmig_pci_ioctl,
+	.device_feature = vfio_pci_core_ioctl_feature,
+	.read = vfio_pci_core_read,
+	.write = vfio_pci_core_write,
+	.mmap = vfio_pci_core_mmap,
+	.request = vfio_pci_core_request,
+	.match = vfio_pci_core_match,
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 2, 0)
+	.bind_iommufd = vfio_iommufd_physical_bind,
+	.unbind_iommufd = vfio_iommufd_physical_unbind,
+	.attach_ioas = vfio_iommufd_physical_attach_ioas,
+#endif
+#if LINUX_VERSION_CODE >= KERNEL_VERSION(6, 6, 0)
+	.detach_ioas = vfio_iommufd_physical_detach_ioas,
+#endif
+};
+
+static int mcmig_pci_probe(struct pci_dev *pdev, const struct pci_device_id *id)
+{
+	struct mcmig_state *st;
+	int ret;
+
+	st = vfio_alloc_device(mcmig_state, core.vdev, &pdev->dev, &mcmig_pci_ops);
+	if (IS_ERR(st))
+		return PTR_ERR(st);
+	dev_set_drvdata(&pdev->dev, &st->core);
+	ret = vfio_pci_core_register_device(&st->core);
+	if (ret) {
+		vfio_put_device(&st->core.vdev);
+		return ret;
+	}
+	return 0;
+}
+
+static void mcmig_pci_remove(struct pci_dev *pdev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(&pdev->dev);
+
+	vfio_pci_core_unregister_device(core);
+	vfio_put_device(&core->vdev);
+}
+
+static struct mcmig_state *attr_state(struct device *dev)
+{
+	struct vfio_pci_core_device *core = dev_get_drvdata(dev);
+
+	return container_of(core, struct mcmig_state, core);
+}
+#else
 static struct mcmig_state *attr_state(struct device *dev)
 {
 	return dev_get_drvdata(dev);
 }
+#endif
 
 static ssize_t seed_show(struct device *dev, struct device_attribute *attr, char *buf)
 {
@@ -1017,7 +1170,7 @@ static struct attribute *mcmig_dev_attrs[] = {
 };
 
 static const struct attribute_group mcmig_dev_group = {
-	.name = MCMIG_NAME,
+	.name = MCMIG_GROUP,
 	.attrs = mcmig_dev_attrs,
 };
 
@@ -1026,6 +1179,43 @@ static const struct attribute_group *mcmig_dev_groups[] = {
 	NULL,
 };
 
+#if MCMIG_PCI
+static const struct pci_device_id mcmig_pci_table[] = {
+	/* QEMU's edu device: bound only through driver_override */
+	{ PCI_DRIVER_OVERRIDE_DEVICE_VFIO(0x1234, 0x11e8) },
+	{}
+};
+MODULE_DEVICE_TABLE(pci, mcmig_pci_table);
+
+static struct pci_driver mcmig_pci_driver = {
+	.name = MCMIG_NAME,
+	.id_table = mcmig_pci_table,
+	.probe = mcmig_pci_probe,
+	.remove = mcmig_pci_remove,
+	.err_handler = &vfio_pci_core_err_handlers,
+	.driver_managed_dma = true,
+	.dev_groups = mcmig_dev_groups, /* pci_register_driver copies it */
+};
+
+static int __init mcmig_init(void)
+{
+	if (state_size < 8 || state_size > MCMIG_MAX_SIZE || state_size % 8) {
+		pr_err(MCMIG_NAME ": state_size=%lu: want a multiple of 8 from 8 to %lu\n",
+		       state_size, MCMIG_MAX_SIZE);
+		return -EINVAL;
+	}
+	if (format_version < 1 || format_version > 9999) {
+		pr_err(MCMIG_NAME ": format_version=%u: want 1..9999\n", format_version);
+		return -EINVAL;
+	}
+	return pci_register_driver(&mcmig_pci_driver);
+}
+
+static void __exit mcmig_exit(void)
+{
+	pci_unregister_driver(&mcmig_pci_driver);
+}
+#else
 static ssize_t mcmig_show_description(struct mdev_type *mtype, char *buf)
 {
 	return sysfs_emit(buf, "state %lu bytes, format version %u\n", state_size,
@@ -1112,6 +1302,8 @@ static void __exit mcmig_exit(void)
 	class_destroy(mcmig_class);
 	mdev_unregister_driver(&mcmig_driver);
 }
+
+#endif
 
 module_init(mcmig_init);
 module_exit(mcmig_exit);

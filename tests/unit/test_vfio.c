@@ -1077,6 +1077,7 @@ int main(void)
 	probe_names = tu_list("probes/vfio", ".facts");
 	tu_add_cases(s, "probe", probe_names, probe_case, NULL, NULL);
 	pc_add_cases(s, "plan-vfio");
+	pc_add_cases(s, "plan-coherency");
 	int rc = tu_run(s);
 	g_ptr_array_unref(stream_names);
 	g_ptr_array_unref(probe_names);
