@@ -42,7 +42,8 @@ build_driver() {
 	kdir=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
 	# a scratch copy: the source tree stays clean
 	mkdir -p "$out"
-	cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/Kbuild" "$out/"
+	cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/mcmig_pci.c" \
+		"$MC_SRCDIR/tests/mdev/Kbuild" "$out/"
 	# Not the calling make's jobserver (make check): Kbuild runs on its own.
 	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" M="$out" modules \
 		>"$out/kbuild.log" 2>&1 &&

@@ -524,6 +524,36 @@ START_TEST(precopy_dirty_forever)
 }
 END_TEST
 
+/* The data_fd fails while the dirty bytes of a PRE_COPY session are read:
+ * the error names PRE_COPY and the offset, the source runs again. */
+START_TEST(fault_read_eio_precopy_dirty)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty = 15000 };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	vsim_faults_of(r.a)->read_fail_at = 20000;
+	vsim_faults_of(r.a)->read_errno = EIO;
+	mc_vfio_save_opts so = { .precopy = true, .p2p = true };
+	int rc, fd = save_file(r.da, &so, &r.err, &rc);
+	ck_assert_int_eq(rc, -EIO);
+	has(r.err.msg, "reading the data_fd in PRE_COPY after 20000 bytes");
+	has(r.err.msg, "device back in RUNNING (from PRE_COPY)");
+	source_intact(&r);
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(fault_precopy_info)
 {
 	rig r;
@@ -1054,6 +1084,7 @@ int main(void)
 	tcase_add_test(tc, fault_precopy_info);
 	tcase_add_test(tc, precopy_dirty_bytes);
 	tcase_add_test(tc, precopy_dirty_forever);
+	tcase_add_test(tc, fault_read_eio_precopy_dirty);
 	tcase_add_test(tc, fault_write_eio);
 	tcase_add_test(tc, fault_every_save_arc);
 	tcase_add_test(tc, fault_every_restore_arc);
