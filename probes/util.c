@@ -214,8 +214,7 @@ static const char *btf_str(const unsigned char *strs, size_t slen, uint32_t off)
 	return (const char *)strs + off;
 }
 
-int mc_btf_enum_has(const unsigned char *btf, size_t len, const char *enum_name,
-		    const char *value)
+int mc_btf_enum_has(const unsigned char *btf, size_t len, const char *enum_name, const char *value)
 {
 	if (len < 24)
 		return -EINVAL;

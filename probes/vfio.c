@@ -95,7 +95,7 @@ static bool is_vfio_pci(const char *sys, const char *name, const char *driver)
 }
 
 typedef struct acc {
-	int cc;		     /* -1 none known, else AND of the devices' coherency */
+	int cc;              /* -1 none known, else AND of the devices' coherency */
 	const char *kvm_dev; /* for the kvm-vfio hand-over */
 } acc;
 
@@ -207,7 +207,8 @@ static int snoop_control(const char *sys, const char *units, mc_facts *out, mc_e
 {
 	char list[1024], path[PATH_MAX], key[80], t[64];
 	snprintf(list, sizeof(list), "%s", units);
-	for (char *save = NULL, *u = strtok_r(list, ",", &save); u; u = strtok_r(NULL, ",", &save)) {
+	for (char *save = NULL, *u = strtok_r(list, ",", &save); u;
+	     u = strtok_r(NULL, ",", &save)) {
 		snprintf(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/ecap", sys, u);
 		FILE *f = fopen(path, "re");
 		if (!f)

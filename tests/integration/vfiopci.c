@@ -61,7 +61,8 @@ static int open_group(const char *bus, const char *name, int *container, int *gr
 	snprintf(p, sizeof(p), "/dev/vfio/%s", g ? g + 1 : link);
 	*container = open("/dev/vfio/vfio", O_RDWR);
 	*group = open(p, O_RDWR);
-	if (*container < 0 || *group < 0 || ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) < 0 ||
+	if (*container < 0 || *group < 0 ||
+	    ioctl(*group, VFIO_GROUP_SET_CONTAINER, container) < 0 ||
 	    ioctl(*container, VFIO_SET_IOMMU, VFIO_TYPE1v2_IOMMU) < 0)
 		return -1;
 	return 0;
@@ -356,7 +357,8 @@ static int cc(const char *addr)
 	r("cc.kvm_has_file_add", "%d", ioctl((int)cd.fd, KVM_HAS_DEVICE_ATTR, &a) < 0 ? errno : 0);
 	r("cc.kvm_file_add", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
 	/* a second add of the same file: EEXIST (KVM keeps a list of files) */
-	r("cc.kvm_file_add_again", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
+	r("cc.kvm_file_add_again", "%d",
+	  ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
 	a.attr = 2; /* KVM_DEV_VFIO_FILE_DEL */
 	r("cc.kvm_file_del", "%d", ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) < 0 ? errno : 0);
 	return 0;

@@ -603,7 +603,16 @@ static size_t btf_blob(unsigned char *b, size_t size, uint32_t bad_kind)
 {
 	static const char strs[] = "\0int\0kvm_pgtable_prot\0KVM_PGTABLE_PROT_X\0"
 				   "KVM_PGTABLE_PROT_DEVICE\0s\0a\0e64\0V";
-	enum { S_INT = 1, S_ENUM = 5, S_X = 22, S_DEV = 41, S_S = 65, S_A = 67, S_E64 = 69, S_V = 73 };
+	enum {
+		S_INT = 1,
+		S_ENUM = 5,
+		S_X = 22,
+		S_DEV = 41,
+		S_S = 65,
+		S_A = 67,
+		S_E64 = 69,
+		S_V = 73
+	};
 	ck_assert(size >= 256);
 	memset(b, 0, size);
 	size_t t = 24;
