@@ -63,7 +63,10 @@ build_driver() {
 }
 
 # --- the guest side ----------------------------------------------------------
-echo "SIZE=$SIZE" >"$T_TMP/cmd"
+{
+	echo "SIZE=$SIZE"
+	echo "QEMU=$(command -v qemu-system-x86_64)"
+} >"$T_TMP/cmd"
 cat >>"$T_TMP/cmd" <<'EOF'
 # Inside the emulated host: facts as "R KEY VALUE..." lines on stdout.
 V=/migcheck-vfio
@@ -263,6 +266,41 @@ wait $rpid
 r pc-recv.rc $?
 r A8.after-send "$(st $A)"
 r B8.after-recv "$(st $B)"
+
+# 9. QEMU's vfio-pci attaches the device (sysfsdev=): the build machine's own
+#    QEMU, run from its root filesystem (virtfs, read-only) with its own
+#    dynamic loader and libraries; paused (-S) after realizing its devices
+if mkdir -p /host && mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host; then
+	r host.mount 0
+	H=/host
+	LD=$(ls $H/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+		$H/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -n 1)
+	r A9.before "$(st $A)"
+	QEMU_MODULE_DIR=$H/usr/lib/x86_64-linux-gnu/qemu $LD \
+		--library-path $H/lib/x86_64-linux-gnu:$H/usr/lib/x86_64-linux-gnu $H$QEMU \
+		-L $H/usr/share/qemu -L $H/usr/share/seabios -M q35 -accel tcg -m 64 -nodefaults \
+		-display none -S -monitor tcp:127.0.0.1:4444,server,nowait \
+		-device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$A,id=hostdev0 \
+		>/tmp/q.out 2>/tmp/q.err &
+	qp=$!
+	i=0 # until QEMU holds the device (the probe then says "in use")
+	while [ $i -lt 120 ] && kill -0 $qp 2>/dev/null &&
+		! /migcheck-probe 2>/dev/null | grep -q "^vfio.dev	$A.open	in use"; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	r qemu.alive "$(kill -0 $qp 2>/dev/null && echo yes || echo no)"
+	/migcheck-probe 2>/dev/null | grep "^vfio.dev	$A.open" | sed 's/^/R qemufact /'
+	(printf 'info pci\r\n'; sleep 3; printf 'quit\r\n'; sleep 2) | nc 127.0.0.1 4444 |
+		tr -d '\r' >/tmp/q.mon
+	r qemu.dev "$(grep -A2 'PCI device 1b36:7f01' /tmp/q.mon | tr -s ' ' | tr '\n' '|')"
+	wait $qp
+	r qemu.rc $?
+	r qemu.err "$(tr '\n' '|' </tmp/q.err)"
+	r A9.after "$(st $A)"
+else
+	r host.mount 1
+fi
 unload
 dmesg | grep -E 'mcmig|vfio|WARNING|BUG|Oops' | sed 's/^/R dmesg /'
 exit 0
@@ -272,7 +310,8 @@ EOF
 # in $T_TMP/guest-GEN.out
 boot_gen() {
 	local gen=$1 img=$T_TMP/mdev-$1.cpio.gz rc=0 t0
-	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_MODULES="vfio vfio_iommu_type1 mdev" \
+	MIGCHECK_HOST_GEN=$gen \
+		MIGCHECK_HOST_MODULES="vfio vfio_iommu_type1 mdev virtio_pci 9p 9pnet 9pnet_virtio" \
 		"$MC_SRCDIR/tests/hosts/mkinitramfs.sh" x86_64 "$PROBE" "$img" \
 		"$VFIO_STATIC=/migcheck-vfio" "$T_TMP/mdev-$gen/mcmig.ko=/mcmig.ko" \
 		"$WITNESS=/vfiopci" "$T_TMP/cmd=/cmd" >"$T_TMP/mk.out" 2>&1 || rc=$?
@@ -283,7 +322,9 @@ boot_gen() {
 		return 1
 	fi
 	t0=$SECONDS
+	# the machine's root, read-only, for its QEMU (section 9)
 	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
+		MIGCHECK_HOST_QEMU_ARGS="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" \
 		"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" >"$T_TMP/guest-$gen.out" \
 		2>"$T_TMP/guest-$gen.err" || rc=$?
 	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/guest-$gen.out"; then
@@ -306,7 +347,8 @@ parse() {
 		line=${line#R }
 		key=${line%% *}
 		[[ $line == *" "* ]] && val=${line#* } || val=
-		if [[ $key == fact || $key == info.out || $key == dmesg || $key == busyfact ]]; then
+		if [[ $key == fact || $key == info.out || $key == dmesg || $key == busyfact ||
+			$key == qemufact ]]; then
 			R[$key]+="$val"$'\n'
 		else
 			R[$key]=$val
@@ -489,6 +531,16 @@ check_gen() {
 		check "  B has A's new state" same_state B8.after-recv A8.reseeded
 		check "  A RUNNING" fld A8.after-send 3 RUNNING
 	fi
+	# 9. QEMU (this machine's) attaches it with vfio-pci,sysfsdev=
+	check "9: this machine's root mounted read-only in the host (virtfs)" is host.mount 0
+	check "  QEMU runs with -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/A" is qemu.alive yes
+	check "  it holds the device (the probe: in use)" has qemufact "in use"
+	check "  its guest sees 1b36:7f01, class ff00, subsystem 1b36:0001, as hostdev0" \
+		is qemu.dev " Class 65280: PCI device 1b36:7f01| PCI subsystem 1b36:0001| id \"hostdev0\"|"
+	check "  it quits cleanly, nothing on stderr" \
+		bash -c "[[ '${R[qemu.rc]-}' == 0 && -z '${R[qemu.err]-x}' ]]"
+	check "  A's state untouched, RUNNING" same_state A9.after A9.before
+	check "  A RUNNING" fld A9.after 3 RUNNING
 	check "no kernel warnings" bash -c "! grep -qE 'WARNING|BUG|Oops' <<<'${R[dmesg]-}'"
 	echo "# $gen: state $SIZE bytes: save ${R[save.cs]:-?}0 ms, restore ${R[restore.cs]:-?}0 ms," \
 		"send/recv ${R[send.cs]:-?}0 ms (TCG)"
