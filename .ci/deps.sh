@@ -35,6 +35,11 @@ krel=$(cat "${MIGCHECK_HOST_CACHE:-/var/cache/migcheck/hosts}/x86_64.default" 2>
 	apt-cache depends linux-image-amd64 2>/dev/null |
 	sed -n 's/^ *Depends: linux-image-\([0-9][^ :<>]*-amd64\)$/\1/p' | head -n1) || true
 PKGS+=("linux-headers-${krel:-6.1.0-56-amd64}")
+# and for the 6.12 generation (the test driver's PRE_COPY needs 6.2 on)
+krel=$(cat "${MIGCHECK_HOST_CACHE:-/var/cache/migcheck/hosts}/x86_64.6.12.default" 2>/dev/null ||
+	apt-cache depends linux-image-6.12-amd64 2>/dev/null |
+	sed -n 's/^ *Depends: linux-image-\([0-9][^ :<>]*-amd64\)$/\1/p' | head -n1) || true
+PKGS+=("linux-headers-${krel:-6.12.118+deb12-amd64}")
 
 if [[ $(id -u) -ne 0 ]]; then
 	echo "deps.sh: must run as root (apt-get install)" >&2

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <stdarg.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -171,4 +172,114 @@ const char *mc_errno_name(int errnum, char buf[MC_ERRNO_NAME_MAX])
 			return names[i].name;
 	snprintf(buf, MC_ERRNO_NAME_MAX, "errno %d", errnum);
 	return buf;
+}
+
+/* ---- BTF (include/uapi/linux/btf.h) ---- */
+
+#define BTF_MAGIC 0xeB9F
+enum {
+	BTF_INT = 1,
+	BTF_PTR,
+	BTF_ARRAY,
+	BTF_STRUCT,
+	BTF_UNION,
+	BTF_ENUM,
+	BTF_FWD,
+	BTF_TYPEDEF,
+	BTF_VOLATILE,
+	BTF_CONST,
+	BTF_RESTRICT,
+	BTF_FUNC,
+	BTF_FUNC_PROTO,
+	BTF_VAR,
+	BTF_DATASEC,
+	BTF_FLOAT,
+	BTF_DECL_TAG,
+	BTF_TYPE_TAG,
+	BTF_ENUM64,
+};
+
+static uint32_t btf_u32(const unsigned char *p)
+{
+	uint32_t v;
+	memcpy(&v, p, 4);
+	return v; /* the kernel's own BTF is in host byte order */
+}
+
+/* The string at `off` of the string section, or NULL. */
+static const char *btf_str(const unsigned char *strs, size_t slen, uint32_t off)
+{
+	if (off >= slen || !memchr(strs + off, '\0', slen - off))
+		return NULL;
+	return (const char *)strs + off;
+}
+
+int mc_btf_enum_has(const unsigned char *btf, size_t len, const char *enum_name, const char *value)
+{
+	if (len < 24)
+		return -EINVAL;
+	uint16_t magic;
+	memcpy(&magic, btf, 2);
+	uint32_t hdr_len = btf_u32(btf + 4), toff = btf_u32(btf + 8), tlen = btf_u32(btf + 12);
+	uint32_t soff = btf_u32(btf + 16), slen = btf_u32(btf + 20);
+	if (magic != BTF_MAGIC || hdr_len < 24 || hdr_len > len ||
+	    (uint64_t)hdr_len + toff + tlen > len || (uint64_t)hdr_len + soff + slen > len)
+		return -EINVAL;
+	const unsigned char *t = btf + hdr_len + toff, *end = t + tlen;
+	const unsigned char *strs = btf + hdr_len + soff;
+	int found = -ENOENT;
+	while (t < end) {
+		if (end - t < 12)
+			return -EINVAL;
+		uint32_t info = btf_u32(t + 4), vlen = info & 0xffff, kind = (info >> 24) & 0x1f;
+		const char *name = btf_str(strs, slen, btf_u32(t));
+		size_t extra;
+		switch (kind) {
+		case BTF_INT:
+		case BTF_VAR:
+		case BTF_DECL_TAG:
+			extra = 4;
+			break;
+		case BTF_ARRAY:
+			extra = 12;
+			break;
+		case BTF_STRUCT:
+		case BTF_UNION:
+		case BTF_DATASEC:
+		case BTF_ENUM64:
+			extra = 12 * (size_t)vlen;
+			break;
+		case BTF_ENUM:
+		case BTF_FUNC_PROTO:
+			extra = 8 * (size_t)vlen;
+			break;
+		case BTF_PTR:
+		case BTF_FWD:
+		case BTF_TYPEDEF:
+		case BTF_VOLATILE:
+		case BTF_CONST:
+		case BTF_RESTRICT:
+		case BTF_FUNC:
+		case BTF_FLOAT:
+		case BTF_TYPE_TAG:
+			extra = 0;
+			break;
+		default:
+			return -EINVAL;
+		}
+		if ((size_t)(end - t) - 12 < extra)
+			return -EINVAL;
+		if ((kind == BTF_ENUM || kind == BTF_ENUM64) && name && !strcmp(name, enum_name)) {
+			size_t step = kind == BTF_ENUM ? 8 : 12;
+			if (found < 0)
+				found = 0;
+			for (uint32_t i = 0; i < vlen; i++) {
+				const char *v = btf_str(strs, slen, btf_u32(t + 12 + i * step));
+				if (v && !strcmp(v, value))
+					return 1;
+			}
+		}
+		t += 12 + extra;
+	}
+	return found;
 }

@@ -34,6 +34,12 @@ int mc_probe_escape(char *buf, size_t size, size_t *pos, const char *s, size_t n
 /* Escape trailing spaces (already in buf[0..*pos)) as \x20, in place. */
 int mc_probe_escape_trailing_space(char *buf, size_t size, size_t *pos);
 
+/* In a BTF blob (the kernel's /sys/kernel/btf/vmlinux, format of
+ * include/uapi/linux/btf.h): 1 when the enum (or enum64) type `enum_name`
+ * has the enumerator `value`, 0 when it exists without it, -ENOENT when there
+ * is no such enum, -EINVAL when the blob is malformed. */
+int mc_btf_enum_has(const unsigned char *btf, size_t len, const char *enum_name, const char *value);
+
 /* The probes (one per file), registered in registry.c. */
 struct mc_probe_env;
 #define MC_PROBE_DECLARE(name)                                                                     \

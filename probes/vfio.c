@@ -15,13 +15,33 @@
  *   vfio.dev / DEV.migration        FLAGS (when opened)
  *   vfio.dev / DEV.dma_logging      1 | 0 (when opened)
  *   vfio.dev / DEV.coherent         1 | 0: VFIO_DMA_CC_IOMMU of its container
+ *                                   (iommufd: VT-d ECAP.SC from IOMMU_GET_HW_INFO)
+ *   vfio.dev / DEV.kvm_file         1 | 0: a new VM's kvm-vfio device accepted
+ *                                   the device's group (KVM_DEV_VFIO_FILE_ADD),
+ *                                   as QEMU hands it over (absent: no KVM)
  *   vfio / kvm_device               1 | 0: KVM_CREATE_DEVICE(KVM_DEV_TYPE_VFIO, TEST)
  *   vfio / group_api, cdev_api      1 when /dev/vfio/vfio, /dev/vfio/devices exist
  *   iommu / units                   /sys/class/iommu entries (dmar0,ivhd0,...)
+ *   iommu / UNIT.snoop_control      1 | 0: Intel VT-d ECAP bit 7 (SC) of the
+ *                                   unit (sysfs intel-iommu/ecap)
  *   iommu / groups                  number of IOMMU groups
  *   iommu / iommufd                 1 when /dev/iommu exists
  *   iommu / dma_cc                  1 | 0: every opened device's IOMMU
- *                                   enforces coherency (absent: none opened) */
+ *                                   enforces coherency (absent: none opened)
+ *   vfio / bar_stage2               aarch64: the stage-2 memory type KVM gives
+ *                                   a VFIO PCI BAR mapped into a guest:
+ *                                   normal-nc | device-ngnre, read from the
+ *                                   kernel's BTF (/sys/kernel/btf/vmlinux):
+ *                                   enum kvm_pgtable_prot has
+ *                                   KVM_PGTABLE_PROT_NORMAL_NC (arm64 KVM maps
+ *                                   VM_ALLOW_ANY_UNCACHED VMAs, which
+ *                                   vfio-pci-core's BAR mmap sets, Normal-NC:
+ *                                   the series merged for Linux 6.9, files
+ *                                   arch/arm64/include/asm/kvm_pgtable.h,
+ *                                   arch/arm64/kvm/mmu.c user_mem_abort(),
+ *                                   drivers/vfio/pci/vfio_pci_core.c) or only
+ *                                   KVM_PGTABLE_PROT_DEVICE (Device-nGnRE);
+ *                                   absent without BTF or without the enum */
 #include <dirent.h>
 #include <errno.h>
 #include <limits.h>
@@ -75,7 +95,8 @@ static bool is_vfio_pci(const char *sys, const char *name, const char *driver)
 }
 
 typedef struct acc {
-	int cc; /* -1 none known, else AND of the devices' coherency */
+	int cc;              /* -1 none known, else AND of the devices' coherency */
+	const char *kvm_dev; /* for the kvm-vfio hand-over */
 } acc;
 
 static int probe_device(const mc_vfio_paths *p, const char *name, acc *a, mc_facts *out,
@@ -124,6 +145,7 @@ static int probe_device(const mc_vfio_paths *p, const char *name, acc *a, mc_fac
 		snprintf(flags, sizeof(flags), "%s",
 			 mc_vfio_dev_v1_region(d) > 0 ? "v1-only" : "none");
 	int dl = mc_vfio_dev_dma_logging(d), cc = mc_vfio_dev_coherent(d);
+	int kf = mc_vfio_dev_kvm_file(d, a->kvm_dev);
 	mc_vfio_dev_free(d);
 	if ((r = dfact(out, name, "open", "ok", err)) < 0 ||
 	    (r = dfact(out, name, "migration", flags, err)) < 0)
@@ -135,6 +157,9 @@ static int probe_device(const mc_vfio_paths *p, const char *name, acc *a, mc_fac
 			return r;
 		a->cc = a->cc < 0 ? cc : (a->cc && cc);
 	}
+	if (kf != -ENOENT && kf != -ENODEV && kf != -ENOTTY &&
+	    (r = dfact(out, name, "kvm_file", kf > 0 ? "1" : "0", err)) < 0)
+		return r;
 	snprintf(buf, sizeof(buf), "%s mig=%s", id.driver, flags);
 	return mc_probe_fact(out, DOM, name, buf, err);
 }
@@ -177,11 +202,62 @@ static bool exists(const char *a, const char *b)
 	return stat(p, &st) == 0;
 }
 
+/* iommu / UNIT.snoop_control for each Intel VT-d unit of the comma list */
+static int snoop_control(const char *sys, const char *units, mc_facts *out, mc_error *err)
+{
+	char list[1024], path[PATH_MAX], key[80], t[64];
+	snprintf(list, sizeof(list), "%s", units);
+	for (char *save = NULL, *u = strtok_r(list, ",", &save); u;
+	     u = strtok_r(NULL, ",", &save)) {
+		snprintf(path, sizeof(path), "%s/class/iommu/%s/intel-iommu/ecap", sys, u);
+		FILE *f = fopen(path, "re");
+		if (!f)
+			continue;
+		char *end = NULL;
+		unsigned long long ecap = 0;
+		bool ok = fgets(t, sizeof(t), f) != NULL;
+		fclose(f);
+		if (ok) {
+			errno = 0;
+			ecap = strtoull(t, &end, 16);
+			ok = errno == 0 && end != t;
+		}
+		if (!ok)
+			continue;
+		snprintf(key, sizeof(key), "%.60s.snoop_control", u);
+		int r = mc_probe_fact(out, "iommu", key, (ecap >> 7) & 1 ? "1" : "0", err);
+		if (r < 0)
+			return r;
+	}
+	return 0;
+}
+
+#if defined(__aarch64__)
+static int bar_stage2(const char *sys, mc_facts *out, mc_error *err)
+{
+	char path[PATH_MAX], *btf = NULL;
+	size_t len = 0;
+	mc_error e = { 0 };
+	snprintf(path, sizeof(path), "%s/kernel/btf/vmlinux", sys);
+	if (mc_probe_read_file(path, 256u << 20, &btf, &len, &e) < 0)
+		return 0; /* no BTF: the planner falls back to the release rule */
+	const unsigned char *b = (const unsigned char *)btf;
+	int nc = mc_btf_enum_has(b, len, "kvm_pgtable_prot", "KVM_PGTABLE_PROT_NORMAL_NC");
+	int dv = mc_btf_enum_has(b, len, "kvm_pgtable_prot", "KVM_PGTABLE_PROT_DEVICE");
+	free(btf);
+	if (nc == 1)
+		return mc_probe_fact(out, "vfio", "bar_stage2", "normal-nc", err);
+	if (nc == 0 && dv == 1)
+		return mc_probe_fact(out, "vfio", "bar_stage2", "device-ngnre", err);
+	return 0;
+}
+#endif
+
 int mc_probe_run_vfio(const struct mc_probe_env *env, mc_facts *out, mc_error *err)
 {
 	char devroot[PATH_MAX], units[1024], n[32];
 	mc_vfio_paths p = { env->sys_root, "/dev" };
-	acc a = { -1 };
+	acc a = { -1, env->kvm_dev };
 	int r;
 	/* Fixture sysfs trees keep their /dev next to them. */
 	if (strcmp(env->sys_root, "/sys") != 0) {
@@ -231,6 +307,8 @@ int mc_probe_run_vfio(const struct mc_probe_env *env, mc_facts *out, mc_error *e
 	}
 	if ((r = mc_probe_fact(out, "iommu", "units", units[0] ? units : "none", err)) < 0)
 		return r;
+	if ((r = snoop_control(env->sys_root, units, out, err)) < 0)
+		return r;
 	snprintf(dir, sizeof(dir), "%s/kernel/iommu_groups", env->sys_root);
 	int groups = 0;
 	d = opendir(dir);
@@ -243,6 +321,10 @@ int mc_probe_run_vfio(const struct mc_probe_env *env, mc_facts *out, mc_error *e
 	snprintf(n, sizeof(n), "%d", groups);
 	if ((r = mc_probe_fact(out, "iommu", "groups", n, err)) < 0)
 		return r;
+#if defined(__aarch64__)
+	if ((r = bar_stage2(env->sys_root, out, err)) < 0)
+		return r;
+#endif
 	int kd = mc_vfio_kvm_device(env->kvm_dev);
 	if (kd >= 0 && (r = mc_probe_fact(out, "vfio", "kvm_device", kd ? "1" : "0", err)) < 0)
 		return r;

@@ -160,3 +160,8 @@ int mc_vfio_dev_coherent(mc_vfio_dev *d)
 {
 	return d->ops->coherent ? d->ops->coherent(d->b) : -ENOTTY;
 }
+
+int mc_vfio_dev_kvm_file(mc_vfio_dev *d, const char *kvm_dev)
+{
+	return d->ops->kvm_file ? d->ops->kvm_file(d->b, kvm_dev) : -ENOTTY;
+}

@@ -78,6 +78,12 @@ typedef struct mc_vfio_backend_ops {
 	/* Whether the IOMMU enforces cache coherency for this device
 	 * (VFIO_DMA_CC_IOMMU on its container): 1 / 0 / -errno. */
 	int (*coherent)(void *b);
+	/* Hand the device's VFIO file (its group, or its cdev) to a new KVM
+	 * VM's kvm-vfio device (KVM_DEV_VFIO_FILE_ADD), as QEMU does: KVM then
+	 * asks VFIO whether the file's DMA is coherent and registers
+	 * non-coherent DMA for the VM. 1 accepted / -errno (-ENOENT: no KVM
+	 * at kvm_dev, -ENODEV: no kvm-vfio device). */
+	int (*kvm_file)(void *b, const char *kvm_dev);
 	void (*free)(void *b);
 } mc_vfio_backend_ops;
 
@@ -101,6 +107,7 @@ int mc_vfio_dev_reset(mc_vfio_dev *d);
 int mc_vfio_dev_dma_logging(mc_vfio_dev *d);
 int mc_vfio_dev_v1_region(mc_vfio_dev *d);
 int mc_vfio_dev_coherent(mc_vfio_dev *d);
+int mc_vfio_dev_kvm_file(mc_vfio_dev *d, const char *kvm_dev);
 
 /* ---- the real backend (core/base/vfio_ioctl.c) ---- */
 

@@ -34,6 +34,11 @@
 #define MC_REGION_INFO_CAP_TYPE 2
 #define MC_IOMMU_HW_INFO_TYPE_INTEL_VTD 1
 #define MC_VTD_ECAP_SC (1ull << 7) /* snoop control (proxy for coherency) */
+/* kvm-vfio device attributes (include/uapi/linux/kvm.h): group
+ * KVM_DEV_VFIO_FILE (KVM_DEV_VFIO_GROUP before 6.6), attribute
+ * KVM_DEV_VFIO_FILE_ADD (KVM_DEV_VFIO_GROUP_ADD), addr = &int32 fd */
+#define MC_KVM_DEV_VFIO_FILE 1
+#define MC_KVM_DEV_VFIO_FILE_ADD 1
 
 _Static_assert(MC_VFIO_DEVICE_FEATURE == 0x3B75, "VFIO_DEVICE_FEATURE");
 _Static_assert(MC_VFIO_MIG_GET_PRECOPY_INFO == 0x3B79, "VFIO_MIG_GET_PRECOPY_INFO");
@@ -381,6 +386,50 @@ static int io_coherent(void *b)
 	return -ENOTTY;
 }
 
+/* A VM of kvm_dev (EINTR retried on a busy host): its fd, the /dev/kvm fd in
+ * *kvm; -errno. */
+static int new_vm(const char *kvm_dev, int *kvm)
+{
+	*kvm = open(kvm_dev, O_RDWR | O_CLOEXEC);
+	if (*kvm < 0)
+		return -errno;
+	int vm = -1, r;
+	for (int tries = 0; tries < 100; tries++) {
+		vm = ioctl(*kvm, KVM_CREATE_VM, 0);
+		if (vm >= 0 || errno != EINTR)
+			break;
+	}
+	if (vm < 0) {
+		r = -errno;
+		close(*kvm);
+		*kvm = -1;
+		return r;
+	}
+	return vm;
+}
+
+static int io_kvm_file(void *b, const char *kvm_dev)
+{
+	ioctl_dev *d = b;
+	int kvm, vm = new_vm(kvm_dev, &kvm), r;
+	if (vm < 0)
+		return vm;
+	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO };
+	if (ioctl(vm, KVM_CREATE_DEVICE, &cd) < 0) {
+		r = -errno;
+	} else {
+		int32_t file = d->group >= 0 ? d->group : d->dev;
+		struct kvm_device_attr a = { .group = MC_KVM_DEV_VFIO_FILE,
+					     .attr = MC_KVM_DEV_VFIO_FILE_ADD,
+					     .addr = (uint64_t)(uintptr_t)&file };
+		r = ioctl((int)cd.fd, KVM_SET_DEVICE_ATTR, &a) == 0 ? 1 : -errno;
+		close((int)cd.fd); /* the VM keeps the device; closing the VM frees both */
+	}
+	close(vm);
+	close(kvm);
+	return r;
+}
+
 static void io_free(void *b)
 {
 	ioctl_dev *d = b;
@@ -408,6 +457,7 @@ static const mc_vfio_backend_ops ioctl_ops = {
 	.dma_logging = io_dma_logging,
 	.v1_region = io_v1_region,
 	.coherent = io_coherent,
+	.kvm_file = io_kvm_file,
 	.free = io_free,
 };
 
@@ -544,20 +594,9 @@ mc_vfio_dev *mc_vfio_open(const mc_vfio_paths *p, const char *name, mc_error *er
 
 int mc_vfio_kvm_device(const char *kvm_dev)
 {
-	int kvm = open(kvm_dev, O_RDWR | O_CLOEXEC);
-	if (kvm < 0)
-		return -errno;
-	int vm = -1, r;
-	for (int tries = 0; tries < 100; tries++) { /* EINTR on a busy host */
-		vm = ioctl(kvm, KVM_CREATE_VM, 0);
-		if (vm >= 0 || errno != EINTR)
-			break;
-	}
-	if (vm < 0) {
-		r = -errno;
-		close(kvm);
-		return r;
-	}
+	int kvm, vm = new_vm(kvm_dev, &kvm), r;
+	if (vm < 0)
+		return vm;
 	struct kvm_create_device cd = { .type = KVM_DEV_TYPE_VFIO,
 					.flags = KVM_CREATE_DEVICE_TEST };
 	r = ioctl(vm, KVM_CREATE_DEVICE, &cd) == 0 ? 1 : (errno == ENODEV ? 0 : -errno);

@@ -4,7 +4,8 @@
  * v2 with the features in use, whose state stream the destination driver
  * accepts, and an IOMMU with the same cache-coherency behaviour. Facts:
  * vfio.dev/DEV.{kind,ids,mdev_type,driver,driver_version,migration,
- * dma_logging,coherent,open}, vfio/kvm_device, iommu/dma_cc (probes/vfio.c). */
+ * dma_logging,coherent,open}, vfio/kvm_device, vfio/bar_stage2, iommu/dma_cc
+ * (probes/vfio.c). */
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
@@ -92,13 +93,30 @@ static int coherent(const mc_facts *f, const char *dev)
 	return v ? (strcmp(v, "0") != 0) : -1;
 }
 
-/* arm64 stage-2 type of VFIO BARs: Normal-NC from 6.9, Device_nGnRE before. */
-static const char *arm64_bar_type(const mc_facts *f)
+/* arm64: the stage-2 memory type KVM gives a VFIO PCI BAR mapped into a guest.
+ * The host's fact vfio/bar_stage2 (probes/vfio.c: the kernel's BTF has
+ * KVM_PGTABLE_PROT_NORMAL_NC in enum kvm_pgtable_prot, or only
+ * KVM_PGTABLE_PROT_DEVICE) when the profile has it. Otherwise a rule tied to
+ * the kernel source: the series that added VM_ALLOW_ANY_UNCACHED ("mm:
+ * introduce new flag to indicate wc safe"), KVM_PGTABLE_PROT_NORMAL_NC and
+ * its use in arch/arm64/kvm/mmu.c user_mem_abort() ("KVM: arm64: Set io
+ * memory s2 pte as normalnc for vfio pci device"), and vfio_pci_core_mmap()
+ * setting the flag ("vfio: Convey kvm that the vfio-pci device is wc safe")
+ * was merged for Linux 6.9: Normal-NC from 6.9, Device-nGnRE before. A
+ * distribution kernel that backports the series below 6.9 is only seen right
+ * through the fact. *src names where the answer came from. */
+static const char *arm64_bar_type(const mc_facts *f, const char **src)
 {
+	const char *fact = mc_facts_get(f, "vfio", "bar_stage2");
+	if (fact && (!strcmp(fact, "normal-nc") || !strcmp(fact, "device-ngnre"))) {
+		*src = "vfio/bar_stage2";
+		return !strcmp(fact, "normal-nc") ? "Normal-NC" : "Device-nGnRE";
+	}
 	const char *rel = mc_facts_get(f, "kernel", "release");
 	unsigned maj = 0, min = 0;
 	if (!rel || sscanf(rel, "%u.%u", &maj, &min) != 2)
 		return NULL;
+	*src = "kernel/release (Normal-NC from 6.9)";
 	return (maj > 6 || (maj == 6 && min >= 9)) ? "Normal-NC" : "Device-nGnRE";
 }
 
@@ -320,16 +338,18 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			       : "");
 	}
 	if (!strcmp(mc_arch_of(ctx->src), "aarch64")) {
-		const char *st = arm64_bar_type(ctx->src), *dt = arm64_bar_type(ctx->dst);
+		const char *ss = NULL, *ds = NULL;
+		const char *st = arm64_bar_type(ctx->src, &ss), *dt = arm64_bar_type(ctx->dst, &ds);
 		if (st && dt && strcmp(st, dt) != 0) {
-			g_autofree char *facts =
-			    g_strdup_printf("SRC kernel/release=%s; DST kernel/release=%s",
-					    mc_facts_get(ctx->src, "kernel", "release"),
-					    mc_facts_get(ctx->dst, "kernel", "release"));
+			g_autofree char *facts = g_strdup_printf(
+			    "SRC %s: %s, kernel/release=%s; DST %s: %s, kernel/release=%s", ss, st,
+			    mc_facts_get(ctx->src, "kernel", "release") ?: "?", ds, dt,
+			    mc_facts_get(ctx->dst, "kernel", "release") ?: "?");
 			mc_plan_add(
 			    ctx->plan, FAMILY, MC_V_ACTION, "bar_memory_type", facts,
 			    "accept the changed device-memory attributes, or keep the guest "
-			    "on kernels on the same side of 6.9",
+			    "on hosts whose KVM maps VFIO BARs alike (vfio/bar_stage2; kernels on "
+			    "the same side of 6.9)",
 			    NULL,
 			    "KVM maps VFIO BARs at stage 2 as %s on the source and %s on the "
 			    "destination: the guest's write-combining / ordering of device "

@@ -3,9 +3,13 @@
 # (tests/mdev/mcmig.c) is built out of tree against the Debian headers of the
 # emulated x86_64 host's kernel, loaded there with Debian's vfio, vfio_iommu_type1
 # and mdev modules, and driven by the static cmd/migcheck-vfio and
-# cmd/migcheck-probe. The guest script (below) prints "R KEY VALUE..." lines;
-# the checks are made here.
-# Environment: MCMIG_STATE_SIZE (bytes of device state, default 8 MiB).
+# cmd/migcheck-probe, and by the independent witness tests/integration/vfiopci
+# (raw ioctls: what QEMU's vfio-pci asks of the device; PRE_COPY with a state
+# change in the middle). Two kernel generations: 6.1 (no PRE_COPY in the
+# kernel) and 6.12 (PRE_COPY). The guest script (below) prints "R KEY VALUE..."
+# lines; the checks are made here.
+# Environment: MCMIG_STATE_SIZE (bytes of device state, default 8 MiB),
+# MCMIG_HOST_GENS (default "6.1 6.12").
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
 # shellcheck source=tests/hosts/lib.sh
@@ -18,36 +22,51 @@ VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
 PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/cmd/migcheck-probe}
 [[ -x $VFIO_STATIC ]] || skip "no static cmd/migcheck-vfio (static linking unavailable?)"
 [[ -x $PROBE ]] || skip "no static cmd/migcheck-probe"
-rel=$(mh_release x86_64)
-[[ -n $rel ]] || skip "no emulated x86_64 kernel cached (run tests/hosts/fetch.sh)"
-mh_kernel_ready "$rel" || skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh)"
-KDIR=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
-[[ -f $KDIR/Makefile && -f $KDIR/Module.symvers ]] ||
-	skip "no kernel headers for $rel in $KDIR (apt-get install linux-headers-$rel)"
+WITNESS=$(dirname "$MIGCHECK")/tests/integration/vfiopci
+[[ -x $WITNESS ]] || skip "no static tests/integration/vfiopci"
+GENS=${MCMIG_HOST_GENS:-6.1 6.12}
+for gen in $GENS; do
+	rel=$(MIGCHECK_HOST_GEN=$gen mh_release x86_64)
+	[[ -n $rel ]] || skip "no emulated x86_64 $gen kernel cached (run tests/hosts/fetch.sh --gen $gen)"
+	MIGCHECK_HOST_GEN=$gen mh_kernel_ready "$rel" ||
+		skip "kernel $rel not in $MIGCHECK_HOST_CACHE (run tests/hosts/fetch.sh --gen $gen)"
+	kdir=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
+	[[ -f $kdir/Makefile && -f $kdir/Module.symvers ]] ||
+		skip "no kernel headers for $rel in $kdir (apt-get install linux-headers-$rel)"
+done
 
-# --- build the driver out of tree (a scratch copy: the source tree stays clean)
-mkdir -p "$T_TMP/mdev"
-cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/Kbuild" "$T_TMP/mdev/"
-# Not the calling make's jobserver (make check): Kbuild runs on its own.
-if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$KDIR" M="$T_TMP/mdev" modules \
-	>"$T_TMP/kbuild.log" 2>&1 &&
-	[[ -f $T_TMP/mdev/mcmig.ko ]]; then
-	ok "mcmig.ko built against $KDIR"
-else
-	tail -20 "$T_TMP/kbuild.log" >&2
-	not_ok "building mcmig.ko against $KDIR failed"
-	finish
-	exit 1
-fi
-if grep -q 'mcmig\.c:.*warning:' "$T_TMP/kbuild.log"; then
-	grep 'mcmig\.c:.*warning:' "$T_TMP/kbuild.log" >&2
-	not_ok "mcmig.c builds with warnings"
-else
-	ok "mcmig.c builds without warnings"
-fi
+# build_driver GEN: mcmig.ko for that generation's kernel in $T_TMP/mdev-GEN
+build_driver() {
+	local gen=$1 rel kdir out=$T_TMP/mdev-$1
+	rel=$(MIGCHECK_HOST_GEN=$gen mh_release x86_64)
+	kdir=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
+	# a scratch copy: the source tree stays clean
+	mkdir -p "$out"
+	cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/mcmig_pci.c" \
+		"$MC_SRCDIR/tests/mdev/Kbuild" "$out/"
+	# Not the calling make's jobserver (make check): Kbuild runs on its own.
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" M="$out" modules \
+		>"$out/kbuild.log" 2>&1 &&
+		[[ -f $out/mcmig.ko ]]; then
+		ok "$gen: mcmig.ko built against $kdir"
+	else
+		tail -20 "$out/kbuild.log" >&2
+		not_ok "$gen: building mcmig.ko against $kdir failed"
+		return 1
+	fi
+	if grep -q 'mcmig\.c:.*warning:' "$out/kbuild.log"; then
+		grep 'mcmig\.c:.*warning:' "$out/kbuild.log" >&2
+		not_ok "$gen: mcmig.c builds with warnings"
+	else
+		ok "$gen: mcmig.c builds without warnings"
+	fi
+}
 
 # --- the guest side ----------------------------------------------------------
-echo "SIZE=$SIZE" >"$T_TMP/cmd"
+{
+	echo "SIZE=$SIZE"
+	echo "QEMU=$(command -v qemu-system-x86_64)"
+} >"$T_TMP/cmd"
 cat >>"$T_TMP/cmd" <<'EOF'
 # Inside the emulated host: facts as "R KEY VALUE..." lines on stdout.
 V=/migcheck-vfio
@@ -213,46 +232,129 @@ r C3.before "$(st $C)"
 run small $V restore $C -i /tmp/a.bin
 r C3.after-small "$(st $C)"
 unload
+
+# 8. what a VMM sees (QEMU vfio-pci's questions), and PRE_COPY where the
+#    kernel has it (6.2 on): the raw witness with a state change in PRE_COPY
+#    (dirty_bytes), then migcheck-vfio save/restore and send/recv --precopy
+load 1 "$SIZE"
+echo $A >$TYPES/mcmig-v1/create && echo $B >$TYPES/mcmig-v1/create
+r create8 $?
+r device_api "$(cat $TYPES/mcmig-v1/device_api)"
+/vfiopci pci $A
+r A8.before "$(st $A)"
+r B8.before "$(st $B)"
+/vfiopci precopy $A $B
+r A8.after-witness "$(st $A)"
+r B8.after-witness "$(st $B)"
+echo 0x0badc0ffee0ddf00 >/sys/bus/mdev/devices/$A/mcmig/seed
+r A8.seeded "$(st $A)"
+run pc-save $V save --precopy --keep-running $A -o /tmp/pc.bin
+r A8.after-save "$(st $A)"
+run pc-restore $V restore $B -i /tmp/pc.bin
+r B8.after-restore "$(st $B)"
+echo 0x00000000cafef00d >/sys/bus/mdev/devices/$A/mcmig/seed
+r A8.reseeded "$(st $A)"
+$V recv --p2p $B 127.0.0.1:7421 2>/tmp/err.recv8 &
+rpid=$!
+i=0
+while [ $i -lt 50 ] && ! grep -q listening /tmp/err.recv8; do
+	sleep 0.1
+	i=$((i + 1))
+done
+run pc-send $V send --precopy --p2p --keep-running $A 127.0.0.1:7421
+wait $rpid
+r pc-recv.rc $?
+r A8.after-send "$(st $A)"
+r B8.after-recv "$(st $B)"
+
+# 9. QEMU's vfio-pci attaches the device (sysfsdev=): the build machine's own
+#    QEMU, run from its root filesystem (virtfs, read-only) with its own
+#    dynamic loader and libraries; paused (-S) after realizing its devices
+if mkdir -p /host && mount -t 9p -o trans=virtio,version=9p2000.L,ro hostroot /host; then
+	r host.mount 0
+	H=/host
+	LD=$(ls $H/usr/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 \
+		$H/lib/x86_64-linux-gnu/ld-linux-x86-64.so.2 2>/dev/null | head -n 1)
+	r A9.before "$(st $A)"
+	QEMU_MODULE_DIR=$H/usr/lib/x86_64-linux-gnu/qemu $LD \
+		--library-path $H/lib/x86_64-linux-gnu:$H/usr/lib/x86_64-linux-gnu $H$QEMU \
+		-L $H/usr/share/qemu -L $H/usr/share/seabios -M q35 -accel tcg -m 64 -nodefaults \
+		-display none -S -monitor tcp:127.0.0.1:4444,server,nowait \
+		-device vfio-pci,sysfsdev=/sys/bus/mdev/devices/$A,id=hostdev0 \
+		>/tmp/q.out 2>/tmp/q.err &
+	qp=$!
+	i=0 # until QEMU holds the device (the probe then says "in use")
+	while [ $i -lt 120 ] && kill -0 $qp 2>/dev/null &&
+		! /migcheck-probe 2>/dev/null | grep -q "^vfio.dev	$A.open	in use"; do
+		sleep 0.5
+		i=$((i + 1))
+	done
+	r qemu.alive "$(kill -0 $qp 2>/dev/null && echo yes || echo no)"
+	/migcheck-probe 2>/dev/null | grep "^vfio.dev	$A.open" | sed 's/^/R qemufact /'
+	(printf 'info pci\r\n'; sleep 3; printf 'quit\r\n'; sleep 2) | nc 127.0.0.1 4444 |
+		tr -d '\r' >/tmp/q.mon
+	r qemu.dev "$(grep -A2 'PCI device 1b36:7f01' /tmp/q.mon | tr -s ' ' | tr '\n' '|')"
+	wait $qp
+	r qemu.rc $?
+	r qemu.err "$(tr '\n' '|' </tmp/q.err)"
+	r A9.after "$(st $A)"
+else
+	r host.mount 1
+fi
+unload
 dmesg | grep -E 'mcmig|vfio|WARNING|BUG|Oops' | sed 's/^/R dmesg /'
 exit 0
 EOF
 
-img=$T_TMP/mdev.cpio.gz
-rc=0
-MIGCHECK_HOST_MODULES="vfio vfio_iommu_type1 mdev" \
-	"$MC_SRCDIR/tests/hosts/mkinitramfs.sh" x86_64 "$PROBE" "$img" \
-	"$VFIO_STATIC=/migcheck-vfio" "$T_TMP/mdev/mcmig.ko=/mcmig.ko" "$T_TMP/cmd=/cmd" \
-	>"$T_TMP/mk.out" 2>&1 || rc=$?
-if [[ $rc -ne 0 ]]; then
-	cat "$T_TMP/mk.out"
-	[[ $rc -eq 77 ]] && exit 77
-	not_ok "mkinitramfs failed (exit $rc)"
-	finish
-	exit 1
-fi
-t0=$SECONDS
-MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
-	"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" >"$T_TMP/guest.out" 2>"$T_TMP/guest.err"
-rc=$?
-if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/guest.out"; then
-	grep '^SKIP: ' "$T_TMP/guest.out"
-	exit 77
-fi
-check "the emulated 6.1 host ran the test (exit $rc, $((SECONDS - t0)) s)" test "$rc" -eq 0
-[[ ${MCMIG_VERBOSE:-0} == 1 ]] && cat "$T_TMP/guest.out" "$T_TMP/guest.err"
+# boot_gen GEN: run the guest script on that generation's host; its report
+# in $T_TMP/guest-GEN.out
+boot_gen() {
+	local gen=$1 img=$T_TMP/mdev-$1.cpio.gz rc=0 t0
+	MIGCHECK_HOST_GEN=$gen \
+		MIGCHECK_HOST_MODULES="vfio vfio_iommu_type1 mdev virtio_pci 9p 9pnet 9pnet_virtio" \
+		"$MC_SRCDIR/tests/hosts/mkinitramfs.sh" x86_64 "$PROBE" "$img" \
+		"$VFIO_STATIC=/migcheck-vfio" "$T_TMP/mdev-$gen/mcmig.ko=/mcmig.ko" \
+		"$WITNESS=/vfiopci" "$T_TMP/cmd=/cmd" >"$T_TMP/mk.out" 2>&1 || rc=$?
+	if [[ $rc -ne 0 ]]; then
+		cat "$T_TMP/mk.out"
+		[[ $rc -eq 77 ]] && exit 77
+		not_ok "$gen: mkinitramfs failed (exit $rc)"
+		return 1
+	fi
+	t0=$SECONDS
+	# the machine's root, read-only, for its QEMU (section 9)
+	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
+		MIGCHECK_HOST_QEMU_ARGS="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" \
+		"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" >"$T_TMP/guest-$gen.out" \
+		2>"$T_TMP/guest-$gen.err" || rc=$?
+	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/guest-$gen.out"; then
+		grep '^SKIP: ' "$T_TMP/guest-$gen.out"
+		exit 77
+	fi
+	check "the emulated $gen host ran the test (exit $rc, $((SECONDS - t0)) s)" test "$rc" -eq 0
+	[[ ${MCMIG_VERBOSE:-0} == 1 ]] && cat "$T_TMP/guest-$gen.out" "$T_TMP/guest-$gen.err"
+	rm -f "$img"
+	return 0
+}
 
 # --- checks on the guest's report ----------------------------------------------
 declare -A R=()
-while IFS= read -r line; do
-	line=${line#R }
-	key=${line%% *}
-	[[ $line == *" "* ]] && val=${line#* } || val=
-	if [[ $key == fact || $key == info.out || $key == dmesg || $key == busyfact ]]; then
-		R[$key]+="$val"$'\n'
-	else
-		R[$key]=$val
-	fi
-done < <(grep '^R ' "$T_TMP/guest.out")
+# parse GEN: the guest's R lines into R
+parse() {
+	local line key val
+	R=()
+	while IFS= read -r line; do
+		line=${line#R }
+		key=${line%% *}
+		[[ $line == *" "* ]] && val=${line#* } || val=
+		if [[ $key == fact || $key == info.out || $key == dmesg || $key == busyfact ||
+			$key == qemufact ]]; then
+			R[$key]+="$val"$'\n'
+		else
+			R[$key]=$val
+		fi
+	done < <(grep '^R ' "$T_TMP/guest-$1.out")
+}
 
 # is KEY VALUE: R[KEY] equals VALUE
 is() { [[ ${R[$1]-<unset>} == "$2" ]] || { echo "  $1 = '${R[$1]-<unset>}', want '$2'" >&2 && false; }; }
@@ -264,94 +366,196 @@ same_state() { [[ $(field "$1" 1) == $(field "$2" 1) && $(field "$1" 2) == $(fie
 fld() { [[ $(field "$1" "$2") == "$3" ]] || { echo "  $1 '${R[$1]-}' field $2, want $3" >&2 && false; }; }
 A=11111111-1111-4111-8111-111111111111
 
-check "insmod mcmig format_version=1 state_size=$SIZE" fld "insmod.v1.s$SIZE" 1 0
-check "  type mcmig-v1 offered" is types mcmig-v1
-check "  two instances created through sysfs" is create 0
-check "probe runs" is probe.rc 0
-check "  vfio.dev fact for instance A: mcmig mig=stop_copy,p2p" \
-	has fact "vfio.dev	$A	mcmig mig=stop_copy,p2p"
-check "  A is an mdev of type mcmig-v1" has fact "vfio.dev	$A.mdev_type	mcmig-v1"
-check "  A opened through its group and emulated IOMMU" has fact "vfio.dev	$A.open	ok"
-check "  A migration flags" has fact "vfio.dev	$A.migration	stop_copy,p2p"
-check "  A driver version" has fact "vfio.dev	$A.driver_version	1.0"
-check "  group API present" has fact "vfio	group_api	1"
-check "info on A" is info.rc 0
-check "  info shows RUNNING and the flags" has info.out "migration     stop_copy,p2p"
-check "seed set on A" fld A.seeded 1 0x0123456789abcdef
-check "  B starts with another state" bash -c "[[ '$(field B.before 2)' != '$(field A.seeded 2)' ]]"
-check "save A (keep running)" is save.rc 0
-check "  stream size = header + records + 40 + $SIZE bytes" \
-	test "${R[save.bytes]:-0}" -gt $((SIZE + 40 + 320))
-check "  A still RUNNING, state unchanged" same_state A.after-save A.seeded
-check "  A RUNNING" fld A.after-save 3 RUNNING
-check "check the stream against B" is check.rc 0
-check "restore into B" is restore.rc 0
-check "  B has A's seed and checksum" same_state B.after-restore A.seeded
-check "  B RUNNING, 1 restore accepted by the device" fld B.after-restore 4 1
-check "  B RUNNING" fld B.after-restore 3 RUNNING
-check "send/recv over TCP with P2P" is send.rc 0
-check "  receiver" is recv.rc 0
-check "  A changed its state before" bash -c "[[ '$(field A.reseeded 2)' != '$(field A.seeded 2)' ]]"
-check "  B has A's new state" same_state B.after-recv A.reseeded
-check "  A RUNNING" fld A.after-send 3 RUNNING
-check "corrupted file refused" is bad-file.rc 65
-check "  one-line error names the chunk" has bad-file.err "CRC-32C mismatch"
-check "  B untouched, RUNNING, nothing reached the device" same_state B.after-bad-file B.before-bad
-check "  B RUNNING" fld B.after-bad-file 3 RUNNING
-check "  no restore attempt reached the device" fld B.after-bad-file 4 "$(field B.before-bad 4)"
-check "corrupted pipe refused" is bad-pipe.rc 65
-check "  B state unchanged (restore never applied)" same_state B.after-bad-pipe B.before-bad
-check "  B RUNNING again (reset)" fld B.after-bad-pipe 3 RUNNING
-check "truncated pipe refused" test "${R[short-pipe.rc]:-0}" -ne 0
-check "  B state unchanged" same_state B.after-short-pipe B.before-bad
-check "  B RUNNING again" fld B.after-short-pipe 3 RUNNING
-check "restore into a device held by another process refused" is busy.rc 69
-check "  as in use" has busy.err "in use"
-check "  the probe says so" has busyfact "in use"
-check "  B untouched and RUNNING" same_state B.after-busy B.before-bad
-check "  B RUNNING" fld B.after-busy 3 RUNNING
-check "save to /dev/full fails" test "${R[full.rc]:-0}" -ne 0
-check "  A RUNNING after the failed save" fld A.after-full 3 RUNNING
-check "  A state unchanged" same_state A.after-full A.reseeded
-check "send to a receiver that goes away fails" test "${R[send-cut.rc]:-0}" -ne 0
-check "  A RUNNING after the cut" fld A.after-cut 3 RUNNING
-check "send (no --keep-running) without a verdict from the receiver fails" \
-	test "${R[send-noverdict.rc]:-0}" -ne 0
-check "  A RUNNING again, not left in STOP" fld A.after-noverdict 3 RUNNING
-check "  and the error says so" has send-noverdict.err "device back in RUNNING"
-check "  A state unchanged" same_state A.after-noverdict A.reseeded
-check "save without --keep-running" is save-stop.rc 0
-check "  leaves A in STOP" fld A.after-save-stop 3 STOP
-check "--precopy refused: 6.1 has no PRE_COPY" is precopy.rc 69
-check "a restore killed in RESUMING" fld B.while-resuming 3 RESUMING
-check "  leaves the device in ERROR (closed mid-session)" fld B.after-kill 3 ERROR
-check "  a new restore refuses to start from ERROR" is after-kill.rc 69
-check "  and says why" has after-kill.err "device is in state ERROR"
-check "rmmod" is rmmod 0
-check "insmod format_version=2" fld "insmod.v2.s$SIZE" 1 0
-check "  type mcmig-v2 offered" is types2 mcmig-v2
-check "check refuses the v1 stream for the v2 device" is v2-check.rc 65
-check "  error names the type" has v2-check.err "mcmig-v1"
-check "restore of the v1 stream into v2 refused (file)" is v2-file.rc 65
-check "restore of the v1 stream into v2 refused (pipe)" is v2-pipe.rc 65
-check "  C untouched and RUNNING" same_state C.after-v2 C.before
-check "  C RUNNING" fld C.after-v2 3 RUNNING
-check "  refused before RESUMING: the device saw nothing" fld C.after-v2 5 0
-check "a payload of another state size is refused" test "${R[size.rc]:-0}" -ne 0
-check "  by the device (RESUMING -> STOP failed)" has size.err "RESUMING->STOP"
-check "  the device counted the refusal" fld C2.after-size 5 1
-check "  C reset to RUNNING with its state" same_state C2.after-size C2.before
-check "  C RUNNING" fld C2.after-size 3 RUNNING
-check "a payload larger than the device's state is refused" test "${R[small.rc]:-0}" -ne 0
-check "  by the device's data_fd (EFBIG)" has small.err "EFBIG"
-check "  C reset to RUNNING with its state" same_state C3.after-small C3.before
-check "  C RUNNING" fld C3.after-small 3 RUNNING
-check "no kernel warnings" bash -c "! grep -qE 'WARNING|BUG|Oops' <<<'${R[dmesg]-}'"
-echo "# state $SIZE bytes: save ${R[save.cs]:-?}0 ms, restore ${R[restore.cs]:-?}0 ms," \
-	"send/recv ${R[send.cs]:-?}0 ms (TCG)"
-if [[ $T_FAIL -ne 0 ]]; then
-	echo "# guest output:"
-	sed 's/^/#   /' "$T_TMP/guest.out"
-	sed 's/^/#   stderr: /' "$T_TMP/guest.err" | tail -20
-fi
+# check_gen GEN: the checks on that generation's report
+check_gen() {
+	local gen=$1 flags=stop_copy,p2p
+	[[ $gen == 6.1 ]] || flags=stop_copy,p2p,pre_copy
+	check "insmod mcmig format_version=1 state_size=$SIZE" fld "insmod.v1.s$SIZE" 1 0
+	check "  type mcmig-v1 offered" is types mcmig-v1
+	check "  two instances created through sysfs" is create 0
+	check "probe runs" is probe.rc 0
+	check "  vfio.dev fact for instance A: mcmig mig=$flags" \
+		has fact "vfio.dev	$A	mcmig mig=$flags"
+	check "  A is an mdev of type mcmig-v1" has fact "vfio.dev	$A.mdev_type	mcmig-v1"
+	check "  A opened through its group and emulated IOMMU" has fact "vfio.dev	$A.open	ok"
+	check "  A migration flags" has fact "vfio.dev	$A.migration	$flags"
+	check "  A driver version" has fact "vfio.dev	$A.driver_version	1.1"
+	check "  group API present" has fact "vfio	group_api	1"
+	check "info on A" is info.rc 0
+	check "  info shows RUNNING and the flags" has info.out "migration     $flags"
+	check "seed set on A" fld A.seeded 1 0x0123456789abcdef
+	check "  B starts with another state" bash -c "[[ '$(field B.before 2)' != '$(field A.seeded 2)' ]]"
+	check "save A (keep running)" is save.rc 0
+	check "  stream size = header + records + 40 + $SIZE bytes" \
+		test "${R[save.bytes]:-0}" -gt $((SIZE + 40 + 320))
+	check "  A still RUNNING, state unchanged" same_state A.after-save A.seeded
+	check "  A RUNNING" fld A.after-save 3 RUNNING
+	check "check the stream against B" is check.rc 0
+	check "restore into B" is restore.rc 0
+	check "  B has A's seed and checksum" same_state B.after-restore A.seeded
+	check "  B RUNNING, 1 restore accepted by the device" fld B.after-restore 4 1
+	check "  B RUNNING" fld B.after-restore 3 RUNNING
+	check "send/recv over TCP with P2P" is send.rc 0
+	check "  receiver" is recv.rc 0
+	check "  A changed its state before" bash -c "[[ '$(field A.reseeded 2)' != '$(field A.seeded 2)' ]]"
+	check "  B has A's new state" same_state B.after-recv A.reseeded
+	check "  A RUNNING" fld A.after-send 3 RUNNING
+	check "corrupted file refused" is bad-file.rc 65
+	check "  one-line error names the chunk" has bad-file.err "CRC-32C mismatch"
+	check "  B untouched, RUNNING, nothing reached the device" same_state B.after-bad-file B.before-bad
+	check "  B RUNNING" fld B.after-bad-file 3 RUNNING
+	check "  no restore attempt reached the device" fld B.after-bad-file 4 "$(field B.before-bad 4)"
+	check "corrupted pipe refused" is bad-pipe.rc 65
+	check "  B state unchanged (restore never applied)" same_state B.after-bad-pipe B.before-bad
+	check "  B RUNNING again (reset)" fld B.after-bad-pipe 3 RUNNING
+	check "truncated pipe refused" test "${R[short-pipe.rc]:-0}" -ne 0
+	check "  B state unchanged" same_state B.after-short-pipe B.before-bad
+	check "  B RUNNING again" fld B.after-short-pipe 3 RUNNING
+	check "restore into a device held by another process refused" is busy.rc 69
+	check "  as in use" has busy.err "in use"
+	check "  the probe says so" has busyfact "in use"
+	check "  B untouched and RUNNING" same_state B.after-busy B.before-bad
+	check "  B RUNNING" fld B.after-busy 3 RUNNING
+	check "save to /dev/full fails" test "${R[full.rc]:-0}" -ne 0
+	check "  A RUNNING after the failed save" fld A.after-full 3 RUNNING
+	check "  A state unchanged" same_state A.after-full A.reseeded
+	check "send to a receiver that goes away fails" test "${R[send-cut.rc]:-0}" -ne 0
+	check "  A RUNNING after the cut" fld A.after-cut 3 RUNNING
+	check "send (no --keep-running) without a verdict from the receiver fails" \
+		test "${R[send-noverdict.rc]:-0}" -ne 0
+	check "  A RUNNING again, not left in STOP" fld A.after-noverdict 3 RUNNING
+	check "  and the error says so" has send-noverdict.err "device back in RUNNING"
+	check "  A state unchanged" same_state A.after-noverdict A.reseeded
+	check "save without --keep-running" is save-stop.rc 0
+	check "  leaves A in STOP" fld A.after-save-stop 3 STOP
+	if [[ $gen == 6.1 ]]; then
+		check "--precopy refused: 6.1 has no PRE_COPY" is precopy.rc 69
+		check "  as not offered" has precopy.err "does not offer VFIO_MIGRATION_PRE_COPY"
+	fi
+	check "a restore killed in RESUMING" fld B.while-resuming 3 RESUMING
+	check "  leaves the device in ERROR (closed mid-session)" fld B.after-kill 3 ERROR
+	check "  a new restore refuses to start from ERROR" is after-kill.rc 69
+	check "  and says why" has after-kill.err "device is in state ERROR"
+	check "rmmod" is rmmod 0
+	check "insmod format_version=2" fld "insmod.v2.s$SIZE" 1 0
+	check "  type mcmig-v2 offered" is types2 mcmig-v2
+	check "check refuses the v1 stream for the v2 device" is v2-check.rc 65
+	check "  error names the type" has v2-check.err "mcmig-v1"
+	check "restore of the v1 stream into v2 refused (file)" is v2-file.rc 65
+	check "restore of the v1 stream into v2 refused (pipe)" is v2-pipe.rc 65
+	check "  C untouched and RUNNING" same_state C.after-v2 C.before
+	check "  C RUNNING" fld C.after-v2 3 RUNNING
+	check "  refused before RESUMING: the device saw nothing" fld C.after-v2 5 0
+	check "a payload of another state size is refused" test "${R[size.rc]:-0}" -ne 0
+	check "  by the device (RESUMING -> STOP failed)" has size.err "RESUMING->STOP"
+	check "  the device counted the refusal" fld C2.after-size 5 1
+	check "  C reset to RUNNING with its state" same_state C2.after-size C2.before
+	check "  C RUNNING" fld C2.after-size 3 RUNNING
+	check "a payload larger than the device's state is refused" test "${R[small.rc]:-0}" -ne 0
+	check "  by the device's data_fd (EFBIG)" has small.err "EFBIG"
+	check "  C reset to RUNNING with its state" same_state C3.after-small C3.before
+	check "  C RUNNING" fld C3.after-small 3 RUNNING
+	# 8. the VMM's view (QEMU hw/vfio/pci.c vfio_populate_device/vfio_realize:
+	#    VFIO_DEVICE_FLAGS_PCI, >= 9 regions with the config region, >= 5 irq
+	#    indexes, config space read whole), then PRE_COPY
+	check "8: instances created" is create8 0
+	check "  type's device_api is vfio-pci" is device_api vfio-pci
+	check "  device fd opened through the group" is pci.open 0
+	check "  GET_INFO: a PCI device with reset, 9 regions, 5 irq indexes" \
+		is pci.info "pci=1 reset=1 regions=9 irqs=5"
+	check "  config region: 256 bytes, read/write, at index 7's offset" \
+		is pci.region.7 "size=256 flags=0x3 offset_ok=1"
+	for i in 0 1 2 3 4 5 6 8; do
+		check "  region $i (BARs, ROM, VGA): empty" is "pci.region.$i" "size=0 flags=0x0 offset_ok=1"
+	done
+	for i in 0 1 2; do
+		check "  irq index $i (INTx, MSI, MSI-X): none" is "pci.irq.$i" "count=0 flags=0x0"
+	done
+	check "  error/request irq indexes: EINVAL (QEMU goes without)" is pci.irq.3 "errno 22"
+	check "  config space read whole" is pci.cfg.read 256
+	check "  ids 1b36:7f01, subsystem 1b36:0001" is pci.cfg.ids "1b36:7f01 1b36:0001"
+	check "  class ff0000, revision 01" is pci.cfg.class "ff0000 rev=01"
+	check "  header type 0" is pci.cfg.header 00
+	check "  no capabilities list" is pci.cfg.status "0000 caplist=0 cap_ptr=00"
+	check "  no BARs, no interrupt pin" bash -c "[[ '${R[pci.cfg.bars]-}' == none && '${R[pci.cfg.intpin]-}' == 0 ]]"
+	check "  command register writable (memory, master, INTx disable)" is pci.cfg.command 0x0406
+	check "  BAR0 sizing reads 0 (not implemented)" is pci.cfg.bar0 0x00000000
+	check "  config access past the end refused" is pci.cfg.beyond -1
+	check "  empty BAR region not readable" is pci.bar0.read -1
+	check "  SET_IRQS disable accepted, enable refused" \
+		bash -c "[[ '${R[pci.irq.disable]-}' == 0 && '${R[pci.irq.enable]-}' == 22 ]]"
+	check "  reset works and clears the command register" \
+		bash -c "[[ '${R[pci.reset]-}' == 0 && '${R[pci.cfg.command-after-reset]-}' == 0x0000 ]]"
+	tot=$((SIZE + 40))
+	if [[ $gen == 6.1 ]]; then
+		check "  migration flags STOP_COPY|P2P (0x3)" is pci.mig.flags "0 0x3"
+		check "  PRE_COPY refused by the 6.1 core (EINVAL)" is pc.to-precopy "-22 -"
+		check "  A unchanged by the refusal" same_state A8.after-witness A8.before
+		check "  A RUNNING" fld A8.after-witness 3 RUNNING
+		check "migcheck-vfio save --precopy refused on 6.1" is pc-save.rc 69
+	else
+		check "  migration flags STOP_COPY|P2P|PRE_COPY (0x7)" is pci.mig.flags "0 0x7"
+		check "  MIG_DATA_SIZE: one payload ($tot bytes)" is pci.mig.data_size "0 $tot"
+		check "PRE_COPY: RUNNING -> PRE_COPY opens a data_fd" is pc.to-precopy "0 fd"
+		check "  PRECOPY_INFO: initial_bytes = one payload, dirty 0" is pc.info0 "0 $tot 0"
+		check "  after 1000 bytes read: initial $((tot - 1000))" is pc.info1 "0 $((tot - 1000)) 0"
+		check "  seed written while in PRE_COPY (the device runs)" is pc.seed-in-precopy 0
+		check "  then dirty_bytes = a newer payload" is pc.info2 "0 $((tot - 1000)) $tot"
+		check "  reading on: the rest and the newer payload, then ENOMSG" \
+			is pc.drain "$((2 * tot - 1000)) -42"
+		check "  then nothing pending" is pc.info3 "0 0 0"
+		check "  PRE_COPY -> STOP_COPY: no new data_fd" is pc.to-stop-copy "0 -"
+		check "  PRECOPY_INFO outside PRE_COPY: EINVAL" is pc.info-stop-copy "-22 0 0"
+		check "  the state frozen in STOP_COPY (seed write EBUSY)" is pc.seed-in-stop-copy 16
+		check "  STOP_COPY: nothing newer, end of stream" is pc.stop-copy-bytes "0 0"
+		check "  STOP_COPY -> STOP -> RUNNING" \
+			bash -c "[[ '${R[pc.to-stop]-}' == '0 -' && '${R[pc.to-running]-}' == '0 -' ]]"
+		check "  stream: two payloads" is pc.stream $((2 * tot))
+		check "  B: STOP -> RESUMING opens a data_fd" is pc.b-resuming "0 fd"
+		check "  B accepts both payloads (odd-sized writes)" is pc.b-write "0 $((2 * tot))"
+		check "  B: RESUMING -> STOP validates the newer payload" is pc.b-stop "0 -"
+		check "  B: STOP -> RUNNING" is pc.b-running "0 -"
+		check "  B has A's state from PRE_COPY (seed and checksum)" same_state B8.after-witness A8.after-witness
+		check "  A has the seed written in PRE_COPY" fld A8.after-witness 1 0x5eed5eed5eed5eed
+		check "  B counted one restore" fld B8.after-witness 4 1
+		check "  PRE_COPY -> RUNNING ends the session" \
+			bash -c "[[ '${R[pc.abort-precopy]-}' == '0 fd' && '${R[pc.abort-to-running]-}' == '0 -' ]]"
+		check "  its data_fd then reads ENODEV" is pc.abort-read 19
+		check "migcheck-vfio save --precopy" is pc-save.rc 0
+		check "  A RUNNING, state unchanged" same_state A8.after-save A8.seeded
+		check "  restore into B" is pc-restore.rc 0
+		check "  B has A's state" same_state B8.after-restore A8.seeded
+		check "  B RUNNING" fld B8.after-restore 3 RUNNING
+		check "send/recv --precopy --p2p over TCP" is pc-send.rc 0
+		check "  receiver" is pc-recv.rc 0
+		check "  B has A's new state" same_state B8.after-recv A8.reseeded
+		check "  A RUNNING" fld A8.after-send 3 RUNNING
+	fi
+	# 9. QEMU (this machine's) attaches it with vfio-pci,sysfsdev=
+	check "9: this machine's root mounted read-only in the host (virtfs)" is host.mount 0
+	check "  QEMU runs with -device vfio-pci,sysfsdev=/sys/bus/mdev/devices/A" is qemu.alive yes
+	check "  it holds the device (the probe: in use)" has qemufact "in use"
+	check "  its guest sees 1b36:7f01, class ff00, subsystem 1b36:0001, as hostdev0" \
+		is qemu.dev " Class 65280: PCI device 1b36:7f01| PCI subsystem 1b36:0001| id \"hostdev0\"|"
+	check "  it quits cleanly, nothing on stderr" \
+		bash -c "[[ '${R[qemu.rc]-}' == 0 && -z '${R[qemu.err]-x}' ]]"
+	check "  A's state untouched, RUNNING" same_state A9.after A9.before
+	check "  A RUNNING" fld A9.after 3 RUNNING
+	check "no kernel warnings" bash -c "! grep -qE 'WARNING|BUG|Oops' <<<'${R[dmesg]-}'"
+	echo "# $gen: state $SIZE bytes: save ${R[save.cs]:-?}0 ms, restore ${R[restore.cs]:-?}0 ms," \
+		"send/recv ${R[send.cs]:-?}0 ms (TCG)"
+}
+
+for gen in $GENS; do
+	fail0=$T_FAIL
+	build_driver "$gen" || continue
+	boot_gen "$gen" || continue
+	parse "$gen"
+	check_gen "$gen"
+	if [[ $T_FAIL -ne $fail0 ]]; then
+		echo "# $gen guest output:"
+		sed 's/^/#   /' "$T_TMP/guest-$gen.out"
+		sed 's/^/#   stderr: /' "$T_TMP/guest-$gen.err" | tail -20
+	fi
+done
 finish

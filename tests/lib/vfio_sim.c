@@ -126,6 +126,8 @@ struct vsim {
 	unsigned char head[SIM_HDR], tail[4];
 	unsigned char *stage;
 	size_t stream_len, pos, avail;
+	size_t initial_end; /* PRE_COPY: the end of the initial bytes */
+	bool dirty_given;   /* PRE_COPY: c.precopy_dirty offered */
 	int fds[MAX_FDS];
 	int nfds, next_fd;
 	unsigned resets;
@@ -311,6 +313,8 @@ static int do_arc(vsim *s, uint32_t to, int *fd)
 			return r;
 		s->avail =
 		    s->c.precopy_initial < s->stream_len ? s->c.precopy_initial : s->stream_len;
+		s->initial_end = s->avail;
+		s->dirty_given = false;
 		*fd = r;
 	} else if (from == S_STOP && to == S_SC) {
 		if ((r = start_save(s)) < 0)
@@ -469,8 +473,18 @@ static int sim_precopy_info(void *b, int fd, uint64_t *initial, uint64_t *dirty)
 		return -s->f.precopy_info_errno;
 	if (s->state != S_PC && s->state != S_PCP)
 		return -EINVAL;
-	*initial = s->pos < s->avail ? s->avail - s->pos : 0;
-	*dirty = 0;
+	*initial = s->pos < s->initial_end ? s->initial_end - s->pos : 0;
+	*dirty = s->avail > s->initial_end && s->pos < s->avail
+		     ? s->avail - (s->pos > s->initial_end ? s->pos : s->initial_end)
+		     : 0;
+	if (*initial == 0 && s->c.precopy_dirty_forever)
+		*dirty = 4096;
+	else if (*initial == 0 && s->c.precopy_dirty && !s->dirty_given) {
+		size_t end = s->initial_end + s->c.precopy_dirty;
+		s->avail = end < s->stream_len ? end : s->stream_len;
+		s->dirty_given = true;
+		*dirty = s->avail - s->pos;
+	}
 	return 0;
 }
 

@@ -32,6 +32,13 @@ typedef struct vsim_config {
 	uint32_t seed;           /* content of the fresh state */
 	uint32_t format_version; /* the driver's state format version */
 	size_t precopy_initial;  /* bytes offered in PRE_COPY (default half) */
+	/* A running device changes its state in PRE_COPY: once the initial
+	 * bytes are read, VFIO_MIG_GET_PRECOPY_INFO reports this many dirty
+	 * bytes, readable at once (the stream's next bytes) ... */
+	size_t precopy_dirty;
+	/* ... or reports dirty bytes forever without offering any (a device
+	 * that dirties faster than it can be read) */
+	bool precopy_dirty_forever;
 	bool resume_error_state; /* a bad state makes RESUMING->STOP end in ERROR */
 } vsim_config;
 

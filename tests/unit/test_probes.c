@@ -17,6 +17,7 @@
 #include "core/base/facts.h"
 #include "probes/parsers.h"
 #include "probes/probe.h"
+#include "probes/util.h"
 
 static void *xrealloc(void *p, size_t size)
 {
@@ -589,6 +590,71 @@ START_TEST(test_run_all_skips)
 }
 END_TEST
 
+/* A BTF blob (include/uapi/linux/btf.h layout) built here: an INT, the
+ * enum kvm_pgtable_prot of a pre-6.9 arm64 kernel (no NORMAL_NC), a STRUCT
+ * and an ENUM64, so the walk must step over each kind's trailing data. */
+static size_t btf_put(unsigned char *b, size_t at, uint32_t v)
+{
+	memcpy(b + at, &v, 4);
+	return at + 4;
+}
+
+static size_t btf_blob(unsigned char *b, size_t size, uint32_t bad_kind)
+{
+	static const char strs[] = "\0int\0kvm_pgtable_prot\0KVM_PGTABLE_PROT_X\0"
+				   "KVM_PGTABLE_PROT_DEVICE\0s\0a\0e64\0V";
+	enum {
+		S_INT = 1,
+		S_ENUM = 5,
+		S_X = 22,
+		S_DEV = 41,
+		S_S = 65,
+		S_A = 67,
+		S_E64 = 69,
+		S_V = 73
+	};
+	ck_assert(size >= 256);
+	memset(b, 0, size);
+	size_t t = 24;
+	t = btf_put(b, t, S_INT), t = btf_put(b, t, 1u << 24), t = btf_put(b, t, 4);
+	t = btf_put(b, t, 32);
+	t = btf_put(b, t, S_ENUM), t = btf_put(b, t, 6u << 24 | 2), t = btf_put(b, t, 4);
+	t = btf_put(b, t, S_X), t = btf_put(b, t, 1);
+	t = btf_put(b, t, S_DEV), t = btf_put(b, t, 8);
+	t = btf_put(b, t, S_S), t = btf_put(b, t, (bad_kind ? bad_kind : 4u) << 24 | 1);
+	t = btf_put(b, t, 4);
+	t = btf_put(b, t, S_A), t = btf_put(b, t, 1), t = btf_put(b, t, 0);
+	t = btf_put(b, t, S_E64), t = btf_put(b, t, 19u << 24 | 1), t = btf_put(b, t, 8);
+	t = btf_put(b, t, S_V), t = btf_put(b, t, 1), t = btf_put(b, t, 0);
+	uint32_t tlen = (uint32_t)(t - 24);
+	memcpy(b + t, strs, sizeof(strs));
+	uint16_t magic = 0xeB9F;
+	memcpy(b, &magic, 2);
+	b[2] = 1;
+	btf_put(b, 4, 24), btf_put(b, 8, 0), btf_put(b, 12, tlen);
+	btf_put(b, 16, tlen), btf_put(b, 20, (uint32_t)sizeof(strs));
+	return t + sizeof(strs);
+}
+
+START_TEST(test_btf_enum)
+{
+	unsigned char b[512];
+	size_t n = btf_blob(b, sizeof(b), 0);
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "kvm_pgtable_prot", "KVM_PGTABLE_PROT_DEVICE"), 1);
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "kvm_pgtable_prot", "KVM_PGTABLE_PROT_NORMAL_NC"),
+			 0);
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "e64", "V"), 1);
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "nope", "V"), -ENOENT);
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "s", "a"), -ENOENT); /* a struct, not an enum */
+	for (size_t cut = 0; cut < n; cut++) /* truncated anywhere: never a wrong answer */
+		ck_assert_int_ne(mc_btf_enum_has(b, cut, "e64", "V"), 1);
+	b[0] ^= 1; /* magic */
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "e64", "V"), -EINVAL);
+	n = btf_blob(b, sizeof(b), 31); /* a kind this parser does not know */
+	ck_assert_int_eq(mc_btf_enum_has(b, n, "e64", "V"), -EINVAL);
+}
+END_TEST
+
 static Suite *probes_suite(void)
 {
 	Suite *s = suite_create("probes");
@@ -607,6 +673,7 @@ static Suite *probes_suite(void)
 		{ "errno_names", test_errno_names },
 		{ "cmdline_relevant", test_cmdline_relevant },
 		{ "run_all", test_run_all_skips },
+		{ "btf_enum", test_btf_enum },
 	};
 	for (size_t i = 0; i < sizeof(plain) / sizeof(plain[0]); i++) {
 		TCase *tc = tcase_create(plain[i].name);

@@ -454,6 +454,106 @@ START_TEST(fault_read_eio_precopy)
 }
 END_TEST
 
+/* A device whose state changes in PRE_COPY: the dirty bytes are read in
+ * PRE_COPY too (not left for STOP_COPY), and the stream still restores. */
+START_TEST(precopy_dirty_bytes)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty = 15000 };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	c.precopy_dirty = 0;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	mc_vfio_save_opts so = { .precopy = true, .p2p = true };
+	mc_vfio_stats st = { 0 };
+	int fd = tu_tmpfile_fd();
+	int rc = mc_vfio_save_to_fd(r.da, &so, fd, "save.bin", NULL, &st, &r.err);
+	ck_assert_msg(rc == 0, "%s", r.err.msg);
+	ck_assert_uint_eq(st.precopy_bytes, 25000);
+	ck_assert_uint_gt(st.bytes, 50000);
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(mc_vfio_restore_from_fd(r.db, NULL, fd, "f", NULL, NULL, &r.err) == 0, "%s",
+		      r.err.msg);
+	ck_assert(same_data(r.a, r.b));
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
+/* A device that reports dirty bytes forever: PRE_COPY ends after
+ * max_rounds temporary ends, STOP_COPY then moves the rest. */
+START_TEST(precopy_dirty_forever)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty_forever = true };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	c.precopy_dirty_forever = false;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	mc_vfio_save_opts so = { .precopy = true, .max_rounds = 3 };
+	mc_vfio_stats st = { 0 };
+	int fd = tu_tmpfile_fd();
+	int rc = mc_vfio_save_to_fd(r.da, &so, fd, "save.bin", NULL, &st, &r.err);
+	ck_assert_msg(rc == 0, "%s", r.err.msg);
+	ck_assert_uint_eq(st.precopy_bytes, 10000);
+	ck_assert_msg(g_str_has_prefix(vsim_trace(r.a), "RUNNING>PRE_COPY ") &&
+			  strstr(vsim_trace(r.a), "STOP_COPY>STOP"),
+		      "%s", vsim_trace(r.a));
+	lseek(fd, 0, SEEK_SET);
+	ck_assert_msg(mc_vfio_restore_from_fd(r.db, NULL, fd, "f", NULL, NULL, &r.err) == 0, "%s",
+		      r.err.msg);
+	ck_assert(same_data(r.a, r.b));
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
+/* The data_fd fails while the dirty bytes of a PRE_COPY session are read:
+ * the error names PRE_COPY and the offset, the source runs again. */
+START_TEST(fault_read_eio_precopy_dirty)
+{
+	rig r;
+	memset(&r, 0, sizeof(r));
+	vsim_config c = { .flags = ALL_FLAGS,
+			  .state_size = 50000,
+			  .seed = 1,
+			  .format_version = 1,
+			  .precopy_initial = 10000,
+			  .precopy_dirty = 15000 };
+	r.a = vsim_new(&c);
+	c.seed = 2;
+	r.b = vsim_new(&c);
+	r.da = vsim_dev(r.a, NULL);
+	r.db = vsim_dev(r.b, NULL);
+	vsim_faults_of(r.a)->read_fail_at = 20000;
+	vsim_faults_of(r.a)->read_errno = EIO;
+	mc_vfio_save_opts so = { .precopy = true, .p2p = true };
+	int rc, fd = save_file(r.da, &so, &r.err, &rc);
+	ck_assert_int_eq(rc, -EIO);
+	has(r.err.msg, "reading the data_fd in PRE_COPY after 20000 bytes");
+	has(r.err.msg, "device back in RUNNING (from PRE_COPY)");
+	source_intact(&r);
+	close(fd);
+	rig_free(&r);
+}
+END_TEST
+
 START_TEST(fault_precopy_info)
 {
 	rig r;
@@ -982,6 +1082,9 @@ int main(void)
 	tcase_add_test(tc, fault_read_eio_stop_copy);
 	tcase_add_test(tc, fault_read_eio_precopy);
 	tcase_add_test(tc, fault_precopy_info);
+	tcase_add_test(tc, precopy_dirty_bytes);
+	tcase_add_test(tc, precopy_dirty_forever);
+	tcase_add_test(tc, fault_read_eio_precopy_dirty);
 	tcase_add_test(tc, fault_write_eio);
 	tcase_add_test(tc, fault_every_save_arc);
 	tcase_add_test(tc, fault_every_restore_arc);
@@ -1005,6 +1108,7 @@ int main(void)
 	probe_names = tu_list("probes/vfio", ".facts");
 	tu_add_cases(s, "probe", probe_names, probe_case, NULL, NULL);
 	pc_add_cases(s, "plan-vfio");
+	pc_add_cases(s, "plan-coherency");
 	int rc = tu_run(s);
 	g_ptr_array_unref(stream_names);
 	g_ptr_array_unref(probe_names);
