@@ -102,3 +102,37 @@ mh_kernel_ready() { [[ -f $(mh_kroot "$1")/.ready ]]; }
 
 # mh_busybox ARCH -> path of the static busybox binary for ARCH
 mh_busybox() { echo "$MIGCHECK_HOST_CACHE/busybox/$(mh_debarch "$1")/bin/busybox"; }
+
+# emu_boot OUT ERR ARCH CPU IMG [APPEND...]: boot.sh of an image a test made
+# itself (mkinitramfs.sh), stdout in OUT, stderr in ERR; exit: its status.
+# Within one `make check-all` (MC_EMU_RUN_CACHE, as emu_run in
+# tests/integration/emu.sh) the sanitizer round reuses the first round's
+# output of a boot with the same arguments, MIGCHECK_HOST_* settings and
+# image contents (mkinitramfs.sh's images are reproducible).
+emu_boot() {
+	local out=$1 err=$2 arch=$3 cpu=$4 img=$5
+	shift 5
+	local key="" rc=0
+	if [[ -n ${MC_EMU_RUN_CACHE:-} ]]; then
+		# the image's name is a temporary: its contents count, not its path
+		key=$( {
+			printf '%s\n' "$arch" "$cpu" "$*"
+			env | grep '^MIGCHECK_HOST_' | LC_ALL=C sort
+			gzip -dc "$img"
+		} | sha256sum)
+		key=boot-${key%% *}
+		if [[ -f $MC_EMU_RUN_CACHE/$key.out ]]; then
+			cp "$MC_EMU_RUN_CACHE/$key.out" "$out"
+			cp "$MC_EMU_RUN_CACHE/$key.err" "$err"
+			return 0
+		fi
+	fi
+	"$HOSTS_DIR/boot.sh" "$arch" "$cpu" "$img" "$@" >"$out" 2>"$err" || rc=$?
+	if [[ -n $key && $rc -eq 0 ]] && mkdir -p "$MC_EMU_RUN_CACHE" 2>/dev/null; then
+		cp "$err" "$MC_EMU_RUN_CACHE/$key.err.$BASHPID" &&
+			mv "$MC_EMU_RUN_CACHE/$key.err.$BASHPID" "$MC_EMU_RUN_CACHE/$key.err" &&
+			cp "$out" "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" &&
+			mv "$MC_EMU_RUN_CACHE/$key.out.$BASHPID" "$MC_EMU_RUN_CACHE/$key.out"
+	fi
+	return $rc
+}

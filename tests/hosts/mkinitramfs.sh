@@ -274,6 +274,9 @@ find "$stage" -exec touch -h -d @0 {} +
 mkdir -p "$(dirname "$out")"
 (
 	cd "$stage"
-	find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --quiet
+	# --reproducible: inode numbers from 1, no device numbers; with the
+	# sorted names and the mtimes of 0, the same files give the same bytes
+	# (tests/hosts/lib.sh emu_boot caches boots by them)
+	find . -mindepth 1 | LC_ALL=C sort | cpio -o -H newc -R 0:0 --reproducible --quiet
 ) | gzip -n -6 >"$out.tmp.$$"
 mv "$out.tmp.$$" "$out"

@@ -58,8 +58,7 @@ for gen in $GENS; do
 	fi
 	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
 		MIGCHECK_HOST_QEMU_ARGS="-machine iommu=smmuv3 -device edu" \
-		"$MC_SRCDIR/tests/hosts/boot.sh" aarch64 max "$img" >"$T_TMP/$gen.out" \
-		2>"$T_TMP/$gen.err" || rc=$?
+		emu_boot "$T_TMP/$gen.out" "$T_TMP/$gen.err" aarch64 max "$img" || rc=$?
 	rm -f "$img"
 	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/$gen.out"; then
 		grep '^SKIP: ' "$T_TMP/$gen.out"

@@ -10,6 +10,7 @@
 #   emu_facts NAME ARCH CPU [APPEND...]     probe such a host; facts are kept in
 #       $EMU_DIR/NAME.facts, raw ioctl dump in $EMU_DIR/NAME.raw
 #   emu_release ARCH [GEN]  the kernel release a generation boots
+#   (emu_boot, for an image a test makes itself: tests/hosts/lib.sh)
 # The kernel generation is MIGCHECK_HOST_GEN (6.1 by default), inherited by
 # tests/hosts/*.sh: e.g. `MIGCHECK_HOST_GEN=7.3 emu_facts arm-max-73 aarch64 max`.
 HOSTS=$MC_SRCDIR/tests/hosts

@@ -21,9 +21,9 @@
 # shellcheck disable=SC2034 # used by tests/hosts/lib.sh's messages
 mh_prog=vfio-coherency.sh
 
-VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
+VFIO_STATIC=${MIGCHECK_VFIO_STATIC:-$(dirname "$MIGCHECK")/cmd/migcheck-vfio}
 PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/cmd/migcheck-probe}
-WITNESS=$(dirname "$MIGCHECK")/tests/integration/vfiopci
+WITNESS=${VFIOPCI:-$(dirname "$MIGCHECK")/tests/integration/vfiopci}
 [[ -x $VFIO_STATIC ]] || skip "no static cmd/migcheck-vfio (static linking unavailable?)"
 [[ -x $PROBE ]] || skip "no static cmd/migcheck-probe"
 [[ -x $WITNESS ]] || skip "no static tests/integration/vfiopci"
@@ -83,7 +83,8 @@ build_pci() {
 	cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/mcmig_pci.c" "$out/"
 	echo 'obj-m += mcmig_pci.o' >"$out/Kbuild"
 	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "/usr/src/linux-headers-$rel" \
-		M="$out" modules >"$out/kbuild.log" 2>&1 && [[ -f $out/mcmig_pci.ko ]] &&
+		M="$out" KCFLAGS="-ffile-prefix-map=$out=mcmig" modules >"$out/kbuild.log" 2>&1 &&
+		[[ -f $out/mcmig_pci.ko ]] &&
 		! grep -q 'mcmig.*\.c:.*warning:' "$out/kbuild.log"; then
 		ok "$gen: mcmig_pci.ko built against linux-headers-$rel without warnings"
 		return 0
@@ -108,8 +109,7 @@ host() {
 	fi
 	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
 		MIGCHECK_HOST_QEMU_ARGS="-M q35 -device intel-iommu,intremap=on,snoop-control=$snoop -device edu" \
-		"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" intel_iommu=on \
-		>"$T_TMP/$name.out" 2>"$T_TMP/$name.err" || rc=$?
+		emu_boot "$T_TMP/$name.out" "$T_TMP/$name.err" x86_64 max "$img" intel_iommu=on || rc=$?
 	rm -f "$img"
 	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/$name.out"; then
 		grep '^SKIP: ' "$T_TMP/$name.out"

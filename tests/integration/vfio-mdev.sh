@@ -18,11 +18,11 @@
 mh_prog=vfio-mdev.sh
 
 SIZE=${MCMIG_STATE_SIZE:-8388608}
-VFIO_STATIC=$(dirname "$MIGCHECK")/cmd/migcheck-vfio
+VFIO_STATIC=${MIGCHECK_VFIO_STATIC:-$(dirname "$MIGCHECK")/cmd/migcheck-vfio}
 PROBE=${MIGCHECK_PROBE:-$(dirname "$MIGCHECK")/cmd/migcheck-probe}
 [[ -x $VFIO_STATIC ]] || skip "no static cmd/migcheck-vfio (static linking unavailable?)"
 [[ -x $PROBE ]] || skip "no static cmd/migcheck-probe"
-WITNESS=$(dirname "$MIGCHECK")/tests/integration/vfiopci
+WITNESS=${VFIOPCI:-$(dirname "$MIGCHECK")/tests/integration/vfiopci}
 [[ -x $WITNESS ]] || skip "no static tests/integration/vfiopci"
 GENS=${MCMIG_HOST_GENS:-6.1 6.12}
 for gen in $GENS; do
@@ -45,7 +45,10 @@ build_driver() {
 	cp "$MC_SRCDIR/tests/mdev/mcmig.c" "$MC_SRCDIR/tests/mdev/mcmig_pci.c" \
 		"$MC_SRCDIR/tests/mdev/Kbuild" "$out/"
 	# Not the calling make's jobserver (make check): Kbuild runs on its own.
-	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" M="$out" modules \
+	# (the prefix map: the same module bytes from any build directory, so
+	# tests/hosts/lib.sh emu_boot can reuse a boot of the same image)
+	if env -u MAKEFLAGS -u MFLAGS -u MAKELEVEL make -C "$kdir" M="$out" \
+		KCFLAGS="-ffile-prefix-map=$out=mcmig" modules \
 		>"$out/kbuild.log" 2>&1 &&
 		[[ -f $out/mcmig.ko ]]; then
 		ok "$gen: mcmig.ko built against $kdir"
@@ -325,8 +328,7 @@ boot_gen() {
 	# the machine's root, read-only, for its QEMU (section 9)
 	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
 		MIGCHECK_HOST_QEMU_ARGS="-virtfs local,path=/,mount_tag=hostroot,security_model=none,readonly=on" \
-		"$MC_SRCDIR/tests/hosts/boot.sh" x86_64 max "$img" >"$T_TMP/guest-$gen.out" \
-		2>"$T_TMP/guest-$gen.err" || rc=$?
+		emu_boot "$T_TMP/guest-$gen.out" "$T_TMP/guest-$gen.err" x86_64 max "$img" || rc=$?
 	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/guest-$gen.out"; then
 		grep '^SKIP: ' "$T_TMP/guest-$gen.out"
 		exit 77
