@@ -368,11 +368,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *opaque)
 	return n;
 }
 
-typedef enum { M_GET, M_HEAD, M_PUT } method;
+typedef enum { M_GET, M_HEAD, M_PUT, M_PROPFIND } method;
 
 static const char *method_name(method m)
 {
-	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : "PUT";
+	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : m == M_PUT ? "PUT" : "PROPFIND";
 }
 
 /* Is this transport failure worth another attempt? */
@@ -510,8 +510,8 @@ static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_sl
 	}
 	if (m == M_HEAD) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	} else if (m == M_PUT) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (m == M_PUT || m == M_PROPFIND) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_name(m));
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
@@ -547,6 +547,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		g_autofree char *ct = g_strdup_printf("Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, ct);
 	}
+	if (m == M_PROPFIND)
+		hdrs = curl_slist_append(hdrs, "Depth: 1");
 	if (if_match) {
 		g_autofree char *im = g_strdup_printf("If-Match: %s", if_match);
 		hdrs = curl_slist_append(hdrs, im);
@@ -726,4 +728,28 @@ int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const
 			&status, err);
 	g_string_free(out, TRUE);
 	return r;
+}
+
+int mc_http_propfind(mc_http *h, const char *url, const char *body, size_t len, char **out,
+		     size_t *outlen, mc_error *err)
+{
+	GString *o = g_string_new(NULL);
+	long status;
+	int r = request(h, M_PROPFIND, url, body ? body : "", body ? len : 0, "application/xml",
+			NULL, o, NULL, &status, err);
+	if (r < 0) {
+		g_string_free(o, TRUE);
+		return r;
+	}
+	if (status != 207) {
+		g_autofree char *shown = mc_url_for_humans(url);
+		g_string_free(o, TRUE);
+		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EPROTO,
+				    "%s: PROPFIND: HTTP %ld, not 207 Multi-Status (a WebDAV "
+				    "server that lists collections is needed)",
+				    shown, status);
+	}
+	*outlen = o->len;
+	*out = g_string_free(o, FALSE);
+	return 0;
 }

@@ -1,5 +1,5 @@
-/* migcheck — HTTP(S) transport for the fleet store (libcurl): GET, HEAD and
- * PUT with TLS verification, timeouts, bounded retries with backoff, a size
+/* migcheck — HTTP(S) transport for the fleet store (libcurl): GET, HEAD, PUT and
+ * PROPFIND with TLS verification, timeouts, bounded retries with backoff, a size
  * cap on responses, and optional AWS SigV4 signing for S3-compatible stores.
  * Errors name the URL and the HTTP status and carry the contract's exit code:
  * 69 unreachable or 5xx (after the retries), 77 on 401/403, 65 on a response
@@ -56,6 +56,13 @@ int mc_http_head(mc_http *h, const char *url, bool *exists, mc_error *err);
  * -EAGAIN (the object changed since it was read). */
 int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const char *content_type,
 		const char *if_match, mc_error *err);
+
+/* PROPFIND url with "Depth: 1" and the XML body given (WebDAV, RFC 4918):
+ * 0 with the 207 Multi-Status body in *out (NUL-terminated, g_free) and
+ * *outlen. 404 is -ENOENT (exit 66); a server without PROPFIND (405, 501)
+ * is -EOPNOTSUPP (exit 69); any other 2xx than 207 is -EPROTO (69). */
+int mc_http_propfind(mc_http *h, const char *url, const char *body, size_t len, char **out,
+		     size_t *outlen, mc_error *err);
 
 /* Requests made and bytes received so far (for summaries and benchmarks). */
 void mc_http_stats(const mc_http *h, long *requests, long long *bytes_in);

@@ -1,7 +1,9 @@
 # shellcheck shell=bash
 # A private nginx (Debian's package) as a fleet store for the tests and the
 # benchmark: its own prefix, config and logs in a temporary directory, on
-# 127.0.0.1 at a free port, WebDAV PUT/DELETE enabled. Never the system
+# 127.0.0.1 at a free port, WebDAV PUT/DELETE enabled, and PROPFIND from
+# the dav_ext module (libnginx-mod-http-dav-ext: nginx's own dav module has
+# no PROPFIND), which `fleet pull` lists hosts/ with. Never the system
 # nginx service. Sourced; needs $T_TMP (lib.sh) or NGX_DIR.
 #   ngx_start [EXTRA_SERVER_CONFIG]   sets NGX_PORT, NGX_URL (http://127.0.0.1:PORT),
 #                                     NGX_ROOT (document root), NGX_LOG (access log)
@@ -10,6 +12,7 @@
 
 NGX_BIN=${NGX_BIN:-$(command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; })}
 NGX_DIR=${NGX_DIR:-$T_TMP/nginx}
+NGX_DAV_EXT=${NGX_DAV_EXT:-/usr/lib/nginx/modules/ngx_http_dav_ext_module.so}
 NGX_PID=
 export NGX_PORT NGX_URL NGX_ROOT NGX_LOG
 
@@ -20,6 +23,10 @@ ngx_port_free() {
 ngx_start() {
 	local extra=${1:-} port user=
 	[[ -n $NGX_BIN ]] || return 77
+	[[ -r $NGX_DAV_EXT ]] || {
+		echo "fleet-nginx.sh: $NGX_DAV_EXT missing (apt-get install libnginx-mod-http-dav-ext)" >&2
+		return 1
+	}
 	mkdir -p "$NGX_DIR"/{root,logs,tmp}
 	NGX_ROOT=$NGX_DIR/root
 	NGX_LOG=$NGX_DIR/logs/access.log
@@ -30,6 +37,7 @@ ngx_start() {
 		port=$((20000 + (RANDOM % 20000)))
 		ngx_port_free "$port" || continue
 		cat >"$NGX_DIR/nginx.conf" <<EOF
+load_module $NGX_DAV_EXT;
 daemon off;
 worker_processes 1;
 $user
@@ -52,6 +60,7 @@ http {
 		client_max_body_size 256m;
 		location / {
 			dav_methods PUT DELETE;
+			dav_ext_methods PROPFIND OPTIONS;
 			create_full_put_path on;
 			dav_access user:rw group:r all:r;
 		}
