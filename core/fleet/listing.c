@@ -9,6 +9,7 @@
 
 #define DAV_NS "DAV:"
 #define S3_NS "http://s3.amazonaws.com/doc/2006-03-01/"
+#define S3RVER_NS "http://doc.s3.amazonaws.com/2006-03-01/" /* s3rver 3.7's spelling */
 #define S3_PAGE 1000 /* ListObjectsV2's own default and maximum */
 
 /* ---- the set of names ---- */
@@ -177,17 +178,18 @@ int mc_fleet_parse_s3_list(const char *buf, size_t len, const char *shown, const
 		return -EBADMSG;
 	xmlNode *root = xmlDocGetRootElement(doc);
 	size_t plen = strlen(prefix);
-	if (!in_ns(root, "ListBucketResult", S3_NS)) {
+	const char *ns = in_ns(root, "ListBucketResult", S3RVER_NS) ? S3RVER_NS : S3_NS;
+	if (!in_ns(root, "ListBucketResult", ns)) {
 		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
 				 "%s: not an S3 listing (expected <ListBucketResult> in namespace "
 				 "%s)",
-				 shown, S3_NS);
+				 shown, ns);
 		goto out;
 	}
 	for (xmlNode *c = root->children; c && r == 0; c = c->next) {
-		if (!in_ns(c, "Contents", S3_NS))
+		if (!in_ns(c, "Contents", ns))
 			continue;
-		xmlNode *k = child_ns(c, "Key", S3_NS);
+		xmlNode *k = child_ns(c, "Key", ns);
 		g_autofree char *key = k ? raw_text(k) : NULL;
 		if (!key || strncmp(key, prefix, plen) != 0) {
 			g_autofree char *esc = key ? g_strescape(key, NULL) : NULL;
@@ -202,9 +204,9 @@ int mc_fleet_parse_s3_list(const char *buf, size_t len, const char *shown, const
 	}
 	if (r < 0)
 		goto out;
-	trunc = mc_xml_text(child_ns(root, "IsTruncated", S3_NS));
+	trunc = mc_xml_text(child_ns(root, "IsTruncated", ns));
 	if (!strcmp(trunc, "true")) {
-		xmlNode *t = child_ns(root, "NextContinuationToken", S3_NS);
+		xmlNode *t = child_ns(root, "NextContinuationToken", ns);
 		char *tok = t ? mc_xml_text(t) : NULL;
 		if (!tok || !*tok) {
 			g_free(tok);
