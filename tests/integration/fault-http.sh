@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fault injection on `migcheck fleet pull` (issue #7): the HTTP server dies
-# (SIGKILL) in the middle of the index, in the middle of a profile, and after
+# (SIGKILL) in the middle of the hosts/ listing, in the middle of a profile, and after
 # some of the profiles were fetched; bodies framed by Content-Length, chunked
 # encoding, or the connection's end. The pull fails with a one-line error
 # naming the URL, and nothing is imported: README promises one transaction
@@ -97,11 +97,13 @@ unchanged() {
 		cmp -s "$T_TMP/view.before" "$T_TMP/view.now"
 }
 stop_httpd
-# The profiles the pull must fetch, in the order it fetches them: index
-# order, each once, without the one keep-2 already has.
+# The profiles the pull must fetch, in the order it fetches them: host
+# name order, each once, without the one keep-2 already has.
 local_id=$("$MIGCHECK" --db "$SRC" export arm-a57-1 | sha256sum | cut -c1-64)
-mapfile -t MISSING < <(grep -o 'profile="[0-9a-f]*"' "$ROOT/fleet/index.xml" | cut -d'"' -f2 |
-	awk -v l="$local_id" '$0 != l && !seen[$0]++')
+mapfile -t MISSING < <(LC_ALL=C ls "$ROOT/fleet/hosts" | while read -r f; do
+	grep -o 'profile="[0-9a-f]*"' "$ROOT/fleet/hosts/$f"
+done | cut -d'"' -f2 | awk -v l="$local_id" '$0 != l && !seen[$0]++')
+check "no index.xml: each push wrote its own record only" test ! -e "$ROOT/fleet/index.xml"
 check "the pull lacks 4 of the 5 profiles" test "${#MISSING[@]}" -eq 4
 
 # pull_dies SUBSTR:NTH:FRAMING EXIT URL_PATH ERROR_TEXT: one pull against a
@@ -115,9 +117,13 @@ pull_dies() {
 	unchanged
 }
 
-fault_begin "HTTP server killed (SIGKILL) mid-body of the fleet index during \`migcheck fleet pull\`"
-pull_dies index.xml:1:length 69 index.xml "GET failed after 2 attempts"
-fault_end "exit 69, one-line error naming the index URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
+fault_begin "HTTP server killed (SIGKILL) mid-body of the hosts/ listing (PROPFIND) during \`migcheck fleet pull\`"
+pull_dies /hosts/:1:length 69 hosts/ "PROPFIND failed after 2 attempts"
+fault_end "exit 69, one-line error naming the listing URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
+
+fault_begin "HTTP server killed mid-body of the second host record during \`migcheck fleet pull\`"
+pull_dies /hosts/:3:length 69 hosts/arm-n1-1.xml "GET failed after 2 attempts"
+fault_end "exit 69, one-line error naming the host record's URL; nothing imported"
 
 fault_begin "HTTP server killed mid-body of the first profile document during \`migcheck fleet pull\`"
 pull_dies /profiles/:1:length 69 "profiles/${MISSING[0]}.xml" "GET failed after 2 attempts"
