@@ -5,7 +5,7 @@
 # the dav_ext module (libnginx-mod-http-dav-ext: nginx's own dav module has
 # no PROPFIND), which `fleet pull` lists hosts/ with. Never the system
 # nginx service. Sourced; needs $T_TMP (lib.sh) or NGX_DIR.
-#   ngx_start [EXTRA_SERVER_CONFIG]   sets NGX_PORT, NGX_URL (http://127.0.0.1:PORT),
+#   [NGX_DAV_EXT_OFF=1] ngx_start [EXTRA_SERVER_CONFIG]   sets NGX_PORT, NGX_URL (http://127.0.0.1:PORT),
 #                                     NGX_ROOT (document root), NGX_LOG (access log)
 #   ngx_stop
 # Fixed locations for the error tests: /forbidden/ (403), /broken/ (500).
@@ -23,7 +23,10 @@ ngx_port_free() {
 ngx_start() {
 	local extra=${1:-} port user=
 	[[ -n $NGX_BIN ]] || return 77
-	[[ -r $NGX_DAV_EXT ]] || {
+	local dav_ext="load_module $NGX_DAV_EXT;" propfind="dav_ext_methods PROPFIND OPTIONS;"
+	# NGX_DAV_EXT_OFF=1: nginx's own dav module alone (PROPFIND is 405)
+	[[ -n ${NGX_DAV_EXT_OFF:-} ]] && dav_ext='' propfind=''
+	[[ -n ${NGX_DAV_EXT_OFF:-} || -r $NGX_DAV_EXT ]] || {
 		echo "fleet-nginx.sh: $NGX_DAV_EXT missing (apt-get install libnginx-mod-http-dav-ext)" >&2
 		return 1
 	}
@@ -33,11 +36,13 @@ ngx_start() {
 	# As root the master hands requests to workers; keep them as root so
 	# they can write the temporary store.
 	[[ $(id -u) -eq 0 ]] && user="user root;"
-	for _ in 1 2 3 4 5 6 7 8; do
+	# a restart keeps the port (and so NGX_URL) when it is still free
+	for try in 1 2 3 4 5 6 7 8; do
 		port=$((20000 + (RANDOM % 20000)))
+		[[ $try -eq 1 && -n ${NGX_PORT:-} ]] && port=$NGX_PORT
 		ngx_port_free "$port" || continue
 		cat >"$NGX_DIR/nginx.conf" <<EOF
-load_module $NGX_DAV_EXT;
+$dav_ext
 daemon off;
 worker_processes 1;
 $user
@@ -60,7 +65,7 @@ http {
 		client_max_body_size 256m;
 		location / {
 			dav_methods PUT DELETE;
-			dav_ext_methods PROPFIND OPTIONS;
+			$propfind
 			create_full_put_path on;
 			dav_access user:rw group:r all:r;
 		}
