@@ -100,8 +100,8 @@ stop_httpd
 # The profiles the pull must fetch, in the order it fetches them: host
 # name order, each once, without the one keep-2 already has.
 local_id=$("$MIGCHECK" --db "$SRC" export arm-a57-1 | sha256sum | cut -c1-64)
-mapfile -t MISSING < <(LC_ALL=C ls "$ROOT/fleet/hosts" | while read -r f; do
-	grep -o 'profile="[0-9a-f]*"' "$ROOT/fleet/hosts/$f"
+mapfile -t MISSING < <(find "$ROOT/fleet/hosts" -name '*.xml' | LC_ALL=C sort | while read -r f; do
+	grep -o 'profile="[0-9a-f]*"' "$f"
 done | cut -d'"' -f2 | awk -v l="$local_id" '$0 != l && !seen[$0]++')
 check "no index.xml: each push wrote its own record only" test ! -e "$ROOT/fleet/index.xml"
 check "the pull lacks 4 of the 5 profiles" test "${#MISSING[@]}" -eq 4
