@@ -277,6 +277,16 @@ expect_exit 65 "a tampered profile (id attribute kept)" \
 err_has "does not match its content"
 check "  nothing imported from the tampered store" test "$(count_hosts "$T_TMP/tampered.db")" -eq 0
 
+# A host record under another host's name (hosts/B.xml claiming host A):
+# it would overwrite B with A's profile.
+mkdir -p "$NGX_ROOT/renamed/hosts"
+cp -r "$NGX_ROOT/fleet/profiles" "$NGX_ROOT/renamed/"
+cp "$NGX_ROOT/fleet/hosts/arm-n1-1.xml" "$NGX_ROOT/renamed/hosts/"
+cp "$NGX_ROOT/fleet/hosts/arm-a57-1.xml" "$NGX_ROOT/renamed/hosts/x86-max-1.xml"
+expect_exit 65 "a host record stored under another host's name" \
+	"$MIGCHECK" --db "$T_TMP/renamed.db" fleet pull "$NGX_URL/renamed" "${FAST[@]}"
+err_has "$NGX_URL/renamed/hosts/x86-max-1.xml: the record is of host 'arm-a57-1', not of 'x86-max-1'"
+check "  nothing imported from that store" test "$(count_hosts "$T_TMP/renamed.db")" -eq 0
 # A truncated index file on the store: well-formed HTTP, broken content.
 mkdir -p "$NGX_ROOT/cut"
 head -c 300 "$MC_TESTDATA/fleet/store-v1/index.xml" >"$NGX_ROOT/cut/index.xml"
