@@ -486,24 +486,12 @@ static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_e
 	return f;
 }
 
-/* Download host record hosts/NAME.xml and add it to x. */
-static int fetch_record(mc_http *h, const char *url, const char *name, mc_fleet_index *x,
-			mc_error *err)
+/* Host record hosts/NAME.xml (body) into x. */
+static int add_record(const char *rurl, const char *name, const char *body, size_t len,
+		      mc_fleet_index *x, mc_error *err)
 {
-	g_autofree char *path = g_strdup_printf("hosts/%s.xml", name);
-	g_autofree char *rurl = mc_url_join(url, path);
 	g_autofree char *shown = mc_url_for_humans(rurl);
-	g_autofree char *body = NULL;
-	size_t len = 0;
-	mc_error sub = { 0 };
-	int r = mc_http_get(h, rurl, &body, &len, NULL, &sub);
-	if (r == -ENOENT)
-		return mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
-				    "%s: listed in hosts/ but not there (HTTP 404)", shown);
-	if (r < 0) {
-		*err = sub;
-		return r;
-	}
+	int r;
 	mc_fleet_index *one = mc_fleet_index_parse(body, len, shown, true, err);
 	if (!one)
 		return -EBADMSG;
@@ -515,6 +503,80 @@ static int fetch_record(mc_http *h, const char *url, const char *name, mc_fleet_
 	else
 		r = mc_fleet_index_set(x, e, err);
 	mc_fleet_index_free(one);
+	return r;
+}
+
+/* Download host record hosts/NAME.xml (at rurl) and add it to x. */
+static int fetch_record(mc_http *h, const char *rurl, const char *name, mc_fleet_index *x,
+			mc_error *err)
+{
+	g_autofree char *body = NULL;
+	size_t len = 0;
+	mc_error sub = { 0 };
+	int r = mc_http_get(h, rurl, &body, &len, NULL, &sub);
+	if (r == -ENOENT) {
+		g_autofree char *shown = mc_url_for_humans(rurl);
+		return mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
+				    "%s: listed in hosts/ but not there (HTTP 404)", shown);
+	}
+	if (r < 0) {
+		*err = sub;
+		return r;
+	}
+	return add_record(rurl, name, body, len, x, err);
+}
+
+typedef struct {
+	char **urls;
+	const mc_fleet_names *names;
+	mc_fleet_index *x;
+	mc_fleet_progress cb;
+	void *opaque;
+	size_t done, n;
+} records;
+
+static void progressed(records *rs)
+{
+	if (rs->cb && (++rs->done % 500 == 0 || rs->done == rs->n))
+		rs->cb("records", rs->done, rs->n, rs->opaque);
+}
+
+static int got_record(void *opaque, size_t i, const char *body, size_t len, mc_error *err)
+{
+	records *rs = opaque;
+	int r = add_record(rs->urls[i], mc_fleet_names_at(rs->names, i), body, len, rs->x, err);
+	if (r == 0)
+		progressed(rs);
+	return r;
+}
+
+/* Every listed record: MC_FLEET_PARALLEL GETs at once; those that did not
+ * come back whole are asked again one by one, with retries and the usual
+ * messages. */
+static int fetch_records(mc_http *h, const char *url, const mc_fleet_names *names,
+			 mc_fleet_index *x, mc_fleet_progress cb, void *opaque, mc_error *err)
+{
+	size_t n = mc_fleet_names_count(names), nfailed = 0, *failed = NULL;
+	records rs = { .urls = g_new0(char *, n + 1),
+		       .names = names,
+		       .x = x,
+		       .cb = cb,
+		       .opaque = opaque,
+		       .n = n };
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *path =
+		    g_strdup_printf("hosts/%s.xml", mc_fleet_names_at(names, i));
+		rs.urls[i] = mc_url_join(url, path);
+	}
+	int r = mc_http_get_many(h, (const char *const *)rs.urls, n, MC_FLEET_PARALLEL, got_record,
+				 &rs, &failed, &nfailed, err);
+	for (size_t k = 0; r == 0 && k < nfailed; k++) {
+		size_t i = failed[k];
+		if ((r = fetch_record(h, rs.urls[i], mc_fleet_names_at(names, i), x, err)) == 0)
+			progressed(&rs);
+	}
+	g_free(failed);
+	g_strfreev(rs.urls);
 	return r;
 }
 
@@ -564,12 +626,8 @@ static mc_fleet_index *gather_hosts(mc_http *h, const char *url, const mc_fleet_
 	x = mc_fleet_index_new();
 	size_t n = mc_fleet_names_count(names);
 	st->hosts_listed = (long)n;
-	for (size_t i = 0; i < n; i++) {
-		if (fetch_record(h, url, mc_fleet_names_at(names, i), x, err) < 0)
-			goto fail;
-		if (cb && ((i + 1) % 500 == 0 || i + 1 == n))
-			cb("records", i + 1, n, opaque);
-	}
+	if (fetch_records(h, url, names, x, cb, opaque, err) < 0)
+		goto fail;
 	for (size_t i = 0; old && i < mc_fleet_index_count(old); i++) {
 		const mc_fleet_host *e = mc_fleet_index_at(old, i);
 		const mc_fleet_host *cur = mc_fleet_index_find(x, e->name);

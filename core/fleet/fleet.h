@@ -104,6 +104,9 @@ typedef struct mc_fleet_stats {
  * that host from then on. */
 #define MC_FLEET_FUTURE_TOLERANCE_S 3600
 
+/* A pull fetches the host records over this many connections at once. */
+#define MC_FLEET_PARALLEL 8
+
 /* Progress: phase ("profiles", "hosts"), done of total. */
 typedef void (*mc_fleet_progress)(const char *phase, size_t done, size_t total, void *opaque);
 

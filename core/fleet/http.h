@@ -64,6 +64,20 @@ int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const
 int mc_http_propfind(mc_http *h, const char *url, const char *body, size_t len, char **out,
 		     size_t *outlen, mc_error *err);
 
+/* One body of mc_http_get_many: 0, or a negative errno with err filled
+ * (stops the transfers). */
+typedef int (*mc_http_body_fn)(void *opaque, size_t i, const char *body, size_t len, mc_error *err);
+
+/* GET every urls[i] over up to `parallel` connections at once, calling cb
+ * with each 2xx body (in completion order). A URL whose transfer did not
+ * end in 2xx (any error, 404 too, or the deadline reached before it was
+ * asked) is not retried here: its index is in *failed (ascending, g_free,
+ * *nfailed of them), for the caller to ask again with mc_http_get, which
+ * retries and reports as usual. 0, or cb's error. */
+int mc_http_get_many(mc_http *h, const char *const *urls, size_t n, int parallel,
+		     mc_http_body_fn cb, void *opaque, size_t **failed, size_t *nfailed,
+		     mc_error *err);
+
 /* Requests made and bytes received so far (for summaries and benchmarks). */
 void mc_http_stats(const mc_http *h, long *requests, long long *bytes_in);
 

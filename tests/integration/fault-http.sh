@@ -121,9 +121,17 @@ fault_begin "HTTP server killed (SIGKILL) mid-body of the hosts/ listing (PROPFI
 pull_dies /hosts/:1:length 69 hosts/ "PROPFIND failed after 2 attempts"
 fault_end "exit 69, one-line error naming the listing URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
 
-fault_begin "HTTP server killed mid-body of the second host record during \`migcheck fleet pull\`"
-pull_dies /hosts/:3:length 69 hosts/arm-n1-1.xml "GET failed after 2 attempts"
-fault_end "exit 69, one-line error naming the host record's URL; nothing imported"
+fault_begin "HTTP server killed mid-body of the second host record asked for (8 at once) during \`migcheck fleet pull\`"
+check "  the store starts" start_httpd /hosts/:3:length
+expect_exit 69 "pull from a store that dies (/hosts/:3:length)" \
+	"$MIGCHECK" --db "$DST" fleet pull "$URL" "${FAST[@]}"
+# the records are asked for 8 at once: the one reported is the first (by
+# name) of those cut off when the server died
+check "  one line naming a host record's URL" \
+	bash -c "test \$(wc -l <'$T_ERR') -eq 1 && grep -qxE 'migcheck: $URL/hosts/[a-z0-9-]+\.xml: GET failed after 2 attempts: .*' '$T_ERR'"
+check "  the server died mid-transfer (SIGKILL)" httpd_died
+unchanged
+fault_end "exit 69, one-line error naming a host record's URL; nothing imported"
 
 fault_begin "HTTP server killed mid-body of the first profile document during \`migcheck fleet pull\`"
 pull_dies /profiles/:1:length 69 "profiles/${MISSING[0]}.xml" "GET failed after 2 attempts"
