@@ -74,6 +74,12 @@ static int add_entry(mc_fleet_names *n, const char *rest, const char *shown, mc_
 				    "([A-Za-z0-9][A-Za-z0-9._-]*.xml)",
 				    shown, esc);
 	}
+	if (n->v->len >= MC_FLEET_MAX_LISTED) {
+		g_free(name);
+		return mc_error_set(err, MC_EXIT_DATAERR, E2BIG,
+				    "%s: listing names more than %d host records", shown,
+				    MC_FLEET_MAX_LISTED);
+	}
 	if (g_hash_table_contains(n->seen, name)) {
 		int r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 				     "%s: listing names hosts/%s.xml twice", shown, name);

@@ -4,9 +4,10 @@
  * parsed with the safe XML parser (core/base/xml.h), every entry must lie
  * in hosts/, a *.xml entry must carry a usable host name, a name listed
  * twice, a key outside the prefix, a truncated S3 page without a token or a
- * token that repeats are refused (exit 65, "NAME: ..."). Entries that are
- * not *.xml files directly in hosts/ (sub-collections, temporary files) are
- * not host records and are passed over. */
+ * token that repeats, more than MC_FLEET_MAX_LISTED names are refused
+ * (exit 65, "NAME: ..."). Entries that are not *.xml files directly in
+ * hosts/ (sub-collections, temporary files) are not host records and are
+ * passed over. */
 #ifndef MC_FLEET_LISTING_H
 #define MC_FLEET_LISTING_H
 
@@ -15,6 +16,10 @@
 
 #include "core/base/error.h"
 #include "core/fleet/http.h"
+
+/* A listing naming more host records than this is refused (65): a server
+ * that pages forever would otherwise fill memory until the deadline. */
+#define MC_FLEET_MAX_LISTED 5000000
 
 /* A set of host names (sorted, unique once complete); opaque. */
 typedef struct mc_fleet_names mc_fleet_names;
