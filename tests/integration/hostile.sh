@@ -328,6 +328,11 @@ now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
 sed -i "s/probed=\"2099-01-01T00:00:00Z\"/probed=\"$now\"/" "$T_TMP/store/fleet/hosts/x86-b.xml"
 expect_exit 0 "an honest pull (the record probed now)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
 check "  the entry is taken" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ' | grep -c "${now%Z}")" = 1
+# a listing naming a record the store then does not serve (404)
+ln -s nowhere "$T_TMP/store/fleet/hosts/ghost.xml"
+expect_exit 65 "a host record listed in hosts/ but not served (404)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+err_has "$SURL/hosts/ghost.xml: listed in hosts/ but not there (HTTP 404)"
+rm -f "$T_TMP/store/fleet/hosts/ghost.xml"
 kill "$spid" 2>/dev/null
 wait "$store" 2>/dev/null
 fault_end "the mute store: exit 69 once the --deadline passes, one line; the future entry: not imported, counted and reported, the local probe kept"
