@@ -8,8 +8,10 @@
 # (tests/bench/lib.sh):
 #   push  PUSHES `migcheck fleet push` runs, each of one host into the
 #         HOSTS-host store, vs as many curl runs doing the same requests
-#         (HEAD of the profile, PUT of the host record) with the same bytes:
-#         the cost of a push, whatever the fleet's size;
+#         (HEAD of the profile, PUT of the host record) with the same bytes;
+#         and the same pushes into the big store vs into a store of the same
+#         profiles and no other host: the cost of a push is that of its own
+#         requests, whatever the fleet's size;
 #   pull  `migcheck fleet pull` of the whole store into a new inventory vs
 #         one curl run fetching the same files over one connection (the
 #         PROPFIND of hosts/, every host record, every profile): the
@@ -93,6 +95,17 @@ bench_alternate curl_push push
 printf 'fleet-store: push (%d pushes of one host into %d hosts) %s ms; curl doing the same requests %s ms; ratio %sx%s\n' \
 	"$NPUSH" "$NHOSTS" "$BENCH_SUBJ_MED" "$BENCH_BASE_MED" "$BENCH_RATIO" "$BENCH_ROUNDS"
 echo "fleet-store:   $(cat "$T_TMP/push.out")"
+mkdir -p "$NGX_ROOT/small"
+cp -r "$ROOT/profiles" "$NGX_ROOT/small/"
+push_small() {
+	local i
+	for i in $(seq "$NPUSH"); do
+		"$MIGCHECK" --db "$PUSHDB" fleet push "$NGX_URL/small" --host "new$i" >/dev/null
+	done
+}
+bench_alternate push_small push
+printf 'fleet-store: push into %d hosts %s ms; the same pushes into a store of no other host %s ms; ratio %sx%s\n' \
+	"$NHOSTS" "$BENCH_SUBJ_MED" "$BENCH_BASE_MED" "$BENCH_RATIO" "$BENCH_ROUNDS"
 cmp -s <(rec new1 | sed 's/new1/X/') <(sed 's/new1/X/' "$ROOT/hosts/new1.xml") ||
 	echo "fleet-store: note: curl's record differs from migcheck's" >&2
 rm -f "$ROOT"/hosts/new*.xml "$ROOT"/hosts/curl*.xml
