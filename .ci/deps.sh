@@ -20,9 +20,9 @@ PKGS=(
 	gcc-aarch64-linux-gnu libc6-dev-arm64-cross linux-libc-dev-arm64-cross
 	# libvirt daemons for the migration tests
 	libvirt-daemon-system libvirt-clients
-	# fleet store tests and benchmark: a private nginx (WebDAV PUT), TLS certificate,
-	# the truncating test server, curl/bc baselines
-	nginx-light openssl python3 curl bc
+	# fleet store tests and benchmark: a private nginx (WebDAV PUT, PROPFIND from
+	# the dav_ext module), TLS certificate, the truncating test server, curl/bc baselines
+	nginx-light libnginx-mod-http-dav-ext openssl python3 curl bc
 	# fleet report test: render the HTML page in headless Chromium
 	chromium
 	# hardening: libFuzzer (clang), syscall fault injection and tracing

@@ -23,16 +23,19 @@ const mc_verb mc_verb_fleet = {
 	"\n"
 	"push uploads host NAME of the inventory (default: this host's name) to the\n"
 	"store at URL: its profile as URL/profiles/ID.xml (content-addressed; skipped\n"
-	"when a HEAD says the store has it), its record as URL/hosts/NAME.xml, and its\n"
-	"entry in the host index URL/index.xml (read, update, write with If-Match,\n"
-	"read back to verify; retried when another host wrote in between).\n"
-	"pull fetches URL/index.xml and only the profiles the inventory lacks, checks\n"
-	"every profile against the id it is stored under, and imports all host records\n"
-	"in one transaction: on any error nothing is imported. Hosts the inventory has\n"
-	"a newer probe of are left alone.\n"
+	"when a HEAD says the store has it) and its record as URL/hosts/NAME.xml. It\n"
+	"writes no file another host writes: at most three requests, whatever the\n"
+	"size of the fleet, and concurrent pushes lose nothing.\n"
+	"pull lists URL/hosts/ (WebDAV PROPFIND, or S3 ListObjectsV2 with --s3),\n"
+	"fetches every host record (8 at once), merges URL/index.xml when the store\n"
+	"has one (the old layout; per host the latest probe wins), fetches only the\n"
+	"profiles the inventory lacks, checks every profile against the id it is\n"
+	"stored under, and imports all host records in one transaction: on any error\n"
+	"nothing is imported. Hosts the inventory has a newer probe of are left alone.\n"
 	"\n"
-	"The store is any HTTP(S) server accepting PUT (WebDAV), or an S3-compatible\n"
-	"object store with --s3. Defaults come from the [fleet] group of the\n"
+	"The store is a WebDAV server accepting PUT and PROPFIND (nginx: dav_methods\n"
+	"PUT and the dav_ext module), or an S3-compatible object store with --s3.\n"
+	"Defaults come from the [fleet] group of the\n"
 	"configuration file (--config, else $MIGCHECK_CONF, else " MC_CONF_FILE "),\n"
 	"a key file with keys url, host, db, cacert, insecure, s3-region, timeout;\n"
 	"options override it (the old " MC_CONF_OLD_FLEET " with 'key = value' lines\n"
@@ -64,16 +67,18 @@ const mc_verb mc_verb_fleet = {
 	"  --deadline SEC         all transfers of this run together, retries included\n"
 	"                         (default 900): then exit 69\n"
 	"  --max-bytes N[K|M]     refuse responses larger than this (default 64M)\n"
+	"  --max-keys N           pull --s3: keys per listing page (default 1000)\n"
 	"\n"
 	"A progress line is shown on a terminal (stderr). With -v (migcheck -v fleet\n"
 	"...) every request, its answer and every retry is shown on stderr; with\n"
 	"--debug also the request and response headers, credentials masked.\n"
 	"\n"
 	"Exit status: 0 done; 64 usage (no URL, bad option, --s3 without credentials,\n"
-	"a password in the URL); 65 bad content (malformed index or profile, a profile\n"
-	"whose content does not match its id, a response over --max-bytes, a bad\n"
-	"configuration file); 66 no such host in the inventory, no index at URL; 69\n"
-	"store unreachable, HTTP 5xx after the retries, TLS verification failure; 74\n"
+	"a password in the URL); 65 bad content (malformed listing, host record, index\n"
+	"or profile, a profile whose content does not match its id, a response over\n"
+	"--max-bytes, a bad configuration file); 66 no such host in the inventory,\n"
+	"nothing pushed at URL; 69 store unreachable, HTTP 5xx after the retries, TLS\n"
+	"verification failure, a server that cannot list hosts/ (PROPFIND); 74\n"
 	"I/O error; 77 HTTP 401/403, a credentials file others can read or that root\n"
 	"or you do not own.\n",
 };
@@ -137,11 +142,13 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "retries", required_argument, NULL, 'r' },
 		{ "max-bytes", required_argument, NULL, 'm' },
 		{ "deadline", required_argument, NULL, 'D' },
+		{ "max-keys", required_argument, NULL, 'K' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *host = NULL, *config = NULL, *cacert = NULL, *s3 = NULL, *cred = NULL;
 	bool insecure = false, probe = false;
 	mc_http_opts ho = { .retries = -1 };
+	mc_fleet_pull_opts po = { 0 };
 	mc_fleet_conf conf = { 0 };
 	mc_error err = { 0 };
 	mc_http *h = NULL;
@@ -194,6 +201,15 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			if (!parse_seconds(optarg, &ho.deadline_ms))
 				return mc_usage(&mc_verb_fleet, "bad --deadline '%s'", optarg);
 			break;
+		case 'K': {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+			if (*end || end == optarg || n < 1 || n > 1000)
+				return mc_usage(&mc_verb_fleet, "bad --max-keys '%s' (1..1000)",
+						optarg);
+			po.max_keys = (int)n;
+			break;
+		}
 		case 'm':
 			if (!parse_size(optarg, &ho.max_bytes))
 				return mc_usage(&mc_verb_fleet, "bad --max-bytes '%s'", optarg);
@@ -210,6 +226,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		return mc_usage(&mc_verb_fleet, "unknown subcommand '%s' (push or pull)", sub);
 	if (!push && (host || probe))
 		return mc_usage(&mc_verb_fleet, "--host and --probe are for push");
+	if (push && po.max_keys)
+		return mc_usage(&mc_verb_fleet, "--max-keys is for pull");
 	if (optind + 1 < argc)
 		return mc_usage(&mc_verb_fleet, "expected at most one URL");
 
@@ -301,18 +319,22 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		mc_http_stats(h, &reqs, NULL);
-		printf("pushed host %s to %s: profile %.12s %s; index updated in %d round%s; "
+		printf("pushed host %s to %s: profile %.12s %s; record hosts/%s.xml written; "
 		       "%ld requests\n",
 		       host, shown, st.profile,
-		       st.profiles_fetched ? "uploaded" : "already in the store", st.index_attempts,
-		       st.index_attempts == 1 ? "" : "s", reqs);
+		       st.profiles_fetched ? "uploaded" : "already in the store", host, reqs);
 	} else {
 		bool tty = isatty(STDERR_FILENO);
 		if (!(db = mc_ctx_open_db(ctx, MC_DB_WRITE, &err))) {
 			rc = mc_report(&err);
 			goto out;
 		}
-		int r = mc_fleet_pull(h, url, db, tty ? progress : NULL, NULL, &st, &err);
+		if (po.max_keys && !ho.s3_region) {
+			rc = mc_usage(&mc_verb_fleet, "--max-keys is for --s3");
+			goto out;
+		}
+		po.s3 = ho.s3_region != NULL;
+		int r = mc_fleet_pull(h, url, db, &po, tty ? progress : NULL, NULL, &st, &err);
 		if (tty)
 			fputs("\r\033[K", stderr);
 		if (r < 0) {
@@ -320,12 +342,20 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 		mc_http_stats(h, &reqs, &bytes);
-		printf("pulled %ld hosts over %ld profiles from %s: %ld profiles fetched, %ld "
-		       "already local; %ld hosts stored, %ld unchanged, %ld newer locally, %ld "
+		if (st.index_only)
+			fprintf(
+			    stderr,
+			    "migcheck: warning: %s: the server cannot list hosts/ (no PROPFIND): "
+			    "read index.xml alone; hosts pushed since the store's last "
+			    "index.xml update are missing\n",
+			    shown);
+		printf("pulled %ld hosts over %ld profiles from %s (%ld records in hosts/, %ld "
+		       "index.xml entries): %ld profiles fetched, %ld already local; %ld hosts "
+		       "stored, %ld unchanged, %ld newer locally, %ld "
 		       "probed in the future (ignored); %ld requests, %lld bytes\n",
-		       st.hosts, st.profiles, shown, st.profiles_fetched, st.profiles_present,
-		       st.hosts_stored, st.hosts_unchanged, st.hosts_newer_local, st.hosts_future,
-		       reqs, bytes);
+		       st.hosts, st.profiles, shown, st.hosts_listed, st.hosts_index,
+		       st.profiles_fetched, st.profiles_present, st.hosts_stored,
+		       st.hosts_unchanged, st.hosts_newer_local, st.hosts_future, reqs, bytes);
 	}
 	rc = 0;
 out:

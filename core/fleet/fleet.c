@@ -1,5 +1,6 @@
 #include "core/fleet/fleet.h"
 #include "core/base/xml.h"
+#include "core/fleet/listing.h"
 
 #include <errno.h>
 #include <glib.h>
@@ -7,8 +8,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-
-#define INDEX_ROUNDS 6 /* push: read-modify-write attempts on the index */
 
 /* ---- configuration ---- */
 
@@ -372,65 +371,13 @@ static char *profile_url(const char *url, const char *id)
 	return mc_url_join(url, p);
 }
 
-/* Index round: read, add/replace our record, write (If-Match when the
- * store gave an ETag), read again and check our record is there. Returns 1
- * when it is, 0 when another writer got in between (try again). */
-static int index_round(mc_http *h, const char *iurl, const mc_fleet_host *me, mc_error *err)
-{
-	g_autofree char *body = NULL, *etag = NULL, *xml = NULL, *again = NULL;
-	size_t len = 0, xlen = 0;
-	mc_error sub = { 0 };
-	mc_fleet_index *x = NULL;
-	g_autofree char *shown = mc_url_for_humans(iurl);
-	int r = mc_http_get(h, iurl, &body, &len, &etag, &sub);
-	if (r == -ENOENT) {
-		x = mc_fleet_index_new(); /* first push to this store */
-	} else if (r < 0) {
-		*err = sub;
-		return r;
-	} else if (!(x = mc_fleet_index_parse(body, len, shown, false, err))) {
-		return -EBADMSG;
-	}
-	const mc_fleet_host *cur = mc_fleet_index_find(x, me->name);
-	if (cur && !strcmp(cur->profile, me->profile) && cur->probed == me->probed &&
-	    g_strcmp0(cur->uuid, me->uuid) == 0) {
-		mc_fleet_index_free(x);
-		return 1; /* nothing to change */
-	}
-	if ((r = mc_fleet_index_set(x, me, err)) < 0 ||
-	    !(xml = mc_fleet_index_to_xml(x, false, &xlen, err))) {
-		mc_fleet_index_free(x);
-		return r < 0 ? r : -EIO;
-	}
-	mc_fleet_index_free(x);
-	x = NULL;
-	mc_error_clear(&sub);
-	r = mc_http_put(h, iurl, xml, xlen, "application/xml", etag, &sub);
-	if (r == -EAGAIN)
-		return 0; /* changed under us (412) */
-	if (r < 0) {
-		*err = sub;
-		return r;
-	}
-	/* Stores that ignore If-Match: verify by reading back. */
-	if ((r = mc_http_get(h, iurl, &again, &len, NULL, err)) < 0)
-		return r;
-	if (!(x = mc_fleet_index_parse(again, len, shown, false, err)))
-		return -EBADMSG;
-	cur = mc_fleet_index_find(x, me->name);
-	int ok = cur && !strcmp(cur->profile, me->profile) && cur->probed == me->probed;
-	mc_fleet_index_free(x);
-	return ok;
-}
-
 int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_fleet_stats *st,
 		  mc_error *err)
 {
 	mc_db_host_copy hc = { 0 };
 	mc_fleet_index *one = NULL;
 	mc_facts *f = NULL;
-	g_autofree char *pxml = NULL, *purl = NULL, *hxml = NULL, *hurl = NULL, *iurl = NULL,
-			*hpath = NULL, *ishown = NULL;
+	g_autofree char *pxml = NULL, *purl = NULL, *hxml = NULL, *hurl = NULL, *hpath = NULL;
 	size_t plen = 0, hlen = 0;
 	bool exists = false;
 	int r;
@@ -479,25 +426,6 @@ int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_f
 	hurl = mc_url_join(url, hpath);
 	if ((r = mc_http_put(h, hurl, hxml, hlen, "application/xml", NULL, err)) < 0)
 		goto out;
-	iurl = mc_url_join(url, "index.xml");
-	ishown = mc_url_for_humans(iurl);
-	for (int round = 0;; round++) {
-		st->index_attempts = round + 1;
-		r = index_round(h, iurl, &me, err);
-		if (r < 0)
-			goto out;
-		if (r == 1)
-			break;
-		if (round + 1 >= INDEX_ROUNDS) {
-			r = mc_error_set(err, MC_EXIT_UNAVAILABLE, EAGAIN,
-					 "%s: other writers kept changing the index; gave up after "
-					 "%d attempts",
-					 ishown, INDEX_ROUNDS);
-			goto out;
-		}
-		/* Randomised backoff so that concurrent pushers drift apart. */
-		g_usleep((gulong)g_random_int_range(50, 200) * 1000u * (gulong)(round + 1));
-	}
 	r = 0;
 out:
 	mc_fleet_index_free(one);
@@ -531,8 +459,8 @@ static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_e
 	int r = mc_http_get(h, purl, &body, &len, NULL, &sub);
 	if (r == -ENOENT) {
 		mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
-			     "%s: the index names this profile but the store does not have it "
-			     "(HTTP 404)",
+			     "%s: a host record names this profile but the store does not have "
+			     "it (HTTP 404)",
 			     shown);
 		return NULL;
 	}
@@ -558,13 +486,169 @@ static mc_facts *fetch_profile(mc_http *h, const char *url, const char *id, mc_e
 	return f;
 }
 
-int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, void *opaque,
-		  mc_fleet_stats *st, mc_error *err)
+/* Host record hosts/NAME.xml (body) into x. */
+static int add_record(const char *rurl, const char *name, const char *body, size_t len,
+		      mc_fleet_index *x, mc_error *err)
+{
+	g_autofree char *shown = mc_url_for_humans(rurl);
+	int r;
+	mc_fleet_index *one = mc_fleet_index_parse(body, len, shown, true, err);
+	if (!one)
+		return -EBADMSG;
+	const mc_fleet_host *e = mc_fleet_index_at(one, 0);
+	if (strcmp(e->name, name) != 0)
+		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				 "%s: the record is of host '%s', not of '%s'", shown, e->name,
+				 name);
+	else
+		r = mc_fleet_index_set(x, e, err);
+	mc_fleet_index_free(one);
+	return r;
+}
+
+/* Download host record hosts/NAME.xml (at rurl) and add it to x. */
+static int fetch_record(mc_http *h, const char *rurl, const char *name, mc_fleet_index *x,
+			mc_error *err)
+{
+	g_autofree char *body = NULL;
+	size_t len = 0;
+	mc_error sub = { 0 };
+	int r = mc_http_get(h, rurl, &body, &len, NULL, &sub);
+	if (r == -ENOENT) {
+		g_autofree char *shown = mc_url_for_humans(rurl);
+		return mc_error_set(err, MC_EXIT_DATAERR, ENOENT,
+				    "%s: listed in hosts/ but not there (HTTP 404)", shown);
+	}
+	if (r < 0) {
+		*err = sub;
+		return r;
+	}
+	return add_record(rurl, name, body, len, x, err);
+}
+
+typedef struct {
+	char **urls;
+	const mc_fleet_names *names;
+	mc_fleet_index *x;
+	mc_fleet_progress cb;
+	void *opaque;
+	size_t done, n;
+} records;
+
+static void progressed(records *rs)
+{
+	if (rs->cb && (++rs->done % 500 == 0 || rs->done == rs->n))
+		rs->cb("records", rs->done, rs->n, rs->opaque);
+}
+
+static int got_record(void *opaque, size_t i, const char *body, size_t len, mc_error *err)
+{
+	records *rs = opaque;
+	int r = add_record(rs->urls[i], mc_fleet_names_at(rs->names, i), body, len, rs->x, err);
+	if (r == 0)
+		progressed(rs);
+	return r;
+}
+
+/* Every listed record: MC_FLEET_PARALLEL GETs at once; those that did not
+ * come back whole are asked again one by one, with retries and the usual
+ * messages. */
+static int fetch_records(mc_http *h, const char *url, const mc_fleet_names *names,
+			 mc_fleet_index *x, mc_fleet_progress cb, void *opaque, mc_error *err)
+{
+	size_t n = mc_fleet_names_count(names), nfailed = 0, *failed = NULL;
+	records rs = { .urls = g_new0(char *, n + 1),
+		       .names = names,
+		       .x = x,
+		       .cb = cb,
+		       .opaque = opaque,
+		       .n = n };
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *path =
+		    g_strdup_printf("hosts/%s.xml", mc_fleet_names_at(names, i));
+		rs.urls[i] = mc_url_join(url, path);
+	}
+	int r = mc_http_get_many(h, (const char *const *)rs.urls, n, MC_FLEET_PARALLEL, got_record,
+				 &rs, &failed, &nfailed, err);
+	for (size_t k = 0; r == 0 && k < nfailed; k++) {
+		size_t i = failed[k];
+		if ((r = fetch_record(h, rs.urls[i], mc_fleet_names_at(names, i), x, err)) == 0)
+			progressed(&rs);
+	}
+	g_free(failed);
+	g_strfreev(rs.urls);
+	return r;
+}
+
+/* The store's host records: every hosts/NAME.xml the listing names, merged
+ * with the index.xml of the old layout when there is one (per host, the
+ * record with the latest probe time; the hosts/ record on a tie). */
+static mc_fleet_index *gather_hosts(mc_http *h, const char *url, const mc_fleet_pull_opts *o,
+				    mc_fleet_progress cb, void *opaque, mc_fleet_stats *st,
+				    mc_error *err)
 {
 	g_autofree char *iurl = mc_url_join(url, "index.xml");
-	g_autofree char *shown = mc_url_for_humans(iurl);
-	g_autofree char *body = NULL, *source = NULL;
+	g_autofree char *ishown = mc_url_for_humans(iurl);
+	g_autofree char *body = NULL;
 	size_t len = 0;
+	mc_error lerr = { 0 }, sub = { 0 };
+	mc_fleet_index *x = NULL, *old = NULL;
+	mc_fleet_names *names = mc_fleet_names_new();
+	int lr = mc_fleet_list_hosts(h, url, o && o->s3, o ? o->max_keys : 0, names, &lerr);
+	if (lr < 0 && lr != -EOPNOTSUPP) {
+		*err = lerr;
+		goto fail;
+	}
+	int r = mc_http_get(h, iurl, &body, &len, NULL, &sub);
+	if (r == 0) {
+		if (!(old = mc_fleet_index_parse(body, len, ishown, false, err)))
+			goto fail;
+		g_clear_pointer(&body, g_free);
+	} else if (r != -ENOENT) {
+		*err = sub;
+		goto fail;
+	}
+	if (lr == -EOPNOTSUPP) {
+		if (!old) {
+			*err = lerr;
+			goto fail;
+		}
+		st->index_only = true; /* an old store on a server that cannot list */
+	}
+	if (mc_fleet_names_count(names) == 0 && !old) {
+		g_autofree char *shown = mc_url_for_humans(url);
+		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
+			     "%s: no fleet store here (no host record in hosts/, no index.xml; "
+			     "nothing pushed yet?)",
+			     shown);
+		goto fail;
+	}
+	x = mc_fleet_index_new();
+	size_t n = mc_fleet_names_count(names);
+	st->hosts_listed = (long)n;
+	if (fetch_records(h, url, names, x, cb, opaque, err) < 0)
+		goto fail;
+	for (size_t i = 0; old && i < mc_fleet_index_count(old); i++) {
+		const mc_fleet_host *e = mc_fleet_index_at(old, i);
+		const mc_fleet_host *cur = mc_fleet_index_find(x, e->name);
+		st->hosts_index++;
+		if ((!cur || e->probed > cur->probed) && mc_fleet_index_set(x, e, err) < 0)
+			goto fail;
+	}
+	mc_fleet_index_free(old);
+	mc_fleet_names_free(names);
+	return x;
+fail:
+	mc_fleet_index_free(x);
+	mc_fleet_index_free(old);
+	mc_fleet_names_free(names);
+	return NULL;
+}
+
+int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, const mc_fleet_pull_opts *o,
+		  mc_fleet_progress cb, void *opaque, mc_fleet_stats *st, mc_error *err)
+{
+	g_autofree char *source = NULL;
 	mc_fleet_index *x = NULL;
 	GHashTable *profiles = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, pulled_free);
 	GPtrArray *order = g_ptr_array_new(); /* pulled *, in index order */
@@ -576,22 +660,10 @@ int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, 
 		st = &dummy;
 	memset(st, 0, sizeof(*st));
 
-	mc_error sub = { 0 };
-	r = mc_http_get(h, iurl, &body, &len, NULL, &sub);
-	if (r == -ENOENT) {
-		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
-				 "%s: no fleet index here (HTTP 404; nothing pushed yet?)", shown);
+	if (!(x = gather_hosts(h, url, o, cb, opaque, st, err))) {
+		r = -(err->errnum ? err->errnum : EIO);
 		goto out;
 	}
-	if (r < 0) {
-		*err = sub;
-		goto out;
-	}
-	if (!(x = mc_fleet_index_parse(body, len, shown, false, err))) {
-		r = -EBADMSG;
-		goto out;
-	}
-	g_clear_pointer(&body, g_free);
 	st->hosts = (long)mc_fleet_index_count(x);
 
 	/* Profiles: from the inventory when it has them, else from the store. */

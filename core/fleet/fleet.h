@@ -5,10 +5,15 @@
  * Layout under the store URL:
  *   profiles/ID.xml   profile document (schemas/profile.rng), no host inside:
  *                     content-addressed, ID = SHA-256 of the canonical facts
- *   hosts/NAME.xml    <host name profile probed uuid/> (schemas/host.rng)
- *   index.xml         <hosts> with every host record; maintained by push
- *                     (read, add/replace own record, write with If-Match,
- *                     re-read to verify), read by pull
+ *   hosts/NAME.xml    <host name profile probed uuid/> (schemas/host.rng),
+ *                     written by that host's push only: no file is shared
+ *                     between pushers, so concurrent pushes lose nothing
+ *   index.xml         the old layout: <hosts> with every host record, once
+ *                     rewritten by every push (read-modify-write, which lost
+ *                     entries under concurrency on stores that ignore
+ *                     If-Match); no longer written, still read by pull
+ * A pull lists hosts/ (WebDAV PROPFIND, S3 ListObjectsV2:
+ * core/fleet/listing.h), reads each record, and merges index.xml if any.
  */
 #ifndef MC_FLEET_H
 #define MC_FLEET_H
@@ -86,7 +91,10 @@ typedef struct mc_fleet_stats {
 	long hosts_unchanged;                /* same record already in the inventory */
 	long hosts_newer_local;              /* inventory has a newer probe of that host */
 	long hosts_future;                   /* probed after this host's clock allows: ignored */
-	int index_attempts;                  /* push: index read-modify-write rounds */
+	long hosts_listed;                   /* pull: records listed in hosts/ */
+	long hosts_index;                    /* pull: entries of an old index.xml */
+	bool index_only;                     /* pull: the server cannot list hosts/;
+						index.xml alone was read */
 	char profile[MC_PROFILE_ID_LEN + 1]; /* push: the profile pushed */
 } mc_fleet_stats;
 
@@ -96,20 +104,32 @@ typedef struct mc_fleet_stats {
  * that host from then on. */
 #define MC_FLEET_FUTURE_TOLERANCE_S 3600
 
+/* A pull fetches the host records over this many connections at once. */
+#define MC_FLEET_PARALLEL 8
+
 /* Progress: phase ("profiles", "hosts"), done of total. */
 typedef void (*mc_fleet_progress)(const char *phase, size_t done, size_t total, void *opaque);
 
 /* Upload host `name` of the inventory: its profile (skipped when a HEAD says
- * the store has it), its host record, and its entry in the index. */
+ * the store has it) and its host record hosts/NAME.xml. At most three
+ * requests, whatever the size of the fleet. */
 int mc_fleet_push(mc_http *h, const char *url, mc_db *db, const char *name, mc_fleet_stats *st,
 		  mc_error *err);
 
-/* Fetch the index and the profiles the inventory lacks, verify every
- * profile against the id it is stored under, and import all host records in
- * one transaction (nothing is imported on any error). A host whose record in
- * the inventory is newer than the index's is left alone. */
-int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, mc_fleet_progress cb, void *opaque,
-		  mc_fleet_stats *st, mc_error *err);
+typedef struct mc_fleet_pull_opts {
+	bool s3;      /* list with S3 ListObjectsV2, else WebDAV PROPFIND */
+	int max_keys; /* S3: keys per listing page; 0: 1000 */
+} mc_fleet_pull_opts;
+
+/* List hosts/ and fetch every host record, merge an old index.xml (per
+ * host the latest probe wins), fetch the profiles the inventory lacks,
+ * verify every profile against the id it is stored under, and import all
+ * host records in one transaction (nothing is imported on any error). A
+ * server that cannot list (PROPFIND 405/501) is an error unless the store
+ * has an index.xml: then that alone is read and st->index_only is set. A
+ * host whose record in the inventory is newer is left alone. */
+int mc_fleet_pull(mc_http *h, const char *url, mc_db *db, const mc_fleet_pull_opts *o,
+		  mc_fleet_progress cb, void *opaque, mc_fleet_stats *st, mc_error *err);
 
 /* The embedded RelaxNG grammar of host records (schemas/host.rng). */
 extern const char mc_schema_host_rng[];

@@ -368,11 +368,11 @@ static size_t on_header(char *data, size_t size, size_t nmemb, void *opaque)
 	return n;
 }
 
-typedef enum { M_GET, M_HEAD, M_PUT } method;
+typedef enum { M_GET, M_HEAD, M_PUT, M_PROPFIND } method;
 
 static const char *method_name(method m)
 {
-	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : "PUT";
+	return m == M_GET ? "GET" : m == M_HEAD ? "HEAD" : m == M_PUT ? "PUT" : "PROPFIND";
 }
 
 /* Is this transport failure worth another attempt? */
@@ -479,10 +479,9 @@ static long retry_delay(const mc_http *h, int attempt, long retry_after_ms, bool
 	return d / 2 + (long)g_random_int_range(0, (gint32)(d - d / 2) + 1);
 }
 
-static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_slist *hdrs,
+static void setup(mc_http *h, CURL *c, method m, const char *url, xfer *x, struct curl_slist *hdrs,
 		  const char *body, size_t len)
 {
-	CURL *c = h->curl;
 	curl_easy_reset(c);
 	curl_easy_setopt(c, CURLOPT_URL, url);
 	curl_easy_setopt(c, CURLOPT_NOSIGNAL, 1L);
@@ -510,8 +509,8 @@ static void setup(mc_http *h, method m, const char *url, xfer *x, struct curl_sl
 	}
 	if (m == M_HEAD) {
 		curl_easy_setopt(c, CURLOPT_NOBODY, 1L);
-	} else if (m == M_PUT) {
-		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, "PUT");
+	} else if (m == M_PUT || m == M_PROPFIND) {
+		curl_easy_setopt(c, CURLOPT_CUSTOMREQUEST, method_name(m));
 		curl_easy_setopt(c, CURLOPT_POSTFIELDS, body);
 		curl_easy_setopt(c, CURLOPT_POSTFIELDSIZE_LARGE, (curl_off_t)len);
 	}
@@ -547,6 +546,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		g_autofree char *ct = g_strdup_printf("Content-Type: %s", content_type);
 		hdrs = curl_slist_append(hdrs, ct);
 	}
+	if (m == M_PROPFIND)
+		hdrs = curl_slist_append(hdrs, "Depth: 1");
 	if (if_match) {
 		g_autofree char *im = g_strdup_printf("If-Match: %s", if_match);
 		hdrs = curl_slist_append(hdrs, im);
@@ -575,7 +576,7 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 		x.reason[0] = '\0';
 		g_clear_pointer(&x.etag, g_free);
 		cerr[0] = '\0';
-		setup(h, m, url, &x, hdrs, body, len);
+		setup(h, h->curl, m, url, &x, hdrs, body, len);
 		curl_easy_setopt(h->curl, CURLOPT_ERRORBUFFER, cerr);
 		if (left < h->o.timeout_ms)
 			curl_easy_setopt(h->curl, CURLOPT_TIMEOUT_MS, left);
@@ -726,4 +727,183 @@ int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const
 			&status, err);
 	g_string_free(out, TRUE);
 	return r;
+}
+
+int mc_http_propfind(mc_http *h, const char *url, const char *body, size_t len, char **out,
+		     size_t *outlen, mc_error *err)
+{
+	GString *o = g_string_new(NULL);
+	long status;
+	int r = request(h, M_PROPFIND, url, body ? body : "", body ? len : 0, "application/xml",
+			NULL, o, NULL, &status, err);
+	if (r < 0) {
+		g_string_free(o, TRUE);
+		return r;
+	}
+	if (status != 207) {
+		g_autofree char *shown = mc_url_for_humans(url);
+		g_string_free(o, TRUE);
+		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EPROTO,
+				    "%s: PROPFIND: HTTP %ld, not 207 Multi-Status (a WebDAV "
+				    "server that lists collections is needed)",
+				    shown, status);
+	}
+	*outlen = o->len;
+	*out = g_string_free(o, FALSE);
+	return 0;
+}
+
+/* ---- many GETs at once ---- */
+
+static gint cmp_size(gconstpointer a, gconstpointer b)
+{
+	size_t x = *(const size_t *)a, y = *(const size_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+typedef struct {
+	CURL *c;
+	xfer x;
+	size_t i;
+	gint64 t0;
+	bool busy;
+} slot;
+
+/* The headers of a GET (request() builds the same). */
+static struct curl_slist *get_headers(const mc_http *h)
+{
+	struct curl_slist *hdrs = NULL;
+	if (!h->sigv4)
+		return curl_slist_append(hdrs, "Expect:");
+	g_autofree char *sum =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)"", 0);
+	g_autofree char *hh = g_strdup_printf("x-amz-content-sha256: %s", sum);
+	hdrs = curl_slist_append(hdrs, hh);
+	if (h->token)
+		hdrs = curl_slist_append(hdrs, h->token);
+	return hdrs;
+}
+
+static void slot_start(mc_http *h, CURLM *m, slot *s, size_t i, const char *url,
+		       struct curl_slist *hdrs)
+{
+	s->i = i;
+	s->busy = true;
+	g_string_truncate(s->x.body, 0);
+	s->x.too_big = false;
+	s->x.reason[0] = '\0';
+	g_clear_pointer(&s->x.etag, g_free);
+	setup(h, s->c, M_GET, url, &s->x, hdrs, NULL, 0);
+	long left = (long)((h->deadline - g_get_monotonic_time()) / 1000);
+	if (left < h->o.timeout_ms)
+		curl_easy_setopt(s->c, CURLOPT_TIMEOUT_MS, left > 0 ? left : 1L);
+	curl_easy_setopt(s->c, CURLOPT_PRIVATE, s);
+	h->requests++;
+	s->t0 = g_get_monotonic_time();
+	curl_multi_add_handle(m, s->c);
+}
+
+int mc_http_get_many(mc_http *h, const char *const *urls, size_t n, int parallel,
+		     mc_http_body_fn cb, void *opaque, size_t **failed, size_t *nfailed,
+		     mc_error *err)
+{
+	CURLM *m = curl_multi_init();
+	struct curl_slist *hdrs = get_headers(h);
+	GArray *fails = g_array_new(FALSE, FALSE, sizeof(size_t));
+	int r = 0, active = 0;
+	size_t next = 0;
+	if (parallel < 1)
+		parallel = 1;
+	slot *slots = g_new0(slot, (gsize)parallel);
+	for (int k = 0; k < parallel; k++) {
+		slots[k].c = curl_easy_init();
+		slots[k].x.body = g_string_new(NULL);
+		slots[k].x.max = h->o.max_bytes;
+	}
+	if (!m || !hdrs) {
+		r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "libcurl: cannot create a handle");
+		goto out;
+	}
+	curl_multi_setopt(m, CURLMOPT_MAX_HOST_CONNECTIONS, (long)parallel);
+	for (int k = 0; k < parallel && next < n; k++) {
+		if (!slots[k].c) {
+			r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM,
+					 "libcurl: cannot create a handle");
+			goto out;
+		}
+		slot_start(h, m, &slots[k], next, urls[next], hdrs);
+		next++;
+		active++;
+	}
+	while (active > 0) {
+		int running = 0, left = 0;
+		CURLMsg *msg;
+		if (curl_multi_perform(m, &running) != CURLM_OK) {
+			r = mc_error_set(err, MC_EXIT_SOFTWARE, EIO,
+					 "libcurl: multi transfer failed");
+			goto out;
+		}
+		while ((msg = curl_multi_info_read(m, &left))) {
+			if (msg->msg != CURLMSG_DONE)
+				continue;
+			slot *s = NULL;
+			long code = 0;
+			CURLcode cc = msg->data.result;
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_PRIVATE, (char **)&s);
+			curl_easy_getinfo(msg->easy_handle, CURLINFO_RESPONSE_CODE, &code);
+			curl_multi_remove_handle(m, msg->easy_handle);
+			s->busy = false;
+			active--;
+			h->bytes_in += (long long)s->x.body->len;
+			if (mc_log_on(MC_LOG_VERBOSE)) {
+				g_autofree char *shown = mc_url_for_humans(urls[s->i]);
+				long ms = (long)((g_get_monotonic_time() - s->t0) / 1000);
+				if (cc == CURLE_OK)
+					mc_log(MC_LOG_VERBOSE,
+					       "GET %s: HTTP %ld %s (%zu bytes, %ld ms)", shown,
+					       code, s->x.reason, s->x.body->len, ms);
+				else
+					mc_log(MC_LOG_VERBOSE, "GET %s: %s (%ld ms)", shown,
+					       curl_easy_strerror(cc), ms);
+			}
+			if (cc == CURLE_OK && code >= 200 && code < 300 && !s->x.too_big) {
+				if ((r = cb(opaque, s->i, s->x.body->str, s->x.body->len, err)) < 0)
+					goto out;
+			} else {
+				g_array_append_val(fails, s->i); /* the caller asks again */
+			}
+			if (next < n && g_get_monotonic_time() < h->deadline) {
+				slot_start(h, m, s, next, urls[next], hdrs);
+				next++;
+				active++;
+			}
+		}
+		if (active > 0 && curl_multi_poll(m, NULL, 0, 1000, NULL) != CURLM_OK) {
+			r = mc_error_set(err, MC_EXIT_SOFTWARE, EIO, "libcurl: multi poll failed");
+			goto out;
+		}
+	}
+	for (; next < n; next++) /* past the deadline: the caller's request says so */
+		g_array_append_val(fails, next);
+out:
+	for (int k = 0; k < parallel; k++) {
+		if (slots[k].busy)
+			curl_multi_remove_handle(m, slots[k].c);
+		if (slots[k].c)
+			curl_easy_cleanup(slots[k].c);
+		g_string_free(slots[k].x.body, TRUE);
+		g_free(slots[k].x.etag);
+	}
+	g_free(slots);
+	curl_slist_free_all(hdrs);
+	if (m)
+		curl_multi_cleanup(m);
+	if (r < 0) {
+		g_array_free(fails, TRUE);
+		return r;
+	}
+	g_array_sort(fails, cmp_size);
+	*nfailed = fails->len;
+	*failed = (size_t *)(void *)g_array_free(fails, FALSE);
+	return 0;
 }

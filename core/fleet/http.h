@@ -1,5 +1,5 @@
-/* migcheck — HTTP(S) transport for the fleet store (libcurl): GET, HEAD and
- * PUT with TLS verification, timeouts, bounded retries with backoff, a size
+/* migcheck — HTTP(S) transport for the fleet store (libcurl): GET, HEAD, PUT and
+ * PROPFIND with TLS verification, timeouts, bounded retries with backoff, a size
  * cap on responses, and optional AWS SigV4 signing for S3-compatible stores.
  * Errors name the URL and the HTTP status and carry the contract's exit code:
  * 69 unreachable or 5xx (after the retries), 77 on 401/403, 65 on a response
@@ -56,6 +56,27 @@ int mc_http_head(mc_http *h, const char *url, bool *exists, mc_error *err);
  * -EAGAIN (the object changed since it was read). */
 int mc_http_put(mc_http *h, const char *url, const char *body, size_t len, const char *content_type,
 		const char *if_match, mc_error *err);
+
+/* PROPFIND url with "Depth: 1" and the XML body given (WebDAV, RFC 4918):
+ * 0 with the 207 Multi-Status body in *out (NUL-terminated, g_free) and
+ * *outlen. 404 is -ENOENT (exit 66); a server without PROPFIND (405, 501)
+ * is -EOPNOTSUPP (exit 69); any other 2xx than 207 is -EPROTO (69). */
+int mc_http_propfind(mc_http *h, const char *url, const char *body, size_t len, char **out,
+		     size_t *outlen, mc_error *err);
+
+/* One body of mc_http_get_many: 0, or a negative errno with err filled
+ * (stops the transfers). */
+typedef int (*mc_http_body_fn)(void *opaque, size_t i, const char *body, size_t len, mc_error *err);
+
+/* GET every urls[i] over up to `parallel` connections at once, calling cb
+ * with each 2xx body (in completion order). A URL whose transfer did not
+ * end in 2xx (any error, 404 too, or the deadline reached before it was
+ * asked) is not retried here: its index is in *failed (ascending, g_free,
+ * *nfailed of them), for the caller to ask again with mc_http_get, which
+ * retries and reports as usual. 0, or cb's error. */
+int mc_http_get_many(mc_http *h, const char *const *urls, size_t n, int parallel,
+		     mc_http_body_fn cb, void *opaque, size_t **failed, size_t *nfailed,
+		     mc_error *err);
 
 /* Requests made and bytes received so far (for summaries and benchmarks). */
 void mc_http_stats(const mc_http *h, long *requests, long long *bytes_in);

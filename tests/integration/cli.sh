@@ -142,7 +142,7 @@ expect_exit 64 "an empty password in the URL" mc fleet pull 'http://user:@127.0.
 err_has "a password in the URL is refused"
 expect_exit 69 "user information alone: accepted, not printed" \
 	mc fleet pull 'http://someone@127.0.0.1:9/store' --retries 0
-err_has "http://***@127.0.0.1:9/store/index.xml: GET failed"
+err_has "http://***@127.0.0.1:9/store/hosts/: PROPFIND failed"
 check "  the user is not printed" bash -c "! grep -q someone '$T_ERR'"
 
 # ---- small warts (issue 16): each message one line, exit 64 ----

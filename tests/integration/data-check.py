@@ -33,6 +33,7 @@ import sqlite3
 import subprocess
 import sys
 import tempfile
+import urllib.parse
 import xml.etree.ElementTree as ET
 import xml.parsers.expat
 
@@ -752,6 +753,101 @@ def check_fleet_index(data):
     return n
 
 
+# ==== fleet/listing: PROPFIND and ListObjectsV2, read again ====
+
+DAV = "{DAV:}"
+S3_NAMESPACES = ("http://s3.amazonaws.com/doc/2006-03-01/",
+                 "http://doc.s3.amazonaws.com/2006-03-01/")
+HOST_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,252}")
+
+
+def listing_entry(rest, seen):
+    """A name below hosts/: None (not a host record), the name, or why it
+    is refused."""
+    if "/" in rest or not rest.endswith(".xml") or len(rest) <= 4:
+        return None, None
+    name = rest[:-4]
+    if not HOST_NAME.fullmatch(name):
+        return None, f"listing names hosts/{rest}, not a host record"
+    if name in seen:
+        return None, f"listing names hosts/{rest} twice"
+    return name, None
+
+
+def read_listing(name, doc):
+    """(names, next token) or (None, why) as README's rules for listings say."""
+    root, why = xml_root(doc)
+    if why:
+        return None, why
+    seen, nxt = [], None
+    if name.startswith("dav-"):
+        d = "/fleet/hosts/"
+        if root.tag != DAV + "multistatus":
+            return None, "not a WebDAV listing (expected <multistatus> in namespace DAV:)"
+        for resp in root.findall(DAV + "response"):
+            href = resp.find(DAV + "href")
+            if href is None:
+                return None, "line 2: a <response> without <href>"
+            text = (href.text or "").strip()
+            m = re.match(r"[A-Za-z0-9+.-]+://[^/]*", text)
+            path = (text[m.end():] or "/") if m else text
+            bad = "?" in path or "#" in path or re.search(r"%(?![0-9A-Fa-f]{2})", path)
+            dec = urllib.parse.unquote(path) if not bad else None
+            if dec is None or "\0" in dec or not (dec == d[:-1] or dec.startswith(d)):
+                return None, f"listing names '{text}', not a path in {d}"
+            if dec == d[:-1]:
+                continue
+            n, why = listing_entry(dec[len(d):], seen)
+            if why:
+                return None, why
+            if n:
+                seen.append(n)
+    else:
+        prefix = "fleet/hosts/"
+        ns = next((n for n in S3_NAMESPACES if root.tag == "{%s}ListBucketResult" % n), None)
+        if ns is None:
+            return None, ("not an S3 listing (expected <ListBucketResult> in namespace "
+                          f"{S3_NAMESPACES[0]})")
+        q = "{%s}" % ns
+        for c in root.findall(q + "Contents"):
+            k = c.find(q + "Key")
+            key = k.text or "" if k is not None else None
+            if key is None or not key.startswith(prefix):
+                what = f"key '{key}'" if key is not None else "no key"
+                return None, f"listing names {what}, outside the prefix {prefix}"
+            n, why = listing_entry(key[len(prefix):], seen)
+            if why:
+                return None, why
+            if n:
+                seen.append(n)
+        t = (root.findtext(q + "IsTruncated") or "").strip()
+        if t == "true":
+            nxt = (root.findtext(q + "NextContinuationToken") or "").strip()
+            if not nxt:
+                return None, "a truncated listing without a NextContinuationToken"
+        elif t not in ("", "false"):
+            return None, f"IsTruncated is '{t}', not true or false"
+    return (sorted(seen), nxt), None
+
+
+def check_fleet_listing(data):
+    d = os.path.join(data, "fleet", "listing")
+    n = 0
+    for name in names(d, ".xml"):
+        what = f"fleet/listing/{name}"
+        lines = expect_lines(os.path.join(d, name + ".expect"))
+        got, why = read_listing(name, read(os.path.join(d, name + ".xml"), "rb"))
+        n += 1
+        if why:
+            if not (lines[0].startswith("error 65 ") and lines[0][9:] in why):
+                fail(what, f"'{lines[0]}'; the independent check says '{why}' (exit 65)")
+            continue
+        want = ["ok"] + got[0] + ([f"next {got[1]}"] if got[1] else [])
+        if lines != want:
+            fail(what, f"{lines}; Python reads {want}")
+    return n
+
+
 # ==== fleet/conf: README's `key = value` format, parsed again ====
 
 CONF_KEYS = ("url", "host", "db", "cacert", "s3-region", "credentials")
@@ -1354,7 +1450,8 @@ README_PENDING = set()
 
 def check_readmes(data):
     """A README in every folder but the fixture trees (probes/kvm_params/
-    *.in, probes/vfio/NAME, fuzz/TARGET: every file there is an input), and
+    *.in, probes/vfio/NAME, fuzz/TARGET, fleet/store-v1/: every file there is
+    an input), and
     tests/data/README's index names every folder."""
     n = 0
     index = read(os.path.join(data, "README"))
@@ -1362,7 +1459,7 @@ def check_readmes(data):
         rel = os.path.relpath(top, data)
         parts = rel.split(os.sep)
         if (rel.endswith(".in") or rel.startswith(("probes/kvm_params/", "probes/vfio/"))
-                or rel.startswith("fuzz/") or ".in/" in rel):
+                or rel.startswith(("fuzz/", "fleet/store-v1/")) or ".in/" in rel):
             continue
         n += 1
         if "README" not in files and rel not in README_PENDING:
@@ -1384,6 +1481,7 @@ CHECKS = {
     "inventory": check_inventory,
     "facts": check_facts,
     "fleet-index": check_fleet_index,
+    "fleet-listing": check_fleet_listing,
     "fleet-conf": check_fleet_conf,
     "probes": check_probes,
     "libvirt": check_libvirt,

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Fault injection on `migcheck fleet pull` (issue #7): the HTTP server dies
-# (SIGKILL) in the middle of the index, in the middle of a profile, and after
+# (SIGKILL) in the middle of the hosts/ listing, in the middle of a profile, and after
 # some of the profiles were fetched; bodies framed by Content-Length, chunked
 # encoding, or the connection's end. The pull fails with a one-line error
 # naming the URL, and nothing is imported: README promises one transaction
@@ -97,11 +97,13 @@ unchanged() {
 		cmp -s "$T_TMP/view.before" "$T_TMP/view.now"
 }
 stop_httpd
-# The profiles the pull must fetch, in the order it fetches them: index
-# order, each once, without the one keep-2 already has.
+# The profiles the pull must fetch, in the order it fetches them: host
+# name order, each once, without the one keep-2 already has.
 local_id=$("$MIGCHECK" --db "$SRC" export arm-a57-1 | sha256sum | cut -c1-64)
-mapfile -t MISSING < <(grep -o 'profile="[0-9a-f]*"' "$ROOT/fleet/index.xml" | cut -d'"' -f2 |
-	awk -v l="$local_id" '$0 != l && !seen[$0]++')
+mapfile -t MISSING < <(find "$ROOT/fleet/hosts" -name '*.xml' | LC_ALL=C sort | while read -r f; do
+	grep -o 'profile="[0-9a-f]*"' "$f"
+done | cut -d'"' -f2 | awk -v l="$local_id" '$0 != l && !seen[$0]++')
+check "no index.xml: each push wrote its own record only" test ! -e "$ROOT/fleet/index.xml"
 check "the pull lacks 4 of the 5 profiles" test "${#MISSING[@]}" -eq 4
 
 # pull_dies SUBSTR:NTH:FRAMING EXIT URL_PATH ERROR_TEXT: one pull against a
@@ -115,9 +117,21 @@ pull_dies() {
 	unchanged
 }
 
-fault_begin "HTTP server killed (SIGKILL) mid-body of the fleet index during \`migcheck fleet pull\`"
-pull_dies index.xml:1:length 69 index.xml "GET failed after 2 attempts"
-fault_end "exit 69, one-line error naming the index URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
+fault_begin "HTTP server killed (SIGKILL) mid-body of the hosts/ listing (PROPFIND) during \`migcheck fleet pull\`"
+pull_dies /hosts/:1:length 69 hosts/ "PROPFIND failed after 2 attempts"
+fault_end "exit 69, one-line error naming the listing URL; nothing imported (integrity_check ok, same hosts, facts and counts)"
+
+fault_begin "HTTP server killed mid-body of the second host record asked for (8 at once) during \`migcheck fleet pull\`"
+check "  the store starts" start_httpd /hosts/:3:length
+expect_exit 69 "pull from a store that dies (/hosts/:3:length)" \
+	"$MIGCHECK" --db "$DST" fleet pull "$URL" "${FAST[@]}"
+# the records are asked for 8 at once: the one reported is the first (by
+# name) of those cut off when the server died
+check "  one line naming a host record's URL" \
+	bash -c "test \$(wc -l <'$T_ERR') -eq 1 && grep -qxE 'migcheck: $URL/hosts/[a-z0-9-]+\.xml: GET failed after 2 attempts: .*' '$T_ERR'"
+check "  the server died mid-transfer (SIGKILL)" httpd_died
+unchanged
+fault_end "exit 69, one-line error naming a host record's URL; nothing imported"
 
 fault_begin "HTTP server killed mid-body of the first profile document during \`migcheck fleet pull\`"
 pull_dies /profiles/:1:length 69 "profiles/${MISSING[0]}.xml" "GET failed after 2 attempts"

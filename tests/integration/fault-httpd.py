@@ -4,9 +4,10 @@
     fault-httpd.py ROOT PORTFILE LOG [--die-on SUBSTR:NTH:FRAMING] [--busy N:RETRY_AFTER]
 
 Serves ROOT over HTTP/1.1 on 127.0.0.1 at a free port (PORTFILE gets "PORT PID"):
-GET, HEAD and PUT (with ETag and If-Match, as `migcheck fleet push` uses
-them), one line per request in LOG. With --die-on, the NTH GET whose path
-contains SUBSTR is answered with the status line, the headers and half of the
+GET, HEAD, PUT (with ETag and If-Match) and PROPFIND with Depth: 1 on a
+directory (WebDAV's 207 Multi-Status listing of its entries, as `migcheck
+fleet pull` lists hosts/), one line per request in LOG. With --die-on, the
+NTH GET or PROPFIND whose path contains SUBSTR is answered with the status line, the headers and half of the
 body, and then the whole server process kills itself with SIGKILL: the
 kernel closes the connection in the middle of the body and later requests
 find no server. FRAMING says how the body's end was announced:
@@ -26,6 +27,8 @@ import signal
 import sys
 import threading
 import time
+import urllib.parse
+from xml.sax.saxutils import escape
 
 root, portfile, logfile = sys.argv[1], sys.argv[2], sys.argv[3]
 die = None
@@ -130,6 +133,29 @@ class Store(http.server.BaseHTTPRequestHandler):
         self.answer(200, data, [("Content-Type", "application/xml"), ("ETag", etag(data))])
 
     do_HEAD = do_GET
+
+    def do_PROPFIND(self):
+        self.rfile.read(int(self.headers.get("Content-Length", "0")))
+        path = self.local()
+        if not path or not os.path.isdir(path):
+            return self.answer(404)
+        base = self.path.split("?")[0]
+        base = base if base.endswith("/") else base + "/"
+        hrefs = [base] + [
+            base + urllib.parse.quote(e) + ("/" if os.path.isdir(os.path.join(path, e)) else "")
+            for e in sorted(os.listdir(path))
+        ]
+        data = ('<?xml version="1.0" encoding="utf-8"?>\n<D:multistatus xmlns:D="DAV:">\n' +
+                "".join("<D:response><D:href>%s</D:href><D:propstat><D:prop><D:resourcetype/>"
+                        "</D:prop><D:status>HTTP/1.1 200 OK</D:status></D:propstat></D:response>\n"
+                        % escape(h) for h in hrefs) + "</D:multistatus>\n").encode()
+        if die and die["substr"] in self.path:
+            with lock:
+                die["left"] -= 1
+                now = die["left"] == 0
+            if now:
+                return self.die_now(data)
+        self.answer(207, data, [("Content-Type", "application/xml")])
 
     def do_PUT(self):
         path = self.local()

@@ -1,15 +1,18 @@
 # shellcheck shell=bash
 # A private nginx (Debian's package) as a fleet store for the tests and the
 # benchmark: its own prefix, config and logs in a temporary directory, on
-# 127.0.0.1 at a free port, WebDAV PUT/DELETE enabled. Never the system
+# 127.0.0.1 at a free port, WebDAV PUT/DELETE enabled, and PROPFIND from
+# the dav_ext module (libnginx-mod-http-dav-ext: nginx's own dav module has
+# no PROPFIND), which `fleet pull` lists hosts/ with. Never the system
 # nginx service. Sourced; needs $T_TMP (lib.sh) or NGX_DIR.
-#   ngx_start [EXTRA_SERVER_CONFIG]   sets NGX_PORT, NGX_URL (http://127.0.0.1:PORT),
+#   [NGX_DAV_EXT_OFF=1] ngx_start [EXTRA_SERVER_CONFIG]   sets NGX_PORT, NGX_URL (http://127.0.0.1:PORT),
 #                                     NGX_ROOT (document root), NGX_LOG (access log)
 #   ngx_stop
 # Fixed locations for the error tests: /forbidden/ (403), /broken/ (500).
 
 NGX_BIN=${NGX_BIN:-$(command -v nginx || { [[ -x /usr/sbin/nginx ]] && echo /usr/sbin/nginx; })}
 NGX_DIR=${NGX_DIR:-$T_TMP/nginx}
+NGX_DAV_EXT=${NGX_DAV_EXT:-/usr/lib/nginx/modules/ngx_http_dav_ext_module.so}
 NGX_PID=
 export NGX_PORT NGX_URL NGX_ROOT NGX_LOG
 
@@ -20,16 +23,26 @@ ngx_port_free() {
 ngx_start() {
 	local extra=${1:-} port user=
 	[[ -n $NGX_BIN ]] || return 77
+	local dav_ext="load_module $NGX_DAV_EXT;" propfind="dav_ext_methods PROPFIND OPTIONS;"
+	# NGX_DAV_EXT_OFF=1: nginx's own dav module alone (PROPFIND is 405)
+	[[ -n ${NGX_DAV_EXT_OFF:-} ]] && dav_ext='' propfind=''
+	[[ -n ${NGX_DAV_EXT_OFF:-} || -r $NGX_DAV_EXT ]] || {
+		echo "fleet-nginx.sh: $NGX_DAV_EXT missing (apt-get install libnginx-mod-http-dav-ext)" >&2
+		return 1
+	}
 	mkdir -p "$NGX_DIR"/{root,logs,tmp}
 	NGX_ROOT=$NGX_DIR/root
 	NGX_LOG=$NGX_DIR/logs/access.log
 	# As root the master hands requests to workers; keep them as root so
 	# they can write the temporary store.
 	[[ $(id -u) -eq 0 ]] && user="user root;"
-	for _ in 1 2 3 4 5 6 7 8; do
+	# a restart keeps the port (and so NGX_URL) when it is still free
+	for try in 1 2 3 4 5 6 7 8; do
 		port=$((20000 + (RANDOM % 20000)))
+		[[ $try -eq 1 && -n ${NGX_PORT:-} ]] && port=$NGX_PORT
 		ngx_port_free "$port" || continue
 		cat >"$NGX_DIR/nginx.conf" <<EOF
+$dav_ext
 daemon off;
 worker_processes 1;
 $user
@@ -52,6 +65,7 @@ http {
 		client_max_body_size 256m;
 		location / {
 			dav_methods PUT DELETE;
+			$propfind
 			create_full_put_path on;
 			dav_access user:rw group:r all:r;
 		}

@@ -283,7 +283,7 @@ err_has "inventory is corrupt: its tables do not match schema version 1"
 fault_end "hook: exit 65 for a data problem; names escaped (\\n, \\x1b) in one-line messages; --db usage errors exit 64; the BOM is not part of the first fact; garbage base64 and a mislabelled schema exit 65"
 
 # ---- fleet pull: an overall deadline, a probe time in the future ----
-fault_begin "fleet pull from a store that accepts connections and never answers (--timeout 5, --retries 5, --deadline 2), and an index entry probed 9999-12-31"
+fault_begin "fleet pull from a store that accepts connections and never answers (--timeout 5, --retries 5, --deadline 2), and a host record probed 9999-12-31"
 export MIGCHECK_CONF=$T_TMP/none.conf # never the machine's /etc/migcheck.conf
 python3 -c '
 import socket, sys, time
@@ -315,19 +315,24 @@ expect_exit 0 "push x86-b" mc fleet push "$SURL" --host x86-b
 cp "$MIGCHECK_DB" "$T_TMP/local.db"
 sqlite3 "$T_TMP/local.db" "PRAGMA wal_checkpoint(TRUNCATE)" >/dev/null 2>&1
 before=$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')
-sed -i 's/probed="[^"]*"/probed="9999-12-31T00:00:00Z"/' "$T_TMP/store/fleet/index.xml"
-expect_exit 0 "pull an index entry probed 9999-12-31" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+sed -i 's/probed="[^"]*"/probed="9999-12-31T00:00:00Z"/' "$T_TMP/store/fleet/hosts/x86-b.xml"
+expect_exit 0 "pull a host record probed 9999-12-31" mc --db "$T_TMP/local.db" fleet pull "$SURL"
 out_has "1 probed in the future (ignored)"
 check "  the local entry is unchanged" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')" = "$before"
 expect_exit 0 "the same pull into an empty inventory" mc --db "$T_TMP/fresh.db" fleet pull "$SURL"
 check "  the future record is not imported" test -z "$(mc --db "$T_TMP/fresh.db" hosts 2>/dev/null | grep '^x86-b ')"
-sed -i 's/probed="9999-12-31T00:00:00Z"/probed="2099-01-01T00:00:00Z"/' "$T_TMP/store/fleet/index.xml"
-expect_exit 0 "a later pull, the index probed 2099 (still future)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+sed -i 's/probed="9999-12-31T00:00:00Z"/probed="2099-01-01T00:00:00Z"/' "$T_TMP/store/fleet/hosts/x86-b.xml"
+expect_exit 0 "a later pull, the record probed 2099 (still future)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
 check "  the local entry is still unchanged" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ')" = "$before"
 now=$(date -u +%Y-%m-%dT%H:%M:%SZ)
-sed -i "s/probed=\"2099-01-01T00:00:00Z\"/probed=\"$now\"/" "$T_TMP/store/fleet/index.xml"
-expect_exit 0 "an honest pull (the index probed now)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+sed -i "s/probed=\"2099-01-01T00:00:00Z\"/probed=\"$now\"/" "$T_TMP/store/fleet/hosts/x86-b.xml"
+expect_exit 0 "an honest pull (the record probed now)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
 check "  the entry is taken" test "$(mc --db "$T_TMP/local.db" hosts | grep '^x86-b ' | grep -c "${now%Z}")" = 1
+# a listing naming a record the store then does not serve (404)
+ln -s nowhere "$T_TMP/store/fleet/hosts/ghost.xml"
+expect_exit 65 "a host record listed in hosts/ but not served (404)" mc --db "$T_TMP/local.db" fleet pull "$SURL"
+err_has "$SURL/hosts/ghost.xml: listed in hosts/ but not there (HTTP 404)"
+rm -f "$T_TMP/store/fleet/hosts/ghost.xml"
 kill "$spid" 2>/dev/null
 wait "$store" 2>/dev/null
 fault_end "the mute store: exit 69 once the --deadline passes, one line; the future entry: not imported, counted and reported, the local probe kept"

@@ -3,8 +3,12 @@
  * tests/data/fleet/conf/NAME.conf (the key file, or the old 'key = value'
  * format), each with NAME.expect: "ok" then the parsed content one item per
  * line and its format, or "error EXIT TEXT" (TEXT must occur in
- * the message). Plus URL joining, host names, and the HTTP client's argument
- * checks and unreachable-server path. */
+ * the message). tests/data/fleet/listing/NAME.xml: listings of hosts/, a
+ * WebDAV PROPFIND answer (dav-*, the collection /fleet/hosts/) or an S3
+ * ListObjectsV2 page (s3-*, prefix fleet/hosts/), NAME.expect "ok" then the
+ * host names sorted and "next TOKEN" for a truncated S3 page, or "error EXIT
+ * TEXT". Plus URL joining, host names, the S3 bucket/prefix split, and the
+ * HTTP client's argument checks and unreachable-server path. */
 #include <errno.h>
 #include <glib/gstdio.h>
 #include <sys/stat.h>
@@ -14,9 +18,10 @@
 
 #include "core/fleet/fleet.h"
 #include "core/fleet/http.h"
+#include "core/fleet/listing.h"
 #include "tests/lib/testutil.h"
 
-static GPtrArray *index_names, *conf_names;
+static GPtrArray *index_names, *conf_names, *listing_names;
 
 /* "error EXIT TEXT": the error must match. */
 static void check_error(const char *want, const mc_error *err, const char *name)
@@ -74,6 +79,66 @@ START_TEST(index_case)
 	g_string_free(again, TRUE);
 	mc_fleet_index_free(x);
 	mc_fleet_index_free(y);
+}
+END_TEST
+
+START_TEST(listing_case)
+{
+	const char *name = listing_names->pdata[_i];
+	g_autofree char *p = tu_path("fleet/listing", name, ".xml");
+	gsize len = 0;
+	g_autofree char *t = tu_read(p, &len);
+	g_autofree char *want = tu_expectation("fleet/listing", name);
+	g_autofree char *next = NULL;
+	mc_error err = { 0 };
+	mc_fleet_names *n = mc_fleet_names_new();
+	int r = g_str_has_prefix(name, "dav-")
+		    ? mc_fleet_parse_propfind(t, len, p, "/fleet/hosts/", n, &err)
+		    : mc_fleet_parse_s3_list(t, len, p, "fleet/hosts/", n, &next, &err);
+	if (g_str_has_prefix(want, "error ")) {
+		ck_assert_msg(r < 0, "%s: accepted", name);
+		check_error(want, &err, name);
+		ck_assert_msg(strstr(err.msg, p) == err.msg, "%s: message does not name the input",
+			      name);
+		mc_fleet_names_free(n);
+		return;
+	}
+	ck_assert_msg(r == 0, "%s: %s", name, err.msg);
+	GString *got = g_string_new("ok\n");
+	for (size_t i = 0; i < mc_fleet_names_count(n); i++)
+		g_string_append_printf(got, "%s\n", mc_fleet_names_at(n, i));
+	if (next)
+		g_string_append_printf(got, "next %s\n", next);
+	ck_assert_str_eq(got->str, want);
+	g_string_free(got, TRUE);
+	mc_fleet_names_free(n);
+}
+END_TEST
+
+/* Path style unless the host is AWS's virtual-hosted form or the URL has
+ * no path; the prefix ends in '/' unless empty. */
+START_TEST(s3_split)
+{
+	const char *cases[][3] = {
+		{ "http://127.0.0.1:9000/fleet/direct", "http://127.0.0.1:9000/fleet", "direct/" },
+		{ "http://127.0.0.1:9000/fleet/a/b/", "http://127.0.0.1:9000/fleet", "a/b/" },
+		{ "http://minio:9000/fleet", "http://minio:9000/fleet", "" },
+		{ "https://b.s3.eu-west-1.amazonaws.com/fleet",
+		  "https://b.s3.eu-west-1.amazonaws.com/", "fleet/" },
+		{ "https://b.s3-eu-west-1.amazonaws.com/x/y",
+		  "https://b.s3-eu-west-1.amazonaws.com/", "x/y/" },
+		{ "https://s3.eu-west-1.amazonaws.com/bkt/fleet",
+		  "https://s3.eu-west-1.amazonaws.com/bkt", "fleet/" },
+		{ "https://bucket.example/", "https://bucket.example/", "" },
+		{ "http://h/b/sp%20ace", "http://h/b", "sp ace/" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cases); i++) {
+		g_autofree char *bucket = NULL, *prefix = NULL;
+		mc_error err = { 0 };
+		ck_assert_int_eq(mc_fleet_s3_split(cases[i][0], &bucket, &prefix, &err), 0);
+		ck_assert_str_eq(bucket, cases[i][1]);
+		ck_assert_str_eq(prefix, cases[i][2]);
+	}
 }
 END_TEST
 
@@ -326,11 +391,14 @@ int main(void)
 	Suite *s = suite_create("fleet");
 	index_names = tu_list("fleet/index", ".xml");
 	conf_names = tu_list("fleet/conf", ".conf");
+	listing_names = tu_list("fleet/listing", ".xml");
 	tu_add_cases(s, "index", index_names, index_case, NULL, NULL);
 	tu_add_cases(s, "conf", conf_names, conf_case, NULL, NULL);
+	tu_add_cases(s, "listing", listing_names, listing_case, NULL, NULL);
 	TCase *tc = tcase_create("api");
 	tcase_add_test(tc, conf_missing);
 	tcase_add_test(tc, url_join);
+	tcase_add_test(tc, s3_split);
 	tcase_add_test(tc, names);
 	tcase_add_test(tc, index_set_replaces);
 	tcase_add_test(tc, s3_needs_credentials);
@@ -341,5 +409,6 @@ int main(void)
 	int rc = tu_run(s);
 	g_ptr_array_free(index_names, TRUE);
 	g_ptr_array_free(conf_names, TRUE);
+	g_ptr_array_free(listing_names, TRUE);
 	return rc;
 }
