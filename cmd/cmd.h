@@ -95,6 +95,11 @@ int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err
  * like --pin (a CPU model against mc_ctx_plan_env); a bad pin is bad input
  * (65) naming the file. They join `pins`, overriding pins of the same name. */
 int mc_ctx_load_pins(mc_ctx *ctx, mc_pins *pins, const char *path, mc_error *err);
+/* The pin options of plan, gate and targets, as getopt_long returns them:
+ * 'p' (--pin NAME=VALUE, mc_ctx_parse_pin) and 'P' (--pins-from FILE,
+ * mc_ctx_load_pins). 1 when opt was one and is applied, 0 for any other
+ * option, -errno (err set) when it failed. */
+int mc_ctx_pin_option(mc_ctx *ctx, int opt, const char *arg, mc_pins *pins, mc_error *err);
 
 /* mc_guest_check_pins with mc_ctx_plan_env, when the guest's pins need it
  * (a CPU model, CPU_DISABLE). */

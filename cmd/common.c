@@ -159,6 +159,18 @@ int mc_ctx_parse_pin(mc_ctx *ctx, mc_pins *pins, const char *spec, mc_error *err
 	return rc;
 }
 
+int mc_ctx_pin_option(mc_ctx *ctx, int opt, const char *arg, mc_pins *pins, mc_error *err)
+{
+	int rc;
+	if (opt == 'p')
+		rc = mc_ctx_parse_pin(ctx, pins, arg, err);
+	else if (opt == 'P')
+		rc = mc_ctx_load_pins(ctx, pins, arg, err);
+	else
+		return 0;
+	return rc < 0 ? rc : 1;
+}
+
 int mc_ctx_load_pins(mc_ctx *ctx, mc_pins *pins, const char *path, mc_error *err)
 {
 	mc_pins *file = mc_pins_new();

@@ -68,6 +68,13 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	int opt, rc;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int pinned = mc_ctx_pin_option(ctx, opt, optarg, pins, &err);
+		if (pinned < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		if (pinned)
+			continue;
 		switch (opt) {
 		case 'c':
 			cand = optarg;
@@ -84,18 +91,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			if (!junit && !json && strcmp(optarg, "text") != 0) {
 				rc = mc_usage(&mc_verb_gate,
 					      "unknown format '%s' (text, junit or json)", optarg);
-				goto out;
-			}
-			break;
-		case 'p':
-			if (mc_ctx_parse_pin(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
-				goto out;
-			}
-			break;
-		case 'P':
-			if (mc_ctx_load_pins(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
 				goto out;
 			}
 			break;

@@ -70,19 +70,14 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int pinned = mc_ctx_pin_option(ctx, c, optarg, pins, &err);
+		if (pinned < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		if (pinned)
+			continue;
 		switch (c) {
-		case 'p':
-			if (mc_ctx_parse_pin(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
-				goto out;
-			}
-			break;
-		case 'P':
-			if (mc_ctx_load_pins(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
-				goto out;
-			}
-			break;
 		case 'm':
 			matrix = true;
 			break;

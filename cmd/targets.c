@@ -60,19 +60,14 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	int opt, rc;
 	optind = 1;
 	while ((opt = getopt_long(argc, argv, "", opts, NULL)) != -1) {
+		int pinned = mc_ctx_pin_option(ctx, opt, optarg, pins, &err);
+		if (pinned < 0) {
+			rc = mc_report(&err);
+			goto out;
+		}
+		if (pinned)
+			continue;
 		switch (opt) {
-		case 'p':
-			if (mc_ctx_parse_pin(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
-				goto out;
-			}
-			break;
-		case 'P':
-			if (mc_ctx_load_pins(ctx, pins, optarg, &err) < 0) {
-				rc = mc_report(&err);
-				goto out;
-			}
-			break;
 		case 'F':
 			fleet_db = optarg;
 			break;

@@ -26,11 +26,13 @@ err_has "$T_TMP/nodir/x.db"
 # without migcheck-full beside it nor installed: one line, exit 69
 mkdir -p "$T_TMP/alone"
 cp "$MIGCHECK" "$T_TMP/alone/migcheck"
-if [[ ! -e /usr/libexec/migcheck/migcheck-full && ! -e /usr/local/libexec/migcheck/migcheck-full ]]; then
+# (where this build looks when none is beside it: config.h)
+INSTALLED=$(sed -n 's/^#define MC_PKGLIBEXECDIR "\(.*\)"$/\1/p' "$(dirname "$MIGCHECK")/config.h")/migcheck-full
+if [[ ! -e $INSTALLED ]]; then
 	expect_exit 69 "no migcheck-full: exit 69" "$T_TMP/alone/migcheck" fleet pull http://127.0.0.1:9/s
-	err_has "migcheck-full"
+	err_has "cannot run $INSTALLED"
 else
-	expect_exit 0 "an installed migcheck-full is used" "$T_TMP/alone/migcheck" probe --list
+	expect_exit 0 "the installed $INSTALLED is used" "$T_TMP/alone/migcheck" probe --list
 fi
 check "probe tables agree (probe --list of both)" \
 	cmp -s <(mc probe --list) <("$FULL" probe --list)
