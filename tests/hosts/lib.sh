@@ -102,3 +102,6 @@ mh_kernel_ready() { [[ -f $(mh_kroot "$1")/.ready ]]; }
 
 # mh_busybox ARCH -> path of the static busybox binary for ARCH
 mh_busybox() { echo "$MIGCHECK_HOST_CACHE/busybox/$(mh_debarch "$1")/bin/busybox"; }
+
+# mh_vmm_dir -> where fetch-vmm.sh keeps the backports QEMU/libvirt tree
+mh_vmm_dir() { echo "$MIGCHECK_HOST_CACHE/vmm"; }
