@@ -18,7 +18,8 @@
 #                           namespaces), delete the namespaces and state
 #
 # Set before lv_import/lv_guest_xml (defaults: this machine's Debian 12 QEMU
-# under TCG): LV_QEMU_MAJOR (7), LV_GUEST_TYPE (qemu), LV_MACHINE (pc-q35-7.2).
+# under TCG): LV_QEMU_MAJOR (7), LV_GUEST_TYPE (qemu), LV_MACHINE (pc-q35-7.2),
+# LV_GUEST_MIB (128).
 # Before lv_setup/lv_host: LV_BINDIR (the daemons' PATH directory with the one
 # qemu-system-x86_64; default in the state directory: libvirt keys its QEMU
 # capability cache by that path, so a fixed one lets the cache be reused),
@@ -258,12 +259,13 @@ lv_cleanup() {
 }
 
 # lv_guest_xml NAME: the test guest (diskless, firmware only, 128 MiB, TCG,
-# qemu64 on pc-q35-7.2; LV_GUEST_TYPE, LV_MACHINE) as domain XML on stdout.
+# qemu64 on pc-q35-7.2; LV_GUEST_TYPE, LV_MACHINE, LV_GUEST_MIB) as domain XML
+# on stdout.
 lv_guest_xml() {
 	cat <<-EOF
 		<domain type='${LV_GUEST_TYPE:-qemu}'>
 		  <name>$1</name>
-		  <memory unit='MiB'>128</memory>
+		  <memory unit='MiB'>${LV_GUEST_MIB:-128}</memory>
 		  <vcpu>1</vcpu>
 		  <os><type arch='x86_64' machine='${LV_MACHINE:-pc-q35-7.2}'>hvm</type></os>
 		  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>

@@ -44,6 +44,7 @@ secs=$((SECONDS - t0))
 # The inner checks, as they ran.
 grep -E '^(ok|FAIL) ' "$T_OUT" | sed 's/^/  inner: /'
 grep '^time ' "$T_OUT" | awk '{printf "  %s at %s s", $2, $3} END {print ""}'
+grep '^jobinfo ' "$T_OUT" | sed 's/^/  /'
 summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$T_OUT" | tail -n1)
 if [[ $rc -eq 0 && $summary == *" passed, 0 failed" ]]; then
 	ok "inside the emulated host: $summary (whole run ${secs} s)"
