@@ -81,4 +81,9 @@ if ! command -v s3rver >/dev/null; then
 	echo "deps.sh: installing s3rver (npm)"
 	npm install -g --no-fund --no-audit s3rver@3.7.1
 fi
+# QEMU 10 and libvirt 11 from bookworm-backports for the emulated hosts'
+# own VMM (tests/integration/vmm-migrate.sh): unpacked into a private tree in
+# the hosts' cache, never installed (the machine keeps QEMU 7.2 and libvirt 9,
+# which the other tests and tests/data/cpu_map expect).
+"$(dirname "$0")/../tests/hosts/fetch-vmm.sh" >/dev/null
 echo "deps.sh: all build and test dependencies present"

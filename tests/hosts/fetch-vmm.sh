@@ -41,8 +41,9 @@ fi
 for t in apt-get dpkg-deb; do
 	command -v "$t" >/dev/null 2>&1 || mh_skip "$t not found: cannot unpack Debian packages"
 done
-mkdir -p "$vdir" 2>/dev/null && [[ -w $vdir ]] ||
+if ! mkdir -p "$vdir" 2>/dev/null || [[ ! -w $vdir ]]; then
 	mh_skip "$vdir is not writable (set MIGCHECK_HOST_CACHE)"
+fi
 
 exec 9>"$vdir/.lock"
 flock 9

@@ -20,7 +20,8 @@
 # then `overlay lowerdir=vmm:hostroot` with a tmpfs upper layer as the new
 # root (writable; writes stay in the emulated host's memory; the VMM's
 # module and data directories bound over the machine's), with proc,
-# sysfs, devtmpfs, tmpfs on /run and /tmp, and chroots there: `env -i PATH=... HOME=/root LC_ALL=C COMMAND ARG...`
+# sysfs, devtmpfs, tmpfs on /run (/tmp is the machine's, as all else, with
+# writes going to the upper layer), and chroots there: `env -i PATH=... HOME=/root LC_ALL=C COMMAND ARG...`
 # in the directory vmm-run.sh was started from. Variables named in
 # VMM_PASS (space separated) are passed on.
 # Environment (plus boot.sh's): MIGCHECK_HOST_MEM (default 2048),
@@ -57,6 +58,7 @@ trap 'rm -rf "$work"' EXIT
 
 # The command, as a bash script run in the chroot.
 {
+	# shellcheck disable=SC2016 # $1 and $@ are the script's
 	echo 'cd "$1" 2>/dev/null || cd /'
 	echo 'shift'
 	printf 'exec env -i PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin HOME=/root LC_ALL=C'
@@ -92,7 +94,6 @@ done
 mount -t proc proc /newroot/proc
 mount -t sysfs sysfs /newroot/sys
 mount --rbind /dev /newroot/dev
-mount -t tmpfs -o mode=1777 tmpfs /newroot/tmp
 mount -t tmpfs -o mode=0755 tmpfs /newroot/run
 mkdir -p /newroot/dev/pts /newroot/dev/shm
 mount -t devpts devpts /newroot/dev/pts 2>/dev/null || true
@@ -103,9 +104,9 @@ if [ -n "$xfer" ]; then
 	mount -t 9p -o \$o xfer /xfer
 	mount --bind /xfer /newroot/mnt
 fi
-cp /vmm-cmd /newroot/tmp/.vmm-cmd
+cp /vmm-cmd /newroot/run/.vmm-cmd
 set +e
-chroot /newroot /bin/bash /tmp/.vmm-cmd$args
+chroot /newroot /bin/bash /run/.vmm-cmd$args
 EOF
 
 # shellcheck disable=SC2206 # the module list is word-split on purpose
