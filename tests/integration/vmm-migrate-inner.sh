@@ -56,6 +56,9 @@ if ! { lv_host A 1 && lv_host B 2 && lv_link A B; }; then
 	exit 1
 fi
 check "this emulated host has /dev/kvm" test -c /dev/kvm
+# Read QEMU 10 and its libraries over 9p once, in the background, while the
+# probes run (the guest's first QEMU would otherwise wait for it).
+qemu-system-x86_64 --version >/dev/null 2>&1 &
 # Both daemons start (and read QEMU's capabilities, or take them from the
 # cache) while migcheck probes this emulated host's kernel, KVM, CPUID and
 # MSRs for the hosts' base profile.
