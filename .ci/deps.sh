@@ -81,4 +81,13 @@ if ! command -v s3rver >/dev/null; then
 	echo "deps.sh: installing s3rver (npm)"
 	npm install -g --no-fund --no-audit s3rver@3.7.1
 fi
+# QEMU 10 and libvirt 11 from bookworm-backports for the emulated hosts'
+# own VMM (tests/integration/vmm-migrate.sh): unpacked into a private tree in
+# the hosts' cache, never installed (the machine keeps QEMU 7.2 and libvirt 9,
+# which the other tests and tests/data/cpu_map expect).
+if ! vmm=$("$(dirname "$0")/../tests/hosts/fetch-vmm.sh"); then
+	echo "deps.sh: QEMU 10 / libvirt 11 from bookworm-backports: $vmm" >&2
+	exit 1
+fi
+echo "deps.sh: ${vmm#vmm } holds QEMU 10 and libvirt 11 (bookworm-backports)"
 echo "deps.sh: all build and test dependencies present"

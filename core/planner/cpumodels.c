@@ -284,7 +284,9 @@ static int read_src(const char *path, char **buf, size_t *len, src_file *sf)
 	return rc;
 }
 
-/* The children of <cpus> (a map file) or <arch name='x86'> (index.xml). */
+/* The children of <cpus> (a map file) or <arch name='x86'> (index.xml), and
+ * of the <group name='...'> elements libvirt 11's index.xml wraps its model
+ * includes in (libvirt 9's has none). */
 static int parse_nodes(mc_cpumodels *m, xmlNodePtr first, const char *file, int depth,
 		       mc_error *err)
 {
@@ -294,6 +296,8 @@ static int parse_nodes(mc_cpumodels *m, xmlNodePtr first, const char *file, int 
 			g_autofree char *a = mc_xml_attr(n, "name");
 			if (a && strcmp(a, "x86") == 0)
 				rc = parse_nodes(m, n->children, file, depth, err);
+		} else if (mc_xml_is(n, "group")) {
+			rc = parse_nodes(m, n->children, file, depth, err);
 		} else if (mc_xml_is(n, "include")) {
 			g_autofree char *inc = mc_xml_attr(n, "filename");
 			if (!inc || strchr(inc, '/'))

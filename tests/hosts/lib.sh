@@ -103,6 +103,9 @@ mh_kernel_ready() { [[ -f $(mh_kroot "$1")/.ready ]]; }
 # mh_busybox ARCH -> path of the static busybox binary for ARCH
 mh_busybox() { echo "$MIGCHECK_HOST_CACHE/busybox/$(mh_debarch "$1")/bin/busybox"; }
 
+# mh_vmm_dir -> where fetch-vmm.sh keeps the backports QEMU/libvirt tree
+mh_vmm_dir() { echo "$MIGCHECK_HOST_CACHE/vmm"; }
+
 # emu_boot OUT ERR ARCH CPU IMG [APPEND...]: boot.sh of an image a test made
 # itself (mkinitramfs.sh), stdout in OUT, stderr in ERR; exit: its status.
 # Within one `make check-all` (MC_EMU_RUN_CACHE, as emu_run in

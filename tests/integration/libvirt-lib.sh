@@ -17,6 +17,14 @@
 #   lv_cleanup              kill QEMU and libvirtd (only processes inside our
 #                           namespaces), delete the namespaces and state
 #
+# Set before lv_import/lv_guest_xml (defaults: this machine's Debian 12 QEMU
+# under TCG): LV_QEMU_MAJOR (7), LV_GUEST_TYPE (qemu), LV_MACHINE (pc-q35-7.2),
+# LV_GUEST_MIB (128).
+# Before lv_setup/lv_host: LV_BINDIR (the daemons' PATH directory with the one
+# qemu-system-x86_64; default in the state directory: libvirt keys its QEMU
+# capability cache by that path, so a fixed one lets the cache be reused),
+# LV_QEMU_CONF (more qemu.conf lines).
+#
 # Facts behind the recipe: /work/shared/reference/libvirt-two-hosts.md.
 
 LV_HOSTS=()
@@ -69,7 +77,7 @@ lv_begin() {
 lv_import() {
 	local h=$1 base=$2
 	lv_in "$h" "$MIGCHECK" probe --only libvirt --print --libvirt-uri "$(lv_uri "$h")" >"$T_TMP/$h.lv"
-	check "libvirt probe of $h reads QEMU facts" grep -q '^qemu	version	7\.' "$T_TMP/$h.lv"
+	check "libvirt probe of $h reads QEMU facts" grep -q "^qemu	version	${LV_QEMU_MAJOR:-7}\\." "$T_TMP/$h.lv"
 	grep -hv '^#' "$base" "$T_TMP/$h.lv" | awk -F'\t' '!s[$1 FS $2]++' >"$T_TMP/$h.facts"
 	expect_exit 0 "import $h" "$MIGCHECK" import "$T_TMP/$h.facts" --host "${LV_HOSTNAME[$h]}"
 }
@@ -81,13 +89,14 @@ lv_setup() {
 	LV_NET=10.$((200 + $$ % 50)).$(($$ / 50 % 250))
 	LV_STATE=$(mktemp -d "${TMPDIR:-/tmp}/migcheck-lv-$tag.XXXXXX")
 	LV_CACHE=${MIGCHECK_LIBVIRT_CACHE:-/var/cache/migcheck/libvirt-qemu-caps}
-	mkdir -p "$LV_STATE/bin" "$LV_CACHE" 2>/dev/null || LV_CACHE=$LV_STATE/cache
+	LV_BINDIR=${LV_BINDIR:-$LV_STATE/bin}
+	mkdir -p "$LV_BINDIR" "$LV_CACHE" 2>/dev/null || LV_CACHE=$LV_STATE/cache
 	mkdir -p "$LV_CACHE"
 	# libvirtd probes every qemu-system-* on its PATH: give it only one.
-	ln -s /usr/bin/qemu-system-x86_64 "$LV_STATE/bin/qemu-system-x86_64"
+	ln -sfn /usr/bin/qemu-system-x86_64 "$LV_BINDIR/qemu-system-x86_64"
 	for t in sh cat mkdir rm ip dmidecode mount hostname; do
 		local p
-		p=$(command -v "$t") && ln -s "$p" "$LV_STATE/bin/$t"
+		p=$(command -v "$t") && ln -sfn "$p" "$LV_BINDIR/$t"
 	done
 }
 
@@ -131,6 +140,7 @@ lv_host() {
 		stdio_handler = "file"
 		migration_address = "${LV_ADDR[$name]}"
 		migrate_host = "${LV_ADDR[$name]}"
+		${LV_QEMU_CONF:-}
 	EOF
 	printf '127.0.0.1 localhost\n' >"$d/hosts"
 	: >"$d/resolv.conf"
@@ -164,7 +174,7 @@ lv_start() {
 	d=${LV_DIR[$name]}
 	# shellcheck disable=SC2016
 	ip netns exec "${LV_NS[$name]}" unshare -m -u --propagation private \
-		env -i PATH="$LV_STATE/bin:/usr/sbin" HOME=/root LC_ALL=C \
+		env -i PATH="$LV_BINDIR:/usr/sbin" HOME=/root LC_ALL=C \
 		/bin/sh -c '
 		set -e
 		d=$1
@@ -249,14 +259,15 @@ lv_cleanup() {
 }
 
 # lv_guest_xml NAME: the test guest (diskless, firmware only, 128 MiB, TCG,
-# qemu64 on pc-q35-7.2) as domain XML on stdout.
+# qemu64 on pc-q35-7.2; LV_GUEST_TYPE, LV_MACHINE, LV_GUEST_MIB) as domain XML
+# on stdout.
 lv_guest_xml() {
 	cat <<-EOF
-		<domain type='qemu'>
+		<domain type='${LV_GUEST_TYPE:-qemu}'>
 		  <name>$1</name>
-		  <memory unit='MiB'>128</memory>
+		  <memory unit='MiB'>${LV_GUEST_MIB:-128}</memory>
 		  <vcpu>1</vcpu>
-		  <os><type arch='x86_64' machine='pc-q35-7.2'>hvm</type></os>
+		  <os><type arch='x86_64' machine='${LV_MACHINE:-pc-q35-7.2}'>hvm</type></os>
 		  <cpu mode='custom' match='exact'><model fallback='forbid'>qemu64</model></cpu>
 		  <devices>
 		    <emulator>/usr/bin/qemu-system-x86_64</emulator>

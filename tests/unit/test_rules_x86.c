@@ -129,7 +129,7 @@ END_TEST
 static const char *const two_maps_model =
     "<cpus><model name='Two'><feature name='%s'/></model></cpus>\n";
 
-static char *two_maps_dir(const char *feature)
+static char *maps_dir(const char *feature, bool grouped)
 {
 	g_autofree char *dir = tu_tmpdir();
 	g_autofree char *src = g_build_filename(tu_datadir(), "cpu_map", NULL);
@@ -143,7 +143,11 @@ static char *two_maps_dir(const char *feature)
 		ck_assert(g_file_set_contents(to, text, -1, NULL));
 		g_string_append_printf(idx, "<include filename='%s'/>", copy[i]);
 	}
-	g_string_append(idx, "<include filename='x86_Two.xml'/></arch></cpus>\n");
+	/* libvirt 11 (Debian 12 backports) wraps the model includes of its
+	 * index.xml in <group name='...'> elements. */
+	g_string_append(idx, grouped ? "<group name='Test models'><include filename='x86_Two.xml'/>"
+				       "</group></arch></cpus>\n"
+				     : "<include filename='x86_Two.xml'/></arch></cpus>\n");
 	g_autofree char *ip = g_build_filename(dir, "index.xml", NULL);
 	ck_assert(g_file_set_contents(ip, idx->str, -1, NULL));
 	g_string_free(idx, TRUE);
@@ -151,6 +155,11 @@ static char *two_maps_dir(const char *feature)
 	g_autofree char *model = g_strdup_printf(two_maps_model, feature);
 	ck_assert(g_file_set_contents(mp, model, -1, NULL));
 	return g_steal_pointer(&dir);
+}
+
+static char *two_maps_dir(const char *feature)
+{
+	return maps_dir(feature, false);
 }
 
 static mc_level two_maps_plan(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
@@ -295,6 +304,30 @@ START_TEST(map_cache)
 }
 END_TEST
 
+/* A model included from a <group> of index.xml (libvirt 11's layout) is
+ * in the database like one included directly. */
+START_TEST(grouped_index)
+{
+	g_autofree char *dir = maps_dir("avx512f", true);
+	mc_plan_env env;
+	mc_plan_env_load(&env, dir);
+	ck_assert_msg(env.cpumodels != NULL, "%s", env.cpumodels_err.msg);
+	mc_facts *src = load("edit-avx512f", ".src"), *dst = load("edit-avx512f", ".dst");
+	mc_pins *pins = mc_pins_new();
+	mc_error err = { 0 };
+	ck_assert_int_eq(mc_pins_parse(pins, "CPU=Two", &err), 0);
+	mc_plan *plan = mc_plan_compute(&env, src, dst, pins, &err);
+	ck_assert_msg(plan != NULL, "%s", err.msg);
+	ck_assert_int_eq(mc_plan_family_worst(plan, "x86.cpuid"), MC_V_BLOCKED);
+	mc_plan_free(plan);
+	mc_pins_free(pins);
+	mc_facts_free(src);
+	mc_facts_free(dst);
+	mc_plan_env_clear(&env);
+	tu_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("rules_x86");
@@ -304,6 +337,7 @@ int main(void)
 	tcase_add_test(tc, map_unavailable);
 	tcase_add_test(tc, two_databases);
 	tcase_add_test(tc, map_cache);
+	tcase_add_test(tc, grouped_index);
 	suite_add_tcase(s, tc);
 	pc_add_cases(s, "plan-x86");
 	return tu_run(s);
