@@ -107,16 +107,20 @@ host() {
 		not_ok "$name: mkinitramfs failed (exit $rc)"
 		return 1
 	fi
+	# no_timer_check: with interrupt remapping on, the kernel panics ("timer
+	# doesn't work through Interrupt-remapped IO-APIC") when its early
+	# timer test misses the ticks of a TCG host starved by a loaded machine.
 	MIGCHECK_HOST_GEN=$gen MIGCHECK_HOST_TIMEOUT=${MIGCHECK_HOST_TIMEOUT:-300} \
 		MIGCHECK_HOST_QEMU_ARGS="-M q35 -device intel-iommu,intremap=on,snoop-control=$snoop -device edu" \
-		emu_boot "$T_TMP/$name.out" "$T_TMP/$name.err" x86_64 max "$img" intel_iommu=on || rc=$?
+		emu_boot "$T_TMP/$name.out" "$T_TMP/$name.err" x86_64 max "$img" intel_iommu=on \
+		no_timer_check || rc=$?
 	rm -f "$img"
 	if [[ $rc -eq 77 ]] && grep -q '^SKIP: ' "$T_TMP/$name.out"; then
 		grep '^SKIP: ' "$T_TMP/$name.out"
 		exit 77
 	fi
 	check "$name: the emulated host (q35, intel-iommu snoop-control=$snoop) ran the test (exit $rc, $((SECONDS - t0)) s)" \
-		test "$rc" -eq 0
+		test "$rc" -eq 0 || tail -n 5 "$T_TMP/$name.err" | sed 's/^/  /' >&2
 	sed -n '/^@@FACTS@@$/,/^@@END@@$/p' "$T_TMP/$name.out" | sed '1d;$d' >"$T_TMP/$name.facts"
 }
 

@@ -173,13 +173,20 @@ r B.after-short-pipe "$(st $B)"
 
 # 3b. a device held by another process (its group open) is not touched
 g=$(basename "$(readlink /sys/bus/mdev/devices/$B/iommu_group)")
-(exec 5<>/dev/vfio/$g && sleep 3) &
+# (held until killed, and only used once it is open: a loaded TCG host can
+# take seconds for the two commands)
+(exec 5<>/dev/vfio/$g && exec sleep 600) &
 hpid=$!
-sleep 0.5
+i=0
+while [ $i -lt 100 ] && ! [ -e /proc/$hpid/fd/5 ]; do
+	sleep 0.1
+	i=$((i + 1))
+done
 run busy $V restore $B -i /tmp/a.bin
 /migcheck-probe >/tmp/facts-busy
 grep "^vfio.dev.$B.open" /tmp/facts-busy | sed 's/^/R busyfact /'
-wait $hpid
+kill $hpid
+wait $hpid 2>/dev/null
 r B.after-busy "$(st $B)"
 
 # 4. the source fails mid-save (stdout is /dev/full; the receiver goes away)
