@@ -580,7 +580,7 @@ static bool hidden_by_src_idregs(const reg_ctx *c, uint64_t id, const char **fea
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
-	if (strcmp(mc_arch_of(ctx->src), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(ctx->srcp), "aarch64") != 0)
 		return 0;
 	size_t sf, sl, df, dl;
 	mc_facts_domain_range(ctx->src, "arm64.reg", &sf, &sl);
@@ -666,7 +666,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			g_autofree char *facts = g_strdup_printf(
 			    "SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
 			    "; DST kernel %s",
-			    x->key, s, x->key, d, mc_facts_get(ctx->dst, "kernel", "release"));
+			    x->key, s, x->key, d, mc_pp_get(ctx->dstp, "kernel", "release"));
 			/* A remedy: the guest started with DST's value, where the
 			 * source kernel lets userspace set it. */
 			g_autofree char *pin = NULL;

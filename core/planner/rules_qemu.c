@@ -142,7 +142,7 @@ static void machine_rule(mc_rule_ctx *ctx, const char *m)
 static void virttype_rule(mc_rule_ctx *ctx)
 {
 	const char *gv = mc_pins_get(ctx->pins, "VIRTTYPE");
-	const char *dv = mc_facts_get(ctx->dst, "qemu", "virttype");
+	const char *dv = mc_pp_get(ctx->dstp, "qemu", "virttype");
 	if (!gv || !dv || strcmp(gv, dv) == 0 || strcmp(gv, "qemu") == 0)
 		return;
 	g_autofree char *facts = g_strdup_printf("VIRTTYPE=%s; DST qemu virttype %s", gv, dv);

@@ -429,7 +429,7 @@ static void model_bit_missing(mc_rule_ctx *ctx, const mc_x86_guest *g, const msr
 	g_autofree char *facts = g_strdup_printf(
 	    "guest (%s) MSR 0x%llx=0x%016llx, bit %u (%s); SRC x86.msr_feature %s=%s; DST %s",
 	    mc_x86_guest_describe(g), idx, gv, bit, tok, f->key, f->value,
-	    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key) : "absent");
+	    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key) : "absent");
 	g_autofree char *remedy = g_strdup_printf(
 	    "start the guest without %s (--pin %s), or migrate to a host whose CPU and "
 	    "microcode offer it",
@@ -459,7 +459,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 		if (!e)
 			why = g_strdup("not tied to a known CPU feature");
 		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
-		bool dh = mc_fact_u64(ctx->dst, "x86.msr_feature", f->key, &dv);
+		bool dh = mc_pp_u64(ctx->dstp, "x86.msr_feature", f->key, &dv);
 		if (!dh)
 			dv = 0;
 		if (!pt && vis) {
@@ -497,7 +497,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 				    "guest (%s) ARCH_CAPABILITIES=0x%016llx; SRC x86.msr_feature "
 				    "%s=%s; DST %s",
 				    mc_x86_guest_describe(g), gv, f->key, f->value,
-				    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key)
+				    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key)
 				       : "absent");
 				if (kind == AC_PROMISE && in_g) {
 					(*nblocked)++;
@@ -531,7 +531,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 		    "guest (%s) value 0x%016llx; SRC x86.msr_feature %s=%s; DST %s; bits "
 		    "0x%016llx missing",
 		    mc_x86_guest_describe(g), gv, f->key, f->value,
-		    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key) : "absent", lost);
+		    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key) : "absent", lost);
 		if (vis) {
 			(*nblocked)++;
 			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, facts,
@@ -553,11 +553,11 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
-	if (strcmp(mc_arch_of(ctx->src), "x86_64") != 0)
+	if (strcmp(mc_pp_arch(ctx->srcp), "x86_64") != 0)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.msr", "MSR index list"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->src, ctx->pins, err);
+	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
 	if (!g)
 		return -EINVAL;
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
@@ -568,7 +568,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	for (size_t i = first; i < last; i++) {
 		const mc_fact *f = mc_facts_at(ctx->src, i);
 		nmsr++;
-		if (mc_facts_get(ctx->dst, "x86.msr", f->key))
+		if (mc_pp_get(ctx->dstp, "x86.msr", f->key))
 			continue;
 		char *end = NULL;
 		unsigned long long idx = strtoull(f->key, &end, 16);

@@ -146,18 +146,39 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* ---- one pair of real emulated-host profiles: new -> old ---- */
-	g_autofree char *pa = g_build_filename(data, "matrix", "max-a57.new", NULL);
-	g_autofree char *pb = g_build_filename(data, "matrix", "max-a57.old", NULL);
-	mc_facts *real[2] = { load(pa), load(pb) };
-	pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true, .env = &env };
-	tb_figure f1;
-	tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
-	printf("plan one real pair      %8.1f us   baseline diff %6.1f us   ratio %.1fx",
-	       f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
-	tb_print_rounds(stdout, &f1, 0);
-	printf("\n  (%zu+%zu facts, %d times per round)\n", mc_facts_count(real[0]),
-	       mc_facts_count(real[1]), one.reps);
+	/* ---- one pair of real emulated-host profiles (src -> dst) per
+	 * architecture: a plan vs the plain diff of the same two profiles ---- */
+	static const struct {
+		const char *arch, *src, *dst;
+	} real_pairs[] = {
+		{ "arm64", "matrix/max-a57.new", "matrix/max-a57.old" },
+		{ "arm64", "plan/real61-a57-to-a72.src", "plan/real61-a57-to-a72.dst" },
+		{ "x86", "plan-x86/real-epyc-to-max.src", "plan-x86/real-epyc-to-max.dst" },
+		{ "x86", "plan-x86/real-max-same.src", "plan-x86/real-max-same.dst" },
+	};
+	for (size_t k = 0; k < sizeof(real_pairs) / sizeof(real_pairs[0]); k++) {
+		g_autofree char *pa = g_build_filename(data, real_pairs[k].src, NULL);
+		g_autofree char *pb = g_build_filename(data, real_pairs[k].dst, NULL);
+		mc_facts *real[2] = { load(pa), load(pb) };
+		pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true, .env = &env };
+		tb_figure f1;
+		tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
+		printf("plan one %-5s pair %8.1f us   baseline diff %6.1f us   ratio %.1fx",
+		       real_pairs[k].arch, f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
+		tb_print_rounds(stdout, &f1, 0);
+		printf("\n  (%s -> %s: %zu+%zu facts, %s, %d times per round)\n", real_pairs[k].src,
+		       real_pairs[k].dst, mc_facts_count(real[0]), mc_facts_count(real[1]),
+		       mc_level_name(one.worst[2]   ? MC_V_BLOCKED
+				     : one.worst[1] ? MC_V_ACTION
+						    : MC_V_OK),
+		       one.reps);
+		mc_facts_free(real[0]);
+		mc_facts_free(real[1]);
+	}
+	if (getenv("BENCH_PLANNER_REAL_ONLY")) {
+		mc_plan_env_clear(&env);
+		return 0;
+	}
 
 	/* ---- all pairs of generated profiles ---- */
 	mc_facts **p = g_new0(mc_facts *, nprof);
@@ -177,8 +198,6 @@ int main(int argc, char **argv)
 	for (int i = 0; i < nprof; i++)
 		mc_facts_free(p[i]);
 	g_free(p);
-	mc_facts_free(real[0]);
-	mc_facts_free(real[1]);
 	mc_plan_env_clear(&env);
 	return 0;
 }

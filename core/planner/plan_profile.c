@@ -1,0 +1,265 @@
+#include "core/planner/plan_profile.h"
+
+#include <errno.h>
+#include <glib.h>
+#include <inttypes.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/planner/pins.h"
+
+typedef struct cpuid_reg {
+	uint32_t leaf, index;
+	unsigned reg;
+	bool ok; /* the value parses (mc_parse_u64) */
+	uint32_t value;
+} cpuid_reg;
+
+struct mc_plan_profile {
+	const mc_facts *f; /* borrowed */
+	const mc_fact *v;  /* its facts, in order (mc_facts_at(f, 0) ...) */
+	size_t n;
+	uint32_t *slots; /* open addressing: fact index + 1, 0 empty */
+	uint32_t *hash;  /* per fact */
+	size_t mask;     /* slots: mask + 1 of them */
+	const char *arch, *release;
+	const char **domains; /* distinct domains, in order */
+	size_t ndomains;
+	cpuid_reg *cpuid; /* canonical x86.cpuid keys, sorted */
+	size_t ncpuid;
+	mc_pp_reg *regs; /* arm64.reg, key order */
+	size_t nregs;
+	const mc_pp_reg **canon; /* the regs whose key is canonical, by id */
+	size_t ncanon;
+};
+
+/* FNV-1a over DOMAIN TAB KEY. */
+static uint32_t fact_hash(const char *domain, const char *key)
+{
+	uint32_t h = 2166136261u;
+	for (const unsigned char *s = (const unsigned char *)domain; *s; s++)
+		h = (h ^ *s) * 16777619u;
+	h = (h ^ '\t') * 16777619u;
+	for (const unsigned char *s = (const unsigned char *)key; *s; s++)
+		h = (h ^ *s) * 16777619u;
+	return h;
+}
+
+static int hexdigit(char c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+/* "0x" and exactly `digits` lowercase hex digits (as printf's %0Nx writes a
+ * value of that many digits), then end. */
+static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
+{
+	uint64_t v = 0;
+	if (s[0] != '0' || s[1] != 'x')
+		return false;
+	for (unsigned i = 0; i < digits; i++) {
+		int d = hexdigit(s[2 + i]);
+		if (d < 0)
+			return false;
+		v = v << 4 | (unsigned)d;
+	}
+	*out = v;
+	return true;
+}
+
+/* The key mc_x86_host_reg looks up: "0x%08x.0x%08x.%s". */
+static bool cpuid_key(const char *k, cpuid_reg *r)
+{
+	static const char *const names[] = { "eax", "ebx", "ecx", "edx" };
+	uint64_t leaf, index;
+	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' ||
+	    !canon_hex(k + 11, 8, &index) || k[21] != '.')
+		return false;
+	for (unsigned i = 0; i < 4; i++) {
+		if (strcmp(k + 22, names[i]) == 0) {
+			r->leaf = (uint32_t)leaf;
+			r->index = (uint32_t)index;
+			r->reg = i;
+			return true;
+		}
+	}
+	return false;
+}
+
+static int cpuid_cmp(const void *a, const void *b)
+{
+	const cpuid_reg *x = a, *y = b;
+	if (x->leaf != y->leaf)
+		return x->leaf < y->leaf ? -1 : 1;
+	if (x->index != y->index)
+		return x->index < y->index ? -1 : 1;
+	return x->reg < y->reg ? -1 : x->reg > y->reg;
+}
+
+/* rules_arm64_reg.c's reading of a value: "0x" and hex digits, all of it. */
+static bool hex_value(const char *s, uint64_t *v)
+{
+	char *end;
+	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
+		return false;
+	errno = 0;
+	*v = strtoull(s + 2, &end, 16);
+	return !errno && !*end;
+}
+
+mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
+{
+	mc_plan_profile *p = g_new0(mc_plan_profile, 1);
+	p->f = f;
+	p->n = mc_facts_count(f);
+	p->v = mc_facts_at(f, 0);
+	size_t cap = 16;
+	while (cap < 2 * p->n)
+		cap *= 2;
+	p->mask = cap - 1;
+	p->slots = g_new0(uint32_t, cap);
+	p->hash = g_new(uint32_t, p->n ? p->n : 1);
+	p->domains = g_new(const char *, p->n ? p->n : 1);
+	size_t rf, rl, cf, cl;
+	mc_facts_domain_range(f, "arm64.reg", &rf, &rl);
+	mc_facts_domain_range(f, "x86.cpuid", &cf, &cl);
+	p->regs = g_new(mc_pp_reg, rl - rf + 1);
+	p->canon = g_new(const mc_pp_reg *, rl - rf + 1);
+	p->cpuid = g_new(cpuid_reg, cl - cf + 1);
+	for (size_t i = 0; i < p->n; i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		uint32_t h = fact_hash(x->domain, x->key);
+		p->hash[i] = h;
+		size_t s = h & p->mask;
+		while (p->slots[s])
+			s = (s + 1) & p->mask;
+		p->slots[s] = (uint32_t)i + 1;
+		if (!p->ndomains || strcmp(p->domains[p->ndomains - 1], x->domain) != 0)
+			p->domains[p->ndomains++] = x->domain;
+	}
+	p->arch = mc_pp_get(p, "kernel", "arch");
+	if (!p->arch)
+		p->arch = "";
+	p->release = mc_pp_get(p, "kernel", "release");
+	for (size_t i = cf; i < cl; i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		cpuid_reg r = { 0 };
+		unsigned long long v;
+		if (!cpuid_key(x->key, &r))
+			continue;
+		r.ok = mc_parse_u64(x->value, &v) == 0;
+		r.value = r.ok ? (uint32_t)v : 0;
+		p->cpuid[p->ncpuid++] = r;
+	}
+	qsort(p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
+	for (size_t i = rf; i < rl; i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		mc_pp_reg *r = &p->regs[p->nregs++];
+		uint64_t id;
+		r->fact = x;
+		r->id = strtoull(x->key, NULL, 16);
+		r->has_value = hex_value(x->value, &r->value);
+		if (!r->has_value)
+			r->value = 0;
+		/* keys of one length in lowercase hex sort as their numbers */
+		if (strlen(x->key) == 18 && canon_hex(x->key, 16, &id))
+			p->canon[p->ncanon++] = r;
+	}
+	return p;
+}
+
+void mc_plan_profile_free(mc_plan_profile *p)
+{
+	if (!p)
+		return;
+	g_free(p->slots);
+	g_free(p->hash);
+	g_free(p->domains);
+	g_free(p->cpuid);
+	g_free(p->regs);
+	g_free(p->canon);
+	g_free(p);
+}
+
+const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p)
+{
+	return p->f;
+}
+
+const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *key)
+{
+	uint32_t h = fact_hash(domain, key);
+	for (size_t s = h & p->mask; p->slots[s]; s = (s + 1) & p->mask) {
+		size_t i = p->slots[s] - 1;
+		if (p->hash[i] != h)
+			continue;
+		const mc_fact *x = &p->v[i];
+		if (strcmp(x->key, key) == 0 && strcmp(x->domain, domain) == 0)
+			return x->value;
+	}
+	return NULL;
+}
+
+bool mc_pp_u64(const mc_plan_profile *p, const char *domain, const char *key,
+	       unsigned long long *out)
+{
+	const char *v = mc_pp_get(p, domain, key);
+	return v && mc_parse_u64(v, out) == 0;
+}
+
+const char *mc_pp_arch(const mc_plan_profile *p)
+{
+	return p->arch;
+}
+
+const char *mc_pp_release(const mc_plan_profile *p)
+{
+	return p->release;
+}
+
+bool mc_pp_has_domain(const mc_plan_profile *p, const char *domain)
+{
+	for (size_t i = 0; i < p->ndomains; i++)
+		if (strcmp(p->domains[i], domain) == 0)
+			return true;
+	return false;
+}
+
+bool mc_pp_x86_cpuid(const mc_plan_profile *p, uint32_t leaf, uint32_t index, unsigned reg,
+		     uint32_t *out)
+{
+	cpuid_reg k = { .leaf = leaf, .index = index, .reg = reg };
+	const cpuid_reg *r = bsearch(&k, p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
+	*out = r && r->ok ? r->value : 0;
+	return r && r->ok;
+}
+
+size_t mc_pp_arm64_nregs(const mc_plan_profile *p)
+{
+	return p->nregs;
+}
+
+const mc_pp_reg *mc_pp_arm64_reg_at(const mc_plan_profile *p, size_t i)
+{
+	return i < p->nregs ? &p->regs[i] : NULL;
+}
+
+const mc_pp_reg *mc_pp_arm64_reg(const mc_plan_profile *p, uint64_t id)
+{
+	size_t lo = 0, hi = p->ncanon;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		uint64_t m = p->canon[mid]->id;
+		if (m == id)
+			return p->canon[mid];
+		if (m < id)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
