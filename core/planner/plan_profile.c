@@ -33,16 +33,30 @@ struct mc_plan_profile {
 	size_t ncanon;
 };
 
-/* FNV-1a over DOMAIN TAB KEY. */
-static uint32_t fact_hash(const char *domain, const char *key)
+/* A hash of DOMAIN then KEY, eight bytes at a time. */
+static uint64_t mix(uint64_t h, const char *s)
 {
-	uint32_t h = 2166136261u;
-	for (const unsigned char *s = (const unsigned char *)domain; *s; s++)
-		h = (h ^ *s) * 16777619u;
-	h = (h ^ '\t') * 16777619u;
-	for (const unsigned char *s = (const unsigned char *)key; *s; s++)
-		h = (h ^ *s) * 16777619u;
-	return h;
+	size_t n = strlen(s);
+	uint64_t w;
+	for (; n >= 8; s += 8, n -= 8) {
+		memcpy(&w, s, 8);
+		h = (h ^ w) * 0x9e3779b97f4a7c15ULL;
+		h ^= h >> 29;
+	}
+	w = 0;
+	memcpy(&w, s, n);
+	h = (h ^ w ^ (uint64_t)n << 56) * 0x9e3779b97f4a7c15ULL;
+	return h ^ h >> 32;
+}
+
+static uint32_t fact_hash(uint64_t domain_hash, const char *key)
+{
+	return (uint32_t)mix(domain_hash, key);
+}
+
+static uint64_t domain_hash(const char *domain)
+{
+	return mix(0x243f6a8885a308d3ULL, domain);
 }
 
 static int hexdigit(char c)
@@ -100,10 +114,30 @@ static int cpuid_cmp(const void *a, const void *b)
 	return x->reg < y->reg ? -1 : x->reg > y->reg;
 }
 
+/* "0x" and 1 to 16 hex digits, nothing else: the common form of values,
+ * read without strtoull (which reads it the same way). */
+static bool plain_hex(const char *s, uint64_t *v)
+{
+	uint64_t x = 0;
+	unsigned i = 0;
+	if (s[0] != '0' || s[1] != 'x')
+		return false;
+	for (; s[2 + i]; i++) {
+		int d = hexdigit(s[2 + i]);
+		if (d < 0 || i == 16)
+			return false; /* strtoull decides */
+		x = x << 4 | (unsigned)d;
+	}
+	*v = x;
+	return i > 0;
+}
+
 /* rules_arm64_reg.c's reading of a value: "0x" and hex digits, all of it. */
 static bool hex_value(const char *s, uint64_t *v)
 {
 	char *end;
+	if (s && plain_hex(s, v))
+		return true;
 	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
 		return false;
 	errno = 0;
@@ -124,6 +158,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 	p->slots = g_new0(uint32_t, cap);
 	p->hash = g_new(uint32_t, p->n ? p->n : 1);
 	p->domains = g_new(const char *, p->n ? p->n : 1);
+	uint64_t dh = 0;
 	size_t rf, rl, cf, cl;
 	mc_facts_domain_range(f, "arm64.reg", &rf, &rl);
 	mc_facts_domain_range(f, "x86.cpuid", &cf, &cl);
@@ -131,15 +166,19 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 	p->canon = g_new(const mc_pp_reg *, rl - rf + 1);
 	p->cpuid = g_new(cpuid_reg, cl - cf + 1);
 	for (size_t i = 0; i < p->n; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
-		uint32_t h = fact_hash(x->domain, x->key);
+		const mc_fact *x = &p->v[i];
+		bool new_domain =
+		    !p->ndomains || strcmp(p->domains[p->ndomains - 1], x->domain) != 0;
+		if (new_domain) {
+			p->domains[p->ndomains++] = x->domain;
+			dh = domain_hash(x->domain);
+		}
+		uint32_t h = fact_hash(dh, x->key);
 		p->hash[i] = h;
 		size_t s = h & p->mask;
 		while (p->slots[s])
 			s = (s + 1) & p->mask;
 		p->slots[s] = (uint32_t)i + 1;
-		if (!p->ndomains || strcmp(p->domains[p->ndomains - 1], x->domain) != 0)
-			p->domains[p->ndomains++] = x->domain;
 	}
 	p->arch = mc_pp_get(p, "kernel", "arch");
 	if (!p->arch)
@@ -151,7 +190,11 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		unsigned long long v;
 		if (!cpuid_key(x->key, &r))
 			continue;
-		r.ok = mc_parse_u64(x->value, &v) == 0;
+		uint64_t h;
+		if (plain_hex(x->value, &h)) /* mc_parse_u64 reads it so */
+			r.ok = true, v = h;
+		else
+			r.ok = mc_parse_u64(x->value, &v) == 0;
 		r.value = r.ok ? (uint32_t)v : 0;
 		p->cpuid[p->ncpuid++] = r;
 	}
@@ -161,13 +204,16 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		mc_pp_reg *r = &p->regs[p->nregs++];
 		uint64_t id;
 		r->fact = x;
-		r->id = strtoull(x->key, NULL, 16);
 		r->has_value = hex_value(x->value, &r->value);
 		if (!r->has_value)
 			r->value = 0;
 		/* keys of one length in lowercase hex sort as their numbers */
-		if (strlen(x->key) == 18 && canon_hex(x->key, 16, &id))
+		if (strlen(x->key) == 18 && canon_hex(x->key, 16, &id)) {
+			r->id = id;
 			p->canon[p->ncanon++] = r;
+		} else {
+			r->id = strtoull(x->key, NULL, 16);
+		}
 	}
 	return p;
 }
@@ -192,7 +238,7 @@ const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p)
 
 const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *key)
 {
-	uint32_t h = fact_hash(domain, key);
+	uint32_t h = fact_hash(domain_hash(domain), key);
 	for (size_t s = h & p->mask; p->slots[s]; s = (s + 1) & p->mask) {
 		size_t i = p->slots[s] - 1;
 		if (p->hash[i] != h)
