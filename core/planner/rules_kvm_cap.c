@@ -120,12 +120,12 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (!s)
 			continue;
 		judged++;
+		if (c->kind == CAP_LIMIT ? d && dv >= sv : d)
+			continue; /* fine: no verdict, nothing to format */
 		g_autofree char *facts =
 		    d ? g_strdup_printf("SRC %s=%llu; DST %s=%llu", c->cap, sv, c->cap, dv)
 		      : g_strdup_printf("SRC %s=%llu; DST: absent", c->cap, sv);
 		if (c->kind == CAP_LIMIT) {
-			if (d && dv >= sv)
-				continue;
 			issues++;
 			g_autofree char *remedy =
 			    d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
@@ -136,8 +136,6 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				    c->what, dv, sv);
 			continue;
 		}
-		if (d)
-			continue;
 		issues++;
 		if (c->kind == CAP_FEATURE && pinned_off(ctx->pins, c->pin)) {
 			mc_plan_add(

@@ -237,11 +237,11 @@ static const msr_entry *msr_lookup(uint32_t idx)
 	return NULL;
 }
 
-static bool src_vendor_amd(const mc_facts *src)
+static bool src_vendor_amd(const mc_plan_profile *src)
 {
 	unsigned long long ebx = 0;
 	/* "Auth" (AuthenticAMD) and "Hygo" (HygonGenuine) */
-	return mc_fact_u64(src, "x86.cpuid", "0x00000000.0x00000000.ebx", &ebx) &&
+	return mc_pp_u64(src, "x86.cpuid", "0x00000000.0x00000000.ebx", &ebx) &&
 	       (ebx == 0x68747541 || ebx == 0x6f677948);
 }
 
@@ -251,9 +251,9 @@ static bool src_vendor_amd(const mc_facts *src)
  * parameter then (kvm_init_pmu_capability, arch/x86/kvm/pmu.h). Absent on
  * older kernels or profiles: unknown. */
 typedef enum { PMU_OFF, PMU_ON, PMU_UNKNOWN } pmu_state;
-static pmu_state host_pmu(const mc_facts *f)
+static pmu_state host_pmu(const mc_plan_profile *f)
 {
-	const char *v = mc_facts_get(f, "kvm.param", "kvm.enable_pmu");
+	const char *v = mc_pp_get(f, "kvm.param", "kvm.enable_pmu");
 	if (!v)
 		return PMU_UNKNOWN;
 	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1' ? PMU_ON : PMU_OFF;
@@ -261,7 +261,7 @@ static pmu_state host_pmu(const mc_facts *f)
 
 /* Does the guest see the feature an MSR belongs to? 1 yes, 0 no, -1 unknown
  * (facts missing); *why names it. */
-static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *src, bool pt,
+static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_plan_profile *src, bool pt,
 		   char **why)
 {
 	switch (e->gate) {
@@ -276,7 +276,7 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *sr
 		return false;
 	case G_INTEL_PMU: {
 		unsigned long long eax = 0;
-		bool on = pt && mc_fact_u64(src, "x86.cpuid", "0x0000000a.0x00000000.eax", &eax) &&
+		bool on = pt && mc_pp_u64(src, "x86.cpuid", "0x0000000a.0x00000000.eax", &eax) &&
 			  (eax & 0xff);
 		*why = g_strdup(on ? "architectural PMU (CPUID 0xa)"
 				   : "architectural PMU (CPUID 0xa), which the guest does not see");
@@ -287,7 +287,7 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *sr
 		 * the guest's writes and reads back 0 (svm.c svm_set_msr /
 		 * svm_get_msr, 6.1 and 6.12): nothing to lose. Elsewhere
 		 * DEBUGCTL is architectural; the LBR MSRs are not modelled. */
-		const char *lbrv = mc_facts_get(src, "kvm.param", "kvm_amd.lbrv");
+		const char *lbrv = mc_pp_get(src, "kvm.param", "kvm_amd.lbrv");
 		bool dbg = e->first == 0x1d9;
 		if (src_vendor_amd(src) && lbrv && (lbrv[0] == '0' || lbrv[0] == 'N')) {
 			*why = g_strdup(
@@ -455,7 +455,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 			continue;
 		const msr_entry *e = msr_lookup((uint32_t)idx);
 		g_autofree char *why = NULL;
-		bool vis = e ? exposed(e, g, ctx->src, pt, &why) != 0 : false;
+		bool vis = e ? exposed(e, g, ctx->srcp, pt, &why) != 0 : false;
 		if (!e)
 			why = g_strdup("not tied to a known CPU feature");
 		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
@@ -580,7 +580,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    : e ? g_strdup_printf("MSR 0x%llx %s[%llu]", idx, e->name, idx - e->first)
 			: g_strdup_printf("MSR 0x%llx", idx);
 		g_autofree char *why = NULL;
-		int vis = e ? exposed(e, g, ctx->src, pt, &why) : 0;
+		int vis = e ? exposed(e, g, ctx->srcp, pt, &why) : 0;
 		if (!e)
 			why = g_strdup("not tied to a CPU feature migcheck knows");
 		g_autofree char *facts = g_strdup_printf(
@@ -627,8 +627,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	 * (6.1 lists them whatever enable_pmu says), but it accepts and ignores
 	 * the restored values (kvm_set_msr_common), and the guest's counters
 	 * stop counting. */
-	if (!npmu && src_vendor_amd(ctx->src) && host_pmu(ctx->src) == PMU_ON &&
-	    host_pmu(ctx->dst) == PMU_OFF) {
+	if (!npmu && src_vendor_amd(ctx->srcp) && host_pmu(ctx->srcp) == PMU_ON &&
+	    host_pmu(ctx->dstp) == PMU_OFF) {
 		naction++;
 		mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, "AMD PMU",
 			    "SRC kvm.param kvm.enable_pmu=Y; DST kvm.param kvm.enable_pmu=N",
