@@ -34,9 +34,9 @@ static const struct {
 	{ "cmdline.kvm.nx_huge_pages", "off", "the iTLB multihit mitigation" },
 };
 
-static bool is_off(const mc_facts *f, size_t i)
+static bool is_off(const mc_plan_profile *f, size_t i)
 {
-	const char *v = mc_facts_get(f, FAMILY, weakening[i].key);
+	const char *v = mc_pp_get(f, FAMILY, weakening[i].key);
 	return v && strcmp(v, weakening[i].off) == 0;
 }
 
@@ -47,7 +47,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	const char *dr = mc_pp_get(ctx->dstp, FAMILY, "release");
 	size_t weaker = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(weakening); i++) {
-		if (!is_off(ctx->dst, i) || is_off(ctx->src, i))
+		if (!is_off(ctx->dstp, i) || is_off(ctx->srcp, i))
 			continue;
 		weaker++;
 		const char *sv = mc_pp_get(ctx->srcp, FAMILY, weakening[i].key);

@@ -458,7 +458,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 		bool vis = e ? exposed(e, g, ctx->srcp, pt, &why) != 0 : false;
 		if (!e)
 			why = g_strdup("not tied to a known CPU feature");
-		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
+		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->srcp, (unsigned)idx);
 		bool dh = mc_pp_u64(ctx->dstp, "x86.msr_feature", f->key, &dv);
 		if (!dh)
 			dv = 0;
@@ -563,12 +563,17 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
 	bool pt = !cpu || strcmp(cpu, "host-passthrough") == 0 || strcmp(cpu, "host") == 0;
 	unsigned nblocked = 0, naction = 0, npmu = 0, nmsr = 0, nnote = 0;
-	size_t first, last;
+	size_t first, last, dj, dl;
 	mc_facts_domain_range(ctx->src, "x86.msr", &first, &last);
+	mc_facts_domain_range(ctx->dst, "x86.msr", &dj, &dl);
 	for (size_t i = first; i < last; i++) {
 		const mc_fact *f = mc_facts_at(ctx->src, i);
 		nmsr++;
-		if (mc_pp_get(ctx->dstp, "x86.msr", f->key))
+		/* both lists are sorted by key: is f's key in DST's? */
+		int cmp = 1;
+		while (dj < dl && (cmp = strcmp(mc_facts_at(ctx->dst, dj)->key, f->key)) < 0)
+			dj++;
+		if (dj < dl && cmp == 0)
 			continue;
 		char *end = NULL;
 		unsigned long long idx = strtoull(f->key, &end, 16);

@@ -485,13 +485,13 @@ uint32_t mc_x86_guest_missing(const mc_x86_guest *g, size_t i, mc_x86_reg *r)
 	return rb->bits;
 }
 
-unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
+unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index)
 {
 	char key[16];
 	unsigned long long v = 0;
 	snprintf(key, sizeof(key), "0x%08x", index);
-	if (!mc_fact_u64(src, "x86.msr_feature", key, &v))
+	if (!mc_pp_u64(src, "x86.msr_feature", key, &v))
 		return 0;
 	if (!g->model)
 		return v;

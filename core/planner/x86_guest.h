@@ -60,7 +60,7 @@ bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsi
 /* The guest's value of a feature MSR (x86.msr_feature) as far as CPU models
  * define it: SRC's value for host-passthrough, the model's bits of SRC's value
  * otherwise (all of SRC's value when the map defines no bit of that MSR). */
-unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
+unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index);
 /* "host-passthrough" or "CPU model NAME". */
 const char *mc_x86_guest_describe(const mc_x86_guest *g);
