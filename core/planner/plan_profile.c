@@ -309,3 +309,37 @@ const mc_pp_reg *mc_pp_arm64_reg(const mc_plan_profile *p, uint64_t id)
 	}
 	return NULL;
 }
+
+struct mc_plan_cache {
+	GHashTable *by_facts; /* const mc_facts * -> mc_plan_profile * (owned) */
+};
+
+static void profile_free(gpointer p)
+{
+	mc_plan_profile_free(p);
+}
+
+mc_plan_cache *mc_plan_cache_new(void)
+{
+	mc_plan_cache *c = g_new0(mc_plan_cache, 1);
+	c->by_facts = g_hash_table_new_full(g_direct_hash, g_direct_equal, NULL, profile_free);
+	return c;
+}
+
+void mc_plan_cache_free(mc_plan_cache *c)
+{
+	if (!c)
+		return;
+	g_hash_table_destroy(c->by_facts);
+	g_free(c);
+}
+
+const mc_plan_profile *mc_plan_cache_get(mc_plan_cache *c, const mc_facts *f)
+{
+	mc_plan_profile *p = g_hash_table_lookup(c->by_facts, f);
+	if (!p) {
+		p = mc_plan_profile_new(f);
+		g_hash_table_insert(c->by_facts, (gpointer)f, p);
+	}
+	return p;
+}

@@ -28,6 +28,21 @@ static inline void mc_plan_profile_freep(mc_plan_profile **p)
 /* The facts it was compiled from. */
 const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p);
 
+/* Profiles compiled on first use, for a caller that plans many pairs of
+ * the same mc_facts (mc_plan_compute_cached): each is compiled once per
+ * cache. Keyed by the mc_facts pointer: every profile given to a cache must
+ * outlive it and not change meanwhile. */
+typedef struct mc_plan_cache mc_plan_cache; /* opaque */
+mc_plan_cache *mc_plan_cache_new(void);
+void mc_plan_cache_free(mc_plan_cache *c);
+static inline void mc_plan_cache_freep(mc_plan_cache **c)
+{
+	mc_plan_cache_free(*c);
+}
+#define mc_autoplancache __attribute__((cleanup(mc_plan_cache_freep))) mc_plan_cache
+/* f compiled (once; owned by the cache). */
+const mc_plan_profile *mc_plan_cache_get(mc_plan_cache *c, const mc_facts *f);
+
 /* ---- for the planner and its rule families (core/planner) ---- */
 
 /* mc_facts_get, through the index. */

@@ -312,6 +312,15 @@ mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_f
 	return p;
 }
 
+mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, const mc_facts *src,
+				const mc_facts *dst, const mc_pins *pins, mc_error *err)
+{
+	if (!cache)
+		return mc_plan_compute(env, src, dst, pins, err);
+	return mc_plan_compute_compiled(env, mc_plan_cache_get(cache, src),
+					mc_plan_cache_get(cache, dst), pins, err);
+}
+
 mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
 			     mc_error *err)
 {
