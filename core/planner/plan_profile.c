@@ -15,16 +15,27 @@ typedef struct cpuid_reg {
 	uint32_t value;
 } cpuid_reg;
 
+/* One domain of the profile, indexed when first looked up: the planner
+ * reads a few small domains by key (kvm.cap, kernel, ...), and walks or
+ * parses the large ones (x86.msr, x86.cpuid, arm64.reg) once. */
+typedef struct pp_domain {
+	char *name;
+	size_t first, last; /* its facts: v[first, last) */
+	uint32_t *slots;    /* NULL until looked up by key in a large domain */
+	uint32_t *hash;     /* per fact of the domain */
+	size_t mask;
+} pp_domain;
+
+#define PP_LINEAR 8 /* domains of at most this many facts: no hash */
+
 struct mc_plan_profile {
 	const mc_facts *f; /* borrowed */
 	const mc_fact *v;  /* its facts, in order (mc_facts_at(f, 0) ...) */
 	size_t n;
-	uint32_t *slots; /* open addressing: fact index + 1, 0 empty */
-	uint32_t *hash;  /* per fact */
-	size_t mask;     /* slots: mask + 1 of them */
+	/* Filled lazily by lookups; a compiled profile is not shared between
+	 * threads. */
+	GArray *domains; /* pp_domain */
 	const char *arch, *release;
-	const char **domains; /* distinct domains, in order */
-	size_t ndomains;
 	cpuid_reg *cpuid; /* canonical x86.cpuid keys, sorted */
 	size_t ncpuid;
 	mc_pp_reg *regs; /* arm64.reg, key order */
@@ -49,14 +60,9 @@ static uint64_t mix(uint64_t h, const char *s)
 	return h ^ h >> 32;
 }
 
-static uint32_t fact_hash(uint64_t domain_hash, const char *key)
+static uint32_t key_hash(const char *key)
 {
-	return (uint32_t)mix(domain_hash, key);
-}
-
-static uint64_t domain_hash(const char *domain)
-{
-	return mix(0x243f6a8885a308d3ULL, domain);
+	return (uint32_t)mix(0x243f6a8885a308d3ULL, key);
 }
 
 static int hexdigit(char c)
@@ -151,35 +157,13 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 	p->f = f;
 	p->n = mc_facts_count(f);
 	p->v = mc_facts_at(f, 0);
-	size_t cap = 16;
-	while (cap < 2 * p->n)
-		cap *= 2;
-	p->mask = cap - 1;
-	p->slots = g_new0(uint32_t, cap);
-	p->hash = g_new(uint32_t, p->n ? p->n : 1);
-	p->domains = g_new(const char *, p->n ? p->n : 1);
-	uint64_t dh = 0;
+	p->domains = g_array_new(FALSE, TRUE, sizeof(pp_domain));
 	size_t rf, rl, cf, cl;
 	mc_facts_domain_range(f, "arm64.reg", &rf, &rl);
 	mc_facts_domain_range(f, "x86.cpuid", &cf, &cl);
 	p->regs = g_new(mc_pp_reg, rl - rf + 1);
 	p->canon = g_new(const mc_pp_reg *, rl - rf + 1);
 	p->cpuid = g_new(cpuid_reg, cl - cf + 1);
-	for (size_t i = 0; i < p->n; i++) {
-		const mc_fact *x = &p->v[i];
-		bool new_domain =
-		    !p->ndomains || strcmp(p->domains[p->ndomains - 1], x->domain) != 0;
-		if (new_domain) {
-			p->domains[p->ndomains++] = x->domain;
-			dh = domain_hash(x->domain);
-		}
-		uint32_t h = fact_hash(dh, x->key);
-		p->hash[i] = h;
-		size_t s = h & p->mask;
-		while (p->slots[s])
-			s = (s + 1) & p->mask;
-		p->slots[s] = (uint32_t)i + 1;
-	}
 	p->arch = mc_pp_get(p, "kernel", "arch");
 	if (!p->arch)
 		p->arch = "";
@@ -198,7 +182,11 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		r.value = r.ok ? (uint32_t)v : 0;
 		p->cpuid[p->ncpuid++] = r;
 	}
-	qsort(p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
+	bool sorted = true; /* canonical keys sort as their registers */
+	for (size_t i = 1; i < p->ncpuid && sorted; i++)
+		sorted = cpuid_cmp(&p->cpuid[i - 1], &p->cpuid[i]) < 0;
+	if (!sorted)
+		qsort(p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
 	for (size_t i = rf; i < rl; i++) {
 		const mc_fact *x = mc_facts_at(f, i);
 		mc_pp_reg *r = &p->regs[p->nregs++];
@@ -222,9 +210,13 @@ void mc_plan_profile_free(mc_plan_profile *p)
 {
 	if (!p)
 		return;
-	g_free(p->slots);
-	g_free(p->hash);
-	g_free(p->domains);
+	for (guint i = 0; i < p->domains->len; i++) {
+		pp_domain *d = &g_array_index(p->domains, pp_domain, i);
+		g_free(d->name);
+		g_free(d->slots);
+		g_free(d->hash);
+	}
+	g_array_unref(p->domains);
 	g_free(p->cpuid);
 	g_free(p->regs);
 	g_free(p->canon);
@@ -236,16 +228,52 @@ const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p)
 	return p->f;
 }
 
+/* The domain's entry, found (or added: its range) on first use. */
+static pp_domain *domain_of(const mc_plan_profile *p, const char *domain)
+{
+	GArray *a = p->domains;
+	for (guint i = 0; i < a->len; i++) {
+		pp_domain *d = &g_array_index(a, pp_domain, i);
+		if (d->name[0] == domain[0] && strcmp(d->name, domain) == 0)
+			return d;
+	}
+	pp_domain d = { .name = g_strdup(domain) };
+	mc_facts_domain_range(p->f, domain, &d.first, &d.last);
+	g_array_append_val(a, d);
+	return &g_array_index(a, pp_domain, a->len - 1);
+}
+
 const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *key)
 {
-	uint32_t h = fact_hash(domain_hash(domain), key);
-	for (size_t s = h & p->mask; p->slots[s]; s = (s + 1) & p->mask) {
-		size_t i = p->slots[s] - 1;
-		if (p->hash[i] != h)
-			continue;
-		const mc_fact *x = &p->v[i];
-		if (strcmp(x->key, key) == 0 && strcmp(x->domain, domain) == 0)
-			return x->value;
+	pp_domain *d = domain_of(p, domain);
+	size_t n = d->last - d->first;
+	if (n <= PP_LINEAR) {
+		for (size_t i = d->first; i < d->last; i++)
+			if (strcmp(p->v[i].key, key) == 0)
+				return p->v[i].value;
+		return NULL;
+	}
+	if (!d->slots) {
+		size_t cap = 16;
+		while (cap < 2 * n)
+			cap *= 2;
+		d->mask = cap - 1;
+		d->slots = g_new0(uint32_t, cap);
+		d->hash = g_new(uint32_t, n);
+		for (size_t i = 0; i < n; i++) {
+			uint32_t h = key_hash(p->v[d->first + i].key);
+			size_t s = h & d->mask;
+			d->hash[i] = h;
+			while (d->slots[s])
+				s = (s + 1) & d->mask;
+			d->slots[s] = (uint32_t)i + 1;
+		}
+	}
+	uint32_t h = key_hash(key);
+	for (size_t s = h & d->mask; d->slots[s]; s = (s + 1) & d->mask) {
+		size_t i = d->slots[s] - 1;
+		if (d->hash[i] == h && strcmp(p->v[d->first + i].key, key) == 0)
+			return p->v[d->first + i].value;
 	}
 	return NULL;
 }
@@ -269,10 +297,8 @@ const char *mc_pp_release(const mc_plan_profile *p)
 
 bool mc_pp_has_domain(const mc_plan_profile *p, const char *domain)
 {
-	for (size_t i = 0; i < p->ndomains; i++)
-		if (strcmp(p->domains[i], domain) == 0)
-			return true;
-	return false;
+	const pp_domain *d = domain_of(p, domain);
+	return d->first < d->last;
 }
 
 bool mc_pp_x86_cpuid(const mc_plan_profile *p, uint32_t leaf, uint32_t index, unsigned reg,

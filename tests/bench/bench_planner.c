@@ -80,9 +80,10 @@ static mc_facts *load(const char *path)
 }
 
 typedef struct pctx {
-	mc_facts **p; /* n profiles; pairs (i, j), i != j */
-	int n, reps;  /* reps: times each pair is planned per round */
-	bool one_way; /* only the pair (0, 1) */
+	mc_facts **p;         /* n profiles; pairs (i, j), i != j */
+	mc_plan_profile **pp; /* NULL, or p compiled once (mc_plan_compute_compiled) */
+	int n, reps;          /* reps: times each pair is planned per round */
+	bool one_way;         /* only the pair (0, 1) */
 	size_t pairs, worst[3];
 	const mc_plan_env *env; /* the CPU-model database of the tests */
 } pctx;
@@ -114,7 +115,10 @@ static double plan_pairs(void *opaque, int round)
 			for (int j = 0; j < x->n; j++) {
 				if (i == j || (x->one_way && i > j))
 					continue;
-				mc_plan *pl = mc_plan_compute(x->env, x->p[i], x->p[j], NULL, &err);
+				mc_plan *pl =
+				    x->pp ? mc_plan_compute_compiled(x->env, x->pp[i], x->pp[j],
+								     NULL, &err)
+					  : mc_plan_compute(x->env, x->p[i], x->p[j], NULL, &err);
 				if (!pl) {
 					fprintf(stderr, "plan: %s\n", err.msg);
 					exit(1);
@@ -160,18 +164,32 @@ int main(int argc, char **argv)
 		g_autofree char *pa = g_build_filename(data, real_pairs[k].src, NULL);
 		g_autofree char *pb = g_build_filename(data, real_pairs[k].dst, NULL);
 		mc_facts *real[2] = { load(pa), load(pb) };
-		pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true, .env = &env };
-		tb_figure f1;
+		mc_plan_profile *compiled[2] = { mc_plan_profile_new(real[0]),
+						 mc_plan_profile_new(real[1]) };
+		/* compiled: the profiles compiled once, as targets, gate, report and
+		 * baseline plan; fresh: mc_plan_compute, compiling both for the plan */
+		pctx one = {
+			.p = real, .pp = compiled, .n = 2, .reps = 500, .one_way = true, .env = &env
+		};
+		tb_figure f1, f2;
 		tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
 		printf("plan one %-5s pair %8.1f us   baseline diff %6.1f us   ratio %.1fx",
 		       real_pairs[k].arch, f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
 		tb_print_rounds(stdout, &f1, 0);
+		one.pp = NULL;
+		tb_alternate(&f2, runs, diff_pairs, plan_pairs, &one);
+		printf("\n  uncompiled (mc_plan_compute, both profiles compiled per plan) %.1f us, "
+		       "ratio %.1fx",
+		       f2.subj_med * 1e6, f2.ratio);
+		tb_print_rounds(stdout, &f2, 0);
 		printf("\n  (%s -> %s: %zu+%zu facts, %s, %d times per round)\n", real_pairs[k].src,
 		       real_pairs[k].dst, mc_facts_count(real[0]), mc_facts_count(real[1]),
 		       mc_level_name(one.worst[2]   ? MC_V_BLOCKED
 				     : one.worst[1] ? MC_V_ACTION
 						    : MC_V_OK),
 		       one.reps);
+		mc_plan_profile_free(compiled[0]);
+		mc_plan_profile_free(compiled[1]);
 		mc_facts_free(real[0]);
 		mc_facts_free(real[1]);
 	}
