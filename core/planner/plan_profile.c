@@ -198,6 +198,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		/* keys of one length in lowercase hex sort as their numbers */
 		if (strlen(x->key) == 18 && canon_hex(x->key, 16, &id)) {
 			r->id = id;
+			r->canon = true;
 			p->canon[p->ncanon++] = r;
 		} else {
 			r->id = strtoull(x->key, NULL, 16);

@@ -568,6 +568,14 @@ static bool hidden_by_src_idregs(const reg_ctx *c, uint64_t id, const char **fea
 	return false;
 }
 
+/* The order of two registers' keys (strcmp's; canonical keys by id). */
+static int key_cmp(const mc_pp_reg *a, const mc_pp_reg *b)
+{
+	if (a->canon && b->canon)
+		return a->id < b->id ? -1 : a->id > b->id;
+	return strcmp(a->fact->key, b->fact->key);
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
@@ -596,8 +604,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		const mc_pp_reg *sr = mc_pp_arm64_reg_at(ctx->srcp, i), *dr = NULL;
 		const mc_fact *x = sr->fact;
 		int cmp = 1;
-		while (dj < dl &&
-		       (cmp = strcmp(mc_pp_arm64_reg_at(ctx->dstp, dj)->fact->key, x->key)) < 0) {
+		while (dj < dl && (cmp = key_cmp(mc_pp_arm64_reg_at(ctx->dstp, dj), sr)) < 0) {
 			if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
 				dst_only++;
 			dj++;
