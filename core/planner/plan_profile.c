@@ -12,7 +12,7 @@ typedef struct cpuid_reg {
 	uint32_t leaf, index;
 	unsigned reg;
 	bool ok; /* the value parses (mc_parse_u64) */
-	uint32_t value;
+	uint64_t value;
 } cpuid_reg;
 
 /* One domain of the profile, indexed when first looked up: the planner
@@ -94,20 +94,15 @@ static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
 /* The key mc_x86_host_reg looks up: "0x%08x.0x%08x.%s". */
 static bool cpuid_key(const char *k, cpuid_reg *r)
 {
-	static const char *const names[] = { "eax", "ebx", "ecx", "edx" };
 	uint64_t leaf, index;
-	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' ||
-	    !canon_hex(k + 11, 8, &index) || k[21] != '.')
+	/* ... ".eax", ".ebx", ".ecx" or ".edx" and the end */
+	if (!canon_hex(k, 8, &leaf) || k[10] != '.' || !canon_hex(k + 11, 8, &index) ||
+	    k[21] != '.' || k[22] != 'e' || k[23] < 'a' || k[23] > 'd' || k[24] != 'x' || k[25])
 		return false;
-	for (unsigned i = 0; i < 4; i++) {
-		if (strcmp(k + 22, names[i]) == 0) {
-			r->leaf = (uint32_t)leaf;
-			r->index = (uint32_t)index;
-			r->reg = i;
-			return true;
-		}
-	}
-	return false;
+	r->leaf = (uint32_t)leaf;
+	r->index = (uint32_t)index;
+	r->reg = (unsigned)(k[23] - 'a');
+	return true;
 }
 
 static int cpuid_cmp(const void *a, const void *b)
@@ -179,7 +174,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 			r.ok = true, v = h;
 		else
 			r.ok = mc_parse_u64(x->value, &v) == 0;
-		r.value = r.ok ? (uint32_t)v : 0;
+		r.value = r.ok ? v : 0;
 		p->cpuid[p->ncpuid++] = r;
 	}
 	bool sorted = true; /* canonical keys sort as their registers */
@@ -307,7 +302,17 @@ bool mc_pp_x86_cpuid(const mc_plan_profile *p, uint32_t leaf, uint32_t index, un
 {
 	cpuid_reg k = { .leaf = leaf, .index = index, .reg = reg };
 	const cpuid_reg *r = bsearch(&k, p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
-	*out = r && r->ok ? r->value : 0;
+	*out = r && r->ok ? (uint32_t)r->value : 0;
+	return r && r->ok;
+}
+
+bool mc_pp_x86_cpuid_u64(const mc_plan_profile *p, uint32_t leaf, uint32_t index, unsigned reg,
+			 unsigned long long *out)
+{
+	cpuid_reg k = { .leaf = leaf, .index = index, .reg = reg };
+	const cpuid_reg *r = bsearch(&k, p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
+	if (r && r->ok)
+		*out = r->value;
 	return r && r->ok;
 }
 

@@ -61,6 +61,9 @@ bool mc_pp_has_domain(const mc_plan_profile *p, const char *domain);
  * absent or not a number (*out is then 0). */
 bool mc_pp_x86_cpuid(const mc_plan_profile *p, uint32_t leaf, uint32_t index, unsigned reg,
 		     uint32_t *out);
+/* The same, the value as mc_fact_u64 reads it (*out unchanged when false). */
+bool mc_pp_x86_cpuid_u64(const mc_plan_profile *p, uint32_t leaf, uint32_t index, unsigned reg,
+			 unsigned long long *out);
 
 /* One arm64.reg fact, in the profile's (key) order. */
 typedef struct mc_pp_reg {

@@ -241,7 +241,7 @@ static bool src_vendor_amd(const mc_plan_profile *src)
 {
 	unsigned long long ebx = 0;
 	/* "Auth" (AuthenticAMD) and "Hygo" (HygonGenuine) */
-	return mc_pp_u64(src, "x86.cpuid", "0x00000000.0x00000000.ebx", &ebx) &&
+	return mc_pp_x86_cpuid_u64(src, 0x0, 0, MC_X86_EBX, &ebx) &&
 	       (ebx == 0x68747541 || ebx == 0x6f677948);
 }
 
@@ -276,8 +276,7 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_plan_prof
 		return false;
 	case G_INTEL_PMU: {
 		unsigned long long eax = 0;
-		bool on = pt && mc_pp_u64(src, "x86.cpuid", "0x0000000a.0x00000000.eax", &eax) &&
-			  (eax & 0xff);
+		bool on = pt && mc_pp_x86_cpuid_u64(src, 0xa, 0, MC_X86_EAX, &eax) && (eax & 0xff);
 		*why = g_strdup(on ? "architectural PMU (CPUID 0xa)"
 				   : "architectural PMU (CPUID 0xa), which the guest does not see");
 		return on;
