@@ -1,11 +1,18 @@
-/* Planner benchmarks: one pair of real profiles, and all ordered pairs of
- * PROFILES distinct generated x86 profiles of ~2,000 facts each (target:
- * under 1 ms per pair). Usage: bench_planner DATADIR [PROFILES]. Baseline:
- * the plain fact-level diff of the same pairs (mc_facts_diff), the least
- * work any comparison of two profiles must do; no other program computes a
- * plan, so this is a floor, not the same work. Same profiles, same process,
- * alternating rounds (tests/lib/bench.h); each figure is the median of the
- * per-round ratios plan time / diff time. */
+/* Planner benchmarks: one plan of a pair of real emulated-host profiles (an
+ * arm64 and an x86 pair with many verdicts to write, one of each with few),
+ * and all ordered pairs of PROFILES distinct generated x86 profiles of
+ * ~2,000 facts each (target: under 1 ms per pair). Usage: bench_planner
+ * DATADIR [PROFILES]; BENCH_PLANNER_REAL_ONLY=1: the real pairs only.
+ * Baseline: the plain fact-level diff of the same pairs (mc_facts_diff, what
+ * `migcheck diff` computes), the least work any comparison of two profiles
+ * must do; no other program computes a plan, so this is a floor, not the
+ * same work. Each plan is timed twice: with the profiles compiled once
+ * (mc_plan_profile_new, as targets, gate, report and baseline plan many
+ * pairs of the same profiles; target: at most 3x the diff) and uncompiled
+ * (mc_plan_compute, which compiles both profiles for the one plan, as
+ * `migcheck plan` does). Same profiles, same process, alternating rounds
+ * (tests/lib/bench.h); each figure is the median of the per-round ratios
+ * plan time / diff time. */
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -202,16 +209,27 @@ int main(int argc, char **argv)
 	mc_facts **p = g_new0(mc_facts *, nprof);
 	for (int i = 0; i < nprof; i++)
 		p[i] = gen(i);
+	mc_plan_profile **pp = g_new0(mc_plan_profile *, nprof);
+	for (int i = 0; i < nprof; i++)
+		pp[i] = mc_plan_profile_new(p[i]);
 	pctx all = { .p = p, .n = nprof, .reps = 1, .env = &env };
-	tb_figure fa;
+	tb_figure fa, fc;
 	tb_alternate(&fa, runs, diff_pairs, plan_pairs, &all);
 	double per = fa.subj_med * 1e3 / (double)all.pairs;
 	printf("plan all %zu pairs     %8.2f s  = %.3f ms/pair (target < 1 ms)   baseline diff "
 	       "%.3f ms/pair   ratio %.1fx",
 	       all.pairs, fa.subj_med, per, fa.base_med * 1e3 / (double)all.pairs, fa.ratio);
 	tb_print_rounds(stdout, &fa, 0);
+	all.pp = pp;
+	tb_alternate(&fc, runs, diff_pairs, plan_pairs, &all);
+	printf("\n  compiled once: %.3f ms/pair, ratio %.1fx",
+	       fc.subj_med * 1e3 / (double)all.pairs, fc.ratio);
+	tb_print_rounds(stdout, &fc, 0);
 	printf("\n  %d profiles x %zu facts; verdicts: %zu ok, %zu action, %zu blocked\n", nprof,
 	       mc_facts_count(p[0]), all.worst[0], all.worst[1], all.worst[2]);
+	for (int i = 0; i < nprof; i++)
+		mc_plan_profile_free(pp[i]);
+	g_free(pp);
 	printf("  medians of %d alternating rounds\n", runs);
 	for (int i = 0; i < nprof; i++)
 		mc_facts_free(p[i]);
