@@ -152,29 +152,41 @@ struct mc_plan {
 static void verdict_free(gpointer data)
 {
 	mc_verdict *v = data;
-	g_free(v->subject);
 	g_free(v->reason);
-	g_free(v->facts);
-	g_free(v->remedy);
-	g_free(v->pin);
-	g_free(v);
+	g_free(v); /* with its other strings (mc_plan_add) */
+}
+
+/* Copy s (n bytes with its NUL, or none when s is NULL) to *o. */
+static char *put(char **o, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *at = memcpy(*o, s, n);
+	*o += n;
+	return at;
 }
 
 void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *subject,
 		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
 		 ...)
 {
-	mc_verdict *v = g_new0(mc_verdict, 1);
+	if (!subject)
+		subject = "";
+	size_t ls = strlen(subject) + 1, lf = facts ? strlen(facts) + 1 : 0,
+	       lr = remedy ? strlen(remedy) + 1 : 0, lp = pin ? strlen(pin) + 1 : 0;
+	/* one allocation for the verdict and its fixed strings */
+	mc_verdict *v = g_malloc(sizeof(*v) + ls + lf + lr + lp);
+	char *o = (char *)(v + 1);
 	va_list ap;
 	va_start(ap, reason_fmt);
 	v->reason = g_strdup_vprintf(reason_fmt, ap);
 	va_end(ap);
 	v->family = family;
 	v->level = level;
-	v->subject = g_strdup(subject ? subject : "");
-	v->facts = g_strdup(facts);
-	v->remedy = g_strdup(remedy);
-	v->pin = g_strdup(pin);
+	v->subject = put(&o, subject, ls);
+	v->facts = put(&o, facts, lf);
+	v->remedy = put(&o, remedy, lr);
+	v->pin = put(&o, pin, lp);
 	g_ptr_array_add(p->v, v);
 }
 
