@@ -1,10 +1,12 @@
-/* migcheck — a profile compiled for the planner: the facts of one host
- * indexed once (a hash of (domain, key), the architecture and kernel
- * release, the x86 CPUID registers and arm64 registers with their values
- * parsed), so that planning many pairs against the same profiles (targets,
- * gate, report, baseline) reads each profile's text once instead of once per
- * rule and pair. A compiled profile plans exactly as its facts do
- * (mc_plan_compute_compiled and mc_plan_compute give the same verdicts). */
+/* migcheck — a profile compiled for the planner: the x86 CPUID registers
+ * and arm64 registers of one host parsed once, the architecture and kernel
+ * release, and each domain's facts indexed by key when first looked up (a
+ * hash per domain, kept), so that planning many pairs against the same
+ * profiles (targets, gate, report, baseline) reads each profile's text once
+ * instead of once per rule and pair. A compiled profile plans exactly as its
+ * facts do (mc_plan_compute_compiled and mc_plan_compute give the same
+ * verdicts). Lookups fill the index, so a compiled profile is not shared
+ * between threads. */
 #ifndef MC_PLAN_PROFILE_H
 #define MC_PLAN_PROFILE_H
 
