@@ -35,6 +35,7 @@ struct mc_gate {
 	GPtrArray *plans;   /* mc_plan * owned */
 	size_t skipped;
 	const mc_plan_env *env; /* borrowed for the run */
+	mc_plan_cache *cache;   /* the run's profiles, each compiled once */
 };
 
 static void fprofile_free(gpointer p)
@@ -250,6 +251,7 @@ void mc_gate_free(mc_gate *g)
 		g_ptr_array_free(g->strings, TRUE);
 	if (g->plans)
 		g_ptr_array_free(g->plans, TRUE);
+	mc_plan_cache_free(g->cache);
 	g_free(g);
 }
 
@@ -261,7 +263,7 @@ static void plan_free(gpointer p)
 static mc_plan *plan(mc_gate *g, const mc_facts *src, const mc_facts *dst, const mc_pins *pins,
 		     const char *sid, const char *did, mc_error *err)
 {
-	mc_plan *p = mc_plan_compute(g->env, src, dst, pins, err);
+	mc_plan *p = mc_plan_compute_cached(g->cache, g->env, src, dst, pins, err);
 	if (!p) {
 		mc_error_prefix(err, "gate: plan %.12s -> %.12s", sid, did);
 		return NULL;
@@ -280,6 +282,7 @@ mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env, co
 			  const char *base_id, const mc_pins *guest, mc_error *err)
 {
 	mc_gate *g = g_new0(mc_gate, 1);
+	g->cache = mc_plan_cache_new();
 	g->env = env;
 	mc_pins *pins = mc_pins_dup(guest);
 	g->pairs = g_array_new(FALSE, TRUE, sizeof(mc_gate_pair));
@@ -380,6 +383,8 @@ mc_gate *mc_gate_run_pins(const mc_gate_fleet *fleet, const mc_plan_env *env, co
 	}
 done:
 	mc_pins_free(pins);
+	mc_plan_cache_free(g->cache); /* its profiles are the caller's */
+	g->cache = NULL;
 	return g;
 fail:
 	mc_pins_free(pins);

@@ -53,6 +53,7 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 	t->plans = g_ptr_array_new_with_free_func(plan_free);
 	t->whys = g_ptr_array_new_with_free_func(g_free);
 	const char *arch = mc_facts_get(src, "kernel", "arch");
+	mc_autoplancache *cache = mc_plan_cache_new(); /* the source compiled once */
 	for (size_t i = 0; i < mc_gate_fleet_count(fleet); i++) {
 		const mc_facts *q = mc_gate_fleet_facts(fleet, i);
 		const char *qarch = mc_facts_get(q, "kernel", "arch");
@@ -70,7 +71,7 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 			g_ptr_array_add(t->whys, why);
 			d.why = why;
 		} else {
-			mc_plan *p = mc_plan_compute(env, src, q, pins, err);
+			mc_plan *p = mc_plan_compute_cached(cache, env, src, q, pins, err);
 			if (!p) {
 				mc_error_prefix(err, "targets: plan to profile %.12s", d.profile);
 				mc_targets_free(t);

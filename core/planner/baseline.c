@@ -57,6 +57,7 @@ static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const 
 		  mc_error *err)
 {
 	long failed = 0;
+	mc_autoplancache *cache = mc_plan_cache_new(); /* each profile compiled once */
 	g_ptr_array_set_size(b->actions, 0);
 	g_array_set_size(b->action_ends, 0);
 	b->level = MC_V_OK;
@@ -68,7 +69,7 @@ static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const 
 			if (!b->joined[d])
 				continue;
 			mc_error e = { 0 };
-			mc_plan *p = mc_plan_compute(env, pr[s], pr[d], b->pins, &e);
+			mc_plan *p = mc_plan_compute_cached(cache, env, pr[s], pr[d], b->pins, &e);
 			b->plans++;
 			b->proof_plans++;
 			if (!p && e.exit_code != MC_EXIT_USAGE) {

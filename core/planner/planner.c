@@ -152,29 +152,41 @@ struct mc_plan {
 static void verdict_free(gpointer data)
 {
 	mc_verdict *v = data;
-	g_free(v->subject);
 	g_free(v->reason);
-	g_free(v->facts);
-	g_free(v->remedy);
-	g_free(v->pin);
-	g_free(v);
+	g_free(v); /* with its other strings (mc_plan_add) */
+}
+
+/* Copy s (n bytes with its NUL, or none when s is NULL) to *o. */
+static char *put(char **o, const char *s, size_t n)
+{
+	if (!s)
+		return NULL;
+	char *at = memcpy(*o, s, n);
+	*o += n;
+	return at;
 }
 
 void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *subject,
 		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
 		 ...)
 {
-	mc_verdict *v = g_new0(mc_verdict, 1);
+	if (!subject)
+		subject = "";
+	size_t ls = strlen(subject) + 1, lf = facts ? strlen(facts) + 1 : 0,
+	       lr = remedy ? strlen(remedy) + 1 : 0, lp = pin ? strlen(pin) + 1 : 0;
+	/* one allocation for the verdict and its fixed strings */
+	mc_verdict *v = g_malloc(sizeof(*v) + ls + lf + lr + lp);
+	char *o = (char *)(v + 1);
 	va_list ap;
 	va_start(ap, reason_fmt);
 	v->reason = g_strdup_vprintf(reason_fmt, ap);
 	va_end(ap);
 	v->family = family;
 	v->level = level;
-	v->subject = g_strdup(subject ? subject : "");
-	v->facts = g_strdup(facts);
-	v->remedy = g_strdup(remedy);
-	v->pin = g_strdup(pin);
+	v->subject = put(&o, subject, ls);
+	v->facts = put(&o, facts, lf);
+	v->remedy = put(&o, remedy, lr);
+	v->pin = put(&o, pin, lp);
 	g_ptr_array_add(p->v, v);
 }
 
@@ -192,12 +204,9 @@ bool mc_fact_u64(const mc_facts *f, const char *domain, const char *key, unsigne
 
 bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain, const char *what)
 {
-	size_t sf, sl, df, dl;
-	mc_facts_domain_range(ctx->src, domain, &sf, &sl);
-	mc_facts_domain_range(ctx->dst, domain, &df, &dl);
-	if (sf < sl && df < dl)
+	bool src_missing = !mc_pp_has_domain(ctx->srcp, domain);
+	if (!src_missing && mc_pp_has_domain(ctx->dstp, domain))
 		return true;
-	bool src_missing = sf == sl;
 	const mc_facts *f = src_missing ? ctx->src : ctx->dst;
 	/* Name the probe's own reason when it recorded one. */
 	const char *why = NULL;
@@ -258,12 +267,13 @@ mc_level mc_plan_family_worst(const mc_plan *p, const char *family)
 	return w;
 }
 
-mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
-			 const mc_pins *pins, mc_error *err)
+mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile *srcp,
+				  const mc_plan_profile *dstp, const mc_pins *pins, mc_error *err)
 {
 	if (!env)
 		env = &no_env;
-	const char *sa = mc_arch_of(src), *da = mc_arch_of(dst);
+	const mc_facts *src = mc_plan_profile_facts(srcp), *dst = mc_plan_profile_facts(dstp);
+	const char *sa = mc_pp_arch(srcp), *da = mc_pp_arch(dstp);
 	if (!*sa || !*da) {
 		mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 			     "the %s profile has no kernel/arch fact; probe it with migcheck",
@@ -286,7 +296,13 @@ mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_f
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
 	p->v = g_ptr_array_new_with_free_func(verdict_free);
-	mc_rule_ctx ctx = { .env = env, .src = src, .dst = dst, .pins = pins, .plan = p };
+	mc_rule_ctx ctx = { .env = env,
+			    .src = src,
+			    .dst = dst,
+			    .srcp = srcp,
+			    .dstp = dstp,
+			    .pins = pins,
+			    .plan = p };
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->run(&ctx, err) < 0) {
 			mc_plan_free(p);
@@ -294,6 +310,27 @@ mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_f
 		}
 	}
 	return p;
+}
+
+mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
+			 const mc_pins *pins, mc_error *err)
+{
+	mc_plan_profile *sp = mc_plan_profile_new(src);
+	mc_plan_profile *dp = src == dst ? sp : mc_plan_profile_new(dst);
+	mc_plan *p = mc_plan_compute_compiled(env, sp, dp, pins, err);
+	if (dp != sp)
+		mc_plan_profile_free(dp);
+	mc_plan_profile_free(sp);
+	return p;
+}
+
+mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, const mc_facts *src,
+				const mc_facts *dst, const mc_pins *pins, mc_error *err)
+{
+	if (!cache)
+		return mc_plan_compute(env, src, dst, pins, err);
+	return mc_plan_compute_compiled(env, mc_plan_cache_get(cache, src),
+					mc_plan_cache_get(cache, dst), pins, err);
 }
 
 mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,

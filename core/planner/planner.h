@@ -11,6 +11,7 @@
 #include "core/base/facts.h"
 #include "core/planner/cpumodels.h"
 #include "core/planner/pins.h"
+#include "core/planner/plan_profile.h"
 
 typedef enum {
 	MC_V_OK = 0,      /* compatible */
@@ -71,6 +72,14 @@ typedef struct mc_plan mc_plan; /* opaque */
  * applied (exit 64). */
 mc_plan *mc_plan_compute(const mc_plan_env *env, const mc_facts *src, const mc_facts *dst,
 			 const mc_pins *pins, mc_error *err);
+/* The same, for profiles compiled once (mc_plan_profile_new) and planned
+ * against many others: the same plan as mc_plan_compute on their facts,
+ * without reading each profile again for every pair. */
+mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile *src,
+				  const mc_plan_profile *dst, const mc_pins *pins, mc_error *err);
+/* mc_plan_compute through a cache of compiled profiles (cache NULL: none). */
+mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, const mc_facts *src,
+				const mc_facts *dst, const mc_pins *pins, mc_error *err);
 void mc_plan_free(mc_plan *p);
 size_t mc_plan_count(const mc_plan *p);
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i);

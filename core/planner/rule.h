@@ -8,12 +8,16 @@
 
 #include "core/base/error.h"
 #include "core/base/facts.h"
+#include "core/planner/plan_profile.h"
 #include "core/planner/planner.h"
 
 typedef struct mc_rule_ctx {
 	const mc_plan_env *env; /* never NULL */
 	const mc_facts *src;    /* the profile the guest was started on */
 	const mc_facts *dst;
+	/* the same two profiles compiled (core/planner/plan_profile.h): the
+	 * families' lookups go through these */
+	const mc_plan_profile *srcp, *dstp;
 	const mc_pins *pins; /* the guest's configuration */
 	mc_plan *plan;
 } mc_rule_ctx;

@@ -290,7 +290,7 @@ static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned lon
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
-	if (strcmp(mc_arch_of(ctx->src), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(ctx->srcp), "aarch64") != 0)
 		return 0;
 	/* The union of both sides' registers, in order. */
 	GPtrArray *names = g_ptr_array_new();
@@ -301,14 +301,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		g_ptr_array_add(names, (gpointer)mc_facts_at(ctx->src, i)->key);
 	for (size_t i = df; i < dl; i++) {
 		const char *k = mc_facts_at(ctx->dst, i)->key;
-		if (!mc_facts_get(ctx->src, FAMILY, k))
+		if (!mc_pp_get(ctx->srcp, FAMILY, k))
 			g_ptr_array_add(names, (gpointer)k);
 	}
 	for (guint i = 0; i < names->len; i++) {
 		const char *n = names->pdata[i];
 		unsigned long long sv = 0, dv = 0, pv;
-		bool src_has = mc_fact_u64(ctx->src, FAMILY, n, &sv);
-		bool dst_has = mc_fact_u64(ctx->dst, FAMILY, n, &dv);
+		bool src_has = mc_pp_u64(ctx->srcp, FAMILY, n, &sv);
+		bool dst_has = mc_pp_u64(ctx->dstp, FAMILY, n, &dv);
 		bool pinned = mc_pins_get_u64(ctx->pins, n, &pv) == 0;
 		if (pinned)
 			sv = pv;

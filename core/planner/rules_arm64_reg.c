@@ -80,9 +80,9 @@ static const char *kmodel_name(kmodel m)
 }
 
 /* The destination kernel's generation, from kernel/release "A.B...". */
-static kmodel dst_model(const mc_facts *dst, unsigned *maj, unsigned *min)
+static kmodel dst_model(const mc_plan_profile *dst, unsigned *maj, unsigned *min)
 {
-	const char *rel = mc_facts_get(dst, "kernel", "release");
+	const char *rel = mc_pp_release(dst);
 	*maj = *min = 0;
 	if (!rel || sscanf(rel, "%u.%u", maj, min) != 2)
 		return KM_UNKNOWN;
@@ -201,7 +201,7 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
 
 typedef struct reg_ctx reg_ctx;
-static void src_self_ctx(const mc_facts *src, reg_ctx *c);
+static void src_self_ctx(const mc_plan_profile *src, reg_ctx *c);
 static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why);
 static uint64_t pin_reg_id(const char *name);
 
@@ -211,28 +211,19 @@ static bool is_aa32_idreg(uint64_t id)
 	return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) && crm >= 1 && crm <= 3;
 }
 
-/* A recorded value "0x..." (not the `1` of an unvalued register). */
-static bool hex_value(const char *s, uint64_t *v)
-{
-	char *end;
-	if (!s || strncmp(s, "0x", 2) != 0 || !s[2])
-		return false;
-	errno = 0;
-	*v = strtoull(s + 2, &end, 16);
-	return !errno && !*end;
-}
-
 /* A register's recorded value in profile f; false when it has none. */
-static bool reg_value(const mc_facts *f, uint64_t id, uint64_t *v)
+static bool reg_value(const mc_plan_profile *f, uint64_t id, uint64_t *v)
 {
-	char key[MC_ARM64_REG_NAME_MAX];
-	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
-	return hex_value(mc_facts_get(f, "arm64.reg", key), v);
+	const mc_pp_reg *r = mc_pp_arm64_reg(f, id);
+	if (!r || !r->has_value)
+		return false;
+	*v = r->value;
+	return true;
 }
 
 /* The destination lets AArch32 ID registers be written with anything (and
  * ignores them) when it has no AArch32 EL0 (aa32_id_visibility). */
-static bool dst_has_aa32_el0(const mc_facts *dst)
+static bool dst_has_aa32_el0(const mc_plan_profile *dst)
 {
 	uint64_t pfr0;
 	return reg_value(dst, R_PFR0, &pfr0) && field(pfr0, 0, 4) == 2;
@@ -300,7 +291,7 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 }
 
 struct reg_ctx {
-	const mc_facts *src, *dst;
+	const mc_plan_profile *src, *dst;
 	const mc_pins *pins;
 	kmodel model;
 	bool dst_aa32;
@@ -367,7 +358,7 @@ static uint64_t pin_reg_id(const char *name)
 }
 
 /* The source guest's value: a pin, else the source profile's. */
-static bool src_value(const mc_facts *src, const mc_pins *pins, uint64_t id, uint64_t *v)
+static bool src_value(const mc_plan_profile *src, const mc_pins *pins, uint64_t id, uint64_t *v)
 {
 	char nb[40];
 	unsigned long long x;
@@ -382,12 +373,12 @@ static bool src_value(const mc_facts *src, const mc_pins *pins, uint64_t id, uin
  * register whose destination value is d. */
 static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GString *why)
 {
-	char nb[40];
-	const char *name = reg_name(id, nb, sizeof(nb));
 	if (s == d || id == R_MPIDR) /* MPIDR_EL1: stored as given */
 		return J_OK;
 	if (is_aa32_idreg(id) && !c->dst_aa32)
 		return J_OK; /* RAZ/WI on a destination without AArch32 EL0 */
+	char nb[40];
+	const char *name = reg_name(id, nb, sizeof(nb));
 	if (c->model == KM_UNKNOWN) {
 		g_string_append_printf(why, "%s: ", name);
 		describe_diff(id, s, d, why);
@@ -535,7 +526,7 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	char key[MC_ARM64_REG_NAME_MAX];
 	unsigned long long m;
 	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
-	if (mc_fact_u64(c->dst, "arm64.reg_mask", key, &m))
+	if (mc_pp_u64(c->dst, "arm64.reg_mask", key, &m))
 		writable = m;
 	GString *w = g_string_new(NULL);
 	jlevel l = check_features(r, writable, s, d, w);
@@ -577,21 +568,27 @@ static bool hidden_by_src_idregs(const reg_ctx *c, uint64_t id, const char **fea
 	return false;
 }
 
+/* The order of two registers' keys (strcmp's; canonical keys by id). */
+static int key_cmp(const mc_pp_reg *a, const mc_pp_reg *b)
+{
+	if (a->canon && b->canon)
+		return a->id < b->id ? -1 : a->id > b->id;
+	return strcmp(a->fact->key, b->fact->key);
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
-	if (strcmp(mc_arch_of(ctx->src), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(ctx->srcp), "aarch64") != 0)
 		return 0;
-	size_t sf, sl, df, dl;
-	mc_facts_domain_range(ctx->src, "arm64.reg", &sf, &sl);
-	mc_facts_domain_range(ctx->dst, "arm64.reg", &df, &dl);
+	size_t sl = mc_pp_arm64_nregs(ctx->srcp), dl = mc_pp_arm64_nregs(ctx->dstp);
 	if (!mc_rule_have_domain(ctx, FAMILY, "arm64.reg", "register list"))
 		return 0;
-	reg_ctx c = { .src = ctx->src, .dst = ctx->dst, .pins = ctx->pins };
+	reg_ctx c = { .src = ctx->srcp, .dst = ctx->dstp, .pins = ctx->pins };
 	unsigned maj, min;
-	c.model = dst_model(ctx->dst, &maj, &min);
-	c.dst_aa32 = dst_has_aa32_el0(ctx->dst);
-	c.have_dst_ctr = reg_value(ctx->dst, R_CTR, &c.dst_ctr);
+	c.model = dst_model(ctx->dstp, &maj, &min);
+	c.dst_aa32 = dst_has_aa32_el0(ctx->dstp);
+	c.have_dst_ctr = reg_value(ctx->dstp, R_CTR, &c.dst_ctr);
 
 	/* Missing registers, one verdict per register class. */
 	GHashTable *missing = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
@@ -601,19 +598,21 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	bool have_self = false;
 	size_t nsrc = 0, nchecked = 0, refused = 0, unknown = 0, legacy = 0, dst_only = 0;
 	/* Both ranges are sorted by key: walk them side by side. */
-	size_t dj = df;
-	for (size_t i = sf; i < sl; i++) {
-		const mc_fact *x = mc_facts_at(ctx->src, i);
+	size_t dj = 0;
+	GString *why = g_string_new(NULL);
+	for (size_t i = 0; i < sl; i++) {
+		const mc_pp_reg *sr = mc_pp_arm64_reg_at(ctx->srcp, i), *dr = NULL;
+		const mc_fact *x = sr->fact;
 		int cmp = 1;
-		while (dj < dl && (cmp = strcmp(mc_facts_at(ctx->dst, dj)->key, x->key)) < 0) {
-			if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
+		while (dj < dl && (cmp = key_cmp(mc_pp_arm64_reg_at(ctx->dstp, dj), sr)) < 0) {
+			if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
 				dst_only++;
 			dj++;
 		}
-		const char *dv = dj < dl && cmp == 0 ? mc_facts_at(ctx->dst, dj)->value : NULL;
-		if (dv)
-			dj++;
-		uint64_t id = strtoull(x->key, NULL, 16);
+		if (dj < dl && cmp == 0)
+			dr = mc_pp_arm64_reg_at(ctx->dstp, dj++);
+		const char *dv = dr ? dr->fact->value : NULL;
+		uint64_t id = sr->id;
 		if (mc_arm64_reg_is_fw(id))
 			continue;
 		nsrc++;
@@ -651,29 +650,29 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (!mc_arm64_reg_value_checked(id))
 			continue;
 		nchecked++;
-		uint64_t s, d;
-		bool hs = mc_pins_count(ctx->pins) ? src_value(ctx->src, ctx->pins, id, &s)
-						   : hex_value(x->value, &s),
-		     hd = hex_value(dv, &d);
+		uint64_t s = sr->value, d = dr->value;
+		bool hs = mc_pins_count(ctx->pins) ? src_value(ctx->srcp, ctx->pins, id, &s)
+						   : sr->has_value,
+		     hd = dr->has_value;
 		if (!hs || !hd) {
 			legacy++;
 			continue;
 		}
-		GString *why = g_string_new(NULL);
+		g_string_truncate(why, 0);
 		jlevel l = judge(&c, id, s, d, why);
 		if (l != J_OK) {
 			char nb[40];
 			g_autofree char *facts = g_strdup_printf(
 			    "SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
 			    "; DST kernel %s",
-			    x->key, s, x->key, d, mc_facts_get(ctx->dst, "kernel", "release"));
+			    x->key, s, x->key, d, mc_pp_get(ctx->dstp, "kernel", "release"));
 			/* A remedy: the guest started with DST's value, where the
 			 * source kernel lets userspace set it. */
 			g_autofree char *pin = NULL;
 			g_autofree char *remedy = NULL;
 			GString *w2 = g_string_new(NULL);
 			if (l == J_REFUSED && !have_self) {
-				src_self_ctx(ctx->src, &self);
+				src_self_ctx(ctx->srcp, &self);
 				have_self = true;
 			}
 			if (l == J_REFUSED && pin_reg_id(reg_name(id, nb, sizeof(nb))) == id &&
@@ -700,8 +699,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			else
 				unknown++;
 		}
-		g_string_free(why, TRUE);
 	}
+	g_string_free(why, TRUE);
 	for (size_t k = 0; k < classes->len; k++) {
 		const char *cls = classes->pdata[k];
 		GPtrArray *l = lists->pdata[k];
@@ -749,7 +748,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    "other's values",
 		    legacy);
 	for (; dj < dl; dj++)
-		if (!mc_arm64_reg_is_fw(strtoull(mc_facts_at(ctx->dst, dj)->key, NULL, 16)))
+		if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
 			dst_only++;
 	if (!refused && !unknown && !legacy)
 		mc_plan_add(
@@ -775,7 +774,7 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 /* Whether the source's kernel lets userspace start a guest with value v of
  * register id: the same rules, with the source as its own destination. */
 /* The source as its own destination: what its kernel lets userspace set. */
-static void src_self_ctx(const mc_facts *src, reg_ctx *c)
+static void src_self_ctx(const mc_plan_profile *src, reg_ctx *c)
 {
 	unsigned maj, min;
 	*c = (reg_ctx){ .src = src, .dst = src };
@@ -795,7 +794,7 @@ static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString
 		g_string_append_printf(why,
 				       "the source kernel (%s) lets userspace change ID registers "
 				       "only from Linux 6.7 on (modelled: 6.12, 7.3)",
-				       mc_facts_get(c->src, "kernel", "release"));
+				       mc_pp_release(c->src));
 		return J_REFUSED;
 	}
 	return judge(c, id, v, own, why);
@@ -803,7 +802,7 @@ static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString
 
 /* Whether the source's kernel lets userspace start a guest with value v of
  * register id: the same rules, with the source as its own destination. */
-static jlevel src_accepts(const mc_facts *src, uint64_t id, uint64_t v, GString *why)
+static jlevel src_accepts(const mc_plan_profile *src, uint64_t id, uint64_t v, GString *why)
 {
 	reg_ctx c;
 	src_self_ctx(src, &c);
@@ -822,7 +821,8 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const 
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 					    "pin %s applies to arm64 guests only", *n);
 		GString *why = g_string_new(NULL);
-		jlevel l = src_accepts(src, pin_reg_id(*n), v, why);
+		mc_autoplanprofile *sp = mc_plan_profile_new(src);
+		jlevel l = src_accepts(sp, pin_reg_id(*n), v, why);
 		if (l != J_OK) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 				     "pin %s=0x%llx: the source kernel would refuse it: %s", *n, v,
@@ -844,19 +844,21 @@ static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts 
 	(void)env;
 	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
 		return 0;
-	reg_ctx c = { .src = newer, .dst = older };
+	mc_autoplanprofile *np = mc_plan_profile_new(newer);
+	mc_autoplanprofile *op = mc_plan_profile_new(older);
+	reg_ctx c = { .src = np, .dst = op };
 	unsigned maj, min;
-	c.model = dst_model(older, &maj, &min);
-	c.dst_aa32 = dst_has_aa32_el0(older);
-	c.have_dst_ctr = reg_value(older, R_CTR, &c.dst_ctr);
+	c.model = dst_model(op, &maj, &min);
+	c.dst_aa32 = dst_has_aa32_el0(op);
+	c.have_dst_ctr = reg_value(op, R_CTR, &c.dst_ctr);
 	for (const char *const *n = pin_names; *n; n++) {
 		uint64_t id = pin_reg_id(*n), s, d;
-		if (!reg_value(newer, id, &s) || !reg_value(older, id, &d) || s == d)
+		if (!reg_value(np, id, &s) || !reg_value(op, id, &d) || s == d)
 			continue;
 		GString *why = g_string_new(NULL);
 		jlevel l = judge(&c, id, s, d, why);
 		g_string_truncate(why, 0);
-		if (l != J_OK && src_accepts(newer, id, d, why) == J_OK) {
+		if (l != J_OK && src_accepts(np, id, d, why) == J_OK) {
 			g_autofree char *v = g_strdup_printf("0x%" PRIx64, d);
 			if (mc_pins_set(out, *n, v, err) < 0) {
 				g_string_free(why, TRUE);

@@ -34,26 +34,26 @@ static const struct {
 	{ "cmdline.kvm.nx_huge_pages", "off", "the iTLB multihit mitigation" },
 };
 
-static bool is_off(const mc_facts *f, size_t i)
+static bool is_off(const mc_plan_profile *f, size_t i)
 {
-	const char *v = mc_facts_get(f, FAMILY, weakening[i].key);
+	const char *v = mc_pp_get(f, FAMILY, weakening[i].key);
 	return v && strcmp(v, weakening[i].off) == 0;
 }
 
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
-	const char *sr = mc_facts_get(ctx->src, FAMILY, "release");
-	const char *dr = mc_facts_get(ctx->dst, FAMILY, "release");
+	const char *sr = mc_pp_get(ctx->srcp, FAMILY, "release");
+	const char *dr = mc_pp_get(ctx->dstp, FAMILY, "release");
 	size_t weaker = 0;
 	for (size_t i = 0; i < G_N_ELEMENTS(weakening); i++) {
-		if (!is_off(ctx->dst, i) || is_off(ctx->src, i))
+		if (!is_off(ctx->dstp, i) || is_off(ctx->srcp, i))
 			continue;
 		weaker++;
-		const char *sv = mc_facts_get(ctx->src, FAMILY, weakening[i].key);
+		const char *sv = mc_pp_get(ctx->srcp, FAMILY, weakening[i].key);
 		g_autofree char *facts = g_strdup_printf(
 		    "SRC %s=%s; DST %s=%s", weakening[i].key, sv ? sv : "(unset)", weakening[i].key,
-		    mc_facts_get(ctx->dst, FAMILY, weakening[i].key));
+		    mc_pp_get(ctx->dstp, FAMILY, weakening[i].key));
 		mc_plan_add(
 		    ctx->plan, FAMILY, MC_V_ACTION, weakening[i].key, facts,
 		    "accept the weaker isolation for this guest, or pick a destination "

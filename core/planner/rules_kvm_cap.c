@@ -106,7 +106,7 @@ static bool pinned_off(const mc_pins *pins, const char *pin)
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
-	const char *arch = mc_arch_of(ctx->src);
+	const char *arch = mc_pp_arch(ctx->srcp);
 	if (!mc_rule_have_domain(ctx, FAMILY, "kvm.cap", "KVM capabilities"))
 		return 0;
 	size_t judged = 0, issues = 0;
@@ -115,17 +115,17 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (c->arch && strcmp(c->arch, arch) != 0)
 			continue;
 		unsigned long long sv = 0, dv = 0;
-		bool s = mc_fact_u64(ctx->src, FAMILY, c->cap, &sv);
-		bool d = mc_fact_u64(ctx->dst, FAMILY, c->cap, &dv);
+		bool s = mc_pp_u64(ctx->srcp, FAMILY, c->cap, &sv);
+		bool d = mc_pp_u64(ctx->dstp, FAMILY, c->cap, &dv);
 		if (!s)
 			continue;
 		judged++;
+		if (c->kind == CAP_LIMIT ? d && dv >= sv : d)
+			continue; /* fine: no verdict, nothing to format */
 		g_autofree char *facts =
 		    d ? g_strdup_printf("SRC %s=%llu; DST %s=%llu", c->cap, sv, c->cap, dv)
 		      : g_strdup_printf("SRC %s=%llu; DST: absent", c->cap, sv);
 		if (c->kind == CAP_LIMIT) {
-			if (d && dv >= sv)
-				continue;
 			issues++;
 			g_autofree char *remedy =
 			    d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
@@ -136,8 +136,6 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				    c->what, dv, sv);
 			continue;
 		}
-		if (d)
-			continue;
 		issues++;
 		if (c->kind == CAP_FEATURE && pinned_off(ctx->pins, c->pin)) {
 			mc_plan_add(

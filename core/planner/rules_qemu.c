@@ -35,22 +35,20 @@
 
 #define FAMILY "qemu"
 
-static bool has_qemu(const mc_facts *f)
+static bool has_qemu(const mc_plan_profile *f)
 {
-	size_t a, b;
-	mc_facts_domain_range(f, "qemu.machine", &a, &b);
-	return a != b || mc_facts_get(f, "qemu", "version");
+	return mc_pp_has_domain(f, "qemu.machine") || mc_pp_get(f, "qemu", "version");
 }
 
-static const char *why_missing(const mc_facts *f)
+static const char *why_missing(const mc_plan_profile *f)
 {
-	const char *s = mc_facts_get(f, "probe.skip", "libvirt");
+	const char *s = mc_pp_get(f, "probe.skip", "libvirt");
 	return s ? s : "probed without the libvirt probe";
 }
 
-static const char *version_of(const mc_facts *f)
+static const char *version_of(const mc_plan_profile *f)
 {
-	const char *v = mc_facts_get(f, "qemu", "version");
+	const char *v = mc_pp_get(f, "qemu", "version");
 	return v ? v : "?";
 }
 
@@ -65,7 +63,7 @@ static bool is_alias(const char *v, const char **target)
 
 static void machine_rule(mc_rule_ctx *ctx, const char *m)
 {
-	const mc_facts *src = ctx->src, *dst = ctx->dst;
+	const mc_plan_profile *src = ctx->srcp, *dst = ctx->dstp;
 	bool sq = has_qemu(src), dq = has_qemu(dst);
 	if (!dq) {
 		g_autofree char *facts =
@@ -80,8 +78,8 @@ static void machine_rule(mc_rule_ctx *ctx, const char *m)
 		return;
 	}
 	const char *canon = m, *target;
-	const char *sv = sq ? mc_facts_get(src, "qemu.machine", m) : NULL;
-	const char *dv0 = mc_facts_get(dst, "qemu.machine", m);
+	const char *sv = sq ? mc_pp_get(src, "qemu.machine", m) : NULL;
+	const char *dv0 = mc_pp_get(dst, "qemu.machine", m);
 	if (is_alias(sv, &target)) {
 		canon = target;
 	} else if (!sq && is_alias(dv0, &target)) {
@@ -97,13 +95,13 @@ static void machine_rule(mc_rule_ctx *ctx, const char *m)
 			    m, target);
 		return;
 	}
-	const char *dv = mc_facts_get(dst, "qemu.machine", canon);
+	const char *dv = mc_pp_get(dst, "qemu.machine", canon);
 	g_autofree char *facts = g_strdup_printf(
 	    "MACHINE=%s%s%s; SRC QEMU %s%s; DST QEMU %s: %s=%s", m, canon != m ? " = " : "",
 	    canon != m ? canon : "", version_of(src), sq ? "" : " (no qemu facts)", version_of(dst),
 	    canon, dv ? dv : "absent");
 	if (!dv) {
-		const char *known = sq ? mc_facts_get(src, "qemu.machine", canon) : NULL;
+		const char *known = sq ? mc_pp_get(src, "qemu.machine", canon) : NULL;
 		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, canon, facts,
 			    "start the guest with a machine type both QEMUs know (virsh "
 			    "capabilities lists them), or migrate to a newer QEMU",
@@ -142,7 +140,7 @@ static void machine_rule(mc_rule_ctx *ctx, const char *m)
 static void virttype_rule(mc_rule_ctx *ctx)
 {
 	const char *gv = mc_pins_get(ctx->pins, "VIRTTYPE");
-	const char *dv = mc_facts_get(ctx->dst, "qemu", "virttype");
+	const char *dv = mc_pp_get(ctx->dstp, "qemu", "virttype");
 	if (!gv || !dv || strcmp(gv, dv) == 0 || strcmp(gv, "qemu") == 0)
 		return;
 	g_autofree char *facts = g_strdup_printf("VIRTTYPE=%s; DST qemu virttype %s", gv, dv);
@@ -163,26 +161,26 @@ static void virttype_rule(mc_rule_ctx *ctx)
 
 static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 {
-	const mc_facts *src = ctx->src, *dst = ctx->dst;
+	const mc_plan_profile *src = ctx->srcp, *dst = ctx->dstp;
 	size_t a, b;
-	mc_facts_domain_range(dst, "qemu.cpu_mode", &a, &b);
+	mc_facts_domain_range(mc_plan_profile_facts(dst), "qemu.cpu_mode", &a, &b);
 	if (a == b) {
 		if (!has_qemu(dst))
 			return; /* nothing to compare; x86.cpuid judges the features */
 		g_autofree char *facts =
 		    g_strdup_printf("CPU=%s; DST: no domain capabilities (%s)", cpu,
-				    mc_facts_get(dst, "probe.skip", "libvirt_domcaps")
-					? mc_facts_get(dst, "probe.skip", "libvirt_domcaps")
+				    mc_pp_get(dst, "probe.skip", "libvirt_domcaps")
+					? mc_pp_get(dst, "probe.skip", "libvirt_domcaps")
 					: "not probed");
 		mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, cpu, facts,
 			    "probe the destination with read-write access to libvirt", NULL,
 			    "cannot tell whether libvirt on the destination can run CPU %s", cpu);
 		return;
 	}
-	const char *virt = mc_facts_get(dst, "qemu", "virttype");
+	const char *virt = mc_pp_get(dst, "qemu", "virttype");
 	virt = virt ? virt : "?";
 	if (g_ascii_strcasecmp(cpu, "host-passthrough") == 0) {
-		bool ok = mc_facts_get(dst, "qemu.cpu_mode", "host-passthrough") != NULL;
+		bool ok = mc_pp_get(dst, "qemu.cpu_mode", "host-passthrough") != NULL;
 		g_autofree char *facts = g_strdup_printf(
 		    "CPU=host-passthrough; DST qemu.cpu_mode host-passthrough %s (virttype %s)",
 		    ok ? "supported" : "absent", virt);
@@ -200,7 +198,7 @@ static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 	}
 	const char *model = cpu;
 	if (g_ascii_strcasecmp(cpu, "host-model") == 0) {
-		model = mc_facts_get(src, "qemu.host_model", "model");
+		model = mc_pp_get(src, "qemu.host_model", "model");
 		if (!model) {
 			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, cpu, "SRC: no qemu.host_model",
 				    "check the guest's running CPU definition (virsh dumpxml)",
@@ -212,7 +210,7 @@ static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 	const char *dom = "qemu.cpu";
 	const char *gv = mc_pins_get(ctx->pins, "VIRTTYPE");
 	if (gv && strcmp(gv, "qemu") == 0 && strcmp(virt, "qemu") != 0) {
-		mc_facts_domain_range(dst, "qemu.cpu_tcg", &a, &b);
+		mc_facts_domain_range(mc_plan_profile_facts(dst), "qemu.cpu_tcg", &a, &b);
 		if (a == b) {
 			g_autofree char *facts = g_strdup_printf(
 			    "CPU=%s; VIRTTYPE=qemu; DST: qemu.cpu for virttype %s only, no "
@@ -231,7 +229,7 @@ static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
 		dom = "qemu.cpu_tcg";
 		virt = "qemu";
 	}
-	const char *v = mc_facts_get(dst, dom, model);
+	const char *v = mc_pp_get(dst, dom, model);
 	g_autofree char *facts = g_strdup_printf(
 	    "CPU=%s%s%s; DST %s %s=%s (virttype %s)", cpu, model != cpu ? " = " : "",
 	    model != cpu ? model : "", dom, model, v ? v : "absent", virt);
@@ -270,12 +268,12 @@ static void cpu_rule(mc_rule_ctx *ctx, const char *cpu)
  * family's (core/planner/rules_vfio.c), which reads the same pin. */
 static void hostdev_rule(mc_rule_ctx *ctx, const char *list)
 {
-	const mc_facts *dst = ctx->dst;
+	const mc_plan_profile *dst = ctx->dstp;
 	size_t a, b;
-	mc_facts_domain_range(dst, "qemu.cpu_mode", &a, &b);
+	mc_facts_domain_range(mc_plan_profile_facts(dst), "qemu.cpu_mode", &a, &b);
 	if (a == b)
 		return; /* no domain capabilities: nothing to say */
-	const char *types = mc_facts_get(dst, "qemu.device", "hostdev.subsysType");
+	const char *types = mc_pp_get(dst, "qemu.device", "hostdev.subsysType");
 	g_auto(GStrv) t = g_strsplit(types ? types : "", ",", -1);
 	g_autofree char *facts = g_strdup_printf(
 	    "HOSTDEV=%s; DST qemu.device hostdev.subsysType=%s", list, types ? types : "absent");
@@ -303,9 +301,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	if (hd)
 		hostdev_rule(ctx, hd);
 	if (mc_plan_count(ctx->plan) == before) {
-		bool sq = has_qemu(ctx->src), dq = has_qemu(ctx->dst);
+		bool sq = has_qemu(ctx->srcp), dq = has_qemu(ctx->dstp);
 		g_autofree char *facts = g_strdup_printf(
-		    "SRC QEMU %s; DST QEMU %s", version_of(ctx->src), version_of(ctx->dst));
+		    "SRC QEMU %s; DST QEMU %s", version_of(ctx->srcp), version_of(ctx->dstp));
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "", facts, NULL, NULL, "%s",
 			    sq && dq ? "no machine type, CPU model or host device pinned: nothing "
 				       "QEMU-specific to check"
@@ -353,6 +351,14 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 /* Baseline: the newest machine type (of the first host's default family,
  * e.g. pc-q35-) that every host's QEMU knows by its own name, not
  * deprecated; nothing when a host has no QEMU facts. */
+/* has_qemu for a profile that is not compiled. */
+static bool has_qemu_facts(const mc_facts *f)
+{
+	size_t a, b;
+	mc_facts_domain_range(f, "qemu.machine", &a, &b);
+	return a != b || mc_facts_get(f, "qemu", "version");
+}
+
 static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
 		    mc_error *err)
 {
@@ -360,7 +366,7 @@ static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t
 	if (!n)
 		return 0;
 	for (size_t h = 0; h < n; h++)
-		if (!has_qemu(hosts[h]))
+		if (!has_qemu_facts(hosts[h]))
 			return 0;
 	const char *def = mc_facts_get(hosts[0], "qemu", "default_machine"), *target;
 	if (def && is_alias(mc_facts_get(hosts[0], "qemu.machine", def), &target))

@@ -123,7 +123,7 @@ static const char *arm64_bar_type(const mc_facts *f, const char **src)
 static void coherency_rule(mc_rule_ctx *ctx, const char *sdev, const char *ddev)
 {
 	int sc = coherent(ctx->src, sdev), dc = coherent(ctx->dst, ddev);
-	bool x86 = !strcmp(mc_arch_of(ctx->src), "x86_64");
+	bool x86 = !strcmp(mc_pp_arch(ctx->srcp), "x86_64");
 	g_autofree char *facts = g_strdup_printf("SRC coherent=%s; DST coherent=%s",
 						 sc < 0 ? "unknown"
 						 : sc   ? "1"
@@ -323,8 +323,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	}
 	(void)before;
 	/* Host level: KVM's VFIO device and arm64 BAR memory types. */
-	const char *skd = mc_facts_get(ctx->src, "vfio", "kvm_device");
-	const char *dkd = mc_facts_get(ctx->dst, "vfio", "kvm_device");
+	const char *skd = mc_pp_get(ctx->srcp, "vfio", "kvm_device");
+	const char *dkd = mc_pp_get(ctx->dstp, "vfio", "kvm_device");
 	if (dkd && !strcmp(dkd, "0")) {
 		g_autofree char *facts = g_strdup_printf(
 		    "SRC vfio/kvm_device=%s; DST vfio/kvm_device=0", skd ?: "unknown");
@@ -337,14 +337,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				 "no-op while the device bypasses caches"
 			       : "");
 	}
-	if (!strcmp(mc_arch_of(ctx->src), "aarch64")) {
+	if (!strcmp(mc_pp_arch(ctx->srcp), "aarch64")) {
 		const char *ss = NULL, *ds = NULL;
 		const char *st = arm64_bar_type(ctx->src, &ss), *dt = arm64_bar_type(ctx->dst, &ds);
 		if (st && dt && strcmp(st, dt) != 0) {
 			g_autofree char *facts = g_strdup_printf(
 			    "SRC %s: %s, kernel/release=%s; DST %s: %s, kernel/release=%s", ss, st,
-			    mc_facts_get(ctx->src, "kernel", "release") ?: "?", ds, dt,
-			    mc_facts_get(ctx->dst, "kernel", "release") ?: "?");
+			    mc_pp_get(ctx->srcp, "kernel", "release") ?: "?", ds, dt,
+			    mc_pp_get(ctx->dstp, "kernel", "release") ?: "?");
 			mc_plan_add(
 			    ctx->plan, FAMILY, MC_V_ACTION, "bar_memory_type", facts,
 			    "accept the changed device-memory attributes, or keep the guest "

@@ -62,7 +62,8 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const 
 {
 	if (!is_x86(src) || (!mc_pins_get(pins, "CPU") && !mc_pins_get(pins, "CPU_DISABLE")))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(env, src, pins, err);
+	mc_autoplanprofile *sp = mc_plan_profile_new(src);
+	mc_x86_guest *g = mc_x86_guest_new(env, sp, pins, err);
 	if (!g)
 		return -EINVAL;
 	GString *miss = g_string_new(NULL);
@@ -103,7 +104,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.cpuid", "supported CPUID"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->src, ctx->pins, err);
+	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
 	if (!g)
 		return -EINVAL;
 	const mc_cpumodels *m = ctx->env->cpumodels;
@@ -114,7 +115,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (!bits)
 			continue;
 		nregs++;
-		uint32_t have = mc_x86_host_bits(ctx->dst, &r);
+		uint32_t have = mc_x86_host_bits(ctx->dstp, &r);
 		uint32_t miss = bits & ~have;
 		nbits += (unsigned)__builtin_popcount(bits);
 		for (unsigned b = 0; b < 32; b++) {
@@ -124,8 +125,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			g_autofree char *label = mc_x86_bit_label(m, &r, b);
 			g_autofree char *tok = mc_x86_bit_token(m, &r, b);
 			uint32_t sv, dv;
-			bool sh = mc_x86_host_reg(ctx->src, &r, &sv);
-			bool dh = mc_x86_host_reg(ctx->dst, &r, &dv);
+			bool sh = mc_x86_host_reg(ctx->srcp, &r, &sv);
+			bool dh = mc_x86_host_reg(ctx->dstp, &r, &dv);
 			g_autofree char *svs =
 			    sh ? g_strdup_printf("0x%08x", sv) : g_strdup("absent");
 			g_autofree char *dvs =
@@ -162,13 +163,15 @@ static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts 
 {
 	if (!is_x86(newer) || !is_x86(older))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(env, newer, NULL, err);
+	mc_autoplanprofile *np = mc_plan_profile_new(newer);
+	mc_autoplanprofile *op = mc_plan_profile_new(older);
+	mc_x86_guest *g = mc_x86_guest_new(env, np, NULL, err);
 	if (!g)
 		return -EINVAL;
 	GPtrArray *toks = g_ptr_array_new_with_free_func(g_free);
 	for (size_t i = 0; i < mc_x86_guest_nregs(g); i++) {
 		mc_x86_reg r;
-		uint32_t miss = mc_x86_guest_reg(g, i, &r) & ~mc_x86_host_bits(older, &r);
+		uint32_t miss = mc_x86_guest_reg(g, i, &r) & ~mc_x86_host_bits(op, &r);
 		for (unsigned b = 0; b < 32; b++) {
 			if (!(miss >> b & 1))
 				continue;

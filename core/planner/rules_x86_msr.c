@@ -237,11 +237,11 @@ static const msr_entry *msr_lookup(uint32_t idx)
 	return NULL;
 }
 
-static bool src_vendor_amd(const mc_facts *src)
+static bool src_vendor_amd(const mc_plan_profile *src)
 {
 	unsigned long long ebx = 0;
 	/* "Auth" (AuthenticAMD) and "Hygo" (HygonGenuine) */
-	return mc_fact_u64(src, "x86.cpuid", "0x00000000.0x00000000.ebx", &ebx) &&
+	return mc_pp_x86_cpuid_u64(src, 0x0, 0, MC_X86_EBX, &ebx) &&
 	       (ebx == 0x68747541 || ebx == 0x6f677948);
 }
 
@@ -251,9 +251,9 @@ static bool src_vendor_amd(const mc_facts *src)
  * parameter then (kvm_init_pmu_capability, arch/x86/kvm/pmu.h). Absent on
  * older kernels or profiles: unknown. */
 typedef enum { PMU_OFF, PMU_ON, PMU_UNKNOWN } pmu_state;
-static pmu_state host_pmu(const mc_facts *f)
+static pmu_state host_pmu(const mc_plan_profile *f)
 {
-	const char *v = mc_facts_get(f, "kvm.param", "kvm.enable_pmu");
+	const char *v = mc_pp_get(f, "kvm.param", "kvm.enable_pmu");
 	if (!v)
 		return PMU_UNKNOWN;
 	return v[0] == 'Y' || v[0] == 'y' || v[0] == '1' ? PMU_ON : PMU_OFF;
@@ -261,7 +261,7 @@ static pmu_state host_pmu(const mc_facts *f)
 
 /* Does the guest see the feature an MSR belongs to? 1 yes, 0 no, -1 unknown
  * (facts missing); *why names it. */
-static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *src, bool pt,
+static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_plan_profile *src, bool pt,
 		   char **why)
 {
 	switch (e->gate) {
@@ -276,8 +276,7 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *sr
 		return false;
 	case G_INTEL_PMU: {
 		unsigned long long eax = 0;
-		bool on = pt && mc_fact_u64(src, "x86.cpuid", "0x0000000a.0x00000000.eax", &eax) &&
-			  (eax & 0xff);
+		bool on = pt && mc_pp_x86_cpuid_u64(src, 0xa, 0, MC_X86_EAX, &eax) && (eax & 0xff);
 		*why = g_strdup(on ? "architectural PMU (CPUID 0xa)"
 				   : "architectural PMU (CPUID 0xa), which the guest does not see");
 		return on;
@@ -287,7 +286,7 @@ static int exposed(const msr_entry *e, const mc_x86_guest *g, const mc_facts *sr
 		 * the guest's writes and reads back 0 (svm.c svm_set_msr /
 		 * svm_get_msr, 6.1 and 6.12): nothing to lose. Elsewhere
 		 * DEBUGCTL is architectural; the LBR MSRs are not modelled. */
-		const char *lbrv = mc_facts_get(src, "kvm.param", "kvm_amd.lbrv");
+		const char *lbrv = mc_pp_get(src, "kvm.param", "kvm_amd.lbrv");
 		bool dbg = e->first == 0x1d9;
 		if (src_vendor_amd(src) && lbrv && (lbrv[0] == '0' || lbrv[0] == 'N')) {
 			*why = g_strdup(
@@ -429,7 +428,7 @@ static void model_bit_missing(mc_rule_ctx *ctx, const mc_x86_guest *g, const msr
 	g_autofree char *facts = g_strdup_printf(
 	    "guest (%s) MSR 0x%llx=0x%016llx, bit %u (%s); SRC x86.msr_feature %s=%s; DST %s",
 	    mc_x86_guest_describe(g), idx, gv, bit, tok, f->key, f->value,
-	    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key) : "absent");
+	    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key) : "absent");
 	g_autofree char *remedy = g_strdup_printf(
 	    "start the guest without %s (--pin %s), or migrate to a host whose CPU and "
 	    "microcode offer it",
@@ -455,11 +454,11 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 			continue;
 		const msr_entry *e = msr_lookup((uint32_t)idx);
 		g_autofree char *why = NULL;
-		bool vis = e ? exposed(e, g, ctx->src, pt, &why) != 0 : false;
+		bool vis = e ? exposed(e, g, ctx->srcp, pt, &why) != 0 : false;
 		if (!e)
 			why = g_strdup("not tied to a known CPU feature");
-		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->src, (unsigned)idx);
-		bool dh = mc_fact_u64(ctx->dst, "x86.msr_feature", f->key, &dv);
+		unsigned long long gv = mc_x86_guest_msr_feature(g, ctx->srcp, (unsigned)idx);
+		bool dh = mc_pp_u64(ctx->dstp, "x86.msr_feature", f->key, &dv);
 		if (!dh)
 			dv = 0;
 		if (!pt && vis) {
@@ -497,7 +496,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 				    "guest (%s) ARCH_CAPABILITIES=0x%016llx; SRC x86.msr_feature "
 				    "%s=%s; DST %s",
 				    mc_x86_guest_describe(g), gv, f->key, f->value,
-				    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key)
+				    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key)
 				       : "absent");
 				if (kind == AC_PROMISE && in_g) {
 					(*nblocked)++;
@@ -531,7 +530,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 		    "guest (%s) value 0x%016llx; SRC x86.msr_feature %s=%s; DST %s; bits "
 		    "0x%016llx missing",
 		    mc_x86_guest_describe(g), gv, f->key, f->value,
-		    dh ? mc_facts_get(ctx->dst, "x86.msr_feature", f->key) : "absent", lost);
+		    dh ? mc_pp_get(ctx->dstp, "x86.msr_feature", f->key) : "absent", lost);
 		if (vis) {
 			(*nblocked)++;
 			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, facts,
@@ -553,22 +552,27 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
-	if (strcmp(mc_arch_of(ctx->src), "x86_64") != 0)
+	if (strcmp(mc_pp_arch(ctx->srcp), "x86_64") != 0)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.msr", "MSR index list"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->src, ctx->pins, err);
+	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
 	if (!g)
 		return -EINVAL;
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
 	bool pt = !cpu || strcmp(cpu, "host-passthrough") == 0 || strcmp(cpu, "host") == 0;
 	unsigned nblocked = 0, naction = 0, npmu = 0, nmsr = 0, nnote = 0;
-	size_t first, last;
+	size_t first, last, dj, dl;
 	mc_facts_domain_range(ctx->src, "x86.msr", &first, &last);
+	mc_facts_domain_range(ctx->dst, "x86.msr", &dj, &dl);
 	for (size_t i = first; i < last; i++) {
 		const mc_fact *f = mc_facts_at(ctx->src, i);
 		nmsr++;
-		if (mc_facts_get(ctx->dst, "x86.msr", f->key))
+		/* both lists are sorted by key: is f's key in DST's? */
+		int cmp = 1;
+		while (dj < dl && (cmp = strcmp(mc_facts_at(ctx->dst, dj)->key, f->key)) < 0)
+			dj++;
+		if (dj < dl && cmp == 0)
 			continue;
 		char *end = NULL;
 		unsigned long long idx = strtoull(f->key, &end, 16);
@@ -580,7 +584,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    : e ? g_strdup_printf("MSR 0x%llx %s[%llu]", idx, e->name, idx - e->first)
 			: g_strdup_printf("MSR 0x%llx", idx);
 		g_autofree char *why = NULL;
-		int vis = e ? exposed(e, g, ctx->src, pt, &why) : 0;
+		int vis = e ? exposed(e, g, ctx->srcp, pt, &why) : 0;
 		if (!e)
 			why = g_strdup("not tied to a CPU feature migcheck knows");
 		g_autofree char *facts = g_strdup_printf(
@@ -627,8 +631,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	 * (6.1 lists them whatever enable_pmu says), but it accepts and ignores
 	 * the restored values (kvm_set_msr_common), and the guest's counters
 	 * stop counting. */
-	if (!npmu && src_vendor_amd(ctx->src) && host_pmu(ctx->src) == PMU_ON &&
-	    host_pmu(ctx->dst) == PMU_OFF) {
+	if (!npmu && src_vendor_amd(ctx->srcp) && host_pmu(ctx->srcp) == PMU_ON &&
+	    host_pmu(ctx->dstp) == PMU_OFF) {
 		naction++;
 		mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, "AMD PMU",
 			    "SRC kvm.param kvm.enable_pmu=Y; DST kvm.param kvm.enable_pmu=N",

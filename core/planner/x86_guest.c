@@ -173,27 +173,20 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 
 /* ---- host profiles ---- */
 
-bool mc_x86_host_reg(const mc_facts *f, const mc_x86_reg *r, uint32_t *out)
+bool mc_x86_host_reg(const mc_plan_profile *f, const mc_x86_reg *r, uint32_t *out)
 {
-	char key[40];
-	unsigned long long v = 0;
-	snprintf(key, sizeof(key), "0x%08x.0x%08x.%s", r->leaf, r->index, reg_names[r->reg]);
-	*out = 0;
-	if (!mc_fact_u64(f, "x86.cpuid", key, &v))
-		return false;
-	*out = (uint32_t)v;
-	return true;
+	return mc_pp_x86_cpuid(f, r->leaf, r->index, r->reg, out);
 }
 
 /* TSC deadline is not reported by KVM_GET_SUPPORTED_CPUID but through
  * KVM_CAP_TSC_DEADLINE_TIMER (Documentation/virt/kvm/api.rst); QEMU sets the
  * bit from the capability. */
-uint32_t mc_x86_host_bits(const mc_facts *f, const mc_x86_reg *r)
+uint32_t mc_x86_host_bits(const mc_plan_profile *f, const mc_x86_reg *r)
 {
 	uint32_t v;
 	mc_x86_host_reg(f, r, &v);
 	if (r->leaf == 0x1 && r->reg == ECX &&
-	    mc_facts_get(f, "kvm.cap", "KVM_CAP_TSC_DEADLINE_TIMER"))
+	    mc_pp_get(f, "kvm.cap", "KVM_CAP_TSC_DEADLINE_TIMER"))
 		v |= 1u << 24;
 	return v & ~never_compared(r->leaf, r->index, r->reg);
 }
@@ -306,7 +299,7 @@ static void model_bit(const mc_cpu_bits *b, void *opaque)
 		rb->bits |= (uint32_t)b->mask;
 }
 
-static void apply_model_defaults(mc_x86_guest *g, const mc_facts *src)
+static void apply_model_defaults(mc_x86_guest *g, const mc_plan_profile *src)
 {
 	for (guint i = 0; i < g->regs->len; i++) {
 		reg_bits *rb = &g_array_index(g->regs, reg_bits, i);
@@ -332,8 +325,8 @@ static void apply_model_defaults(mc_x86_guest *g, const mc_facts *src)
 	}
 }
 
-mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			       mc_error *err)
+mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *src,
+			       const mc_pins *pins, mc_error *err)
 {
 	const char *cpu = mc_pins_get(pins, "CPU");
 	const char *disable = mc_pins_get(pins, "CPU_DISABLE");
@@ -492,13 +485,13 @@ uint32_t mc_x86_guest_missing(const mc_x86_guest *g, size_t i, mc_x86_reg *r)
 	return rb->bits;
 }
 
-unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
+unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index)
 {
 	char key[16];
 	unsigned long long v = 0;
 	snprintf(key, sizeof(key), "0x%08x", index);
-	if (!mc_fact_u64(src, "x86.msr_feature", key, &v))
+	if (!mc_pp_u64(src, "x86.msr_feature", key, &v))
 		return 0;
 	if (!g->model)
 		return v;

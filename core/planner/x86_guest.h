@@ -27,6 +27,7 @@
 #include "core/base/error.h"
 #include "core/base/facts.h"
 #include "core/planner/cpumodels.h"
+#include "core/planner/plan_profile.h"
 #include "core/planner/planner.h"
 
 enum { MC_X86_EAX, MC_X86_EBX, MC_X86_ECX, MC_X86_EDX };
@@ -50,8 +51,8 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 /* The guest's view. Errors: a model the map lacks (exit 64), a pin that
  * needs the map when env has none (env's load error). */
 typedef struct mc_x86_guest mc_x86_guest; /* opaque */
-mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			       mc_error *err);
+mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *src,
+			       const mc_pins *pins, mc_error *err);
 void mc_x86_guest_free(mc_x86_guest *g);
 /* reg: MC_X86_EAX ... MC_X86_EDX. */
 bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsigned reg,
@@ -59,7 +60,7 @@ bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsi
 /* The guest's value of a feature MSR (x86.msr_feature) as far as CPU models
  * define it: SRC's value for host-passthrough, the model's bits of SRC's value
  * otherwise (all of SRC's value when the map defines no bit of that MSR). */
-unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_facts *src,
+unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index);
 /* "host-passthrough" or "CPU model NAME". */
 const char *mc_x86_guest_describe(const mc_x86_guest *g);
@@ -82,9 +83,9 @@ size_t mc_x86_guest_nmissing(const mc_x86_guest *g);
 uint32_t mc_x86_guest_missing(const mc_x86_guest *g, size_t i, mc_x86_reg *r);
 
 /* A host's raw CPUID register value (x86.cpuid fact); false when absent. */
-bool mc_x86_host_reg(const mc_facts *f, const mc_x86_reg *r, uint32_t *out);
+bool mc_x86_host_reg(const mc_plan_profile *f, const mc_x86_reg *r, uint32_t *out);
 /* The compared feature bits a host's KVM offers in one register. */
-uint32_t mc_x86_host_bits(const mc_facts *f, const mc_x86_reg *r);
+uint32_t mc_x86_host_bits(const mc_plan_profile *f, const mc_x86_reg *r);
 
 /* Names of one CPUID bit (db may be NULL: raw names only). Token: the
  * feature name or "0x7.0.ebx.16", as CPU_DISABLE takes it; label: the feature

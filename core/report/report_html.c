@@ -294,7 +294,8 @@ typedef struct {
 	char errmsg[MC_ERROR_MSG_MAX];
 } cell;
 
-static void cell_compute(cell *c, const mc_plan_env *env, const prof *s, const prof *d)
+static void cell_compute(cell *c, mc_plan_cache *cache, const mc_plan_env *env, const prof *s,
+			 const prof *d)
 {
 	mc_error err = { 0 };
 	memset(c, 0, sizeof(*c));
@@ -303,7 +304,7 @@ static void cell_compute(cell *c, const mc_plan_env *env, const prof *s, const p
 		return;
 	}
 	mc_pins *pins = mc_pins_new();
-	c->plan = mc_plan_compute(env, s->facts, d->facts, pins, &err);
+	c->plan = mc_plan_compute_cached(cache, env, s->facts, d->facts, pins, &err);
 	mc_pins_free(pins);
 	if (!c->plan) {
 		c->kind = MC_CELL_ERROR;
@@ -518,10 +519,11 @@ static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const mc_plan_e
 		text(sv, colc);
 		end_empty(sv);
 	}
+	mc_autoplancache *cache = mc_plan_cache_new(); /* each profile compiled once */
 	for (size_t r = 0; r < n; r++) {
 		for (size_t c = 0; c < n; c++) {
 			cell ce;
-			cell_compute(&ce, env, &p[r], &p[c]);
+			cell_compute(&ce, cache, env, &p[r], &p[c]);
 			st->cells[ce.kind]++;
 			g_autofree char *sum = cell_summary(&ce, &p[r], &p[c]);
 			int x = x0 + (int)c * C, y = y0 + (int)r * C;

@@ -1,11 +1,18 @@
-/* Planner benchmarks: one pair of real profiles, and all ordered pairs of
- * PROFILES distinct generated x86 profiles of ~2,000 facts each (target:
- * under 1 ms per pair). Usage: bench_planner DATADIR [PROFILES]. Baseline:
- * the plain fact-level diff of the same pairs (mc_facts_diff), the least
- * work any comparison of two profiles must do; no other program computes a
- * plan, so this is a floor, not the same work. Same profiles, same process,
- * alternating rounds (tests/lib/bench.h); each figure is the median of the
- * per-round ratios plan time / diff time. */
+/* Planner benchmarks: one plan of a pair of real emulated-host profiles (an
+ * arm64 and an x86 pair with many verdicts to write, one of each with few),
+ * and all ordered pairs of PROFILES distinct generated x86 profiles of
+ * ~2,000 facts each (target: under 1 ms per pair). Usage: bench_planner
+ * DATADIR [PROFILES]; BENCH_PLANNER_REAL_ONLY=1: the real pairs only.
+ * Baseline: the plain fact-level diff of the same pairs (mc_facts_diff, what
+ * `migcheck diff` computes), the least work any comparison of two profiles
+ * must do; no other program computes a plan, so this is a floor, not the
+ * same work. Each plan is timed twice: with the profiles compiled once
+ * (mc_plan_profile_new, as targets, gate, report and baseline plan many
+ * pairs of the same profiles; target: at most 3x the diff) and uncompiled
+ * (mc_plan_compute, which compiles both profiles for the one plan, as
+ * `migcheck plan` does). Same profiles, same process, alternating rounds
+ * (tests/lib/bench.h); each figure is the median of the per-round ratios
+ * plan time / diff time. */
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -80,9 +87,10 @@ static mc_facts *load(const char *path)
 }
 
 typedef struct pctx {
-	mc_facts **p; /* n profiles; pairs (i, j), i != j */
-	int n, reps;  /* reps: times each pair is planned per round */
-	bool one_way; /* only the pair (0, 1) */
+	mc_facts **p;         /* n profiles; pairs (i, j), i != j */
+	mc_plan_profile **pp; /* NULL, or p compiled once (mc_plan_compute_compiled) */
+	int n, reps;          /* reps: times each pair is planned per round */
+	bool one_way;         /* only the pair (0, 1) */
 	size_t pairs, worst[3];
 	const mc_plan_env *env; /* the CPU-model database of the tests */
 } pctx;
@@ -114,7 +122,10 @@ static double plan_pairs(void *opaque, int round)
 			for (int j = 0; j < x->n; j++) {
 				if (i == j || (x->one_way && i > j))
 					continue;
-				mc_plan *pl = mc_plan_compute(x->env, x->p[i], x->p[j], NULL, &err);
+				mc_plan *pl =
+				    x->pp ? mc_plan_compute_compiled(x->env, x->pp[i], x->pp[j],
+								     NULL, &err)
+					  : mc_plan_compute(x->env, x->p[i], x->p[j], NULL, &err);
 				if (!pl) {
 					fprintf(stderr, "plan: %s\n", err.msg);
 					exit(1);
@@ -146,39 +157,83 @@ int main(int argc, char **argv)
 		return 1;
 	}
 
-	/* ---- one pair of real emulated-host profiles: new -> old ---- */
-	g_autofree char *pa = g_build_filename(data, "matrix", "max-a57.new", NULL);
-	g_autofree char *pb = g_build_filename(data, "matrix", "max-a57.old", NULL);
-	mc_facts *real[2] = { load(pa), load(pb) };
-	pctx one = { .p = real, .n = 2, .reps = 500, .one_way = true, .env = &env };
-	tb_figure f1;
-	tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
-	printf("plan one real pair      %8.1f us   baseline diff %6.1f us   ratio %.1fx",
-	       f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
-	tb_print_rounds(stdout, &f1, 0);
-	printf("\n  (%zu+%zu facts, %d times per round)\n", mc_facts_count(real[0]),
-	       mc_facts_count(real[1]), one.reps);
+	/* ---- one pair of real emulated-host profiles (src -> dst) per
+	 * architecture: a plan vs the plain diff of the same two profiles ---- */
+	static const struct {
+		const char *arch, *src, *dst;
+	} real_pairs[] = {
+		{ "arm64", "matrix/max-a57.new", "matrix/max-a57.old" },
+		{ "arm64", "plan/real61-a57-to-a72.src", "plan/real61-a57-to-a72.dst" },
+		{ "x86", "plan-x86/real-epyc-to-max.src", "plan-x86/real-epyc-to-max.dst" },
+		{ "x86", "plan-x86/real-max-same.src", "plan-x86/real-max-same.dst" },
+	};
+	for (size_t k = 0; k < sizeof(real_pairs) / sizeof(real_pairs[0]); k++) {
+		g_autofree char *pa = g_build_filename(data, real_pairs[k].src, NULL);
+		g_autofree char *pb = g_build_filename(data, real_pairs[k].dst, NULL);
+		mc_facts *real[2] = { load(pa), load(pb) };
+		mc_plan_profile *compiled[2] = { mc_plan_profile_new(real[0]),
+						 mc_plan_profile_new(real[1]) };
+		/* compiled: the profiles compiled once, as targets, gate, report and
+		 * baseline plan; fresh: mc_plan_compute, compiling both for the plan */
+		pctx one = {
+			.p = real, .pp = compiled, .n = 2, .reps = 500, .one_way = true, .env = &env
+		};
+		tb_figure f1, f2;
+		tb_alternate(&f1, runs, diff_pairs, plan_pairs, &one);
+		printf("plan one %-5s pair %8.1f us   baseline diff %6.1f us   ratio %.1fx",
+		       real_pairs[k].arch, f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
+		tb_print_rounds(stdout, &f1, 0);
+		one.pp = NULL;
+		tb_alternate(&f2, runs, diff_pairs, plan_pairs, &one);
+		printf("\n  uncompiled (mc_plan_compute, both profiles compiled per plan) %.1f us, "
+		       "ratio %.1fx",
+		       f2.subj_med * 1e6, f2.ratio);
+		tb_print_rounds(stdout, &f2, 0);
+		printf("\n  (%s -> %s: %zu+%zu facts, %s, %d times per round)\n", real_pairs[k].src,
+		       real_pairs[k].dst, mc_facts_count(real[0]), mc_facts_count(real[1]),
+		       mc_level_name(one.worst[2]   ? MC_V_BLOCKED
+				     : one.worst[1] ? MC_V_ACTION
+						    : MC_V_OK),
+		       one.reps);
+		mc_plan_profile_free(compiled[0]);
+		mc_plan_profile_free(compiled[1]);
+		mc_facts_free(real[0]);
+		mc_facts_free(real[1]);
+	}
+	if (getenv("BENCH_PLANNER_REAL_ONLY")) {
+		mc_plan_env_clear(&env);
+		return 0;
+	}
 
 	/* ---- all pairs of generated profiles ---- */
 	mc_facts **p = g_new0(mc_facts *, nprof);
 	for (int i = 0; i < nprof; i++)
 		p[i] = gen(i);
+	mc_plan_profile **pp = g_new0(mc_plan_profile *, nprof);
+	for (int i = 0; i < nprof; i++)
+		pp[i] = mc_plan_profile_new(p[i]);
 	pctx all = { .p = p, .n = nprof, .reps = 1, .env = &env };
-	tb_figure fa;
+	tb_figure fa, fc;
 	tb_alternate(&fa, runs, diff_pairs, plan_pairs, &all);
 	double per = fa.subj_med * 1e3 / (double)all.pairs;
 	printf("plan all %zu pairs     %8.2f s  = %.3f ms/pair (target < 1 ms)   baseline diff "
 	       "%.3f ms/pair   ratio %.1fx",
 	       all.pairs, fa.subj_med, per, fa.base_med * 1e3 / (double)all.pairs, fa.ratio);
 	tb_print_rounds(stdout, &fa, 0);
+	all.pp = pp;
+	tb_alternate(&fc, runs, diff_pairs, plan_pairs, &all);
+	printf("\n  compiled once: %.3f ms/pair, ratio %.1fx",
+	       fc.subj_med * 1e3 / (double)all.pairs, fc.ratio);
+	tb_print_rounds(stdout, &fc, 0);
 	printf("\n  %d profiles x %zu facts; verdicts: %zu ok, %zu action, %zu blocked\n", nprof,
 	       mc_facts_count(p[0]), all.worst[0], all.worst[1], all.worst[2]);
+	for (int i = 0; i < nprof; i++)
+		mc_plan_profile_free(pp[i]);
+	g_free(pp);
 	printf("  medians of %d alternating rounds\n", runs);
 	for (int i = 0; i < nprof; i++)
 		mc_facts_free(p[i]);
 	g_free(p);
-	mc_facts_free(real[0]);
-	mc_facts_free(real[1]);
 	mc_plan_env_clear(&env);
 	return 0;
 }

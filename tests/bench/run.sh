@@ -10,7 +10,7 @@ H=$(dirname "$0")
 echo "== migcheck benchmarks ($(date -u +%FT%TZ), $(nproc) cpus, $(uname -r), load $(cut -d' ' -f1-3 /proc/loadavg))"
 echo "-- inventory (probe vs the same syscalls raw; import vs plain SQL into the same schema)"
 "$B/tests/bench/bench_inventory" "$H/../../schemas" 200 20
-echo "-- planner (plan vs plain diff of the same pairs)"
+echo "-- planner (one plan of a pair, its profiles compiled once or not, vs a plain diff of the same two profiles; all pairs of generated profiles)"
 "$B/tests/bench/bench_planner" "$H/../data" 60
 echo "-- fleet (pull vs curl of the same files; gate and report vs their plans)"
 "$H/fleet.sh" "$B" 10000 300 40

@@ -4,6 +4,7 @@
 #include <errno.h>
 #include <string.h>
 
+#include "core/model/profile.h"
 #include "core/planner/planner.h"
 #include "core/planner/rules_arm64_fwreg.h"
 #include "tests/lib/plancase.h"
@@ -84,6 +85,129 @@ START_TEST(fw_accepts)
 }
 END_TEST
 
+/* ---- compiled profiles plan as their facts do ---- */
+
+static gint str_ptr_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+/* Every distinct profile under dir (any file mc_profile_load_file reads
+ * that has kernel/arch), in path order. */
+static void load_all(const char *dir, GPtrArray *out, GHashTable *seen)
+{
+	GDir *d = g_dir_open(dir, 0, NULL);
+	ck_assert_ptr_nonnull(d);
+	GPtrArray *names = g_ptr_array_new_with_free_func(g_free);
+	for (const char *n; (n = g_dir_read_name(d));)
+		g_ptr_array_add(names, g_build_filename(dir, n, NULL));
+	g_dir_close(d);
+	g_ptr_array_sort(names, str_ptr_cmp);
+	for (guint i = 0; i < names->len; i++) {
+		const char *path = names->pdata[i];
+		if (g_file_test(path, G_FILE_TEST_IS_DIR)) {
+			load_all(path, out, seen);
+			continue;
+		}
+		mc_error err = { 0 };
+		mc_facts *f = mc_profile_load_file(path, NULL, &err);
+		char *text =
+		    f && mc_facts_get(f, "kernel", "arch") ? mc_facts_canonical(f, NULL) : NULL;
+		if (!text || g_hash_table_contains(seen, text)) {
+			free(text);
+			mc_facts_free(f);
+			continue;
+		}
+		g_hash_table_add(seen, g_strdup(text));
+		free(text);
+		g_ptr_array_add(out, f);
+	}
+	g_ptr_array_unref(names);
+}
+
+/* A plan (or its error) as text, every field of every verdict. */
+static char *plan_text(const mc_plan *p, const mc_error *err)
+{
+	if (!p)
+		return g_strdup_printf("error %d %d %s", err->exit_code, err->errnum, err->msg);
+	GString *s = g_string_new(NULL);
+	for (size_t i = 0; i < mc_plan_count(p); i++) {
+		const mc_verdict *v = mc_plan_at(p, i);
+		g_string_append_printf(s, "%d|%s|%s|%s|%s|%s|%s\n", v->level, v->family, v->subject,
+				       v->reason, v->facts ? v->facts : "(null)",
+				       v->remedy ? v->remedy : "(null)",
+				       v->pin ? v->pin : "(null)");
+	}
+	return g_string_free(s, FALSE);
+}
+
+/* Every ordered pair of the distinct profiles of tests/data, planned from
+ * the facts (mc_plan_compute, which compiles both for this plan) and from
+ * profiles compiled once and reused for every pair (a cache, as targets,
+ * gate, report and baseline plan): the same verdicts, byte for byte, or the
+ * same error. Without pins, and with each pins file of the plan folders
+ * from its case's source to every profile. */
+START_TEST(compiled_matches_fresh)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)mc_facts_free);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	load_all(tu_datadir(), all, seen);
+	ck_assert_uint_ge(all->len, 50);
+	struct {
+		const char *dir, *name; /* NULL: no pins, every source */
+	} runs[64] = { { NULL, NULL } };
+	size_t nruns = 1;
+	static const char *const dirs[] = { "plan", "plan-x86", "plan-qemu", "plan-vfio" };
+	GPtrArray *keep = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
+	for (size_t k = 0; k < G_N_ELEMENTS(dirs); k++) {
+		GPtrArray *names = tu_list(dirs[k], ".pins");
+		g_ptr_array_add(keep, names);
+		for (guint i = 0; i < names->len && nruns < G_N_ELEMENTS(runs); i++)
+			runs[nruns].dir = dirs[k], runs[nruns++].name = names->pdata[i];
+	}
+	size_t plans = 0;
+	/* Under valgrind (make check-valgrind) every 10th destination only: the
+	 * whole sweep takes minutes there; make check and check-sanitizers
+	 * run all of it. */
+	guint stride = g_getenv("MC_VALGRIND") ? 10 : 1;
+	for (size_t r = 0; r < nruns; r++) {
+		mc_pins *pn = runs[r].dir ? tu_load_pins(runs[r].dir, runs[r].name) : NULL;
+		mc_facts *case_src =
+		    runs[r].dir ? tu_load_facts(runs[r].dir, runs[r].name, ".src") : NULL;
+		/* one cache per run: it must not outlive case_src */
+		mc_plan_cache *cache = mc_plan_cache_new();
+		for (guint i = 0; i < (case_src ? 1 : all->len); i++) {
+			const mc_facts *src = case_src ? case_src : all->pdata[i];
+			for (guint j = (i + (guint)r) % stride; j < all->len; j += stride) {
+				const mc_facts *dst = all->pdata[j];
+				mc_error e1 = { 0 }, e2 = { 0 };
+				mc_plan *fresh = mc_plan_compute(tu_plan_env(), src, dst, pn, &e1);
+				mc_plan *cached =
+				    mc_plan_compute_cached(cache, tu_plan_env(), src, dst, pn, &e2);
+				g_autofree char *a = plan_text(fresh, &e1);
+				g_autofree char *b = plan_text(cached, &e2);
+				ck_assert_msg(
+				    strcmp(a, b) == 0,
+				    "pins %s/%s, profiles %u -> %u:\nfresh:\n%s\ncached:\n%s",
+				    runs[r].dir ? runs[r].dir : "-",
+				    runs[r].name ? runs[r].name : "-", i, j, a, b);
+				mc_plan_free(fresh);
+				mc_plan_free(cached);
+				plans++;
+			}
+		}
+		mc_plan_cache_free(cache);
+		mc_facts_free(case_src);
+		mc_pins_free(pn);
+	}
+	ck_assert_uint_gt(nruns, 10);
+	ck_assert_uint_gt(plans * stride, 10000);
+	g_ptr_array_unref(keep);
+	g_ptr_array_unref(all);
+	g_hash_table_destroy(seen);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("planner");
@@ -92,6 +216,10 @@ int main(void)
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, fw_accepts);
 	suite_add_tcase(s, tc);
+	TCase *cc = tcase_create("compiled");
+	tcase_set_timeout(cc, 600);
+	tcase_add_test(cc, compiled_matches_fresh);
+	suite_add_tcase(s, cc);
 	pc_add_cases(s, "plan");
 	pc_add_cases(s, "matrix");
 	return tu_run(s);
