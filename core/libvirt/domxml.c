@@ -412,7 +412,7 @@ char *mc_guest_describe(const mc_guest *g)
 }
 
 char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name,
-			     const char *const *from, const char *const *to, size_t n,
+			     const char *const *from, const char *const *to, size_t n, bool all,
 			     mc_error *err)
 {
 	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
@@ -462,7 +462,7 @@ char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name,
 		}
 		done++;
 	}
-	if (r == 0 && done != n)
+	if (r == 0 && all && done != n)
 		r = mc_error_set(err, MC_EXIT_USAGE, ENOENT,
 				 "%s: %zu of the %zu host devices to map are not in the domain",
 				 name, n - done, n);

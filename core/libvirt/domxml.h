@@ -80,10 +80,11 @@ char *mc_guest_describe(const mc_guest *g);
 
 /* The domain XML with the source of each VFIO host device from[i] (mdev
  * UUID or PCI address, as mc_hostdev.id) replaced by to[i] (of the same
- * kind): what the destination must use (VIR_MIGRATE_PARAM_DEST_XML). Every
- * from[i] must be in the domain (exit 64). Caller g_free()s. */
+ * kind): what the destination must use (VIR_MIGRATE_PARAM_DEST_XML). With
+ * `all`, every from[i] must be in the domain (exit 64; a persistent
+ * definition may lack a hot-plugged device). Caller g_free()s. */
 char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name,
-			     const char *const *from, const char *const *to, size_t n,
+			     const char *const *from, const char *const *to, size_t n, bool all,
 			     mc_error *err);
 
 #endif

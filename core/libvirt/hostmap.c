@@ -215,7 +215,7 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src,
 			continue;
 		const char *mig = dget(src, e->src, "migration");
 		if (mig && !can_migrate(mig)) {
-			e->how = g_strdup_printf("none: the source device cannot migrate "
+			e->how = g_strdup_printf("the source device cannot migrate "
 						 "(migration=%s)",
 						 mig);
 			continue;
