@@ -430,6 +430,13 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	if (dest_xml) {
+		mc_guest *dg = mc_guest_from_xml(dest_xml, strlen(dest_xml), "destination XML", NULL);
+		const char *hd = dg ? mc_pins_get(dg->pins, "HOSTDEV") : NULL;
+		mc_log(MC_LOG_VERBOSE, "libvirt: destination XML (VIR_MIGRATE_PARAM_DEST_XML%s) with host devices %s",
+		       persist_xml ? ", PERSIST_XML" : "", hd ? hd : "?");
+		mc_guest_free(dg);
+	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
 	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, flags,
