@@ -42,7 +42,8 @@ const mc_verb mc_verb_migrate = {
 	"overrides the choice. The mapping is printed first, the plan checks it\n"
 	"(pin HOSTDEV_DST) and the destination gets the domain XML with the new\n"
 	"sources (VIR_MIGRATE_PARAM_DEST_XML, PERSIST_XML). Blocked: exit 2, no\n"
-	"libvirt job is started and the guest is untouched. Otherwise stamp the domain's <metadata> with the source host,\n"
+	"libvirt job is started and the guest is untouched. Otherwise stamp the domain's "
+	"<metadata> with the source host,\n"
 	"profile (id and facts) and pins (schemas/metadata.rng), and migrate it live,\n"
 	"peer to peer (VIR_MIGRATE_LIVE | PEER2PEER | ABORT_ON_ERROR, plus\n"
 	"PERSIST_DEST | UNDEFINE_SOURCE for a persistent domain) with\n"
@@ -195,8 +196,8 @@ static void warn_enable_migration(const mc_guest *g, const mc_facts *src, const 
 static char *mapped_xml(virDomainPtr dom, unsigned flags, const mc_hostmap *hm, bool all,
 			const char *what, mc_error *err)
 {
-	char *x = virDomainGetXMLDesc(dom, flags | VIR_DOMAIN_XML_SECURE |
-						VIR_DOMAIN_XML_MIGRATABLE);
+	char *x =
+	    virDomainGetXMLDesc(dom, flags | VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
 	if (!x) {
 		lv_fail(err, MC_EXIT_UNAVAILABLE, what);
 		return NULL;
@@ -424,17 +425,20 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	/* after the stamp: the destination's XML carries it */
 	if (g->n_hostdevs &&
 	    (!(dest_xml = mapped_xml(dom, 0, hm, true, "destination XML", &err)) ||
-	     (persistent == 1 && !(persist_xml = mapped_xml(dom, VIR_DOMAIN_XML_INACTIVE, hm,
-							     false, "persistent XML", &err))))) {
+	     (persistent == 1 && !(persist_xml = mapped_xml(dom, VIR_DOMAIN_XML_INACTIVE, hm, false,
+							    "persistent XML", &err))))) {
 		mc_error_prefix(&err, "%s", shown);
 		rc = mc_report(&err);
 		goto out;
 	}
 	if (dest_xml) {
-		mc_guest *dg = mc_guest_from_xml(dest_xml, strlen(dest_xml), "destination XML", NULL);
+		mc_guest *dg =
+		    mc_guest_from_xml(dest_xml, strlen(dest_xml), "destination XML", NULL);
 		const char *hd = dg ? mc_pins_get(dg->pins, "HOSTDEV") : NULL;
-		mc_log(MC_LOG_VERBOSE, "libvirt: destination XML (VIR_MIGRATE_PARAM_DEST_XML%s) with host devices %s",
-		       persist_xml ? ", PERSIST_XML" : "", hd ? hd : "?");
+		mc_log(
+		    MC_LOG_VERBOSE,
+		    "libvirt: destination XML (VIR_MIGRATE_PARAM_DEST_XML%s) with host devices %s",
+		    persist_xml ? ", PERSIST_XML" : "", hd ? hd : "?");
 		mc_guest_free(dg);
 	}
 	gint64 t0 = g_get_monotonic_time();

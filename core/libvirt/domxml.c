@@ -210,13 +210,14 @@ static char *override_prop(xmlNode *root, const char *alias, const char *prop)
 		    strcmp((const char *)o->ns->href, MC_QEMU_NS) != 0)
 			continue;
 		for (xmlNode *d = o->children; d; d = d->next) {
-			g_autofree char *a = mc_xml_is(d, "device") ? mc_xml_attr(d, "alias") : NULL;
+			g_autofree char *a =
+			    mc_xml_is(d, "device") ? mc_xml_attr(d, "alias") : NULL;
 			if (!a || strcmp(a, alias) != 0)
 				continue;
 			xmlNode *fe = mc_xml_child(d, "frontend");
 			for (xmlNode *p = fe ? fe->children : NULL; p; p = p->next) {
-				g_autofree char *pn = mc_xml_is(p, "property") ? mc_xml_attr(p, "name")
-									       : NULL;
+				g_autofree char *pn =
+				    mc_xml_is(p, "property") ? mc_xml_attr(p, "name") : NULL;
 				if (pn && !strcmp(pn, prop))
 					return mc_xml_attr(p, "value");
 			}
@@ -404,16 +405,16 @@ char *mc_guest_describe(const mc_guest *g)
 	}
 	for (size_t i = 0; i < g->n_hostdevs; i++) {
 		const mc_hostdev *h = &g->hostdevs[i];
-		g_string_append_printf(s, "%s%s:%s/%s/enable-migration=%s", i ? "," : " hostdevs=",
-				       h->mdev ? "mdev" : "pci", h->id, h->alias ? h->alias : "-",
+		g_string_append_printf(s, "%s%s:%s/%s/enable-migration=%s",
+				       i ? "," : " hostdevs=", h->mdev ? "mdev" : "pci", h->id,
+				       h->alias ? h->alias : "-",
 				       h->enable_migration ? h->enable_migration : "-");
 	}
 	return g_string_free(s, FALSE);
 }
 
-char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name,
-			     const char *const *from, const char *const *to, size_t n, bool all,
-			     mc_error *err)
+char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name, const char *const *from,
+			     const char *const *to, size_t n, bool all, mc_error *err)
 {
 	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
 	if (!doc)

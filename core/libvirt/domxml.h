@@ -83,8 +83,7 @@ char *mc_guest_describe(const mc_guest *g);
  * kind): what the destination must use (VIR_MIGRATE_PARAM_DEST_XML). With
  * `all`, every from[i] must be in the domain (exit 64; a persistent
  * definition may lack a hot-plugged device). Caller g_free()s. */
-char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name,
-			     const char *const *from, const char *const *to, size_t n, bool all,
-			     mc_error *err);
+char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name, const char *const *from,
+			     const char *const *to, size_t n, bool all, mc_error *err);
 
 #endif

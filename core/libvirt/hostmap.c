@@ -172,8 +172,8 @@ static void add_entry(mc_hostmap *m, const char *src, const char *dst, char *how
 	g_array_append_val(m->entries, e);
 }
 
-int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src,
-		      const mc_facts *dst, mc_error *err)
+int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, const mc_facts *dst,
+		      mc_error *err)
 {
 	clear_entries(m);
 	for (guint i = 0; i < m->ovr_src->len; i++) {
@@ -181,11 +181,11 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src,
 		while (j < g->n_hostdevs && strcmp(g->hostdevs[j].id, m->ovr_src->pdata[i]) != 0)
 			j++;
 		if (j == g->n_hostdevs)
-			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-					    "--hostdev-map %s=%s: the guest holds no host device %s",
-					    (char *)m->ovr_src->pdata[i],
-					    (char *)m->ovr_dst->pdata[i],
-					    (char *)m->ovr_src->pdata[i]);
+			return mc_error_set(
+			    err, MC_EXIT_USAGE, EINVAL,
+			    "--hostdev-map %s=%s: the guest holds no host device %s",
+			    (char *)m->ovr_src->pdata[i], (char *)m->ovr_dst->pdata[i],
+			    (char *)m->ovr_src->pdata[i]);
 	}
 	g_autoptr(GPtrArray) cands = devices(dst);
 	/* overrides first: an automatic choice never takes a mapped device */
@@ -243,8 +243,10 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src,
 			    "host device %s (%s %s, driver %s %s): no destination device fits: %s",
 			    e->src, g->hostdevs[i].mdev ? "mdev type" : "ids",
 			    st ? st : "unknown (not in the source profile)", sd ? sd : "unknown",
-			    sv ? sv : "", why->len ? why->str : "the destination profile lists no "
-							    "VFIO devices");
+			    sv ? sv : "",
+			    why->len ? why->str
+				     : "the destination profile lists no "
+				       "VFIO devices");
 			g_string_free(why, TRUE);
 			return r;
 		}

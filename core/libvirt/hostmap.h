@@ -33,8 +33,8 @@ void mc_hostmap_add_held(mc_hostmap *m, const char *dev, const char *holder);
  * hold (64); a host device for which no destination device fits, or an
  * override onto a held or already chosen device (MC_EXIT_NODEVICE, one
  * line naming the source device and why each candidate was refused). */
-int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src,
-		      const mc_facts *dst, mc_error *err);
+int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, const mc_facts *dst,
+		      mc_error *err);
 
 /* After mc_hostmap_choose: entry i (g's host device i): its id, the chosen
  * destination device (NULL: none) and how it was chosen ("--hostdev-map",

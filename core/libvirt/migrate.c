@@ -126,8 +126,9 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 						mig_uri) < 0) ||
 	    (dest_xml && virTypedParamsAddString(&j.params, &j.nparams, &maxp,
 						 VIR_MIGRATE_PARAM_DEST_XML, dest_xml) < 0) ||
-	    (persist_xml && virTypedParamsAddString(&j.params, &j.nparams, &maxp,
-						    VIR_MIGRATE_PARAM_PERSIST_XML, persist_xml) < 0) ||
+	    (persist_xml &&
+	     virTypedParamsAddString(&j.params, &j.nparams, &maxp, VIR_MIGRATE_PARAM_PERSIST_XML,
+				     persist_xml) < 0) ||
 	    (bandwidth && virTypedParamsAddULLong(&j.params, &j.nparams, &maxp,
 						  VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth) < 0))
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "migration parameters: %s",

@@ -295,7 +295,7 @@ static void hostdev_rule(mc_rule_ctx *ctx, const char *list)
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "hostdev", facts, NULL, NULL,
 			    "the destination's QEMU can assign %s host devices",
 			    pci && mdev ? "PCI and mediated"
-			    : mdev	? "mediated (mdev)"
+			    : mdev      ? "mediated (mdev)"
 					: "PCI");
 	else
 		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, "hostdev", facts,

@@ -257,9 +257,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		 * first, else the first free one. */
 		g_autofree char *want = identity(ctx->src, sdev);
 		const char *ddev = NULL;
-		const char *pick = chosen && i < g_strv_length(chosen) && strcmp(chosen[i], "-") != 0
-				       ? chosen[i]
-				       : NULL;
+		const char *pick =
+		    chosen && i < g_strv_length(chosen) && strcmp(chosen[i], "-") != 0 ? chosen[i]
+										       : NULL;
 		if (pick) {
 			/* the device migrate maps it to (pin HOSTDEV_DST) */
 			g_autofree char *have = identity(ctx->dst, pick);
@@ -269,22 +269,22 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			if (!have) {
 				mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
 					    "map the device to one the destination profile lists",
-					    NULL, "the destination has no VFIO device %s for %s", pick,
-					    sdev);
+					    NULL, "the destination has no VFIO device %s for %s",
+					    pick, sdev);
 				continue;
 			}
 			if (!want || strcmp(have, want) != 0) {
 				bool mdev = !strcmp(dget(ctx->dst, pick, "kind") ?: "", "mdev");
-				mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
-					    "map the device to a destination device of the same "
-					    "type",
-					    NULL,
-					    "%s is mapped to %s, %s; the source device is %s: %s",
-					    sdev, pick, have, want ?: "unknown",
-					    mdev ? "another mdev type (its name carries the device "
-						   "state format), whose driver refuses the source's "
-						   "device state"
-						 : "another device, which cannot take its state");
+				mc_plan_add(
+				    ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
+				    "map the device to a destination device of the same "
+				    "type",
+				    NULL, "%s is mapped to %s, %s; the source device is %s: %s",
+				    sdev, pick, have, want ?: "unknown",
+				    mdev ? "another mdev type (its name carries the device "
+					   "state format), whose driver refuses the source's "
+					   "device state"
+					 : "another device, which cannot take its state");
 				continue;
 			}
 			ddev = pick;

@@ -131,7 +131,11 @@ START_TEST(hostmap_case)
 		ck_assert_msg(w[0] && w[1], "%s: bad line '%s'", name, *l);
 		if (!strcmp(w[0], "src") || !strcmp(w[0], "dst")) {
 			g_autofree char *base = g_strndup(w[1], strlen(w[1]) - 6); /* .facts */
-			*(!strcmp(w[0], "src") ? &src : &dst) = tu_load_facts("hostmap", base, ".facts");
+			mc_facts *f = tu_load_facts("hostmap", base, ".facts");
+			if (!strcmp(w[0], "src"))
+				src = f;
+			else
+				dst = f;
 		} else if (!strcmp(w[0], "held")) {
 			g_auto(GStrv) kv = g_strsplit(w[1], "=", 2);
 			mc_hostmap_add_held(m, kv[0], kv[1]);
