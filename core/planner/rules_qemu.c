@@ -19,9 +19,11 @@
  *    (qemu.cpu_tcg); a profile without it -> action.
  *  - domain type (pin VIRTTYPE): a KVM guest needs a destination whose libvirt
  *    offers KVM -> else blocked.
- *  - host devices (pin HOSTDEV=PCI address list, from <hostdev type='pci'>;
+ *  - host devices (pin HOSTDEV=PCI address / mdev UUID list, from <hostdev
+ *    type='pci'> and type='mdev';
  *    declared here, the devices themselves are judged by the vfio family):
- *    the destination's QEMU must support PCI host devices.
+ *    the destination's QEMU must support PCI (mdev) host devices
+ *    (qemu.device hostdev.subsysType pci, mdev).
  * A profile without qemu facts (probed without libvirt) is judged only where
  * the guest needs something: then the plan says what could not be checked. */
 #include <errno.h>

@@ -1,6 +1,7 @@
 /* VFIO: can the guest's passed-through devices move with it? Each hostdev
- * (pin HOSTDEV=ADDR[,ADDR...], else every VFIO device of SRC) needs a
- * destination device of the same identity whose driver implements migration
+ * (pin HOSTDEV=DEV[,DEV...], else every VFIO device of SRC) needs a
+ * destination device of the same identity (pin HOSTDEV_DST=DEV|-,...: the one
+ * migrate mapped it to, else its own choice) whose driver implements migration
  * v2 with the features in use, whose state stream the destination driver
  * accepts, and an IOMMU with the same cache-coherency behaviour. Facts:
  * vfio.dev/DEV.{kind,ids,mdev_type,driver,driver_version,migration,

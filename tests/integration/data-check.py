@@ -1276,7 +1276,7 @@ def check_libvirt(data):
 META_NS = "{urn:x-migcheck:metadata:1}"
 PIN_NAMES = {"PSCI_VERSION", "STD_BMAP", "STD_HYP_BMAP", "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2",
              "SVE", "PMU", "PTRAUTH", "AARCH32", "MTE", "CPU", "CPU_DISABLE", "MACHINE",
-             "VIRTTYPE", "HOSTDEV", "CTR_EL0"}  # README "The planner", pins
+             "VIRTTYPE", "HOSTDEV", "HOSTDEV_DST", "CTR_EL0"}  # README "The planner", pins
 
 
 def pin_known(name):
