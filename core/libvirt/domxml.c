@@ -413,6 +413,19 @@ char *mc_guest_describe(const mc_guest *g)
 	return g_string_free(s, FALSE);
 }
 
+bool mc_guest_incoming(mc_guest *g)
+{
+	const char *x = mc_pins_get(g->pins, "HOSTDEV");
+	const char *ms = g->meta_pins ? mc_pins_get(g->meta_pins, "HOSTDEV") : NULL;
+	const char *md = g->meta_pins ? mc_pins_get(g->meta_pins, "HOSTDEV_DST") : NULL;
+	if (!x || !ms || !md || strcmp(x, md) != 0)
+		return false;
+	g_autofree char *dst = g_strdup(x);
+	mc_pins_set(g->pins, "HOSTDEV", ms, NULL);
+	mc_pins_set(g->pins, "HOSTDEV_DST", dst, NULL);
+	return true;
+}
+
 char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name, const char *const *from,
 			     const char *const *to, size_t n, bool all, mc_error *err)
 {

@@ -78,6 +78,15 @@ char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins
  * pins=..."), as the unit tests and `migrate --dry-run` show it. */
 char *mc_guest_describe(const mc_guest *g);
 
+/* The guest as the destination sees it during an incoming migration (the
+ * libvirt hook): migrate rewrote its host device sources to the
+ * destination's devices and stamped the source's (pin HOSTDEV) with the
+ * mapping (HOSTDEV_DST). When the XML's devices are the stamped mapping's,
+ * g->pins get HOSTDEV from the stamp and HOSTDEV_DST from the XML, so that
+ * the plan from the source profile finds the source's devices. Returns
+ * true when it did. */
+bool mc_guest_incoming(mc_guest *g);
+
 /* The domain XML with the source of each VFIO host device from[i] (mdev
  * UUID or PCI address, as mc_hostdev.id) replaced by to[i] (of the same
  * kind): what the destination must use (VIR_MIGRATE_PARAM_DEST_XML). With

@@ -193,6 +193,49 @@ START_TEST(hostmap_case)
 }
 END_TEST
 
+/* The destination's hook during the incoming migration: the XML names the
+ * destination's device (migrate rewrote it), the stamp the source's and the
+ * mapping; the plan from the source profile needs the source's. */
+START_TEST(hostdev_incoming)
+{
+	mc_error err = { 0 };
+	const char facts[] = "kernel\tarch\tx86_64\n";
+	mc_facts *f = mc_facts_parse(facts, strlen(facts), "f", &err);
+	mc_pins *pins = mc_pins_new();
+	ck_assert_int_eq(mc_pins_parse(pins, "HOSTDEV=11111111-1111-4111-8111-111111111111", &err),
+			 0);
+	ck_assert_int_eq(
+	    mc_pins_parse(pins, "HOSTDEV_DST=33333333-3333-4333-8333-333333333333", &err), 0);
+	g_autofree char *m = mc_metadata_build("a", f, pins, 1767225600, &err);
+	ck_assert_ptr_nonnull(m);
+	g_auto(GStrv) s1 = g_strsplit(m, "<migration", 2);
+	g_autofree char *m1 = g_strjoinv("<migration xmlns=\"" MC_METADATA_NS "\"", s1);
+	for (int i = 0; i < 2; i++) {
+		/* 0: the incoming XML (rewritten), 1: the source's own (not rewritten) */
+		g_autofree char *dom = g_strdup_printf(
+		    "<domain type='kvm'><name>d</name><os><type arch='x86_64'>hvm</type></os>"
+		    "<metadata>%s</metadata><devices><hostdev mode='subsystem' type='mdev' "
+		    "model='vfio-pci'><source><address uuid='%s'/></source></hostdev></devices>"
+		    "</domain>",
+		    m1,
+		    i == 0 ? "33333333-3333-4333-8333-333333333333"
+			   : "11111111-1111-4111-8111-111111111111");
+		mc_guest *g = mc_guest_from_xml(dom, strlen(dom), "incoming", &err);
+		ck_assert_msg(g != NULL, "%s", err.msg);
+		ck_assert_ptr_null(mc_pins_get(g->pins, "HOSTDEV_DST")); /* not from the stamp */
+		ck_assert(mc_guest_incoming(g) == (i == 0));
+		ck_assert_str_eq(mc_pins_get(g->pins, "HOSTDEV"),
+				 "11111111-1111-4111-8111-111111111111");
+		if (i == 0)
+			ck_assert_str_eq(mc_pins_get(g->pins, "HOSTDEV_DST"),
+					 "33333333-3333-4333-8333-333333333333");
+		mc_guest_free(g);
+	}
+	mc_pins_free(pins);
+	mc_facts_free(f);
+}
+END_TEST
+
 /* The destination XML: each host device source replaced, the rest kept. */
 START_TEST(hostdev_rewrite)
 {
@@ -322,6 +365,7 @@ int main(void)
 	tcase_add_test(tc, metadata_roundtrip);
 	tcase_add_test(tc, guest_pins_env);
 	tcase_add_test(tc, hostdev_rewrite);
+	tcase_add_test(tc, hostdev_incoming);
 	suite_add_tcase(s, tc);
 	caps_names = tu_list("libvirt", ".xml");
 	tu_add_cases(s, "caps", caps_names, caps_case, NULL, NULL);
