@@ -6,7 +6,8 @@
 # when none fits) through the command line, the refused ones also without
 # --dry-run (no libvirt job: the test driver would fail one, exit 69), and
 # the destination XML handed to libvirt (VIR_MIGRATE_PARAM_DEST_XML) with
-# the mapped source. The test driver cannot migrate: the live run is
+# the mapped source, and the destination hook planning such an incoming guest
+# from the stamped source devices. The test driver cannot migrate: the live run is
 # tests/integration/vmm-migrate.sh's.
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
@@ -89,6 +90,30 @@ check "  with DEST_XML and PERSIST_XML naming the mapped device" \
 	grep -qF "destination XML (VIR_MIGRATE_PARAM_DEST_XML, PERSIST_XML) with host devices $B" "$T_ERR"
 check "  the job failed in libvirt (the mapping was handed over)" \
 	grep -qF "p2p migration is not supported" "$T_ERR"
+
+# the destination's hook during the incoming migration: the XML names the
+# destination device (migrate rewrote it), the stamp the source's (HOSTDEV)
+# and the mapping (HOSTDEV_DST); the plan must start from the source's
+# hook_xml DST_DEV: the guest as migrate hands it over, stamped with a.facts
+hook_xml() {
+	local id b64
+	id=$(sha256sum "$D/a.facts" | cut -d' ' -f1)
+	b64=$(base64 -w0 "$D/a.facts")
+	sed '/^<!--/,/-->/d' "$D/guest.xml" | sed "s/$A/$1/; s|<devices>|<metadata><mc:migration \
+xmlns:mc='urn:x-migcheck:metadata:1' version='1'><mc:source host='src' profile='$id' \
+time='2026-12-05T23:00:00Z'/><mc:pin name='HOSTDEV' value='$A'/><mc:pin \
+name='HOSTDEV_DST' value='$1'/><mc:profile encoding='base64'>$b64</mc:profile>\
+</mc:migration></metadata><devices>|"
+}
+C=33333333-3333-4333-8333-333333333333
+hook_xml "$B" >"$T_TMP/in-b.xml"
+expect_exit 0 "hook: incoming onto B (same type), source profile from the stamp" \
+	"$MIGCHECK" hook --profile "$D/a.facts" g1 migrate begin - <"$T_TMP/in-b.xml"
+hook_xml "$C" >"$T_TMP/in-c.xml"
+expect_exit 2 "hook: incoming onto C (mcmig-v2), a device the source never had" \
+	"$MIGCHECK" hook --profile "$D/v2.facts" g1 migrate begin - <"$T_TMP/in-c.xml"
+check "  refused for the mapping (the stamp's source device A, not C)" \
+	grep -qF "$A is mapped to $C, mdev type mcmig-v2" "$T_ERR"
 
 # usage
 expect_exit 64 "--hostdev-map without =" "$MIGCHECK" migrate g1 "test://$T_TMP/dst-same-name.xml" \
