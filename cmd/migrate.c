@@ -73,8 +73,8 @@ const mc_verb mc_verb_migrate = {
 	"device (not migrated; one line names it and why each candidate was\n"
 	"refused); 64 usage; 65 bad input (guest not running, malformed metadata);\n"
 	"66 unknown domain, host without inventory entry, a host device the source\n"
-	"profile does not list; 69 libvirt unreachable or\n"
-	"the migration failed; 75 aborted by Ctrl-C.\n",
+	"profile does not list; 69 libvirt unreachable or the migration failed; 75\n"
+	"aborted by Ctrl-C.\n",
 };
 
 #ifndef MC_LIGHT

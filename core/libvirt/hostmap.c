@@ -214,11 +214,12 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, con
 		if (e->dst)
 			continue;
 		if (!dget(src, e->src, "kind"))
-			return mc_error_set(err, MC_EXIT_NOINPUT, ENOENT,
-					    "host device %s is not among the source profile's VFIO "
-					    "devices: probe the source with the device bound to its "
-					    "VFIO driver, or pass --src-profile",
-					    e->src);
+			return mc_error_set(
+			    err, MC_EXIT_NOINPUT, ENOENT,
+			    "host device %s is not among the source profile's VFIO "
+			    "devices: probe the source with the device bound to its "
+			    "VFIO driver, or pass --src-profile",
+			    e->src);
 		const char *mig = dget(src, e->src, "migration");
 		if (mig && !can_migrate(mig)) {
 			e->how = g_strdup_printf("the source device cannot migrate "

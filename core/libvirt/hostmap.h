@@ -30,9 +30,10 @@ void mc_hostmap_add_held(mc_hostmap *m, const char *dev, const char *holder);
 /* Choose a destination device for each of g's host devices, in order. A
  * source device the source profile says cannot migrate gets none (the
  * plan blocks it). Errors: an override whose source the guest does not
- * hold (64); a host device the source profile does not list (66); a host device for which no destination device fits, or an
- * override onto a held or already chosen device (MC_EXIT_NODEVICE, one
- * line naming the source device and why each candidate was refused). */
+ * hold (64); a host device the source profile does not list (66); a
+ * host device for which no destination device fits, or an override onto a
+ * held or already chosen device (MC_EXIT_NODEVICE, one line naming the
+ * source device and why each candidate was refused). */
 int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, const mc_facts *dst,
 		      mc_error *err);
 
