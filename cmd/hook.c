@@ -381,6 +381,9 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			goto out;
 		}
 	}
+	/* host devices: the XML names this host's (migrate mapped them), the
+	 * plan from the source profile needs the source's */
+	mc_guest_incoming(g);
 	if (!(plan = mc_plan_compute(mc_ctx_plan_env_for(ctx, src.facts, here.facts, g->pins),
 				     src.facts, here.facts, g->pins, &err))) {
 		mc_error_prefix(&err, "%s", dom);

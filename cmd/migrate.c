@@ -9,6 +9,7 @@
 
 #include "core/base/log.h"
 #include "core/libvirt/domxml.h"
+#include "core/libvirt/hostmap.h"
 #include "core/libvirt/migrate.h"
 #include "core/planner/planner.h"
 #include "probes/libvirt.h"
@@ -25,15 +26,24 @@ const mc_verb mc_verb_migrate = {
 	"plan a libvirt guest's live migration, then perform it",
 	"Usage: migcheck [--db PATH] migrate DOMAIN DEST_URI [-c URI] [--dry-run]\n"
 	"                [--pin NAME=VALUE]... [--migrate-uri URI] [--bandwidth MIB]\n"
-	"                [--src-profile WHAT] [--dst-profile WHAT]\n"
+	"                [--src-profile WHAT] [--dst-profile WHAT] [--hostdev-map SRC=DST]...\n"
 	"\n"
 	"Connect to the source libvirt (-c, default as virsh), look the guest DOMAIN\n"
 	"up, identify both hosts in the inventory (by libvirt's host name, then its\n"
 	"host UUID), plan the guest's actual configuration (machine type, CPU model\n"
 	"and disabled features, PCI host devices, the pins recorded in its migcheck\n"
 	"metadata, then --pin) from the source's profile to the destination's, and\n"
-	"print the plan. Blocked: exit 2, no libvirt job is started and the guest is\n"
-	"untouched. Otherwise stamp the domain's <metadata> with the source host,\n"
+	"print the plan. VFIO host devices (<hostdev type='pci'> and type='mdev'):\n"
+	"each moves to a destination device of the same kind, mdev type or PCI ids,\n"
+	"driver and driver version that the destination profile's vfio facts show\n"
+	"free (opened by the probe) and able to resume VFIO migration state, that\n"
+	"no running domain on the destination holds and that this migration has\n"
+	"not taken (the same name first, else sorted order); --hostdev-map\n"
+	"overrides the choice. The mapping is printed first, the plan checks it\n"
+	"(pin HOSTDEV_DST) and the destination gets the domain XML with the new\n"
+	"sources (VIR_MIGRATE_PARAM_DEST_XML, PERSIST_XML). Blocked: exit 2, no\n"
+	"libvirt job is started and the guest is untouched. Otherwise stamp the domain's "
+	"<metadata> with the source host,\n"
 	"profile (id and facts) and pins (schemas/metadata.rng), and migrate it live,\n"
 	"peer to peer (VIR_MIGRATE_LIVE | PEER2PEER | ABORT_ON_ERROR, plus\n"
 	"PERSIST_DEST | UNDEFINE_SOURCE for a persistent domain) with\n"
@@ -51,11 +61,20 @@ const mc_verb mc_verb_migrate = {
 	"  --src-profile WHAT   use this host name, profile id or file as the source\n"
 	"  --dst-profile WHAT   ... as the destination (e.g. a profile exported on the\n"
 	"                       destination: ssh B migcheck export B > b.facts)\n"
+	"  --hostdev-map SRC=DST  move host device SRC (mdev UUID or PCI address\n"
+	"                       DDDD:BB:SS.F) to DST on the destination (repeatable)\n"
+	"\n"
+	"A host device without device dirty tracking (source fact dma_logging not 1)\n"
+	"whose QEMU property enable-migration is not on (<qemu:override>) gets a\n"
+	"warning: QEMU 8.1+ (enable-migration=auto) lists it as a migration blocker.\n"
 	"\n"
 	"Exit status: 0 migrated (or --dry-run: compatible); 1 --dry-run: compatible\n"
-	"with actions; 2 blocked (not migrated); 64 usage; 65 bad input (guest not\n"
-	"running, malformed metadata); 66 unknown domain, host without inventory\n"
-	"entry; 69 libvirt unreachable or the migration failed; 75 aborted by Ctrl-C.\n",
+	"with actions; 2 blocked (not migrated); 3 no destination device fits a host\n"
+	"device (not migrated; one line names it and why each candidate was\n"
+	"refused); 64 usage; 65 bad input (guest not running, malformed metadata);\n"
+	"66 unknown domain, host without inventory entry, a host device the source\n"
+	"profile does not list; 69 libvirt unreachable or the migration failed; 75\n"
+	"aborted by Ctrl-C.\n",
 };
 
 #ifndef MC_LIGHT
@@ -121,6 +140,86 @@ static int leftover(virDomainPtr dom, virConnectPtr dc, const char *dest_uri, bo
 	return 0;
 }
 
+/* The VFIO host devices the destination's running domains hold (other than
+ * a copy of this guest, which `leftover` handles). */
+static int held_devices(virConnectPtr dc, virDomainPtr dom, mc_hostmap *hm, mc_error *err)
+{
+	virDomainPtr *doms = NULL;
+	char self[VIR_UUID_STRING_BUFLEN] = "";
+	virDomainGetUUIDString(dom, self);
+	int n = virConnectListAllDomains(dc, &doms, VIR_CONNECT_LIST_DOMAINS_ACTIVE);
+	if (n < 0)
+		return lv_fail(err, MC_EXIT_UNAVAILABLE, "listing the destination's domains");
+	for (int i = 0; i < n; i++) {
+		char u[VIR_UUID_STRING_BUFLEN] = "";
+		char *x = virDomainGetUUIDString(doms[i], u) == 0 && strcmp(u, self) != 0
+			      ? virDomainGetXMLDesc(doms[i], 0)
+			      : NULL;
+		const char *dn = virDomainGetName(doms[i]);
+		mc_guest *o = x ? mc_guest_from_xml(x, strlen(x), dn ? dn : u, NULL) : NULL;
+		for (size_t k = 0; o && k < o->n_hostdevs; k++)
+			mc_hostmap_add_held(hm, o->hostdevs[k].id, o->name);
+		mc_guest_free(o);
+		free(x);
+		virDomainFree(doms[i]);
+	}
+	free(doms);
+	return 0;
+}
+
+/* Warn about host devices QEMU would refuse to migrate: without device
+ * dirty tracking, enable-migration=auto (QEMU's default) makes the device a
+ * migration blocker (QEMU 8.1+, hw/vfio/migration.c). */
+static void warn_enable_migration(const mc_guest *g, const mc_facts *src, const char *shown)
+{
+	for (size_t i = 0; i < g->n_hostdevs; i++) {
+		const mc_hostdev *h = &g->hostdevs[i];
+		g_autofree char *key = g_strdup_printf("%s.dma_logging", h->id);
+		const char *dl = mc_facts_get(src, "vfio.dev", key);
+		if ((dl && !strcmp(dl, "1")) ||
+		    (h->enable_migration && !strcmp(h->enable_migration, "on")))
+			continue;
+		fprintf(stderr,
+			"migcheck: warning: %s: host device %s (%s) has no device dirty tracking "
+			"(source fact dma_logging=%s) and QEMU's enable-migration is %s: QEMU "
+			"8.1+ then lists it as a migration blocker and the job fails at once "
+			"(guest untouched); set <qemu:override><qemu:device alias='%s'>"
+			"<qemu:frontend><qemu:property name='enable-migration' type='string' "
+			"value='on'/> (xmlns:qemu='%s')\n",
+			shown, h->id, h->alias ? h->alias : "no alias", dl ? dl : "unknown",
+			h->enable_migration ? h->enable_migration : "auto (not set)",
+			h->alias ? h->alias : "hostdevN", MC_QEMU_NS);
+	}
+}
+
+/* The domain XML (flags: VIR_DOMAIN_XML_*) with the host device sources the
+ * mapping chose, or NULL with err set. */
+static char *mapped_xml(virDomainPtr dom, unsigned flags, const mc_hostmap *hm, bool all,
+			const char *what, mc_error *err)
+{
+	char *x =
+	    virDomainGetXMLDesc(dom, flags | VIR_DOMAIN_XML_SECURE | VIR_DOMAIN_XML_MIGRATABLE);
+	if (!x) {
+		lv_fail(err, MC_EXIT_UNAVAILABLE, what);
+		return NULL;
+	}
+	size_t n = mc_hostmap_count(hm), k = 0;
+	const char **from = g_new0(const char *, n + 1), **to = g_new0(const char *, n + 1);
+	for (size_t i = 0; i < n; i++) {
+		const char *s, *d, *how;
+		mc_hostmap_at(hm, i, &s, &d, &how);
+		if (d) {
+			from[k] = s;
+			to[k++] = d;
+		}
+	}
+	char *out = mc_domxml_map_hostdevs(x, strlen(x), what, from, to, k, all, err);
+	g_free(from);
+	g_free(to);
+	free(x);
+	return out;
+}
+
 static int run(mc_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
@@ -131,6 +230,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "src-profile", required_argument, NULL, 's' },
 		{ "dst-profile", required_argument, NULL, 'd' },
 		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "hostdev-map", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *src_uri = NULL, *mig_uri = NULL, *src_override = NULL, *dst_override = NULL;
@@ -146,6 +246,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	g_autofree char *label = NULL, *meta = NULL, *shown = NULL;
 	mc_guest *g = NULL;
 	mc_plan *plan = NULL;
+	mc_hostmap *hm = mc_hostmap_new();
+	g_autofree char *dest_xml = NULL, *persist_xml = NULL;
 	int c, rc;
 	optind = 1;
 	while ((c = getopt_long(argc, argv, "c:", opts, NULL)) != -1) {
@@ -164,6 +266,12 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 			break;
 		case 'm':
 			mig_uri = optarg;
+			break;
+		case 'H':
+			if (mc_hostmap_add_override(hm, optarg, &err) < 0) {
+				rc = mc_report(&err);
+				goto out;
+			}
 			break;
 		case 's':
 			src_override = optarg;
@@ -249,6 +357,22 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	if (g->n_hostdevs) {
+		if (held_devices(dc, dom, hm, &err) < 0 ||
+		    mc_hostmap_choose(hm, g, sp.facts, dp.facts, &err) < 0) {
+			mc_error_prefix(&err, "%s", shown);
+			rc = mc_report(&err);
+			goto out;
+		}
+		for (size_t i = 0; i < mc_hostmap_count(hm); i++) {
+			const char *hs, *hd, *how;
+			mc_hostmap_at(hm, i, &hs, &hd, &how);
+			printf("hostdev %s -> %s (%s)\n", hs, hd ? hd : "none", how);
+		}
+		g_autofree char *hpin = mc_hostmap_pin(hm);
+		mc_pins_set(pins, "HOSTDEV_DST", hpin, NULL);
+		warn_enable_migration(g, sp.facts, shown);
+	}
 	if (!(plan = mc_plan_compute(mc_ctx_plan_env_for(ctx, sp.facts, dp.facts, pins), sp.facts,
 				     dp.facts, pins, &err))) {
 		mc_error_prefix(&err, "%s", dname);
@@ -299,9 +423,29 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
+	/* after the stamp: the destination's XML carries it */
+	if (g->n_hostdevs &&
+	    (!(dest_xml = mapped_xml(dom, 0, hm, true, "destination XML", &err)) ||
+	     (persistent == 1 && !(persist_xml = mapped_xml(dom, VIR_DOMAIN_XML_INACTIVE, hm, false,
+							    "persistent XML", &err))))) {
+		mc_error_prefix(&err, "%s", shown);
+		rc = mc_report(&err);
+		goto out;
+	}
+	if (dest_xml) {
+		mc_guest *dg =
+		    mc_guest_from_xml(dest_xml, strlen(dest_xml), "destination XML", NULL);
+		const char *hd = dg ? mc_pins_get(dg->pins, "HOSTDEV") : NULL;
+		mc_log(
+		    MC_LOG_VERBOSE,
+		    "libvirt: destination XML (VIR_MIGRATE_PARAM_DEST_XML%s) with host devices %s",
+		    persist_xml ? ", PERSIST_XML" : "", hd ? hd : "?");
+		mc_guest_free(dg);
+	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
-	if (mc_migrate_job(dom, dest_uri, mig_uri, bandwidth, flags, progress, &err) < 0) {
+	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, flags,
+			   progress, &err) < 0) {
 		mc_error_prefix(&err, "%s", shown);
 		/* After the failure: what the destination holds now (a fresh
 		 * connection: the old one may have died with its daemon), in the
@@ -330,6 +474,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	       (double)(g_get_monotonic_time() - t0) / 1e6);
 	rc = 0;
 out:
+	mc_hostmap_free(hm);
 	mc_plan_free(plan);
 	mc_guest_free(g);
 	free(xml);

@@ -9,6 +9,7 @@ enum mc_exit {
 	MC_EXIT_OK = 0,
 	MC_EXIT_ACTION = 1,
 	MC_EXIT_BLOCKED = 2,
+	MC_EXIT_NODEVICE = 3, /* migrate: no destination device fits a host device */
 	MC_EXIT_USAGE = 64,
 	MC_EXIT_DATAERR = 65,
 	MC_EXIT_NOINPUT = 66,

@@ -25,6 +25,12 @@ void mc_guest_free(mc_guest *g)
 	g_free(g->meta_host);
 	mc_pins_free(g->meta_pins);
 	mc_facts_free(g->meta_facts);
+	for (size_t i = 0; i < g->n_hostdevs; i++) {
+		g_free(g->hostdevs[i].id);
+		g_free(g->hostdevs[i].alias);
+		g_free(g->hostdevs[i].enable_migration);
+	}
+	g_free(g->hostdevs);
 	g_free(g);
 }
 
@@ -157,28 +163,115 @@ static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
 	return r;
 }
 
-static int hostdev_pins(xmlNode *devices, mc_pins *p, const char *name, mc_error *err)
+bool mc_mdev_uuid_ok(const char *s)
 {
-	GString *list = g_string_new(NULL);
-	for (xmlNode *h = devices ? devices->children : NULL; h; h = h->next) {
-		g_autofree char *type = mc_xml_is(h, "hostdev") ? mc_xml_attr(h, "type") : NULL;
-		if (!type || strcmp(type, "pci") != 0)
+	if (!s || strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23) ? s[i] != '-'
+							      : !g_ascii_isxdigit(s[i]))
+			return false;
+	return true;
+}
+
+/* The PCI address of <source><address domain= bus= slot= function=/>, as
+ * DDDD:BB:SS.F, or NULL. */
+static char *pci_source(xmlNode *h)
+{
+	xmlNode *a = mc_xml_child(mc_xml_child(h, "source"), "address");
+	g_autofree char *d = mc_xml_attr(a, "domain"), *b = mc_xml_attr(a, "bus"),
+			*s = mc_xml_attr(a, "slot"), *f = mc_xml_attr(a, "function");
+	unsigned long dv = d ? strtoul(d, NULL, 0) : 0, bv = b ? strtoul(b, NULL, 0) : 0,
+		      sv = s ? strtoul(s, NULL, 0) : 0, fv = f ? strtoul(f, NULL, 0) : 0;
+	if (!b || !s || !f || dv > 0xffff || bv > 0xff || sv > 0x1f || fv > 7)
+		return NULL;
+	return g_strdup_printf("%04lx:%02lx:%02lx.%lx", dv, bv, sv, fv);
+}
+
+/* A subsystem hostdev's kind ("pci", "mdev") or NULL for other host devices. */
+static const char *hostdev_kind(const xmlNode *h)
+{
+	if (!mc_xml_is(h, "hostdev"))
+		return NULL;
+	g_autofree char *type = mc_xml_attr(h, "type");
+	if (type && !strcmp(type, "pci"))
+		return "pci";
+	if (type && !strcmp(type, "mdev"))
+		return "mdev";
+	return NULL;
+}
+
+/* The value of QEMU property `prop` that <qemu:override> sets on the device
+ * with alias `alias`, or NULL. */
+static char *override_prop(xmlNode *root, const char *alias, const char *prop)
+{
+	for (xmlNode *o = root->children; o && alias; o = o->next) {
+		if (!mc_xml_is(o, "override") || !o->ns || !o->ns->href ||
+		    strcmp((const char *)o->ns->href, MC_QEMU_NS) != 0)
 			continue;
-		xmlNode *a = mc_xml_child(mc_xml_child(h, "source"), "address");
-		g_autofree char *d = mc_xml_attr(a, "domain"), *b = mc_xml_attr(a, "bus"),
-				*s = mc_xml_attr(a, "slot"), *f = mc_xml_attr(a, "function");
-		unsigned long dv = d ? strtoul(d, NULL, 0) : 0, bv = b ? strtoul(b, NULL, 0) : 0,
-			      sv = s ? strtoul(s, NULL, 0) : 0, fv = f ? strtoul(f, NULL, 0) : 0;
-		if (!b || !s || !f || dv > 0xffff || bv > 0xff || sv > 0x1f || fv > 7) {
-			g_string_free(list, TRUE);
-			return mc_error_set(
-			    err, MC_EXIT_DATAERR, EINVAL,
-			    "%s: <hostdev type='pci'> without a valid source address", name);
+		for (xmlNode *d = o->children; d; d = d->next) {
+			g_autofree char *a =
+			    mc_xml_is(d, "device") ? mc_xml_attr(d, "alias") : NULL;
+			if (!a || strcmp(a, alias) != 0)
+				continue;
+			xmlNode *fe = mc_xml_child(d, "frontend");
+			for (xmlNode *p = fe ? fe->children : NULL; p; p = p->next) {
+				g_autofree char *pn =
+				    mc_xml_is(p, "property") ? mc_xml_attr(p, "name") : NULL;
+				if (pn && !strcmp(pn, prop))
+					return mc_xml_attr(p, "value");
+			}
 		}
-		g_string_append_printf(list, "%s%04lx:%02lx:%02lx.%lx", list->len ? "," : "", dv,
-				       bv, sv, fv);
 	}
-	int r = list->len ? set_pin(p, "HOSTDEV", list->str, name, err) : 0;
+	return NULL;
+}
+
+static int hostdevs_read(xmlNode *root, mc_guest *g, const char *name, mc_error *err)
+{
+	xmlNode *devices = mc_xml_child(root, "devices");
+	GString *list = g_string_new(NULL);
+	GArray *arr = g_array_new(FALSE, TRUE, sizeof(mc_hostdev));
+	int r = 0;
+	for (xmlNode *h = devices ? devices->children : NULL; h && r == 0; h = h->next) {
+		const char *kind = hostdev_kind(h);
+		if (!kind)
+			continue;
+		mc_hostdev hd = { .mdev = !strcmp(kind, "mdev") };
+		if (hd.mdev) {
+			g_autofree char *u =
+			    mc_xml_attr(mc_xml_child(mc_xml_child(h, "source"), "address"), "uuid");
+			if (!mc_mdev_uuid_ok(u)) {
+				r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						 "%s: <hostdev type='mdev'> without a valid source "
+						 "address uuid (%s)",
+						 name, u ? u : "none");
+				break;
+			}
+			hd.id = g_ascii_strdown(u, -1);
+		} else if (!(hd.id = pci_source(h))) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					 "%s: <hostdev type='pci'> without a valid source address",
+					 name);
+			break;
+		}
+		for (guint i = 0; i < arr->len && r == 0; i++)
+			if (!strcmp(g_array_index(arr, mc_hostdev, i).id, hd.id))
+				r = mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+						 "%s: host device %s is assigned twice", name,
+						 hd.id);
+		if (r < 0) {
+			g_free(hd.id);
+			break;
+		}
+		hd.alias = mc_xml_attr(mc_xml_child(h, "alias"), "name");
+		hd.enable_migration = override_prop(root, hd.alias, "enable-migration");
+		g_string_append_printf(list, "%s%s", list->len ? "," : "", hd.id);
+		g_array_append_val(arr, hd);
+	}
+	g->n_hostdevs = arr->len;
+	g->hostdevs = (mc_hostdev *)(void *)g_array_free(arr, FALSE);
+	if (r == 0 && list->len)
+		r = set_pin(g->pins, "HOSTDEV", list->str, name, err);
 	g_string_free(list, TRUE);
 	return r;
 }
@@ -230,7 +323,8 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 	g->pins = mc_pins_new();
 	for (size_t i = 0; i < mc_pins_count(g->meta_pins); i++) {
 		static const char *const from_xml[] = { "MACHINE", "CPU",      "CPU_DISABLE",
-							"HOSTDEV", "VIRTTYPE", NULL };
+							"HOSTDEV", "VIRTTYPE", "HOSTDEV_DST",
+							NULL };
 		const char *pn, *pv;
 		mc_pins_at(g->meta_pins, i, &pn, &pv);
 		if (!g_strv_contains(from_xml, pn))
@@ -244,7 +338,7 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 	if (g->arch && strcmp(g->arch, "x86_64") == 0 &&
 	    (r = cpu_pins(mc_xml_child(root, "cpu"), g->pins, name, err)) < 0)
 		goto out;
-	r = hostdev_pins(mc_xml_child(root, "devices"), g->pins, name, err);
+	r = hostdevs_read(root, g, name, err);
 out:
 	xmlFreeDoc(doc);
 	if (r < 0) {
@@ -309,5 +403,94 @@ char *mc_guest_describe(const mc_guest *g)
 				       mc_time_iso(g->meta_time, when, sizeof(when)),
 				       *mp ? mp : "-", g->meta_facts ? "yes" : "no");
 	}
+	for (size_t i = 0; i < g->n_hostdevs; i++) {
+		const mc_hostdev *h = &g->hostdevs[i];
+		g_string_append_printf(s, "%s%s:%s/%s/enable-migration=%s",
+				       i ? "," : " hostdevs=", h->mdev ? "mdev" : "pci", h->id,
+				       h->alias ? h->alias : "-",
+				       h->enable_migration ? h->enable_migration : "-");
+	}
 	return g_string_free(s, FALSE);
+}
+
+bool mc_guest_incoming(mc_guest *g)
+{
+	const char *x = mc_pins_get(g->pins, "HOSTDEV");
+	const char *ms = g->meta_pins ? mc_pins_get(g->meta_pins, "HOSTDEV") : NULL;
+	const char *md = g->meta_pins ? mc_pins_get(g->meta_pins, "HOSTDEV_DST") : NULL;
+	if (!x || !ms || !md || strcmp(x, md) != 0)
+		return false;
+	g_autofree char *dst = g_strdup(x);
+	mc_pins_set(g->pins, "HOSTDEV", ms, NULL);
+	mc_pins_set(g->pins, "HOSTDEV_DST", dst, NULL);
+	return true;
+}
+
+char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name, const char *const *from,
+			     const char *const *to, size_t n, bool all, mc_error *err)
+{
+	xmlDoc *doc = mc_xml_parse(xml, len, name, NULL, NULL, err);
+	if (!doc)
+		return NULL;
+	xmlNode *root = xmlDocGetRootElement(doc);
+	xmlNode *devices = mc_xml_is(root, "domain") ? mc_xml_child(root, "devices") : NULL;
+	size_t done = 0;
+	int r = 0;
+	for (xmlNode *h = devices ? devices->children : NULL; h && r == 0; h = h->next) {
+		const char *kind = hostdev_kind(h);
+		if (!kind)
+			continue;
+		bool mdev = !strcmp(kind, "mdev");
+		xmlNode *a = mc_xml_child(mc_xml_child(h, "source"), "address");
+		g_autofree char *u = mdev ? mc_xml_attr(a, "uuid") : NULL;
+		g_autofree char *id = mdev ? (u ? g_ascii_strdown(u, -1) : NULL) : pci_source(h);
+		size_t i = 0;
+		while (id && i < n && strcmp(from[i], id) != 0)
+			i++;
+		if (!id || i == n)
+			continue;
+		if (mdev != mc_mdev_uuid_ok(to[i])) {
+			r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					 "%s: host device %s is %s, %s is not", name, id,
+					 mdev ? "an mdev" : "a PCI device", to[i]);
+			break;
+		}
+		if (mdev) {
+			xmlSetProp(a, BAD_CAST "uuid", BAD_CAST to[i]);
+		} else {
+			unsigned d = 0, b = 0, sl = 0, f = 0;
+			char buf[4][8];
+			if (sscanf(to[i], "%4x:%2x:%2x.%1x", &d, &b, &sl, &f) != 4) {
+				r = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+						 "%s: '%s' is not a PCI address", name, to[i]);
+				break;
+			}
+			snprintf(buf[0], sizeof(buf[0]), "0x%04x", d);
+			snprintf(buf[1], sizeof(buf[1]), "0x%02x", b);
+			snprintf(buf[2], sizeof(buf[2]), "0x%02x", sl);
+			snprintf(buf[3], sizeof(buf[3]), "0x%x", f);
+			xmlSetProp(a, BAD_CAST "domain", BAD_CAST buf[0]);
+			xmlSetProp(a, BAD_CAST "bus", BAD_CAST buf[1]);
+			xmlSetProp(a, BAD_CAST "slot", BAD_CAST buf[2]);
+			xmlSetProp(a, BAD_CAST "function", BAD_CAST buf[3]);
+		}
+		done++;
+	}
+	if (r == 0 && all && done != n)
+		r = mc_error_set(err, MC_EXIT_USAGE, ENOENT,
+				 "%s: %zu of the %zu host devices to map are not in the domain",
+				 name, n - done, n);
+	char *out = NULL;
+	if (r == 0) {
+		xmlBuffer *buf = xmlBufferCreate();
+		if (buf && xmlNodeDump(buf, doc, root, 0, 0) >= 0)
+			out = g_strdup((const char *)xmlBufferContent(buf));
+		else
+			mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: cannot write the XML",
+				     name);
+		if (buf)
+			xmlBufferFree(buf);
+	}
+	xmlFreeDoc(doc);
+	return out;
 }

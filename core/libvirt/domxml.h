@@ -18,6 +18,18 @@
 #define MC_METADATA_NS "urn:x-migcheck:metadata:1"
 #define MC_METADATA_KEY "migcheck" /* namespace prefix libvirt stores it under */
 
+#define MC_QEMU_NS "http://libvirt.org/schemas/domain/qemu/1.0" /* <qemu:override> */
+
+/* A host device the guest holds through VFIO: <hostdev mode='subsystem'
+ * type='pci'> or type='mdev'. */
+typedef struct mc_hostdev {
+	bool mdev;
+	char *id;               /* mdev UUID (lowercase) or PCI address DDDD:BB:SS.F */
+	char *alias;            /* <alias name=> (a running domain's), or NULL */
+	char *enable_migration; /* QEMU property enable-migration set for the alias
+				 * by <qemu:override> (on, off, auto), or NULL */
+} mc_hostdev;
+
 typedef struct mc_guest {
 	char *name;
 	char *uuid;
@@ -34,7 +46,15 @@ typedef struct mc_guest {
 	time_t meta_time;                         /* when it was stamped */
 	mc_pins *meta_pins;                       /* pins recorded there */
 	mc_facts *meta_facts; /* the embedded source profile (checked against the id), or NULL */
+	/* VFIO host devices in XML order (also pin HOSTDEV, ids joined by ','):
+	 * a device without a valid source (PCI address, mdev UUID) or listed
+	 * twice makes the XML malformed (exit 65). */
+	mc_hostdev *hostdevs;
+	size_t n_hostdevs;
 } mc_guest;
+
+/* An mdev UUID as libvirt writes it: 8-4-4-4-12 hex digits. */
+bool mc_mdev_uuid_ok(const char *s);
 
 /* Parse a domain XML document. Errors (exit 65) name `name` and the problem:
  * not a domain, malformed migcheck metadata (missing attributes, a profile
@@ -57,5 +77,22 @@ char *mc_metadata_build(const char *host, const mc_facts *profile, const mc_pins
 /* One-line description of the guest configuration ("machine=... cpu=...
  * pins=..."), as the unit tests and `migrate --dry-run` show it. */
 char *mc_guest_describe(const mc_guest *g);
+
+/* The guest as the destination sees it during an incoming migration (the
+ * libvirt hook): migrate rewrote its host device sources to the
+ * destination's devices and stamped the source's (pin HOSTDEV) with the
+ * mapping (HOSTDEV_DST). When the XML's devices are the stamped mapping's,
+ * g->pins get HOSTDEV from the stamp and HOSTDEV_DST from the XML, so that
+ * the plan from the source profile finds the source's devices. Returns
+ * true when it did. */
+bool mc_guest_incoming(mc_guest *g);
+
+/* The domain XML with the source of each VFIO host device from[i] (mdev
+ * UUID or PCI address, as mc_hostdev.id) replaced by to[i] (of the same
+ * kind): what the destination must use (VIR_MIGRATE_PARAM_DEST_XML). With
+ * `all`, every from[i] must be in the domain (exit 64; a persistent
+ * definition may lack a hot-plugged device). Caller g_free()s. */
+char *mc_domxml_map_hostdevs(const char *xml, size_t len, const char *name, const char *const *from,
+			     const char *const *to, size_t n, bool all, mc_error *err);
 
 #endif

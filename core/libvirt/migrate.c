@@ -117,12 +117,18 @@ static void whereabouts(virDomainPtr dom, char *buf, size_t size)
 }
 
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
-		   unsigned long long bandwidth, unsigned flags, FILE *progress, mc_error *err)
+		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
+		   unsigned flags, FILE *progress, mc_error *err)
 {
 	job j = { .dom = dom, .dest_uri = dest_uri, .flags = flags };
 	int maxp = 0;
 	if ((mig_uri && virTypedParamsAddString(&j.params, &j.nparams, &maxp, VIR_MIGRATE_PARAM_URI,
 						mig_uri) < 0) ||
+	    (dest_xml && virTypedParamsAddString(&j.params, &j.nparams, &maxp,
+						 VIR_MIGRATE_PARAM_DEST_XML, dest_xml) < 0) ||
+	    (persist_xml &&
+	     virTypedParamsAddString(&j.params, &j.nparams, &maxp, VIR_MIGRATE_PARAM_PERSIST_XML,
+				     persist_xml) < 0) ||
 	    (bandwidth && virTypedParamsAddULLong(&j.params, &j.nparams, &maxp,
 						  VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth) < 0))
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "migration parameters: %s",

@@ -25,11 +25,16 @@ int mc_lv_identify(virConnectPtr c, const char *uri, char **hostname, char **uui
 
 /* Migrate `dom` to `dest_uri` (the destination libvirt, as the source
  * daemon reaches it) with `mig_uri` (data connection, NULL: libvirt's
- * choice), `bandwidth` in MiB/s (0: unlimited). Progress lines go to `progress` (NULL: none).
+ * choice), `dest_xml` the domain XML the destination starts it with
+ * (VIR_MIGRATE_PARAM_DEST_XML, NULL: the source's; migrate hands over the
+ * rewritten host device sources this way) and `persist_xml` its persistent
+ * definition there (VIR_MIGRATE_PARAM_PERSIST_XML, NULL: libvirt's),
+ * `bandwidth` in MiB/s (0: unlimited). Progress lines go to `progress` (NULL: none).
  * SIGINT during the job aborts it (exit 75 "aborted"; the guest keeps running on the source).
  * Returns 0, or -errno with err set (69 when libvirt fails the job). */
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
-		   unsigned long long bandwidth, unsigned flags, FILE *progress, mc_error *err);
+		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
+		   unsigned flags, FILE *progress, mc_error *err);
 
 /* A copy of the guest (`src`, running on the source) on the destination
  * behind the read-only connection `dc`, as a failed migration leaves it: the

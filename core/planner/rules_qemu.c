@@ -19,9 +19,11 @@
  *    (qemu.cpu_tcg); a profile without it -> action.
  *  - domain type (pin VIRTTYPE): a KVM guest needs a destination whose libvirt
  *    offers KVM -> else blocked.
- *  - host devices (pin HOSTDEV=PCI address list, from <hostdev type='pci'>;
+ *  - host devices (pin HOSTDEV=PCI address / mdev UUID list, from <hostdev
+ *    type='pci'> and type='mdev';
  *    declared here, the devices themselves are judged by the vfio family):
- *    the destination's QEMU must support PCI host devices.
+ *    the destination's QEMU must support PCI (mdev) host devices
+ *    (qemu.device hostdev.subsysType pci, mdev).
  * A profile without qemu facts (probed without libvirt) is judged only where
  * the guest needs something: then the plan says what could not be checked. */
 #include <errno.h>
@@ -275,15 +277,30 @@ static void hostdev_rule(mc_rule_ctx *ctx, const char *list)
 		return; /* no domain capabilities: nothing to say */
 	const char *types = mc_pp_get(dst, "qemu.device", "hostdev.subsysType");
 	g_auto(GStrv) t = g_strsplit(types ? types : "", ",", -1);
+	g_auto(GStrv) devs = g_strsplit(list, ",", -1);
+	bool pci = false, mdev = false;
+	for (char **d = devs; *d; d++) {
+		if (strlen(*d) == 36) /* an mdev UUID, else a PCI address */
+			mdev = true;
+		else
+			pci = true;
+	}
 	g_autofree char *facts = g_strdup_printf(
 	    "HOSTDEV=%s; DST qemu.device hostdev.subsysType=%s", list, types ? types : "absent");
-	if (g_strv_contains((const char *const *)t, "pci"))
+	const char *miss = (pci && !g_strv_contains((const char *const *)t, "pci")) ? "PCI"
+			   : (mdev && !g_strv_contains((const char *const *)t, "mdev"))
+			       ? "mediated (mdev)"
+			       : NULL;
+	if (!miss)
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "hostdev", facts, NULL, NULL,
-			    "the destination's QEMU can assign PCI host devices");
+			    "the destination's QEMU can assign %s host devices",
+			    pci && mdev ? "PCI and mediated"
+			    : mdev      ? "mediated (mdev)"
+					: "PCI");
 	else
 		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, "hostdev", facts,
-			    "migrate to a host whose QEMU supports PCI host devices", NULL,
-			    "the destination's QEMU cannot assign PCI host devices");
+			    "migrate to a host whose QEMU supports these host devices", NULL,
+			    "the destination's QEMU cannot assign %s host devices", miss);
 }
 
 static int run(mc_rule_ctx *ctx, mc_error *err)
@@ -322,6 +339,19 @@ static bool pci_addr_ok(const char *s)
 	       sl < 32 && fn < 8;
 }
 
+/* an mdev UUID as the probe names it (sysfs: lowercase 8-4-4-4-12) */
+static bool uuid_ok(const char *s)
+{
+	if (strlen(s) != 36)
+		return false;
+	for (int i = 0; i < 36; i++)
+		if ((i == 8 || i == 13 || i == 18 || i == 23)
+			? s[i] != '-'
+			: !(g_ascii_isdigit(s[i]) || (s[i] >= 'a' && s[i] <= 'f')))
+			return false;
+	return true;
+}
+
 static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
 {
 	(void)env; /* the form is all there is */
@@ -342,9 +372,11 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	}
 	g_auto(GStrv) t = g_strsplit(value, ",", -1);
 	for (char **a = t; *a; a++)
-		if (!pci_addr_ok(*a))
+		if (!pci_addr_ok(*a) && !uuid_ok(*a))
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-					    "'%s' is not a PCI address DDDD:BB:SS.F", *a);
+					    "'%s' is not a PCI address DDDD:BB:SS.F or an mdev "
+					    "UUID",
+					    *a);
 	return 0;
 }
 

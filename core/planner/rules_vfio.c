@@ -1,6 +1,7 @@
 /* VFIO: can the guest's passed-through devices move with it? Each hostdev
- * (pin HOSTDEV=ADDR[,ADDR...], else every VFIO device of SRC) needs a
- * destination device of the same identity whose driver implements migration
+ * (pin HOSTDEV=DEV[,DEV...], else every VFIO device of SRC) needs a
+ * destination device of the same identity (pin HOSTDEV_DST=DEV|-,...: the one
+ * migrate mapped it to, else its own choice) whose driver implements migration
  * v2 with the features in use, whose state stream the destination driver
  * accepts, and an IOMMU with the same cache-coherency behaviour. Facts:
  * vfio.dev/DEV.{kind,ids,mdev_type,driver,driver_version,migration,
@@ -35,11 +36,42 @@ static GPtrArray *devices(const mc_facts *f)
 	return out;
 }
 
+/* HOSTDEV_DST=DEV|-[,...]: the destination device of each HOSTDEV entry, in
+ * the same order ("-": the rule's own choice); `migcheck migrate` sets it
+ * to the device it maps the guest's host device to. */
+static const char *const pin_names[] = { "HOSTDEV_DST", NULL };
+
+static int check_pin(const mc_plan_env *env, const char *name, const char *value, mc_error *err)
+{
+	(void)env;
+	(void)name;
+	g_auto(GStrv) t = g_strsplit(value, ",", -1);
+	for (char **a = t; *a; a++) {
+		size_t n = strlen(*a);
+		if (!n || n > 64 || (*a)[strspn(*a, "0123456789abcdef:.-")])
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "'%s' is not a device name (PCI address, lowercase "
+					    "mdev UUID) or -",
+					    *a);
+	}
+	return 0;
+}
+
 static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
 			     mc_error *err)
 {
 	(void)env;
 	const char *v = mc_pins_get(pins, "HOSTDEV");
+	const char *dv = mc_pins_get(pins, "HOSTDEV_DST");
+	if (dv) {
+		g_auto(GStrv) a = g_strsplit(v ? v : "", ",", -1);
+		g_auto(GStrv) b = g_strsplit(dv, ",", -1);
+		if (!v || g_strv_length(a) != g_strv_length(b))
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+					    "pin HOSTDEV_DST=%s: one destination device (or -) "
+					    "for each HOSTDEV entry (%s)",
+					    dv, v ? v : "none");
+	}
 	if (!v)
 		return 0;
 	g_auto(GStrv) devs = g_strsplit(v, ",", -1);
@@ -171,6 +203,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	(void)err;
 	g_autoptr(GPtrArray) hostdevs = NULL;
 	const char *pin = mc_pins_get(ctx->pins, "HOSTDEV");
+	const char *dpin = mc_pins_get(ctx->pins, "HOSTDEV_DST");
+	g_auto(GStrv) chosen = dpin && pin ? g_strsplit(dpin, ",", -1) : NULL;
 	if (pin) {
 		hostdevs = g_ptr_array_new_with_free_func(g_free);
 		g_auto(GStrv) devs = g_strsplit(pin, ",", -1);
@@ -224,7 +258,39 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		 * first, else the first free one. */
 		g_autofree char *want = identity(ctx->src, sdev);
 		const char *ddev = NULL;
-		for (int pass = 0; pass < 2 && !ddev; pass++)
+		const char *pick =
+		    chosen && i < g_strv_length(chosen) && strcmp(chosen[i], "-") != 0 ? chosen[i]
+										       : NULL;
+		if (pick) {
+			/* the device migrate maps it to (pin HOSTDEV_DST) */
+			g_autofree char *have = identity(ctx->dst, pick);
+			g_autofree char *facts =
+			    g_strdup_printf("HOSTDEV_DST=%s; SRC %s=%s; DST %s=%s", pick, sdev,
+					    want ?: "?", pick, have ?: "absent");
+			if (!have) {
+				mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
+					    "map the device to one the destination profile lists",
+					    NULL, "the destination has no VFIO device %s for %s",
+					    pick, sdev);
+				continue;
+			}
+			if (!want || strcmp(have, want) != 0) {
+				bool mdev = !strcmp(dget(ctx->dst, pick, "kind") ?: "", "mdev");
+				mc_plan_add(
+				    ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
+				    "map the device to a destination device of the same "
+				    "type",
+				    NULL, "%s is mapped to %s, %s; the source device is %s: %s",
+				    sdev, pick, have, want ?: "unknown",
+				    mdev ? "another mdev type (its name carries the device "
+					   "state format), whose driver refuses the source's "
+					   "device state"
+					 : "another device, which cannot take its state");
+				continue;
+			}
+			ddev = pick;
+		}
+		for (int pass = 0; pass < 2 && !ddev && !pick; pass++)
 			for (guint j = 0; j < dst_devs->len && !ddev; j++) {
 				const char *c = dst_devs->pdata[j];
 				g_autofree char *have = identity(ctx->dst, c);
@@ -372,6 +438,8 @@ static bool reads(const char *domain, const char *key)
 
 const mc_rule mc_rule_vfio = {
 	.family = FAMILY,
+	.pin_names = pin_names,
+	.check_pin = check_pin,
 	.check_pins_on_src = check_pins_on_src,
 	.run = run,
 	.reads = reads,

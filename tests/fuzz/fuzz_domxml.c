@@ -3,7 +3,8 @@
  * Invariants: errors are one line with an exit code; an accepted guest can
  * be described, its metadata rebuilt from what was parsed parses back, and
  * nothing grows in parsing (no entity expansion: the name is no longer than
- * the document). */
+ * the document); the host devices, rewritten to themselves as migrate
+ * rewrites them for the destination, read back the same. */
 #include <glib.h>
 #include <string.h>
 
@@ -44,6 +45,24 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		g_free(dom);
 		g_free(meta);
 	}
+	if (g->n_hostdevs) {
+		const char **ids = g_new0(const char *, g->n_hostdevs);
+		for (size_t i = 0; i < g->n_hostdevs; i++)
+			ids[i] = g->hostdevs[i].id;
+		char *x = mc_domxml_map_hostdevs((const char *)data, size, "domain.xml", ids, ids,
+						 g->n_hostdevs, true, &err);
+		FUZZ_CHECK(x != NULL, "host devices not rewritten: %s", err.msg);
+		mc_guest *h = mc_guest_from_xml(x, strlen(x), "rewritten", &err);
+		FUZZ_CHECK(h != NULL, "rewritten XML refused: %s", err.msg);
+		FUZZ_CHECK(h->n_hostdevs == g->n_hostdevs, "host devices lost in the rewrite");
+		for (size_t i = 0; i < g->n_hostdevs; i++)
+			FUZZ_CHECK(!strcmp(h->hostdevs[i].id, ids[i]), "host device %s became %s",
+				   ids[i], h->hostdevs[i].id);
+		mc_guest_free(h);
+		g_free(x);
+		g_free(ids);
+	}
+	mc_guest_incoming(g);
 	mc_guest_free(g);
 	return 0;
 }

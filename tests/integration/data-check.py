@@ -1276,7 +1276,7 @@ def check_libvirt(data):
 META_NS = "{urn:x-migcheck:metadata:1}"
 PIN_NAMES = {"PSCI_VERSION", "STD_BMAP", "STD_HYP_BMAP", "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2",
              "SVE", "PMU", "PTRAUTH", "AARCH32", "MTE", "CPU", "CPU_DISABLE", "MACHINE",
-             "VIRTTYPE", "HOSTDEV", "CTR_EL0"}  # README "The planner", pins
+             "VIRTTYPE", "HOSTDEV", "HOSTDEV_DST", "CTR_EL0"}  # README "The planner", pins
 
 
 def pin_known(name):
@@ -1320,7 +1320,7 @@ def domain_guest(root):
                      f" meta.embedded={'yes' if emb is not None else 'no'}")
     ostype = root.find("os/type")
     # what the domain XML states replaces what the stamp recorded
-    for k in ("MACHINE", "VIRTTYPE", "CPU", "CPU_DISABLE", "HOSTDEV"):
+    for k in ("MACHINE", "VIRTTYPE", "CPU", "CPU_DISABLE", "HOSTDEV", "HOSTDEV_DST"):
         pins.pop(k, None)
     if ostype is not None and ostype.get("machine"):
         pins["MACHINE"] = ostype.get("machine")
@@ -1335,22 +1335,46 @@ def domain_guest(root):
         off = [f.get("name") for f in cpu.findall("feature") if f.get("policy") in ("disable", "forbid")]
         if off:
             pins["CPU_DISABLE"] = ",".join(off)
-    devs = []
-    for h in root.findall("devices/hostdev[@type='pci']"):
-        a = h.find("source/address")
-        lim = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
-        try:
-            v = {k: int(a.get(k), 16) for k in lim}
-        except (AttributeError, TypeError, ValueError):
-            v = None
-        if v is None or any(v[k] > lim[k] for k in lim):
-            return None, "a PCI host device without a valid source address"
-        devs.append(f"{v['domain']:04x}:{v['bus']:02x}:{v['slot']:02x}.{v['function']:x}")
+    devs, hostdevs = [], []
+    qemu_ns = "{http://libvirt.org/schemas/domain/qemu/1.0}"
+    overrides = {}  # alias -> enable-migration, from <qemu:override>
+    for d in root.findall(f"{qemu_ns}override/{qemu_ns}device"):
+        for p in d.findall(f"{qemu_ns}frontend/{qemu_ns}property"):
+            if p.get("name") == "enable-migration":
+                overrides.setdefault(d.get("alias"), p.get("value"))
+    for h in root.findall("devices/hostdev"):
+        if h.get("type") == "mdev":
+            a = h.find("source/address")
+            u = a.get("uuid") if a is not None else None
+            if u is None or not re.fullmatch(r"[0-9a-fA-F]{8}(-[0-9a-fA-F]{4}){3}-[0-9a-fA-F]{12}", u):
+                return None, f"an mdev host device without a valid source address uuid ({u or 'none'})"
+            dev, kind = u.lower(), "mdev"
+        elif h.get("type") == "pci":
+            a = h.find("source/address")
+            lim = {"domain": 0xFFFF, "bus": 0xFF, "slot": 0x1F, "function": 7}
+            try:
+                v = {k: int(a.get(k) or "0", 16) for k in lim}
+                if any(a.get(k) is None for k in ("bus", "slot", "function")):
+                    v = None
+            except (AttributeError, TypeError, ValueError):
+                v = None
+            if v is None or any(v[k] > lim[k] for k in lim):
+                return None, "a PCI host device without a valid source address"
+            dev, kind = f"{v['domain']:04x}:{v['bus']:02x}:{v['slot']:02x}.{v['function']:x}", "pci"
+        else:
+            continue
+        if dev in devs:
+            return None, f"host device {dev} is assigned twice"
+        devs.append(dev)
+        al = h.find("alias")
+        alias = al.get("name") if al is not None else None
+        hostdevs.append(f"{kind}:{dev}/{alias or '-'}/enable-migration={overrides.get(alias, '-') if alias else '-'}")
     if devs:
         pins["HOSTDEV"] = ",".join(devs)
     arch = ostype.get("arch") if ostype is not None else "?"
     return (f"name={root.findtext('name')} virttype={root.get('type')} arch={arch} pins=" +
-            ",".join(f"{k}={v}" for k, v in sorted(pins.items())) + meta_line), None
+            ",".join(f"{k}={v}" for k, v in sorted(pins.items())) + meta_line +
+            (" hostdevs=" + ",".join(hostdevs) if hostdevs else "")), None
 
 
 def check_domxml(data):
