@@ -67,21 +67,6 @@ boot() {
 	return $rc
 }
 
-# jobs_run FUNC ARG...: FUNC ARG for each ARG, two at a time (2 cores).
-jobs_run() {
-	local fn=$1 a n=0
-	shift
-	for a in "$@"; do
-		"$fn" "$a" &
-		n=$((n + 1))
-		if [[ $n -ge 2 ]]; then
-			wait -n
-			n=$((n - 1))
-		fi
-	done
-	wait
-}
-
 names=()
 for s in "${SPECS[@]}"; do
 	read -r -a f <<<"$s"
@@ -101,7 +86,7 @@ phase1() {
 		echo "booted and probed $n ($((SECONDS - t0)) s)" >"$D/$n.p1"
 	fi
 }
-jobs_run phase1 "${names[@]}"
+emu_jobs phase1 "${names[@]}"
 hosts=()
 for n in "${names[@]}"; do
 	if [[ -s $D/$n.facts && -s $D/plain/$n.dump ]]; then
@@ -180,7 +165,7 @@ for a in "${hosts[@]}"; do
 		fi
 	done
 done
-jobs_run phase2 ${need[@]+"${need[@]}"}
+emu_jobs phase2 ${need[@]+"${need[@]}"}
 for a in ${need[@]+"${need[@]}"}; do
 	if [[ ! -f $D/$a.compat.ok ]]; then
 		not_ok "compat dumps on $a failed: $(tail -n 3 "$D/$a.compat.err")"
@@ -231,7 +216,7 @@ phase3() {
 	done
 	boot "$b" "$cmd" "$D/$b.restore" "$D/in-$b=/in" && touch "$D/$b.restore.ok"
 }
-jobs_run phase3 "${hosts[@]}"
+emu_jobs phase3 "${hosts[@]}"
 
 # refused KIND SRC DST -> the register ids the kernel refused (one a line)
 refused() {

@@ -10,6 +10,9 @@
 #   emu_facts NAME ARCH CPU [APPEND...]     probe such a host; facts are kept in
 #       $EMU_DIR/NAME.facts, raw ioctl dump in $EMU_DIR/NAME.raw
 #   emu_release ARCH [GEN]  the kernel release a generation boots
+#   emu_jobs FUNC ARG...    FUNC ARG for each ARG, EMU_JOBS (default 2: the
+#       machine's cores; each TCG host keeps one busy) at a time; FUNC runs
+#       in a subshell, so it leaves its results in files
 #   (emu_boot, for an image a test makes itself: tests/hosts/lib.sh)
 # The kernel generation is MIGCHECK_HOST_GEN (6.1 by default), inherited by
 # tests/hosts/*.sh: e.g. `MIGCHECK_HOST_GEN=7.3 emu_facts arm-max-73 aarch64 max`.
@@ -112,4 +115,18 @@ emu_release() {
 		. "$HOSTS/lib.sh"
 		MIGCHECK_HOST_GEN=${2:-${MIGCHECK_HOST_GEN:-6.1}} mh_release "$1"
 	)
+}
+
+emu_jobs() {
+	local fn=$1 a n=0
+	shift
+	for a in "$@"; do
+		"$fn" "$a" &
+		n=$((n + 1))
+		if [[ $n -ge ${EMU_JOBS:-2} ]]; then
+			wait -n
+			n=$((n - 1))
+		fi
+	done
+	wait
 }

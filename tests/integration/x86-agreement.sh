@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The planner's x86 verdicts (families x86.cpuid and x86.msr) against the real
 # kernel, for a host-passthrough guest (QEMU -cpu host,migratable=on).
-# Phase 1: each emulated x86_64 host (kernel generation x CPU model) boots once,
+# Phase 1: each emulated x86_64 host (kernel generation x CPU model) boots once (two hosts at a time),
 # is probed (migcheck-probe; its x86 facts must equal kvmraw's ioctl dump)
 # and dumps a guest's state (x86state dump: the guest CPUID and every MSR of
 # KVM_GET_MSR_INDEX_LIST with its value, and what the guest itself can keep
@@ -72,34 +72,49 @@ if [[ -n ${MIGCHECK_X86_REUSE:-} && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]];
 		CPU[$name]=$cpu
 	done <"$EMU_DIR/hosts"
 else
-	# ---- phase 1: probe and dump every host ----
+	# ---- phase 1: probe and dump every host (two at a time: 2 cores) ----
 	t_start=$SECONDS
 	EMU_EXTRA=("$X86STATE=/x86state")
+	# p1 "NAME GEN CPU": boot, probe and dump; NAME.p1 holds the seconds
+	p1() {
+		local name gen cpu t0=$SECONDS
+		read -r name gen cpu <<<"$1"
+		local T_TMP=$T_TMP/job-$name
+		mkdir -p "$T_TMP"
+		if MIGCHECK_HOST_GEN=$gen emu_run x86_64 "$cpu" \
+			'/migcheck-probe >/tmp/f || exit $?; /kvmraw >/tmp/r 2>&1 ||
+			echo "kvmraw: exit $?" >>/tmp/r; cat /tmp/f; echo @@RAW@@; cat /tmp/r
+			echo @@STATE@@; /x86state dump' >"$EMU_DIR/$name.out" 2>"$EMU_DIR/$name.err"; then
+			echo "$((SECONDS - t0))" >"$EMU_DIR/$name.p1"
+		fi
+		rm -rf "$T_TMP"
+	}
+	jobs=()
 	for gen in "${GENS[@]}"; do
 		for m in "${MODELS[@]}"; do
 			read -r short cpu <<<"$m"
-			name=$gen-$short
-			t0=$SECONDS
-			boots=$((boots + 1))
-			if MIGCHECK_HOST_GEN=$gen emu_run x86_64 "$cpu" \
-				'/migcheck-probe >/tmp/f || exit $?; /kvmraw >/tmp/r 2>&1 ||
-				echo "kvmraw: exit $?" >>/tmp/r; cat /tmp/f; echo @@RAW@@; cat /tmp/r
-				echo @@STATE@@; /x86state dump' >"$EMU_DIR/$name.out"; then
-				sed '/^@@RAW@@$/,$d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.facts"
-				sed -n '/^@@RAW@@$/,/^@@STATE@@$/{//!p}' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.raw"
-				sed '1,/^@@STATE@@$/d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.state"
-				ok "$name: booted $gen -cpu $cpu, probed and dumped ($((SECONDS - t0)) s)"
-				# the probe's x86 facts against an independent ioctl dump
-				kvmraw_compare "$name" "$EMU_DIR/$name.facts" "$EMU_DIR/$name.raw" \
-					x86.msr x86.msr_feature x86.cpuid
-				names+=("$name")
-				echo "$name $gen $cpu" >>"$EMU_DIR/hosts"
-				CPU[$name]=$cpu
-				GEN[$name]=$gen
-			else
-				not_ok "$name: booting $gen -cpu $cpu failed"
-			fi
+			jobs+=("$gen-$short $gen $cpu")
 		done
+	done
+	boots=${#jobs[@]}
+	emu_jobs p1 "${jobs[@]}"
+	for j in "${jobs[@]}"; do
+		read -r name gen cpu <<<"$j"
+		if [[ -s $EMU_DIR/$name.p1 ]]; then
+			sed '/^@@RAW@@$/,$d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.facts"
+			sed -n '/^@@RAW@@$/,/^@@STATE@@$/{//!p}' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.raw"
+			sed '1,/^@@STATE@@$/d' "$EMU_DIR/$name.out" >"$EMU_DIR/$name.state"
+			ok "$name: booted $gen -cpu $cpu, probed and dumped ($(cat "$EMU_DIR/$name.p1") s)"
+			# the probe's x86 facts against an independent ioctl dump
+			kvmraw_compare "$name" "$EMU_DIR/$name.facts" "$EMU_DIR/$name.raw" \
+				x86.msr x86.msr_feature x86.cpuid
+			names+=("$name")
+			echo "$name $gen $cpu" >>"$EMU_DIR/hosts"
+			CPU[$name]=$cpu
+			GEN[$name]=$gen
+		else
+			not_ok "$name: booting $gen -cpu $cpu failed: $(tail -n 3 "$EMU_DIR/$name.err" 2>/dev/null)"
+		fi
 	done
 	[[ ${#names[@]} -ge 2 ]] || {
 		not_ok "fewer than two x86_64 hosts could be probed"
@@ -116,13 +131,24 @@ else
 	for src in "${names[@]}"; do
 		cmd+="echo @@SRC $src; /x86state restore /dumps/$src || echo @@FAIL \$?;"$'\n'
 	done
+	# p2 DST: boot DST and restore every dump; DST.p2 holds the seconds
+	p2() {
+		local dst=$1 t0=$SECONDS
+		local T_TMP=$T_TMP/job-$dst
+		mkdir -p "$T_TMP"
+		if MIGCHECK_HOST_GEN=${GEN[$dst]} emu_run x86_64 "${CPU[$dst]}" "$cmd" \
+			>"$EMU_DIR/$dst.restore" 2>"$EMU_DIR/$dst.restore.err"; then
+			echo "$((SECONDS - t0))" >"$EMU_DIR/$dst.p2"
+		fi
+		rm -rf "$T_TMP"
+	}
+	boots=$((boots + ${#names[@]}))
+	emu_jobs p2 "${names[@]}"
 	for dst in "${names[@]}"; do
-		t0=$SECONDS
-		boots=$((boots + 1))
-		if MIGCHECK_HOST_GEN=${GEN[$dst]} emu_run x86_64 "${CPU[$dst]}" "$cmd" >"$EMU_DIR/$dst.restore"; then
-			ok "$dst: restored ${#names[@]} sources ($((SECONDS - t0)) s)"
+		if [[ -s $EMU_DIR/$dst.p2 ]]; then
+			ok "$dst: restored ${#names[@]} sources ($(cat "$EMU_DIR/$dst.p2") s)"
 		else
-			not_ok "$dst: restore boot failed"
+			not_ok "$dst: restore boot failed: $(tail -n 3 "$EMU_DIR/$dst.restore.err" 2>/dev/null)"
 		fi
 		if grep -q '^@@FAIL' "$EMU_DIR/$dst.restore"; then
 			not_ok "$dst: x86state restore failed: $(grep -A1 '^@@FAIL' "$EMU_DIR/$dst.restore" | head -2)"
