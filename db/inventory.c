@@ -589,9 +589,9 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	const char *arch = mc_facts_get(f, "kernel", "arch");
 	const char *kernel = mc_facts_get(f, "kernel", "release");
 	if ((r = prep_cached(db, &ins_prof,
-		      "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5)",
-		      err)) < 0)
+			     "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(ins_prof, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins_prof, 2, arch ? arch : "", -1, SQLITE_STATIC);
@@ -605,12 +605,13 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
 
 	if ((r = prep_cached(db, &ins_fact,
-		      "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
-		      err)) < 0 ||
+			     "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
+			     err)) < 0 ||
 	    (r = prep_cached(db, &get_fact,
-		      "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3", err)) <
-		0 ||
-	    (r = prep_cached(db, &link, "INSERT INTO profile_facts (pid, fid) VALUES (?1, ?2)", err)) < 0)
+			     "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3",
+			     err)) < 0 ||
+	    (r = prep_cached(db, &link, "INSERT INTO profile_facts (pid, fid) VALUES (?1, ?2)",
+			     err)) < 0)
 		goto out;
 	for (size_t i = 0; i < mc_facts_count(f); i++) {
 		const mc_fact *x = mc_facts_at(f, i);
@@ -680,11 +681,11 @@ static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, c
 	int rc, r;
 	mc_time_iso(host->probed ? host->probed : time(NULL), ts, sizeof(ts));
 	if ((r = prep_cached(db, &up,
-		      "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
-		      "pid = excluded.pid, probed_at = excluded.probed_at, "
-		      "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
-		      err)) < 0)
+			     "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+			     "pid = excluded.pid, probed_at = excluded.probed_at, "
+			     "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(up, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, pid);
@@ -697,9 +698,9 @@ static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, c
 		goto out;
 	}
 	if ((r = prep_cached(db, &hist,
-		      "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
-		      "VALUES (?1, ?2, ?3)",
-		      err)) < 0)
+			     "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
+			     "VALUES (?1, ?2, ?3)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(hist, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(hist, 2, pid);
@@ -772,9 +773,9 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 		return NULL;
 	}
 	if (prep_cached(db, &st,
-		 "SELECT f.domain, f.key, f.value FROM profile_facts pf "
-		 "JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
-		 err) < 0)
+			"SELECT f.domain, f.key, f.value FROM profile_facts pf "
+			"JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
+			err) < 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, pid);
 	f = mc_facts_new();
@@ -990,8 +991,8 @@ int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc
 }
 
 int mc_db_each_fact(mc_db *db,
-		    int (*cb)(long long fid, const char *domain, const char *key,
-			      const char *value, void *opaque),
+		    int (*cb)(long long fid, const char *domain, const char *key, const char *value,
+			      void *opaque),
 		    void *opaque, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -1007,7 +1008,8 @@ int mc_db_each_fact(mc_db *db,
 				sqlite3_finalize(st);
 				return r;
 			}
-		if (cb((long long)sqlite3_column_int64(st, 0), (const char *)sqlite3_column_text(st, 1),
+		if (cb((long long)sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
 		       (const char *)sqlite3_column_text(st, 2),
 		       (const char *)sqlite3_column_text(st, 3), opaque) != 0) {
 			rc = SQLITE_DONE;
@@ -1055,10 +1057,11 @@ int mc_db_each_profile_fids(mc_db *db,
 		if (fids->len && (rc != SQLITE_ROW || pid != cur)) {
 			const char *id = g_hash_table_lookup(ids, &cur);
 			if (!id) {
-				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-						 "%s: inventory is corrupt: facts of no profile (pid "
-						 "%lld)",
-						 db->path, (long long)cur);
+				r = mc_error_set(
+				    err, MC_EXIT_DATAERR, EBADMSG,
+				    "%s: inventory is corrupt: facts of no profile (pid "
+				    "%lld)",
+				    db->path, (long long)cur);
 				goto out;
 			}
 			if (cb(id, (const long long *)(void *)fids->data, fids->len, opaque) != 0) {

@@ -102,8 +102,8 @@ int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc
  * (ascending; the array is valid during the call). cb returning non-zero
  * stops the walk. Strings are valid during the call. */
 int mc_db_each_fact(mc_db *db,
-		    int (*cb)(long long fid, const char *domain, const char *key,
-			      const char *value, void *opaque),
+		    int (*cb)(long long fid, const char *domain, const char *key, const char *value,
+			      void *opaque),
 		    void *opaque, mc_error *err);
 int mc_db_each_profile_fids(mc_db *db,
 			    int (*cb)(const char *id, const long long *fids, size_t n,
