@@ -17,7 +17,7 @@
 command -v python3 >/dev/null || skip "python3 is not installed"
 command -v sqlite3 >/dev/null || skip "sqlite3 is not installed"
 GEN=$MC_SRCDIR/tests/bench/gen-fleet.py
-ngx_start || {
+ngx_start "" || {
 	not_ok "nginx did not start"
 	finish
 	exit 1
