@@ -14,7 +14,7 @@
 #             rows it lists (every host with its profile id, by name);
 #   gate      `migcheck gate --candidate FILE` (a new 6.12 kernel build) vs
 #             the same sqlite3 reading;
-#   baseline  `migcheck baseline --fleet --arch aarch64` vs sqlite3 reading
+#   baseline  `migcheck baseline --fleet --arch x86_64` vs sqlite3 reading
 #             every fact row of every profile (what it looks at, at most);
 #   report    `migcheck report --html` of every class (the class matrix) vs
 #             the same sqlite3 reading; and the page's size;
@@ -100,9 +100,9 @@ printf 'fleet-scale: gate of a candidate %s ms (target 1 s); sqlite3 reading eve
 	"$BENCH_SUBJ_MED" "$BENCH_BASE_MED" "$BENCH_RATIO" "$BENCH_ROUNDS"
 echo "fleet-scale:   $(tail -1 "$T_TMP/gate.out")"
 
-baseline() { answer "${M[@]}" baseline --fleet --arch aarch64 >"$T_TMP/baseline.out"; }
+baseline() { answer "${M[@]}" baseline --fleet --arch x86_64 >"$T_TMP/baseline.out"; }
 bench_alternate sqlite_facts baseline
-printf 'fleet-scale: baseline --fleet --arch aarch64 %s ms (target 2 s); sqlite3 reading every host and fact row %s ms; ratio %sx%s\n' \
+printf 'fleet-scale: baseline --fleet --arch x86_64 %s ms (target 2 s); sqlite3 reading every host and fact row %s ms; ratio %sx%s\n' \
 	"$BENCH_SUBJ_MED" "$BENCH_BASE_MED" "$BENCH_RATIO" "$BENCH_ROUNDS"
 echo "fleet-scale:   $(head -2 "$T_TMP/baseline.out" | tr '\n' ' ')"
 
