@@ -203,12 +203,7 @@ int mc_ctx_check_guest_pins(mc_ctx *ctx, const mc_guest *g, const char *label, m
 
 mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err)
 {
-	mc_gate_fleet *f = mc_gate_fleet_load(db, err);
-	if (!f)
-		return NULL;
-	mc_gate_fleet *c = mc_gate_fleet_by_class(f);
-	mc_gate_fleet_free(f);
-	return c;
+	return mc_gate_fleet_load_classes(db, err);
 }
 
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)

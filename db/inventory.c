@@ -24,8 +24,9 @@ static const char *const migrations[MC_DB_SCHEMA_VERSION] = {
 struct mc_db {
 	sqlite3 *h;
 	char *path;
-	int depth; /* transaction nesting (savepoints) */
-	int fd;    /* the file itself, held until sqlite has closed it */
+	int depth;         /* transaction nesting (savepoints) */
+	int fd;            /* the file itself, held until sqlite has closed it */
+	GHashTable *stmts; /* SQL text -> sqlite3_stmt *: prepared once per handle */
 };
 
 char *mc_db_default_path(void)
@@ -487,6 +488,8 @@ void mc_db_close(mc_db *db)
 	if (db->h) {
 		while (db->depth > 0)
 			mc_db_rollback(db);
+		if (db->stmts)
+			g_hash_table_destroy(db->stmts); /* finalizes them */
 		sqlite3_close(db->h);
 	}
 	if (db->fd >= 0)
@@ -510,10 +513,44 @@ static int prep(mc_db *db, sqlite3_stmt **st, const char *sql, mc_error *err)
 	return rc == SQLITE_OK ? 0 : db_fail(db, rc, err, "prepare");
 }
 
+static void stmt_finalize(gpointer st)
+{
+	sqlite3_finalize(st);
+}
+
+/* The statements of the per-host and per-profile paths (a fleet pull runs
+ * them 100,000 times): prepared once per handle, kept in db->stmts (which
+ * owns them; mc_db_close finalizes them), handed out reset and without
+ * bindings. The caller gives it back with done(), which resets it so that
+ * it holds no read transaction open. Not reentrant per SQL text: no caller
+ * runs a statement while it holds the same one. */
+static int prep_cached(mc_db *db, sqlite3_stmt **st, const char *sql, mc_error *err)
+{
+	if (!db->stmts)
+		db->stmts = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, stmt_finalize);
+	sqlite3_stmt *c = g_hash_table_lookup(db->stmts, sql);
+	if (c) {
+		sqlite3_reset(c);
+		sqlite3_clear_bindings(c);
+		*st = c;
+		return 0;
+	}
+	int r = prep(db, st, sql, err);
+	if (r == 0)
+		g_hash_table_insert(db->stmts, g_strdup(sql), *st);
+	return r;
+}
+
+static void done(sqlite3_stmt *st)
+{
+	if (st)
+		sqlite3_reset(st);
+}
+
 static int lookup_pid(mc_db *db, const char *id, sqlite3_int64 *pid, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	int r = prep(db, &st, "SELECT pid FROM profiles WHERE id = ?1", err);
+	int r = prep_cached(db, &st, "SELECT pid FROM profiles WHERE id = ?1", err);
 	if (r < 0)
 		return r;
 	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
@@ -526,7 +563,7 @@ static int lookup_pid(mc_db *db, const char *id, sqlite3_int64 *pid, mc_error *e
 	} else {
 		r = db_fail(db, rc, err, "look up profile");
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -551,10 +588,10 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 
 	const char *arch = mc_facts_get(f, "kernel", "arch");
 	const char *kernel = mc_facts_get(f, "kernel", "release");
-	if ((r = prep(db, &ins_prof,
-		      "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5)",
-		      err)) < 0)
+	if ((r = prep_cached(db, &ins_prof,
+			     "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(ins_prof, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins_prof, 2, arch ? arch : "", -1, SQLITE_STATIC);
@@ -567,13 +604,14 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	}
 	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
 
-	if ((r = prep(db, &ins_fact,
-		      "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
-		      err)) < 0 ||
-	    (r = prep(db, &get_fact,
-		      "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3", err)) <
-		0 ||
-	    (r = prep(db, &link, "INSERT INTO profile_facts (pid, fid) VALUES (?1, ?2)", err)) < 0)
+	if ((r = prep_cached(db, &ins_fact,
+			     "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
+			     err)) < 0 ||
+	    (r = prep_cached(db, &get_fact,
+			     "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3",
+			     err)) < 0 ||
+	    (r = prep_cached(db, &link, "INSERT INTO profile_facts (pid, fid) VALUES (?1, ?2)",
+			     err)) < 0)
 		goto out;
 	for (size_t i = 0; i < mc_facts_count(f); i++) {
 		const mc_fact *x = mc_facts_at(f, i);
@@ -611,10 +649,10 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	*pid_out = pid;
 	r = 0;
 out:
-	sqlite3_finalize(ins_fact);
-	sqlite3_finalize(get_fact);
-	sqlite3_finalize(link);
-	sqlite3_finalize(ins_prof);
+	done(ins_fact);
+	done(get_fact);
+	done(link);
+	done(ins_prof);
 	return r;
 }
 
@@ -642,12 +680,12 @@ static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, c
 	char ts[32];
 	int rc, r;
 	mc_time_iso(host->probed ? host->probed : time(NULL), ts, sizeof(ts));
-	if ((r = prep(db, &up,
-		      "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
-		      "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
-		      "pid = excluded.pid, probed_at = excluded.probed_at, "
-		      "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
-		      err)) < 0)
+	if ((r = prep_cached(db, &up,
+			     "INSERT INTO hosts (name, pid, probed_at, source, uuid) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5) ON CONFLICT (name) DO UPDATE SET "
+			     "pid = excluded.pid, probed_at = excluded.probed_at, "
+			     "source = excluded.source, uuid = coalesce(excluded.uuid, uuid)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(up, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(up, 2, pid);
@@ -659,10 +697,10 @@ static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, c
 		r = db_fail(db, rc, err, "store host");
 		goto out;
 	}
-	if ((r = prep(db, &hist,
-		      "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
-		      "VALUES (?1, ?2, ?3)",
-		      err)) < 0)
+	if ((r = prep_cached(db, &hist,
+			     "INSERT OR IGNORE INTO host_history (name, pid, probed_at) "
+			     "VALUES (?1, ?2, ?3)",
+			     err)) < 0)
 		goto out;
 	sqlite3_bind_text(hist, 1, host->name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(hist, 2, pid);
@@ -670,8 +708,8 @@ static int set_host_tx(mc_db *db, const mc_host_info *host, sqlite3_int64 pid, c
 	if ((rc = sqlite3_step(hist)) != SQLITE_DONE)
 		r = db_fail(db, rc, err, "store host history");
 out:
-	sqlite3_finalize(up);
-	sqlite3_finalize(hist);
+	done(up);
+	done(hist);
 	return r;
 }
 
@@ -734,10 +772,10 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path, id);
 		return NULL;
 	}
-	if (prep(db, &st,
-		 "SELECT f.domain, f.key, f.value FROM profile_facts pf "
-		 "JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
-		 err) < 0)
+	if (prep_cached(db, &st,
+			"SELECT f.domain, f.key, f.value FROM profile_facts pf "
+			"JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
+			err) < 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, pid);
 	f = mc_facts_new();
@@ -774,10 +812,10 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 			     db->path, id, check);
 		goto fail;
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return f;
 fail:
-	sqlite3_finalize(st);
+	done(st);
 	mc_facts_free(f);
 	return NULL;
 }
@@ -918,7 +956,7 @@ static int get_host_where(mc_db *db, const char *where, const char *arg, const c
 {
 	sqlite3_stmt *st = NULL;
 	g_autofree char *sql = g_strconcat(host_select, where, NULL);
-	int r = prep(db, &st, sql, err), rc;
+	int r = prep_cached(db, &st, sql, err), rc;
 	memset(out, 0, sizeof(*out));
 	if (r < 0)
 		return r;
@@ -936,7 +974,7 @@ static int get_host_where(mc_db *db, const char *where, const char *arg, const c
 	} else {
 		r = db_fail(db, rc, err, "look up host");
 	}
-	sqlite3_finalize(st);
+	done(st);
 	return r;
 }
 
@@ -950,6 +988,100 @@ int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc
 {
 	return get_host_where(db, "WHERE lower(h.uuid) = lower(?1) ORDER BY 5 DESC LIMIT 1", uuid,
 			      "with UUID", out, err);
+}
+
+int mc_db_each_fact(mc_db *db,
+		    int (*cb)(long long fid, const char *domain, const char *key, const char *value,
+			      void *opaque),
+		    void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st, "SELECT fid, domain, key, value FROM facts", err), rc;
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 1; i < 4; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
+				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+						 "%s: inventory is corrupt: facts.%s is not text",
+						 db->path, sqlite3_column_name(st, i));
+				sqlite3_finalize(st);
+				return r;
+			}
+		if (cb((long long)sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2),
+		       (const char *)sqlite3_column_text(st, 3), opaque) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list facts");
+}
+
+/* profile_facts is WITHOUT ROWID with the key (pid, fid): a scan in key
+ * order meets each profile's facts together, fids ascending. */
+int mc_db_each_profile_fids(mc_db *db,
+			    int (*cb)(const char *id, const long long *fids, size_t n,
+				      void *opaque),
+			    void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	GHashTable *ids = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	GArray *fids = g_array_new(FALSE, FALSE, sizeof(long long));
+	sqlite3_int64 cur = 0;
+	int r = prep(db, &st, "SELECT pid, id FROM profiles", err), rc;
+	if (r < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if (sqlite3_column_type(st, 1) != SQLITE_TEXT ||
+		    sqlite3_column_bytes(st, 1) != MC_PROFILE_ID_LEN) {
+			r = corrupt_id(db, err);
+			goto out;
+		}
+		sqlite3_int64 *k = g_new(sqlite3_int64, 1);
+		*k = sqlite3_column_int64(st, 0);
+		g_hash_table_insert(ids, k, g_strdup((const char *)sqlite3_column_text(st, 1)));
+	}
+	if (rc != SQLITE_DONE) {
+		r = db_fail(db, rc, err, "list profiles");
+		goto out;
+	}
+	sqlite3_finalize(st);
+	if ((r = prep(db, &st, "SELECT pid, fid FROM profile_facts ORDER BY pid, fid", err)) < 0)
+		goto out;
+	for (;;) {
+		rc = sqlite3_step(st);
+		sqlite3_int64 pid = rc == SQLITE_ROW ? sqlite3_column_int64(st, 0) : 0;
+		if (fids->len && (rc != SQLITE_ROW || pid != cur)) {
+			const char *id = g_hash_table_lookup(ids, &cur);
+			if (!id) {
+				r = mc_error_set(
+				    err, MC_EXIT_DATAERR, EBADMSG,
+				    "%s: inventory is corrupt: facts of no profile (pid "
+				    "%lld)",
+				    db->path, (long long)cur);
+				goto out;
+			}
+			if (cb(id, (const long long *)(void *)fids->data, fids->len, opaque) != 0) {
+				rc = SQLITE_DONE;
+				break;
+			}
+			g_array_set_size(fids, 0);
+		}
+		if (rc != SQLITE_ROW)
+			break;
+		cur = pid;
+		long long fid = (long long)sqlite3_column_int64(st, 1);
+		g_array_append_val(fids, fid);
+	}
+	r = rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list profile facts");
+out:
+	sqlite3_finalize(st);
+	g_hash_table_destroy(ids);
+	g_array_free(fids, TRUE);
+	return r;
 }
 
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err)

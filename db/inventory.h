@@ -95,6 +95,21 @@ void mc_db_host_free(mc_db_host_copy *c);
  * the probe's SMBIOS/machine-id UUID). -ENOENT (66) when none. */
 int mc_db_get_host_by_uuid(mc_db *db, const char *uuid, mc_db_host_copy *out, mc_error *err);
 
+/* The inventory in bulk, for fleet-wide answers: two scans instead of one
+ * query per profile. Facts are stored once across profiles (a fact id,
+ * fid, names one "domain key value"); mc_db_each_fact calls cb for every
+ * fact, mc_db_each_profile_fids for every profile with the ids of its facts
+ * (ascending; the array is valid during the call). cb returning non-zero
+ * stops the walk. Strings are valid during the call. */
+int mc_db_each_fact(mc_db *db,
+		    int (*cb)(long long fid, const char *domain, const char *key, const char *value,
+			      void *opaque),
+		    void *opaque, mc_error *err);
+int mc_db_each_profile_fids(mc_db *db,
+			    int (*cb)(const char *id, const long long *fids, size_t n,
+				      void *opaque),
+			    void *opaque, mc_error *err);
+
 /* Counts, for summaries. */
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);
 

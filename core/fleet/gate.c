@@ -203,6 +203,131 @@ fail:
 	return NULL;
 }
 
+/* ---- the fleet by class, in bulk ---- */
+
+/* Migration classes without loading every profile: the inventory stores
+ * each distinct fact once, so whether a planner family reads a fact is
+ * decided once per fact (mc_plan_reads_fact), and a profile's class is the
+ * set of its read facts plus the read domains it has facts in: exactly the
+ * lines mc_plan_class_id hashes. Only one profile per class is loaded. */
+typedef struct {
+	guint dom;      /* index into bulk.domains */
+	bool dom_read;  /* mc_plan_reads_fact(domain, NULL) */
+	bool fact_read; /* and mc_plan_reads_fact(domain, key) */
+} bfact;
+
+typedef struct {
+	GHashTable *facts;   /* long long * fid -> bfact * */
+	GHashTable *domains; /* domain (owned) -> index + 1 */
+	GHashTable *keys;    /* profile id (owned) -> GBytes *: its class key */
+	const mc_gate_fleet *f;
+	GByteArray *buf;
+} bulk;
+
+static int bulk_fact(long long fid, const char *domain, const char *key, const char *value,
+		     void *opaque)
+{
+	bulk *b = opaque;
+	(void)value;
+	guint dom = GPOINTER_TO_UINT(g_hash_table_lookup(b->domains, domain));
+	if (!dom) {
+		dom = g_hash_table_size(b->domains) + 1;
+		g_hash_table_insert(b->domains, g_strdup(domain), GUINT_TO_POINTER(dom));
+	}
+	bfact *x = g_new0(bfact, 1);
+	x->dom = dom - 1;
+	x->dom_read = mc_plan_reads_fact(domain, NULL);
+	x->fact_read = x->dom_read && mc_plan_reads_fact(domain, key);
+	long long *k = g_new(long long, 1);
+	*k = fid;
+	g_hash_table_insert(b->facts, k, x);
+	return 0;
+}
+
+static int bulk_profile(const char *id, const long long *fids, size_t n, void *opaque)
+{
+	bulk *b = opaque;
+	if (!g_hash_table_contains(b->f->byid, id))
+		return 0; /* no host has it */
+	guint ndom = g_hash_table_size(b->domains);
+	g_byte_array_set_size(b->buf, (ndom + 7) / 8);
+	memset(b->buf->data, 0, b->buf->len);
+	for (size_t i = 0; i < n; i++) {
+		const bfact *x = g_hash_table_lookup(b->facts, &fids[i]);
+		if (!x || !x->dom_read)
+			continue; /* an unknown fid: mc_db_load_profile reports it */
+		b->buf->data[x->dom / 8] |= (guint8)(1u << (x->dom % 8));
+		if (x->fact_read)
+			g_byte_array_append(b->buf, (const guint8 *)&fids[i], sizeof(fids[i]));
+	}
+	g_hash_table_insert(b->keys, g_strdup(id), g_bytes_new(b->buf->data, b->buf->len));
+	return 0;
+}
+
+mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
+{
+	mc_gate_fleet *f = mc_gate_fleet_new(), *c = NULL;
+	bulk b = {
+		.facts = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free),
+		.domains = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL),
+		.keys = g_hash_table_new_full(g_str_hash, g_str_equal, g_free,
+					      (GDestroyNotify)g_bytes_unref),
+		.f = f,
+		.buf = g_byte_array_new(),
+	};
+	GHashTable *bycls = g_hash_table_new(g_bytes_hash, g_bytes_equal);
+	GBytes *none = g_bytes_new(NULL, 0); /* a profile without facts */
+	if (mc_db_each_host(db, NULL, collect_host, f, err) < 0 ||
+	    mc_db_each_fact(db, bulk_fact, &b, err) < 0 ||
+	    mc_db_each_profile_fids(db, bulk_profile, &b, err) < 0)
+		goto fail;
+	c = mc_gate_fleet_new();
+	for (guint i = 0; i < f->profiles->len; i++) {
+		const fprofile *p = f->profiles->pdata[i];
+		GBytes *key = g_hash_table_lookup(b.keys, p->id);
+		if (!key)
+			key = none;
+		fprofile *e = g_hash_table_lookup(bycls, key);
+		if (!e) {
+			e = g_new0(fprofile, 1);
+			g_strlcpy(e->id, p->id, sizeof(e->id));
+			e->hosts = g_ptr_array_new_with_free_func(g_free);
+			e->host_pids = g_ptr_array_new_with_free_func(g_free);
+			g_ptr_array_add(c->profiles, e);
+			g_hash_table_insert(c->byid, e->id, e);
+			g_hash_table_insert(bycls, key, e);
+		} else {
+			char *k = g_strdup(p->id);
+			g_ptr_array_add(c->keys, k);
+			g_hash_table_insert(c->byid, k, e);
+		}
+		e->nprofiles++;
+		for (guint j = 0; j < p->hosts->len; j++) {
+			g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
+			g_ptr_array_add(e->host_pids, g_strdup(p->id));
+		}
+	}
+	for (guint i = 0; i < c->profiles->len; i++) {
+		fprofile *e = c->profiles->pdata[i];
+		if (!(e->facts = mc_db_load_profile(db, e->id, err)))
+			goto fail;
+		e->arch = mc_facts_get(e->facts, "kernel", "arch");
+	}
+	goto out;
+fail:
+	mc_gate_fleet_free(c);
+	c = NULL;
+out:
+	g_hash_table_destroy(bycls);
+	g_bytes_unref(none);
+	g_hash_table_destroy(b.facts);
+	g_hash_table_destroy(b.domains);
+	g_hash_table_destroy(b.keys);
+	g_byte_array_free(b.buf, TRUE);
+	mc_gate_fleet_free(f);
+	return c;
+}
+
 static const char *hosts_text(fprofile *p)
 {
 	if (p->hosts_text)

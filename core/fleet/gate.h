@@ -47,6 +47,10 @@ const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j);
  * the entry plans every profile of the class. mc_gate_fleet_add is not for
  * such a fleet. */
 mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
+/* The same as mc_gate_fleet_by_class(mc_gate_fleet_load(db)), loading
+ * only one profile per class: a profile's class is decided from the ids of
+ * its facts (mc_db_each_profile_fids), each distinct fact looked at once. */
+mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err);
 /* How many profiles an entry stands for (1 unless grouped by class). */
 size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i);
 /* The profile id of host j of entry i (its own, in a class). */

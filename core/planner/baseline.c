@@ -14,24 +14,46 @@ struct mc_baseline {
 	bool x86;
 	GPtrArray *actions;  /* mc_plan *, owned: the final proof's action plans */
 	GArray *action_ends; /* size_t pairs: src, dst */
+	/* The outcome of each ordered pair planned with the pins `memo_pins`
+	 * (mc_pins_format): a round whose pins are those of an earlier one
+	 * (removing a host often leaves the common configuration as it was)
+	 * plans only the pairs not yet planned with them. */
+	struct outcome *memo; /* n * n, [s * n + d] */
+	char *memo_pins;
 };
 
-static void plan_free(gpointer p)
+/* A pair's plan as prove() uses it. */
+struct outcome {
+	bool have;
+	bool refused; /* the pins cannot be applied on the source: msg */
+	mc_level level;
+	char *msg;     /* refused: the error; blocked: its first blocked verdict */
+	mc_plan *plan; /* an action plan, owned */
+};
+
+static void memo_clear(mc_baseline *b)
 {
-	mc_plan_free(p);
+	for (size_t i = 0; b->memo && i < b->n * b->n; i++) {
+		g_free(b->memo[i].msg);
+		mc_plan_free(b->memo[i].plan);
+		memset(&b->memo[i], 0, sizeof(b->memo[i]));
+	}
+	g_clear_pointer(&b->memo_pins, g_free);
 }
 
 void mc_baseline_free(mc_baseline *b)
 {
 	if (!b)
 		return;
+	memo_clear(b);
+	g_free(b->memo);
 	mc_pins_free(b->pins);
 	for (size_t i = 0; i < b->n; i++)
 		g_free(b->reason[i]);
 	g_free(b->reason);
 	g_free(b->joined);
 	if (b->actions)
-		g_ptr_array_free(b->actions, TRUE);
+		g_ptr_array_free(b->actions, FALSE); /* the plans are the memo's */
 	if (b->action_ends)
 		g_array_free(b->action_ends, TRUE);
 	g_free(b);
@@ -58,6 +80,11 @@ static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const 
 {
 	long failed = 0;
 	mc_autoplancache *cache = mc_plan_cache_new(); /* each profile compiled once */
+	g_autofree char *ptext = mc_pins_format(b->pins);
+	if (g_strcmp0(ptext, b->memo_pins) != 0) {
+		memo_clear(b);
+		b->memo_pins = g_steal_pointer(&ptext);
+	}
 	g_ptr_array_set_size(b->actions, 0);
 	g_array_set_size(b->action_ends, 0);
 	b->level = MC_V_OK;
@@ -68,33 +95,50 @@ static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const 
 		for (size_t d = 0; d < b->n; d++) {
 			if (!b->joined[d])
 				continue;
-			mc_error e = { 0 };
-			mc_plan *p = mc_plan_compute_cached(cache, env, pr[s], pr[d], b->pins, &e);
-			b->plans++;
+			struct outcome *o = &b->memo[s * b->n + d];
 			b->proof_plans++;
-			if (!p && e.exit_code != MC_EXIT_USAGE) {
-				*err = e;
-				mc_error_prefix(err, "baseline: plan %s -> %s", labels[s],
-						labels[d]);
-				return -(e.errnum ? e.errnum : EINVAL);
+			if (!o->have) {
+				mc_error e = { 0 };
+				mc_plan *p =
+				    mc_plan_compute_cached(cache, env, pr[s], pr[d], b->pins, &e);
+				b->plans++;
+				if (!p && e.exit_code != MC_EXIT_USAGE) {
+					*err = e;
+					mc_error_prefix(err, "baseline: plan %s -> %s", labels[s],
+							labels[d]);
+					return -(e.errnum ? e.errnum : EINVAL);
+				}
+				o->have = true;
+				if (!p) {
+					o->refused = true;
+					o->msg = g_strdup(e.msg);
+				} else {
+					o->level = mc_plan_worst(p);
+					if (o->level == MC_V_BLOCKED)
+						o->msg = first_verdict(p, MC_V_BLOCKED);
+					if (o->level == MC_V_ACTION)
+						o->plan = p;
+					else
+						mc_plan_free(p);
+				}
 			}
-			if (!p) { /* the pins cannot be applied on s */
+			if (o->refused) { /* the pins cannot be applied on s */
 				fails[s] += 2 * b->n;
 				srcfails[s] += b->n;
 				failed++;
 				if (!why[s])
 					why[s] = g_strdup_printf(
-					    "the pins cannot be applied there: %s", e.msg);
+					    "the pins cannot be applied there: %s", o->msg);
 				break;
 			}
-			mc_level l = mc_plan_worst(p);
+			mc_level l = o->level;
 			if (l == MC_V_BLOCKED) {
 				failed++;
 				fails[s]++;
 				srcfails[s]++;
 				if (d != s)
 					fails[d]++;
-				g_autofree char *v = first_verdict(p, MC_V_BLOCKED);
+				const char *v = o->msg;
 				if (!why[s])
 					why[s] =
 					    s == d
@@ -108,17 +152,14 @@ static long prove(mc_baseline *b, const mc_plan_env *env, const mc_facts *const 
 				if (!why[d])
 					why[d] = g_strdup_printf(
 					    "it cannot take a guest from %s: %s", labels[s], v);
-				mc_plan_free(p);
 				continue;
 			}
 			if (l > b->level)
 				b->level = l;
 			if (l == MC_V_ACTION) {
 				size_t ends[2] = { s, d };
-				g_ptr_array_add(b->actions, p);
+				g_ptr_array_add(b->actions, o->plan);
 				g_array_append_vals(b->action_ends, ends, 2);
-			} else {
-				mc_plan_free(p);
 			}
 		}
 	}
@@ -133,7 +174,8 @@ mc_baseline *mc_baseline_compute(const mc_plan_env *env, const mc_facts *const *
 	b->n = n;
 	b->joined = g_new(bool, n);
 	b->reason = g_new0(char *, n);
-	b->actions = g_ptr_array_new_with_free_func(plan_free);
+	b->actions = g_ptr_array_new(); /* borrowed from the memo */
+	b->memo = g_new0(struct outcome, n > 0 ? n * n : 1);
 	b->action_ends = g_array_new(FALSE, FALSE, sizeof(size_t));
 	b->x86 = n && g_strcmp0(mc_facts_get(pr[0], "kernel", "arch"), "x86_64") == 0;
 	for (size_t i = 0; i < n; i++)

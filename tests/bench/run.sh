@@ -16,6 +16,8 @@ echo "-- fleet (pull vs curl of the same files; gate and report vs their plans)"
 "$H/fleet.sh" "$B" 10000 300 40
 echo "-- fleet store (one push into 100,000 hosts vs curl doing its requests; pull of 100,000 hosts vs curl of the same files)"
 "$H/fleet-store.sh" "$B" 100000 20
+echo "-- fleet scale (100,000 hosts over 2,000 generated profiles: pull vs curl; targets, gate, baseline, report vs sqlite3 reading the same rows)"
+"$H/fleet-scale.sh" "$B" 100000 2000
 echo "-- libvirt migrate (vs virsh migrate; --dry-run vs plan; needs root, namespaces, libvirtd)"
 bash "$H/libvirt-migrate.sh" "$B"
 echo "-- vfio device state (save+restore vs plain copy into the same kind of destination)"

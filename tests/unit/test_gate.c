@@ -12,6 +12,8 @@
 
 #include "core/fleet/gate.h"
 #include "core/model/profile.h"
+#include "db/identity.h"
+#include "db/inventory.h"
 #include "tests/lib/testutil.h"
 
 static GPtrArray *names;
@@ -137,11 +139,93 @@ START_TEST(gate_case)
 }
 END_TEST
 
+/* mc_gate_fleet_load_classes (the class of each profile from its fact ids,
+ * one profile loaded per class) must give exactly the fleet of the
+ * reference path, mc_gate_fleet_by_class(mc_gate_fleet_load()): the same
+ * entries in the same order, named by the same profile, with the same
+ * facts, hosts and host profiles. The inventory: real profiles of
+ * tests/data (plan/README, fleet/profiles/README), each also with
+ * KVM_CAP_NR_VCPUS changed (no rule reads it: same class, another profile)
+ * and with the kernel release changed (read: another class); host names
+ * chosen so that name order interleaves the profiles. */
+START_TEST(bulk_classes_equal_reference)
+{
+	static const char *const files[] = {
+		"plan/real61-a57-to-a72.src",    "plan/real61-a57-to-a72.dst",
+		"plan/real612-to-73-a57.src",    "fleet/profiles/arm-n1.facts",
+		"fleet/profiles/x86-epyc.facts", "plan-qemu/hostdev-no-pci.src",
+	};
+	mc_error err = { 0 };
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "inv.db", NULL);
+	mc_db *db = mc_db_open(path, MC_DB_WRITE, &err);
+	ck_assert_msg(db != NULL, "%s", err.msg);
+	int h = 0;
+	for (size_t i = 0; i < G_N_ELEMENTS(files); i++) {
+		mc_facts *base = load(files[i]);
+		for (int v = 0; v < 3; v++) {
+			mc_facts *f = mc_facts_dup(base);
+			if (v == 1)
+				ck_assert_int_eq(
+				    mc_facts_set(f, "kvm.cap", "KVM_CAP_NR_VCPUS", "4093", &err),
+				    0);
+			if (v == 2)
+				ck_assert_int_eq(
+				    mc_facts_set(f, "kernel", "release", "9.9.9-test", &err), 0);
+			for (int k = 0; k < 2; k++) {
+				g_autofree char *name =
+				    g_strdup_printf("h%02d-%zu-%d", (h * 7) % 36, i, v);
+				mc_host_info hi = { .name = name };
+				char id[MC_PROFILE_ID_LEN + 1];
+				h++;
+				ck_assert_msg(mc_db_store_host(db, &hi, f, "test", id, &err) == 0,
+					      "%s", err.msg);
+			}
+			mc_facts_free(f);
+		}
+		mc_facts_free(base);
+	}
+	mc_gate_fleet *all = mc_gate_fleet_load(db, &err);
+	ck_assert_msg(all != NULL, "%s", err.msg);
+	mc_gate_fleet *want = mc_gate_fleet_by_class(all);
+	mc_gate_fleet *got = mc_gate_fleet_load_classes(db, &err);
+	ck_assert_msg(got != NULL, "%s", err.msg);
+	size_t n = mc_gate_fleet_count(want);
+	ck_assert_uint_eq(mc_gate_fleet_count(got), n);
+	ck_assert_uint_eq(n, 2 * G_N_ELEMENTS(files)); /* NR_VCPUS: no new class */
+	for (size_t i = 0; i < n; i++) {
+		ck_assert_str_eq(mc_gate_fleet_id(got, i), mc_gate_fleet_id(want, i));
+		ck_assert_uint_eq(mc_gate_fleet_nprofiles(got, i),
+				  mc_gate_fleet_nprofiles(want, i));
+		size_t nh = mc_gate_fleet_nhosts(want, i);
+		ck_assert_uint_eq(mc_gate_fleet_nhosts(got, i), nh);
+		for (size_t j = 0; j < nh; j++) {
+			ck_assert_str_eq(mc_gate_fleet_host(got, i, j),
+					 mc_gate_fleet_host(want, i, j));
+			ck_assert_str_eq(mc_gate_fleet_host_profile(got, i, j),
+					 mc_gate_fleet_host_profile(want, i, j));
+		}
+		char a[MC_PROFILE_ID_LEN + 1], b[MC_PROFILE_ID_LEN + 1];
+		ck_assert_int_eq(mc_profile_id(mc_gate_fleet_facts(got, i), a, &err), 0);
+		ck_assert_int_eq(mc_profile_id(mc_gate_fleet_facts(want, i), b, &err), 0);
+		ck_assert_str_eq(a, b);
+	}
+	mc_gate_fleet_free(got);
+	mc_gate_fleet_free(want);
+	mc_gate_fleet_free(all);
+	mc_db_close(db);
+	tu_rmtree(dir);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("gate");
 	names = tu_list("gate", ".fleet");
 	tu_add_cases(s, "gate", names, gate_case, NULL, NULL);
+	TCase *tc = tcase_create("bulk");
+	tcase_add_test(tc, bulk_classes_equal_reference);
+	suite_add_tcase(s, tc);
 	int rc = tu_run(s);
 	g_ptr_array_free(names, TRUE);
 	return rc;
