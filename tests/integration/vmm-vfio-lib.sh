@@ -25,8 +25,8 @@
 # <qemu:override> (libvirt's docs/drvqemu: "Overriding properties of QEMU
 # devices"). QEMU 10 otherwise adds a migration blocker for a device without
 # device or IOMMU dirty tracking (hw/vfio/migration.c, enable-migration=auto);
-# with =on it migrates and treats all guest memory the device may reach as
-# dirty. libvirt 11 asks QEMU for its blockers (query-migrate
+# with =on it only warns ("VFIO device doesn't support device and IOMMU
+# dirty tracking") and migrates. libvirt 11 asks QEMU for its blockers (query-migrate
 # blocked-reasons) instead of refusing every mdev hostdev itself
 # (qemuMigrationSrcIsAllowed).
 #
@@ -66,12 +66,15 @@ mc_attr() {
 }
 
 # mc_holders UUID: the pids with the instance's /dev/vfio/GROUP open
-# (space separated; empty: nobody)
+# (space separated; empty: nobody). A process in another mount namespace
+# (libvirtd's, and its QEMU's) shows its fds with the path from that
+# namespace's root: the emulated host's chroot directory comes first
+# (/newroot/dev/vfio/N), hence the suffix match.
 mc_holders() {
 	local g f out=""
 	g=$(basename "$(readlink "$MC_DEVS/$1/iommu_group")")
 	for f in /proc/[0-9]*/fd/*; do
-		[[ $(readlink "$f" 2>/dev/null) == "/dev/vfio/$g" ]] || continue
+		[[ $(readlink "$f" 2>/dev/null) == */dev/vfio/"$g" ]] || continue
 		f=${f#/proc/}
 		out+=" ${f%%/*}"
 	done
