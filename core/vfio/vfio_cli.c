@@ -25,6 +25,7 @@ const char mc_vfio_cli_usage[] =
     "       migcheck vfio send DEVICE HOST:PORT [--p2p] [--precopy] [--keep-running]\n"
     "       migcheck vfio recv DEVICE [ADDR:]PORT [--p2p]\n"
     "       migcheck vfio check FILE [DEVICE]\n"
+    "       migcheck vfio reset DEVICE [--force]\n"
     "\n"
     "Move a VFIO device's migration state with the VFIO migration v2 state machine.\n"
     "DEVICE is a PCI address (0000:03:00.1) or an mdev UUID, opened through its VFIO\n"
@@ -45,11 +46,15 @@ const char mc_vfio_cli_usage[] =
     "            printed on stderr), accept one sender, restore, answer the verdict\n"
     "  check     verify a saved stream (header, every CRC-32C, end record) and, with\n"
     "            DEVICE, that the device would accept it; touches no device\n"
+    "  reset     a device a failed migration left in ERROR (or RESUMING, STOP, ...)\n"
+    "            back to RUNNING with VFIO_DEVICE_RESET, discarding its state; a\n"
+    "            RUNNING device is left alone unless --force\n"
     "\n"
     "  --p2p           go through RUNNING_P2P / PRE_COPY_P2P (needed when a guest has\n"
     "                  several devices; the device must offer P2P)\n"
     "  --precopy       read while the device runs (PRE_COPY) first\n"
     "  --keep-running  return the source to RUNNING after the save (default: STOP)\n"
+    "  --force         reset: also a RUNNING device, or one without migration state\n"
     "\n"
     "Any failure leaves the source device RUNNING and the destination reset, and\n"
     "says which state transition failed with which errno. Progress goes to stderr\n"
@@ -63,7 +68,7 @@ const char mc_vfio_cli_usage[] =
 typedef struct cli {
 	const char *prog;
 	mc_vfio_paths paths;
-	bool p2p, precopy, keep;
+	bool p2p, precopy, keep, force;
 	const char *file;
 } cli;
 
@@ -437,6 +442,27 @@ static int cmd_check(cli *c, const char *file, const char *name)
 	return fflush(stdout) == 0 ? 0 : MC_EXIT_IOERR;
 }
 
+static int cmd_reset(cli *c, const char *name)
+{
+	mc_error err = { 0 };
+	mc_vfio_dev *d = open_dev(c, name, &err);
+	if (!d)
+		return fail(c, &err);
+	uint32_t before, after;
+	int r = mc_vfio_mig_reset(d, c->force, &before, &after, &err);
+	mc_vfio_dev_free(d);
+	if (r < 0)
+		return fail(c, &err);
+	if (r == 0)
+		printf("%s: RUNNING, left alone (--force resets it, discarding its state)\n", name);
+	else if (before == MC_VFIO_STATE_UNKNOWN)
+		printf("%s: reset (VFIO_DEVICE_RESET; no migration state to read)\n", name);
+	else
+		printf("%s: %s -> %s (VFIO_DEVICE_RESET; device state discarded)\n", name,
+		       mc_vfio_state_name(before), mc_vfio_state_name(after));
+	return fflush(stdout) == 0 ? 0 : MC_EXIT_IOERR;
+}
+
 int mc_vfio_cli(int argc, char **argv, const char *prog)
 {
 	static const struct option opts[] = {
@@ -445,6 +471,7 @@ int mc_vfio_cli(int argc, char **argv, const char *prog)
 		{ "keep-running", no_argument, NULL, 'k' },
 		{ "output", required_argument, NULL, 'o' },
 		{ "input", required_argument, NULL, 'i' },
+		{ "force", no_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -453,8 +480,9 @@ int mc_vfio_cli(int argc, char **argv, const char *prog)
 	c.paths.sys_root = sys && *sys ? sys : "/sys";
 	c.paths.dev_root = dev && *dev ? dev : "/dev";
 	if (argc < 2)
-		return usage(&c, "%s",
-			     "expected a subcommand: info, save, restore, send, recv, check");
+		return usage(
+		    &c, "%s",
+		    "expected a subcommand: info, save, restore, send, recv, check, reset");
 	const char *sub = argv[1];
 	if (!strcmp(sub, "--help") || !strcmp(sub, "-h") || !strcmp(sub, "help")) {
 		fputs(mc_vfio_cli_usage, stdout);
@@ -494,6 +522,11 @@ int mc_vfio_cli(int argc, char **argv, const char *prog)
 				return usage(&c, "-i applies to 'restore' only, not '%s'", sub);
 			c.file = optarg;
 			break;
+		case 'f':
+			if (strcmp(sub, "reset"))
+				return usage(&c, "--force applies to 'reset' only, not '%s'", sub);
+			c.force = true;
+			break;
 		case 'h':
 			fputs(mc_vfio_cli_usage, stdout);
 			return 0;
@@ -515,8 +548,11 @@ int mc_vfio_cli(int argc, char **argv, const char *prog)
 		return cmd_recv(&c, pos[0], pos[1]);
 	if (!strcmp(sub, "check") && (npos == 1 || npos == 2))
 		return cmd_check(&c, pos[0], npos == 2 ? pos[1] : NULL);
+	if (!strcmp(sub, "reset") && npos == 1)
+		return cmd_reset(&c, pos[0]);
 	if (strcmp(sub, "info") && strcmp(sub, "save") && strcmp(sub, "restore") &&
-	    strcmp(sub, "send") && strcmp(sub, "recv") && strcmp(sub, "check"))
+	    strcmp(sub, "send") && strcmp(sub, "recv") && strcmp(sub, "check") &&
+	    strcmp(sub, "reset"))
 		return usage(&c, "unknown subcommand '%s'", sub);
 	return usage(&c, "wrong number of arguments for '%s'", sub);
 }

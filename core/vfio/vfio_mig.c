@@ -81,6 +81,14 @@ static void close_session(fsm *m)
 	m->fd = -1;
 }
 
+/* What to tell the user of a device a save or restore cannot start from. */
+static const char *reset_hint(uint32_t state)
+{
+	return state == MC_VFIO_RUNNING || state == MC_VFIO_STOP
+		   ? ""
+		   : " (`migcheck vfio reset` brings it back to RUNNING, discarding its state)";
+}
+
 /* After a failure: the device back to RUNNING. For the source, a SET RUNNING
  * keeps its state (the kernel walks the combination arcs); ERROR, or a SET
  * that fails, needs VFIO_DEVICE_RESET. For the destination (reset=true) the
@@ -257,8 +265,9 @@ int mc_vfio_mig_save(mc_vfio_dev *d, const mc_vfio_save_opts *o, mc_vfio_out_fn 
 		return r;
 	if (m.cur != MC_VFIO_RUNNING)
 		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EBUSY,
-				    "%s: device is in state %s; a save starts from RUNNING",
-				    mc_vfio_dev_name(d), mc_vfio_state_name(m.cur));
+				    "%s: device is in state %s; a save starts from RUNNING%s",
+				    mc_vfio_dev_name(d), mc_vfio_state_name(m.cur),
+				    reset_hint(m.cur));
 	buf = malloc(bs);
 	if (!buf)
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory",
@@ -355,8 +364,9 @@ int mc_vfio_mig_restore(mc_vfio_dev *d, const mc_vfio_restore_opts *o, mc_vfio_i
 	if (m.cur != MC_VFIO_RUNNING && m.cur != MC_VFIO_STOP)
 		return mc_error_set(err, MC_EXIT_UNAVAILABLE, EBUSY,
 				    "%s: device is in state %s; a restore starts from RUNNING or "
-				    "STOP",
-				    mc_vfio_dev_name(d), mc_vfio_state_name(m.cur));
+				    "STOP%s",
+				    mc_vfio_dev_name(d), mc_vfio_state_name(m.cur),
+				    reset_hint(m.cur));
 	if (m.cur == MC_VFIO_RUNNING) {
 		if (o->p2p && (r = step(&m, MC_VFIO_RUNNING_P2P, err)) < 0)
 			goto fail;
@@ -389,4 +399,45 @@ int mc_vfio_mig_restore(mc_vfio_dev *d, const mc_vfio_restore_opts *o, mc_vfio_i
 fail:
 	recover(&m, true, err);
 	return r;
+}
+
+int mc_vfio_mig_reset(mc_vfio_dev *d, bool force, uint32_t *before, uint32_t *after, mc_error *err)
+{
+	char eb[16];
+	uint32_t s = MC_VFIO_STATE_UNKNOWN;
+	uint64_t flags;
+	*before = *after = MC_VFIO_STATE_UNKNOWN;
+	int r = mc_vfio_dev_mig_flags(d, &flags);
+	const char *what = "VFIO_DEVICE_FEATURE_MIGRATION";
+	if (r == 0) {
+		r = mc_vfio_dev_get_state(d, &s);
+		what = "VFIO_DEVICE_FEATURE_MIG_DEVICE_STATE";
+	}
+	if (r < 0 && !force)
+		return mc_error_set(
+		    err, MC_EXIT_UNAVAILABLE, -r,
+		    "%s: no migration state to read (%s: %s); --force resets it anyway",
+		    mc_vfio_dev_name(d), what, mc_vfio_errno_name(-r, eb));
+	if (r == 0)
+		*before = s;
+	if (r == 0 && s == MC_VFIO_RUNNING && !force)
+		return 0;
+	r = mc_vfio_dev_reset(d);
+	if (r < 0)
+		return mc_error_set(err, MC_EXIT_IOERR, -r, "%s: VFIO_DEVICE_RESET failed: %s (%s)",
+				    mc_vfio_dev_name(d), strerror(-r), mc_vfio_errno_name(-r, eb));
+	if (*before == MC_VFIO_STATE_UNKNOWN)
+		return 1; /* no migration state before, none to read after */
+	r = mc_vfio_dev_get_state(d, &s);
+	if (r < 0)
+		return mc_error_set(err, MC_EXIT_IOERR, -r,
+				    "%s: reset, but its state cannot be read: %s (%s)",
+				    mc_vfio_dev_name(d), strerror(-r), mc_vfio_errno_name(-r, eb));
+	*after = s;
+	if (s != MC_VFIO_RUNNING)
+		return mc_error_set(
+		    err, MC_EXIT_IOERR, EIO,
+		    "%s: VFIO_DEVICE_RESET left the device in state %s, not RUNNING",
+		    mc_vfio_dev_name(d), mc_vfio_state_name(s));
+	return 1;
 }

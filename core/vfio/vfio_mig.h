@@ -58,6 +58,17 @@ int mc_vfio_mig_restore(mc_vfio_dev *d, const mc_vfio_restore_opts *o, mc_vfio_i
  * appends what happened ("; device back in RUNNING (from STOP)") to err. */
 void mc_vfio_mig_resume_source(mc_vfio_dev *d, mc_error *err);
 
+/* `migcheck vfio reset`: bring a device that a failed migration left in
+ * ERROR (or RESUMING, STOP, STOP_COPY, ...) back to RUNNING with
+ * VFIO_DEVICE_RESET, which discards its device state. A RUNNING device, or
+ * one whose state cannot be read (no migration v2), is reset only with
+ * `force`. *before / *after get the states (MC_VFIO_STATE_UNKNOWN when they
+ * cannot be read). Returns 1 reset, 0 left alone (RUNNING, no force), or
+ * -errno with err set: 69 no readable state and no force, 74 the reset or
+ * the state read after it failed, or the device is not RUNNING after it. */
+#define MC_VFIO_STATE_UNKNOWN 0xffffffffu
+int mc_vfio_mig_reset(mc_vfio_dev *d, bool force, uint32_t *before, uint32_t *after, mc_error *err);
+
 /* Check that the device can do what the options ask (migration v2 with
  * STOP_COPY, P2P / PRE_COPY when requested). Exit 69 when it cannot. */
 int mc_vfio_mig_capable(mc_vfio_dev *d, bool p2p, bool precopy, uint64_t *flags_out, mc_error *err);

@@ -1,7 +1,7 @@
 # shellcheck shell=bash
 # Helpers for migcheck integration tests (sourced). Each test script runs
 # checks with `check`/`expect_exit`, and ends with `finish`, which prints
-# "N passed, N failed" and exits 0 (all passed), 1 (a failure) or 77 (skip).
+# "N passed, N failed (S s)" and exits 0 (all passed), 1 (a failure) or 77 (skip).
 set -uo pipefail
 
 : "${MIGCHECK:=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)/migcheck}"
@@ -127,7 +127,7 @@ skip() {
 }
 
 finish() {
-	printf '%d passed, %d failed\n' "$T_PASS" "$T_FAIL"
+	printf '%d passed, %d failed (%d s)\n' "$T_PASS" "$T_FAIL" "$SECONDS"
 	[[ $T_FAIL -eq 0 ]]
 }
 

@@ -16,6 +16,12 @@ expect_exit 64 "bad device name" "$MIGCHECK" vfio info nonsense
 err_has "nonsense: not a PCI address (DDDD:BB:DD.F) or an mdev UUID"
 expect_exit 64 "--precopy on restore" "$MIGCHECK" vfio restore 0000:03:00.1 --precopy
 expect_exit 64 "send without destination" "$MIGCHECK" vfio send 0000:03:00.1
+expect_exit 64 "reset without a device" "$MIGCHECK" vfio reset
+err_has "wrong number of arguments for 'reset'"
+expect_exit 64 "--force on save" "$MIGCHECK" vfio save 0000:03:00.1 --force
+err_has "--force applies to 'reset' only, not 'save'"
+expect_exit 66 "reset of no such device" "$MIGCHECK" vfio reset 0000:7f:1f.7 --force
+err_has "0000:7f:1f.7: no such PCI device"
 expect_exit 66 "no such PCI device" "$MIGCHECK" vfio info 0000:7f:1f.7
 err_has "0000:7f:1f.7: no such PCI device"
 expect_exit 66 "no such mdev" "$MIGCHECK" vfio save 8e9b4d1c-0000-4000-8000-00000000abcd -o "$T_TMP/x"

@@ -90,6 +90,15 @@ run() {
 	r "$n.rc" $?
 	r "$n.err" "$(tr '\n' '|' </tmp/err.$n)"
 }
+# runo NAME CMD...: as run, plus its one-line stdout
+runo() {
+	n=$1
+	shift
+	"$@" >/tmp/out.$n 2>/tmp/err.$n
+	r "$n.rc" $?
+	r "$n.err" "$(tr '\n' '|' </tmp/err.$n)"
+	r "$n.out" "$(tr '\n' '|' </tmp/out.$n)"
+}
 load() { # load VERSION SIZE
 	insmod /mcmig.ko "format_version=$1" "state_size=$2" 2>/tmp/insmod.err
 	r "insmod.v$1.s$2" $? "$(cat /tmp/insmod.err)"
@@ -205,6 +214,17 @@ wait $kpid 2>/dev/null
 exec 6>&-
 r B.after-kill "$(st $B)"
 run after-kill $V restore $B -i /tmp/a.bin
+# `vfio reset`: ERROR -> RUNNING, then a restore works; a RUNNING device is
+# left alone without --force; STOP (a save without --keep-running) -> RUNNING
+runo reset-error $V reset $B
+r B.after-reset "$(st $B)"
+run restore-after-reset $V restore $B -i /tmp/a.bin
+r B.after-reset-restore "$(st $B)"
+runo reset-running $V reset $B
+r B.after-reset-running "$(st $B)"
+r A.before-reset-stop "$(st $A)"
+run reset-stop $V reset $A
+r A.after-reset-stop "$(st $A)"
 unload
 
 # 5. format version 2: the version-1 stream is refused before RESUMING
@@ -438,6 +458,17 @@ check_gen() {
 	check "  leaves the device in ERROR (closed mid-session)" fld B.after-kill 3 ERROR
 	check "  a new restore refuses to start from ERROR" is after-kill.rc 69
 	check "  and says why" has after-kill.err "device is in state ERROR"
+	check "  and names the way out" has after-kill.err "migcheck vfio reset"
+	check "vfio reset of the device in ERROR" is reset-error.rc 0
+	check "  says ERROR -> RUNNING" has reset-error.out "ERROR -> RUNNING (VFIO_DEVICE_RESET"
+	check "  the device is RUNNING" fld B.after-reset 3 RUNNING
+	check "  a restore works again" is restore-after-reset.rc 0
+	check "  and restores the saved state" same_state B.after-reset-restore B.after-restore
+	check "vfio reset of a RUNNING device without --force" is reset-running.rc 0
+	check "  leaves it alone, state kept" same_state B.after-reset-running B.after-reset-restore
+	check "  and says so" has reset-running.out "RUNNING, left alone"
+	check "vfio reset of A left in STOP by a save" fld A.before-reset-stop 3 STOP
+	check "  brings it to RUNNING" fld A.after-reset-stop 3 RUNNING
 	check "rmmod" is rmmod 0
 	check "insmod format_version=2" fld "insmod.v2.s$SIZE" 1 0
 	check "  type mcmig-v2 offered" is types2 mcmig-v2

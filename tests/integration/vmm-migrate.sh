@@ -45,8 +45,8 @@ secs=$((SECONDS - t0))
 grep -E '^(ok|FAIL) ' "$T_OUT" | sed 's/^/  inner: /'
 grep '^time ' "$T_OUT" | awk '{printf "  %s at %s s", $2, $3} END {print ""}'
 grep '^jobinfo ' "$T_OUT" | sed 's/^/  /'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$T_OUT" | tail -n1)
-if [[ $rc -eq 0 && $summary == *" passed, 0 failed" ]]; then
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed( \([0-9]+ s\))?$' "$T_OUT" | tail -n1)
+if [[ $rc -eq 0 && $summary == *" passed, 0 failed"* ]]; then
 	ok "inside the emulated host: $summary (whole run ${secs} s)"
 else
 	not_ok "inside the emulated host: exit $rc, '${summary:-no summary}' after ${secs} s; $(tail -c 600 "$T_ERR")"

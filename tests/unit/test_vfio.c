@@ -695,6 +695,62 @@ START_TEST(fault_error_state_and_reset)
 }
 END_TEST
 
+/* `vfio reset`: ERROR (and any state but RUNNING) is reset; RUNNING and a
+ * device without migration state only with force; a failing reset says so. */
+START_TEST(reset_verb)
+{
+	rig r;
+	rig_init(&r, MC_VFIO_MIG_STOP_COPY);
+	uint32_t before, after;
+	/* RUNNING: left alone */
+	ck_assert_int_eq(mc_vfio_mig_reset(r.da, false, &before, &after, &r.err), 0);
+	ck_assert_uint_eq(before, MC_VFIO_RUNNING);
+	ck_assert_uint_eq(vsim_resets(r.a), 0);
+	/* ... unless forced */
+	ck_assert_int_eq(mc_vfio_mig_reset(r.da, true, &before, &after, &r.err), 1);
+	ck_assert_uint_eq(vsim_resets(r.a), 1);
+	ck_assert_uint_eq(after, MC_VFIO_RUNNING);
+	/* ERROR and RESUMING: reset to RUNNING */
+	static const uint32_t left[] = { MC_VFIO_ERROR, MC_VFIO_RESUMING, MC_VFIO_STOP };
+	for (unsigned i = 0; i < sizeof(left) / sizeof(left[0]); i++) {
+		vsim_force_state(r.a, left[i]);
+		ck_assert_int_eq(mc_vfio_mig_reset(r.da, false, &before, &after, &r.err), 1);
+		ck_assert_uint_eq(before, left[i]);
+		ck_assert_uint_eq(after, MC_VFIO_RUNNING);
+		ck_assert_uint_eq(vsim_state(r.a), MC_VFIO_RUNNING);
+		ck_assert_uint_eq(vsim_resets(r.a), 2 + i);
+	}
+	/* the save that refuses ERROR points at the reset */
+	vsim_force_state(r.a, MC_VFIO_ERROR);
+	int rc, fd = save_file(r.da, NULL, &r.err, &rc);
+	ck_assert_int_eq(rc, -EBUSY);
+	has(r.err.msg, "`migcheck vfio reset` brings it back to RUNNING");
+	close(fd);
+	/* a reset that fails: exit 74, the device stays in ERROR */
+	mc_error_clear(&r.err);
+	vsim_faults_of(r.a)->reset_fails = true;
+	ck_assert_int_eq(mc_vfio_mig_reset(r.da, false, &before, &after, &r.err), -EIO);
+	ck_assert_int_eq(r.err.exit_code, MC_EXIT_IOERR);
+	has(r.err.msg, "VFIO_DEVICE_RESET failed: Input/output error (EIO)");
+	ck_assert_uint_eq(vsim_state(r.a), MC_VFIO_ERROR);
+	rig_free(&r);
+	/* no migration v2: no state to read, reset only when forced */
+	vsim_config c = { .no_migration = true, .state_size = 10 };
+	vsim *s = vsim_new(&c);
+	mc_vfio_dev *d = vsim_dev(s, NULL);
+	mc_error err = { 0 };
+	ck_assert_int_eq(mc_vfio_mig_reset(d, false, &before, &after, &err), -ENOTTY);
+	ck_assert_int_eq(err.exit_code, MC_EXIT_UNAVAILABLE);
+	has(err.msg, "sim0: no migration state to read");
+	ck_assert_uint_eq(vsim_resets(s), 0);
+	ck_assert_int_eq(mc_vfio_mig_reset(d, true, &before, &after, &err), 1);
+	ck_assert_uint_eq(before, MC_VFIO_STATE_UNKNOWN);
+	ck_assert_uint_eq(vsim_resets(s), 1);
+	mc_vfio_dev_free(d);
+	vsim_free(s);
+}
+END_TEST
+
 START_TEST(fault_no_migration)
 {
 	vsim_config c = { .no_migration = true, .state_size = 10 };
@@ -1089,6 +1145,7 @@ int main(void)
 	tcase_add_test(tc, fault_every_save_arc);
 	tcase_add_test(tc, fault_every_restore_arc);
 	tcase_add_test(tc, fault_error_state_and_reset);
+	tcase_add_test(tc, reset_verb);
 	tcase_add_test(tc, fault_no_migration);
 	tcase_add_test(tc, fault_driver_refuses_state);
 	tcase_add_test(tc, fault_bad_stream);
