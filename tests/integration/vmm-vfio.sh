@@ -69,8 +69,8 @@ VMM_PASS="MIGCHECK MC_SRCDIR MC_TESTDATA MCMIG_KO MCMIG_STATE_SIZE" MIGCHECK=$MI
 secs=$((SECONDS - t0))
 grep -E '^(ok|FAIL) ' "$T_OUT" | sed 's/^/  inner: /'
 grep '^time ' "$T_OUT" | awk '{printf "  %s at %s s", $2, $3} END {print ""}'
-summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed$' "$T_OUT" | tail -n1)
-if [[ $rc -eq 0 && $summary == *" passed, 0 failed" ]]; then
+summary=$(grep -E '^[0-9]+ passed, [0-9]+ failed( \([0-9]+ s\))?$' "$T_OUT" | tail -n1)
+if [[ $rc -eq 0 && $summary == *" passed, 0 failed"* ]]; then
 	ok "inside the emulated host: $summary (whole run ${secs} s)"
 else
 	not_ok "inside the emulated host: exit $rc, '${summary:-no summary}' after ${secs} s; $(tail -c 600 "$T_ERR")"
