@@ -26,3 +26,5 @@ echo "-- hook (in a row and at once, vs migcheck plan of the same pair)"
 python3 "$H/hook-load.py" "$B/migcheck" "$H/../data" 60 50
 echo "-- process start-up: the hook's do-nothing path, plan, against /bin/true and virsh hypervisor-cpu-compare"
 bash "$H/startup.sh" "$B" "$H/../data"
+echo "-- VFIO live migration (downtime and total time, device guest vs the same guest without the device; needs root, an emulated 6.12 host, QEMU 10 / libvirt 11)"
+bash "$H/vfio-migrate.sh" "$B"

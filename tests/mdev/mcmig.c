@@ -8,7 +8,8 @@
  * sysfsdev=: an emulated 256-byte PCI config space (no capabilities, no BARs,
  * no interrupt pin), every other region empty, no interrupts.
  *
- * Parent: /sys/class/mcmig/mcmig, one mdev type "mcmig-v<format_version>".
+ * Parent: /sys/class/mcmig/mcmig, one mdev type "mcmig-v<format_version>",
+ * and a second one "mcmig-v<alt_version>" when alt_version is set.
  * Per instance (mdev device attributes):
  *   seed             rw  u64 (hex); writing regenerates the state (RUNNING and
  *                        PRE_COPY only: the device runs)
@@ -22,6 +23,9 @@
  *   state_size       bytes of device state (multiple of 8, 8 B .. 256 MiB)
  *   format_version   state format version (in the type name and the payload)
  *   max_instances    instances the parent offers
+ *   alt_version      0, or a second format version: a second mdev type whose
+ *                    instances save and restore with that version
+ *   precopy          1: offer PRE_COPY where the kernel has it; 0: do not
  *
  * Device data (what STOP_COPY reads and RESUMING accepts), little endian:
  *   u64 magic "MCMIGDEV", u32 format version, u32 reserved, u64 seed,
@@ -110,7 +114,13 @@ MODULE_PARM_DESC(format_version, "state format version (1..9999), part of the md
 static unsigned int max_instances = 4;
 module_param(max_instances, uint, 0444);
 MODULE_PARM_DESC(max_instances, "number of instances offered (1..64)");
+static unsigned int alt_version;
+module_param(alt_version, uint, 0444);
+MODULE_PARM_DESC(alt_version, "0, or a second format version (1..9999) offered as a second mdev type");
 #endif
+static bool offer_precopy = true;
+module_param_named(precopy, offer_precopy, bool, 0444);
+MODULE_PARM_DESC(precopy, "offer PRE_COPY where the kernel has it (default 1)");
 
 struct mcmig_hdr {
 	__le64 magic;
@@ -153,6 +163,7 @@ struct mcmig_state {
 	struct mutex lock; /* everything below */
 	enum vfio_device_mig_state mig_state;
 	u64 seed;
+	u32 version; /* state format version, fixed at creation (the type's) */
 	/* State buffers are laid out like the device data (header, then the
 	 * state), so a restored payload becomes live without a copy. */
 	u8 *live_mem;
@@ -177,7 +188,10 @@ static struct mdev_parent mcmig_parent;
 static char mcmig_type_name[16];
 static struct mdev_type mcmig_type = { .sysfs_name = mcmig_type_name,
 				       .pretty_name = "migcheck test device" };
-static struct mdev_type *mcmig_types[] = { &mcmig_type };
+static char mcmig_alt_type_name[16];
+static struct mdev_type mcmig_alt_type = { .sysfs_name = mcmig_alt_type_name,
+					   .pretty_name = "migcheck test device (alt version)" };
+static struct mdev_type *mcmig_types[] = { &mcmig_type, &mcmig_alt_type };
 #endif
 
 static u64 *state_of(u8 *mem)
@@ -266,7 +280,7 @@ static void mcmig_payload_begin(struct mcmig_file *migf)
 	struct mcmig_state *st = migf->st;
 
 	migf->hdr.magic = cpu_to_le64(MCMIG_MAGIC);
-	migf->hdr.version = cpu_to_le32(format_version);
+	migf->hdr.version = cpu_to_le32(st->version);
 	migf->hdr.reserved = 0;
 	migf->hdr.seed = cpu_to_le64(st->seed);
 	migf->hdr.size = cpu_to_le64(state_size);
@@ -505,9 +519,9 @@ static int mcmig_resume_check(struct mcmig_state *st)
 		dev_info(st->dev, "restore refused: bad magic\n");
 		goto out;
 	}
-	if (le32_to_cpu(hdr.version) != format_version) {
+	if (le32_to_cpu(hdr.version) != st->version) {
 		dev_info(st->dev, "restore refused: state format %u, this device %u\n",
-			 le32_to_cpu(hdr.version), format_version);
+			 le32_to_cpu(hdr.version), st->version);
 		goto out;
 	}
 	if (le64_to_cpu(hdr.size) != state_size) {
@@ -776,11 +790,13 @@ static int mcmig_state_init(struct mcmig_state *st, struct vfio_device *vdev, u6
 		return -ENOMEM;
 	st->live = state_of(st->live_mem);
 	st->seed = seed;
+	st->version = format_version;
 	mcmig_generate(st->live, st->seed);
 	st->mig_state = VFIO_DEVICE_STATE_RUNNING;
 	vdev->migration_flags = VFIO_MIGRATION_STOP_COPY | VFIO_MIGRATION_P2P;
 #if MCMIG_PRE_COPY
-	vdev->migration_flags |= VFIO_MIGRATION_PRE_COPY;
+	if (offer_precopy)
+		vdev->migration_flags |= VFIO_MIGRATION_PRE_COPY;
 #endif
 	vdev->mig_ops = &mcmig_mig_ops;
 	return 0;
@@ -798,11 +814,16 @@ static void mcmig_state_free(struct mcmig_state *st)
 static int mcmig_init_dev(struct vfio_device *vdev)
 {
 	struct mcmig_state *st = to_st(vdev);
+	struct mdev_device *mdev = to_mdev_device(vdev->dev);
 	u64 seed;
+	int ret;
 
-	memcpy(&seed, to_mdev_device(vdev->dev)->uuid.b, sizeof(seed));
+	memcpy(&seed, mdev->uuid.b, sizeof(seed));
 	mcmig_cfg_init(st->cfg);
-	return mcmig_state_init(st, vdev, seed);
+	ret = mcmig_state_init(st, vdev, seed);
+	if (!ret && mdev->type == &mcmig_alt_type)
+		st->version = alt_version;
+	return ret;
 }
 
 static void mcmig_release_dev(struct vfio_device *vdev)
@@ -1219,7 +1240,7 @@ static void __exit mcmig_exit(void)
 static ssize_t mcmig_show_description(struct mdev_type *mtype, char *buf)
 {
 	return sysfs_emit(buf, "state %lu bytes, format version %u\n", state_size,
-			  format_version);
+			  mtype == &mcmig_alt_type ? alt_version : format_version);
 }
 
 static struct mdev_driver mcmig_driver = {
@@ -1256,7 +1277,13 @@ static int __init mcmig_init(void)
 		pr_err(MCMIG_NAME ": max_instances=%u: want 1..64\n", max_instances);
 		return -EINVAL;
 	}
+	if (alt_version > 9999 || alt_version == format_version) {
+		pr_err(MCMIG_NAME ": alt_version=%u: want 0 or 1..9999 other than format_version\n",
+		       alt_version);
+		return -EINVAL;
+	}
 	snprintf(mcmig_type_name, sizeof(mcmig_type_name), "v%u", format_version);
+	snprintf(mcmig_alt_type_name, sizeof(mcmig_alt_type_name), "v%u", alt_version);
 	mcmig_driver.max_instances = max_instances;
 
 	ret = mdev_register_driver(&mcmig_driver);
@@ -1278,7 +1305,7 @@ static int __init mcmig_init(void)
 	if (ret)
 		goto err_put;
 	ret = mdev_register_parent(&mcmig_parent, &mcmig_parent_dev, &mcmig_driver, mcmig_types,
-				   ARRAY_SIZE(mcmig_types));
+				   alt_version ? 2 : 1);
 	if (ret)
 		goto err_device;
 	pr_info(MCMIG_NAME ": type %s-%s, state %lu bytes\n", MCMIG_NAME, mcmig_type_name,
