@@ -26,7 +26,8 @@ const mc_verb mc_verb_migrate = {
 	"plan a libvirt guest's live migration, then perform it",
 	"Usage: migcheck [--db PATH] migrate DOMAIN DEST_URI [-c URI] [--dry-run]\n"
 	"                [--pin NAME=VALUE]... [--migrate-uri URI] [--bandwidth MIB]\n"
-	"                [--src-profile WHAT] [--dst-profile WHAT] [--hostdev-map SRC=DST]...\n"
+	"                [--switchover-bandwidth MIB] [--src-profile WHAT]\n"
+	"                [--dst-profile WHAT] [--hostdev-map SRC=DST]...\n"
 	"\n"
 	"Connect to the source libvirt (-c, default as virsh), look the guest DOMAIN\n"
 	"up, identify both hosts in the inventory (by libvirt's host name, then its\n"
@@ -58,6 +59,11 @@ const mc_verb mc_verb_migrate = {
 	"  --migrate-uri URI    data connection (tcp://ADDR), when the destination's\n"
 	"                       host name does not resolve to it\n"
 	"  --bandwidth MIB      limit the migration to MIB MiB/s\n"
+	"  --switchover-bandwidth MIB  the bandwidth QEMU may count on for the\n"
+	"                       switchover (libvirt 11.1+, QEMU 8.2+): without it QEMU\n"
+	"                       estimates it from the last pass, and a guest whose\n"
+	"                       device state is large next to its dirty pages may\n"
+	"                       never switch over\n"
 	"  --src-profile WHAT   use this host name, profile id or file as the source\n"
 	"  --dst-profile WHAT   ... as the destination (e.g. a profile exported on the\n"
 	"                       destination: ssh B migcheck export B > b.facts)\n"
@@ -230,12 +236,13 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		{ "src-profile", required_argument, NULL, 's' },
 		{ "dst-profile", required_argument, NULL, 'd' },
 		{ "bandwidth", required_argument, NULL, 'b' },
+		{ "switchover-bandwidth", required_argument, NULL, 'w' },
 		{ "hostdev-map", required_argument, NULL, 'H' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const char *src_uri = NULL, *mig_uri = NULL, *src_override = NULL, *dst_override = NULL;
 	bool dry = false;
-	unsigned long long bandwidth = 0;
+	unsigned long long bandwidth = 0, switchover_bw = 0;
 	mc_error err = { 0 };
 	mc_pins *cli_pins = mc_pins_new(), *pins = NULL;
 	mc_autodb *db = NULL;
@@ -279,15 +286,18 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		case 'd':
 			dst_override = optarg;
 			break;
-		case 'b': {
+		case 'b':
+		case 'w': {
 			char *end = NULL;
 			errno = 0;
-			bandwidth = strtoull(optarg, &end, 10);
-			if (errno || *end || !bandwidth || *optarg == '-') {
-				rc = mc_usage(&mc_verb_migrate,
-					      "bandwidth '%s': expected MiB/s > 0", optarg);
+			unsigned long long v = strtoull(optarg, &end, 10);
+			if (errno || *end || !v || *optarg == '-') {
+				rc = mc_usage(&mc_verb_migrate, "%s '%s': expected MiB/s > 0",
+					      c == 'b' ? "bandwidth" : "switchover-bandwidth",
+					      optarg);
 				goto out;
 			}
+			*(c == 'b' ? &bandwidth : &switchover_bw) = v;
 			break;
 		}
 		default:
@@ -444,7 +454,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
-	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, flags,
+	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, switchover_bw, flags,
 			   progress, &err) < 0) {
 		mc_error_prefix(&err, "%s", shown);
 		/* After the failure: what the destination holds now (a fresh

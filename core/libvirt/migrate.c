@@ -116,9 +116,17 @@ static void whereabouts(virDomainPtr dom, char *buf, size_t size)
 			 state);
 }
 
+/* libvirt 11.1's name; the daemons, not this client library, check it. */
+#ifdef VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_SWITCHOVER
+#define PARAM_AVAIL_SWITCHOVER VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_SWITCHOVER
+#else
+#define PARAM_AVAIL_SWITCHOVER "bandwidth.avail.switchover"
+#endif
+
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
-		   unsigned flags, FILE *progress, mc_error *err)
+		   unsigned long long switchover_bw, unsigned flags, FILE *progress,
+		   mc_error *err)
 {
 	job j = { .dom = dom, .dest_uri = dest_uri, .flags = flags };
 	int maxp = 0;
@@ -130,7 +138,9 @@ int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 	     virTypedParamsAddString(&j.params, &j.nparams, &maxp, VIR_MIGRATE_PARAM_PERSIST_XML,
 				     persist_xml) < 0) ||
 	    (bandwidth && virTypedParamsAddULLong(&j.params, &j.nparams, &maxp,
-						  VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth) < 0))
+						  VIR_MIGRATE_PARAM_BANDWIDTH, bandwidth) < 0) ||
+	    (switchover_bw && virTypedParamsAddULLong(&j.params, &j.nparams, &maxp,
+						      PARAM_AVAIL_SWITCHOVER, switchover_bw) < 0))
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "migration parameters: %s",
 				    mc_libvirt_last_error());
 	struct sigaction sa = { 0 }, old_int, old_term;

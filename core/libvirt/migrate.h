@@ -29,12 +29,16 @@ int mc_lv_identify(virConnectPtr c, const char *uri, char **hostname, char **uui
  * (VIR_MIGRATE_PARAM_DEST_XML, NULL: the source's; migrate hands over the
  * rewritten host device sources this way) and `persist_xml` its persistent
  * definition there (VIR_MIGRATE_PARAM_PERSIST_XML, NULL: libvirt's),
- * `bandwidth` in MiB/s (0: unlimited). Progress lines go to `progress` (NULL: none).
+ * `bandwidth` in MiB/s (0: unlimited), `switchover_bw` the bandwidth QEMU may
+ * count on for the switchover in MiB/s (VIR_MIGRATE_PARAM_BANDWIDTH_AVAIL_
+ * SWITCHOVER, libvirt 11.1 and later; 0: QEMU's estimate). Progress lines go
+ * to `progress` (NULL: none).
  * SIGINT during the job aborts it (exit 75 "aborted"; the guest keeps running on the source).
  * Returns 0, or -errno with err set (69 when libvirt fails the job). */
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
-		   unsigned flags, FILE *progress, mc_error *err);
+		   unsigned long long switchover_bw, unsigned flags, FILE *progress,
+		   mc_error *err);
 
 /* A copy of the guest (`src`, running on the source) on the destination
  * behind the read-only connection `dc`, as a failed migration leaves it: the

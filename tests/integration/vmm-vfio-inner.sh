@@ -4,10 +4,12 @@
 # "R KEY VALUE" records it prints. The test mdev mcmig (tests/mdev, loaded
 # with a second type of another format version) gives instances A and B
 # (mcmig-v1) and C (mcmig-v2). Two libvirt 11 daemons S and D in their own
-# namespaces (libvirt-lib.sh); a KVM guest holding A runs on S and moves
-# live to D with B (the destination XML names B), then back to S with C
-# (another format version: plain virsh migrate, to see where it fails and
-# what it leaves).
+# namespaces (libvirt-lib.sh), both imported into migcheck's inventory
+# from migcheck's own probe of this host (A, B and C free); a KVM guest
+# holding A runs on S and moves live to D with B by `migcheck migrate
+# --hostdev-map A=B`; then `migcheck migrate` refuses to take it back to S
+# with C (another format version) before any libvirt job, and plain virsh
+# migrate is given the same move, to see where it fails and what it leaves.
 # Environment: MIGCHECK, MCMIG_KO (mcmig.ko built for this kernel),
 # MCMIG_STATE_SIZE (bytes, default 8 MiB), VMM_XFER (logs on failure).
 # shellcheck source=tests/integration/lib.sh
@@ -70,10 +72,17 @@ stamp setup
 { lv_host S 1 && lv_host D 2 && lv_link S D; } || die "network namespaces and a veth link"
 qemu-system-x86_64 --version >/dev/null 2>&1 &
 for h in S D; do lv_start "$h"; done
+# the hosts' base profile, with the three free instances (vfio facts)
+"$MIGCHECK" probe --only kernel,kvm_caps,kvm_params,x86_msr,x86_cpuid,vfio --print \
+	>"$T_TMP/base.facts" 2>"$T_ERR" || not_ok "probe this emulated host: $(head -c 300 "$T_ERR")"
+check "  the probe sees A, B and C free" sh -c "[ \$(grep -cE '^vfio\.dev	($A|$B|$C)\.open	ok' '$T_TMP/base.facts') -eq 3 ]"
+stamp probe
 for h in S D; do
 	lv_wait "$h" || die "libvirtd of $h did not start: $(tail -c 300 "${LV_DIR[$h]}/daemon.out")"
 done
 stamp daemons
+for h in S D; do lv_import "$h" "$T_TMP/base.facts"; done
+stamp import
 
 running_on() { [[ $(lv_virsh "$1" domstate "$2" 2>/dev/null) == running ]]; }
 absent_on() { ! lv_virsh "$1" dominfo "$2" >/dev/null 2>&1; }
@@ -90,12 +99,15 @@ r A.holders.before "$(mc_holders $A)"
 r qemuS.warn "$(grep -o "warning: .*" "${LV_DIR[S]}/log/qemu/$DOM.log" | tr '\n' '|')"
 r A.attached "$(st $A)"
 
-# 1. S -> D, the destination XML naming B (plain virsh migrate --xml)
-mc_dest_xml S "$DOM" $B >"$T_TMP/dest-B.xml"
-check "  destination XML names B" grep -q "uuid='$B'" "$T_TMP/dest-B.xml"
+# 1. S -> D with B: migcheck migrate (the vfio plan, the mapping, the
+#    destination XML with B, the live job)
+mig() { lv_in "$1" "$MIGCHECK" migrate -c "$(lv_uri "$1")" "${@:2}"; }
 s0=$SECONDS
-expect_exit 0 "virsh migrate --live S -> D with B" \
-	mc_migrate S "$DOM" D "$T_TMP/dest-B.xml"
+expect_exit 0 "migcheck migrate --hostdev-map A=B, live S -> D" \
+	mig S "$DOM" "$(lv_uri D)" --hostdev-map "$A=$B" --switchover-bandwidth "$MC_SWITCHOVER_MIBS"
+out_has "hostdev $A -> $B (--hostdev-map)"
+r mig.ab.out "$(grep -v '^ *ok ' "$T_OUT" | tr '\n' '|')"
+out_has "migrated $DOM to host ${LV_HOSTNAME[D]}"
 r migrate.ab.secs $((SECONDS - s0))
 stamp migrate-sd
 r jobinfo.ab "$(mc_jobinfo D "$DOM")"
@@ -110,7 +122,25 @@ check "  running on D" running_on D "$DOM"
 check "  gone from S" absent_on S "$DOM"
 r B.log "$(dmesg | grep -c "mcmig.*$B" || true)"
 
-# 2. D -> S into C (format version 2): what plain virsh migrate does
+# 2. D -> S into C (format version 2): migcheck migrate blocks it before
+#    any libvirt job; the guest stays on D with B
+Bbefore=$(st $B)
+Cbefore=$(st $C)
+r mb.B.before "$Bbefore"
+r mb.C.before "$Cbefore"
+expect_exit 2 "migcheck migrate --hostdev-map B=C (format version 2) refused" \
+	mig D "$DOM" "$(lv_uri S)" --hostdev-map "$B=$C"
+out_has "hostdev $B -> $C (--hostdev-map)"
+out_has "$B is mapped to $C, mdev type mcmig-v2"
+r mb.out "$(tr '\n' '|' <"$T_OUT")"
+check "  still running on D, the same QEMU" test "$(qemu_pid D)" = "$pidD"
+check "  not on S" absent_on S "$DOM"
+check "  B's state untouched (seed checksum state restores refused)" test "$(st $B)" = "$Bbefore"
+check "  C untouched" test "$(st $C)" = "$Cbefore"
+r mb.B.after "$(st $B)"
+r mb.C.after "$(st $C)"
+
+# 3. the same move with plain virsh migrate: what it does
 mc_dest_xml D "$DOM" $C >"$T_TMP/dest-C.xml"
 s0=$SECONDS
 mc_migrate D "$DOM" S "$T_TMP/dest-C.xml" >"$T_OUT" 2>"$T_ERR"

@@ -4,9 +4,12 @@
 # x86_64 6.12 KVM host (tests/hosts/vmm-run.sh: this machine's root over 9p)
 # with the test mdev mcmig (tests/mdev, built here against the 6.12 headers;
 # PRE_COPY, STOP_COPY, P2P). tests/integration/vmm-vfio-inner.sh runs there:
-# a guest holding mdev A moves from daemon S to daemon D with mdev B, is
-# then offered to a device of another format version with plain virsh
-# migrate. Checked here, from its records: the guest runs on the
+# a guest holding mdev A moves from daemon S to daemon D with mdev B by
+# `migcheck migrate --hostdev-map A=B`; `migcheck migrate` then refuses
+# (exit 2, no libvirt job) to move it to a device of another format version,
+# which plain virsh migrate is then given. Checked inside: migcheck's plan,
+# mapping and refusal, the guest and devices untouched by the refusal.
+# Checked here, from its records: the guest runs on the
 # destination, B's state (seed, checksum) is A's at switchover and B counted
 # one restore, A is released (no process holds its VFIO group, the source
 # QEMU is gone); and what plain virsh migrate does with a destination device
