@@ -122,6 +122,9 @@ err_has "--hostdev-map '$A': expected SRC=DST"
 expect_exit 64 "--hostdev-map mdev to PCI" "$MIGCHECK" migrate g1 "test://$T_TMP/dst-same-name.xml" \
 	-c "$SRC" --hostdev-map "$A=0000:03:00.1"
 err_has "an mdev maps to an mdev"
+expect_exit 64 "--switchover-bandwidth 0" "$MIGCHECK" migrate g1 "test://$T_TMP/dst-same-name.xml" \
+	-c "$SRC" --switchover-bandwidth 0
+err_has "switchover-bandwidth '0': expected MiB/s > 0"
 expect_exit 0 "migrate --help names --hostdev-map and exit 3" "$MIGCHECK" migrate --help
 check "  --hostdev-map SRC=DST" grep -qF -- "--hostdev-map SRC=DST" "$T_OUT"
 check "  exit 3" grep -qF "3 no destination device fits" "$T_OUT"
