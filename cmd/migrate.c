@@ -454,8 +454,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	}
 	gint64 t0 = g_get_monotonic_time();
 	FILE *progress = isatty(STDERR_FILENO) ? stderr : NULL;
-	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, switchover_bw, flags,
-			   progress, &err) < 0) {
+	if (mc_migrate_job(dom, dest_uri, mig_uri, dest_xml, persist_xml, bandwidth, switchover_bw,
+			   flags, progress, &err) < 0) {
 		mc_error_prefix(&err, "%s", shown);
 		/* After the failure: what the destination holds now (a fresh
 		 * connection: the old one may have died with its daemon), in the

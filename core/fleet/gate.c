@@ -116,6 +116,31 @@ const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t 
 	return p->host_pids ? p->host_pids->pdata[j] : p->id;
 }
 
+/* The class entry of profile p in the class fleet c: a new one (its id p's,
+ * facts and arch left to the caller) when `e` is NULL, else e, which now also
+ * answers for p's id; p's hosts join it. Returns the entry. */
+static fprofile *class_join(mc_gate_fleet *c, fprofile *e, const fprofile *p)
+{
+	if (!e) {
+		e = g_new0(fprofile, 1);
+		g_strlcpy(e->id, p->id, sizeof(e->id));
+		e->hosts = g_ptr_array_new_with_free_func(g_free);
+		e->host_pids = g_ptr_array_new_with_free_func(g_free);
+		g_ptr_array_add(c->profiles, e);
+		g_hash_table_insert(c->byid, e->id, e);
+	} else {
+		char *k = g_strdup(p->id);
+		g_ptr_array_add(c->keys, k);
+		g_hash_table_insert(c->byid, k, e);
+	}
+	e->nprofiles++;
+	for (guint j = 0; j < p->hosts->len; j++) {
+		g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
+		g_ptr_array_add(e->host_pids, g_strdup(p->id));
+	}
+	return e;
+}
+
 mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
 {
 	mc_gate_fleet *c = mc_gate_fleet_new();
@@ -126,24 +151,12 @@ mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
 		mc_plan_class_id(p->facts, cls);
 		fprofile *e = g_hash_table_lookup(bycls, cls);
 		if (!e) {
-			e = g_new0(fprofile, 1);
-			g_strlcpy(e->id, p->id, sizeof(e->id));
+			e = class_join(c, NULL, p);
 			e->facts = mc_facts_dup(p->facts);
 			e->arch = mc_facts_get(e->facts, "kernel", "arch");
-			e->hosts = g_ptr_array_new_with_free_func(g_free);
-			e->host_pids = g_ptr_array_new_with_free_func(g_free);
-			g_ptr_array_add(c->profiles, e);
-			g_hash_table_insert(c->byid, e->id, e);
 			g_hash_table_insert(bycls, g_strdup(cls), e);
 		} else {
-			char *k = g_strdup(p->id);
-			g_ptr_array_add(c->keys, k);
-			g_hash_table_insert(c->byid, k, e);
-		}
-		e->nprofiles++;
-		for (guint j = 0; j < p->hosts->len; j++) {
-			g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
-			g_ptr_array_add(e->host_pids, g_strdup(p->id));
+			class_join(c, e, p);
 		}
 	}
 	g_hash_table_destroy(bycls);
@@ -288,24 +301,10 @@ mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
 		if (!key)
 			key = none;
 		fprofile *e = g_hash_table_lookup(bycls, key);
-		if (!e) {
-			e = g_new0(fprofile, 1);
-			g_strlcpy(e->id, p->id, sizeof(e->id));
-			e->hosts = g_ptr_array_new_with_free_func(g_free);
-			e->host_pids = g_ptr_array_new_with_free_func(g_free);
-			g_ptr_array_add(c->profiles, e);
-			g_hash_table_insert(c->byid, e->id, e);
-			g_hash_table_insert(bycls, key, e);
-		} else {
-			char *k = g_strdup(p->id);
-			g_ptr_array_add(c->keys, k);
-			g_hash_table_insert(c->byid, k, e);
-		}
-		e->nprofiles++;
-		for (guint j = 0; j < p->hosts->len; j++) {
-			g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
-			g_ptr_array_add(e->host_pids, g_strdup(p->id));
-		}
+		if (!e)
+			g_hash_table_insert(bycls, key, class_join(c, NULL, p));
+		else
+			class_join(c, e, p);
 	}
 	for (guint i = 0; i < c->profiles->len; i++) {
 		fprofile *e = c->profiles->pdata[i];

@@ -125,8 +125,7 @@ static void whereabouts(virDomainPtr dom, char *buf, size_t size)
 
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
-		   unsigned long long switchover_bw, unsigned flags, FILE *progress,
-		   mc_error *err)
+		   unsigned long long switchover_bw, unsigned flags, FILE *progress, mc_error *err)
 {
 	job j = { .dom = dom, .dest_uri = dest_uri, .flags = flags };
 	int maxp = 0;

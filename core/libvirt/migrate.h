@@ -37,8 +37,7 @@ int mc_lv_identify(virConnectPtr c, const char *uri, char **hostname, char **uui
  * Returns 0, or -errno with err set (69 when libvirt fails the job). */
 int mc_migrate_job(virDomainPtr dom, const char *dest_uri, const char *mig_uri,
 		   const char *dest_xml, const char *persist_xml, unsigned long long bandwidth,
-		   unsigned long long switchover_bw, unsigned flags, FILE *progress,
-		   mc_error *err);
+		   unsigned long long switchover_bw, unsigned flags, FILE *progress, mc_error *err);
 
 /* A copy of the guest (`src`, running on the source) on the destination
  * behind the read-only connection `dc`, as a failed migration leaves it: the

@@ -292,8 +292,10 @@ static void hostdev_rule(mc_rule_ctx *ctx, const char *list)
 	 * as a subsystem type: libvirt 11.3 with QEMU 10 says usb, pci, scsi
 	 * while it runs a guest holding an mdev (tests/integration/vmm-vfio.sh). */
 	const char *miss = !g_strv_contains((const char *const *)t, "pci")
-				   ? (pci && mdev ? "PCI and mediated" : mdev ? "mediated (mdev)" : "PCI")
-				   : NULL;
+			       ? (pci && mdev ? "PCI and mediated"
+				  : mdev      ? "mediated (mdev)"
+					      : "PCI")
+			       : NULL;
 	if (!miss)
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "hostdev", facts, NULL, NULL,
 			    "the destination's QEMU can assign %s host devices",
