@@ -291,7 +291,7 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 		return NULL;
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->check_pins_on_src &&
-		    rules[r]->check_pins_on_src(env, src, pins, err) < 0)
+		    rules[r]->check_pins_on_src(env, srcp, pins, err) < 0)
 			return NULL;
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
@@ -333,11 +333,9 @@ mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, co
 					mc_plan_cache_get(cache, dst), pins, err);
 }
 
-mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
-			     mc_error *err)
+static mc_pins *compat_pins(const mc_plan_env *env, const mc_plan_profile *newer,
+			    const mc_plan_profile *older, mc_error *err)
 {
-	if (!env)
-		env = &no_env;
 	mc_pins *pins = mc_pins_new();
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->compat && rules[r]->compat(env, newer, older, pins, err) < 0) {
@@ -345,6 +343,20 @@ mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, cons
 			return NULL;
 		}
 	}
+	return pins;
+}
+
+mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
+			     mc_error *err)
+{
+	if (!env)
+		env = &no_env;
+	mc_plan_profile *np = mc_plan_profile_new(newer);
+	mc_plan_profile *op = older == newer ? np : mc_plan_profile_new(older);
+	mc_pins *pins = compat_pins(env, np, op, err);
+	if (op != np)
+		mc_plan_profile_free(op);
+	mc_plan_profile_free(np);
 	return pins;
 }
 
@@ -464,11 +476,13 @@ mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *ho
 	if (!env)
 		env = &no_env;
 	mc_pins *acc = mc_pins_new();
+	mc_autoplancache *cache = mc_plan_cache_new(); /* each host compiled once */
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < n; j++) {
 			if (i == j)
 				continue;
-			mc_pins *cp = mc_plan_compat_pins(env, hosts[i], hosts[j], err);
+			mc_pins *cp = compat_pins(env, mc_plan_cache_get(cache, hosts[i]),
+						  mc_plan_cache_get(cache, hosts[j]), err);
 			int rc = cp ? meet_pins(acc, cp, err) : -EINVAL;
 			mc_pins_free(cp);
 			if (rc < 0)

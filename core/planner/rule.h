@@ -35,14 +35,14 @@ typedef struct mc_rule {
 			 mc_error *err);
 	/* Validate pins against the source profile (e.g. a PSCI version the
 	 * source kernel could not have set). */
-	int (*check_pins_on_src)(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-				 mc_error *err);
+	int (*check_pins_on_src)(const mc_plan_env *env, const mc_plan_profile *srcp,
+				 const mc_pins *pins, mc_error *err);
 	/* Emit this family's verdicts (at least one, an ok summary when all is
 	 * well). Returns 0 or -errno (internal errors only). */
 	int (*run)(mc_rule_ctx *ctx, mc_error *err);
 	/* Add the pins that make a guest on `newer` look like `older`. */
-	int (*compat)(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
-		      mc_pins *out, mc_error *err);
+	int (*compat)(const mc_plan_env *env, const mc_plan_profile *newerp,
+		      const mc_plan_profile *olderp, mc_pins *out, mc_error *err);
 	/* Add the pins a guest configuration common to all `n` hosts needs
 	 * beyond the pairwise compat pins (mc_plan_baseline): choices that
 	 * are not a pair's (a machine type every host knows) or that the

@@ -145,9 +145,10 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
-static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			     mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp,
+			     const mc_pins *pins, mc_error *err)
 {
+	const mc_facts *src = mc_plan_profile_facts(srcp);
 	(void)env;
 	for (const char *const *n = pin_names; *n; n++) {
 		unsigned long long v, have;
@@ -322,9 +323,11 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 }
 
 /* Pins that make a guest on `newer` look like one on `older`. */
-static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
-		  mc_pins *out, mc_error *err)
+static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
+		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
+	const mc_facts *newer = mc_plan_profile_facts(newerp),
+		       *older = mc_plan_profile_facts(olderp);
 	(void)env;
 	if (strcmp(mc_arch_of(newer), "aarch64") != 0)
 		return 0;

@@ -809,9 +809,10 @@ static jlevel src_accepts(const mc_plan_profile *src, uint64_t id, uint64_t v, G
 	return src_accepts_ctx(&c, id, v, why);
 }
 
-static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			     mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp,
+			     const mc_pins *pins, mc_error *err)
 {
+	const mc_facts *src = mc_plan_profile_facts(srcp);
 	(void)env;
 	for (const char *const *n = pin_names; *n; n++) {
 		unsigned long long v;
@@ -821,8 +822,7 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const 
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 					    "pin %s applies to arm64 guests only", *n);
 		GString *why = g_string_new(NULL);
-		mc_autoplanprofile *sp = mc_plan_profile_new(src);
-		jlevel l = src_accepts(sp, pin_reg_id(*n), v, why);
+		jlevel l = src_accepts(srcp, pin_reg_id(*n), v, why);
 		if (l != J_OK) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 				     "pin %s=0x%llx: the source kernel would refuse it: %s", *n, v,
@@ -838,14 +838,15 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const 
 /* Compat pins: an ID register the older destination would refuse, set on the
  * newer source to the destination's own value where the source kernel lets
  * userspace lower it (Linux 6.7+). */
-static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
-		  mc_pins *out, mc_error *err)
+static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
+		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
+	const mc_facts *newer = mc_plan_profile_facts(newerp),
+		       *older = mc_plan_profile_facts(olderp);
 	(void)env;
 	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
 		return 0;
-	mc_autoplanprofile *np = mc_plan_profile_new(newer);
-	mc_autoplanprofile *op = mc_plan_profile_new(older);
+	const mc_plan_profile *np = newerp, *op = olderp;
 	reg_ctx c = { .src = np, .dst = op };
 	unsigned maj, min;
 	c.model = dst_model(op, &maj, &min);

@@ -57,9 +57,10 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
-static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			     mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp,
+			     const mc_pins *pins, mc_error *err)
 {
+	const mc_facts *src = mc_plan_profile_facts(srcp);
 	(void)env;
 	const char *v = mc_pins_get(pins, "HOSTDEV");
 	const char *dv = mc_pins_get(pins, "HOSTDEV_DST");

@@ -57,13 +57,13 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
-static int check_pins_on_src(const mc_plan_env *env, const mc_facts *src, const mc_pins *pins,
-			     mc_error *err)
+static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp,
+			     const mc_pins *pins, mc_error *err)
 {
+	const mc_facts *src = mc_plan_profile_facts(srcp);
 	if (!is_x86(src) || (!mc_pins_get(pins, "CPU") && !mc_pins_get(pins, "CPU_DISABLE")))
 		return 0;
-	mc_autoplanprofile *sp = mc_plan_profile_new(src);
-	mc_x86_guest *g = mc_x86_guest_new(env, sp, pins, err);
+	mc_x86_guest *g = mc_x86_guest_new(env, srcp, pins, err);
 	if (!g)
 		return -EINVAL;
 	GString *miss = g_string_new(NULL);
@@ -158,13 +158,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 
 /* Pins that make a guest started on `newer` see only what `older` offers:
  * CPU_DISABLE of every host-passthrough feature bit older lacks. */
-static int compat(const mc_plan_env *env, const mc_facts *newer, const mc_facts *older,
-		  mc_pins *out, mc_error *err)
+static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
+		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
+	const mc_facts *newer = mc_plan_profile_facts(newerp),
+		       *older = mc_plan_profile_facts(olderp);
 	if (!is_x86(newer) || !is_x86(older))
 		return 0;
-	mc_autoplanprofile *np = mc_plan_profile_new(newer);
-	mc_autoplanprofile *op = mc_plan_profile_new(older);
+	const mc_plan_profile *np = newerp, *op = olderp;
 	mc_x86_guest *g = mc_x86_guest_new(env, np, NULL, err);
 	if (!g)
 		return -EINVAL;
