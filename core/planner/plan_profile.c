@@ -186,7 +186,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		const mc_fact *x = mc_facts_at(f, i);
 		mc_pp_reg *r = &p->regs[p->nregs++];
 		uint64_t id;
-		r->fact = x;
+		*r = (mc_pp_reg){ .fact = x };
 		r->has_value = hex_value(x->value, &r->value);
 		if (!r->has_value)
 			r->value = 0;
