@@ -126,6 +126,17 @@ skip() {
 	exit 77
 }
 
+# skip_rc_or_fail OUT RC WHAT: RC 77 (OUT its "SKIP: reason") is a skip
+# where the harness allows one; anything else, or a skip in CI, a failure
+skip_rc_or_fail() {
+	if [[ $2 -eq 77 && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]]; then
+		skip "${1#SKIP: }"
+	fi
+	not_ok "$3 failed (exit $2): $1"
+	finish
+	exit 1
+}
+
 finish() {
 	printf '%d passed, %d failed (%d s)\n' "$T_PASS" "$T_FAIL" "$SECONDS"
 	[[ $T_FAIL -eq 0 ]]

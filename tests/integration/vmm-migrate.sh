@@ -12,20 +12,11 @@ source "$(dirname "$0")/lib.sh"
 HOSTS=$MC_SRCDIR/tests/hosts
 
 [[ $(id -u) -eq 0 ]] || skip "needs root (namespaces and mounts inside the emulated host run as root; the emulated host's kernel and the backports tree are in root's cache)"
-# skip_or_fail OUT RC WHAT: a skip where the harness allows one, else a failure
-skip_or_fail() {
-	if [[ $2 -eq 77 && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]]; then
-		skip "${1#SKIP: }"
-	fi
-	not_ok "$3 failed (exit $2): $1"
-	finish
-	exit 1
-}
 rc=0
 out=$("$HOSTS/fetch.sh" x86_64 2>"$T_ERR") || rc=$?
-[[ $rc -eq 0 ]] || skip_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching the emulated host's kernel"
+[[ $rc -eq 0 ]] || skip_rc_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching the emulated host's kernel"
 out=$("$HOSTS/fetch-vmm.sh" 2>"$T_ERR") || rc=$?
-[[ $rc -eq 0 ]] || skip_or_fail "$out $(tail -c 300 "$T_ERR")" "fetching QEMU 10 and libvirt 11 (bookworm-backports)"
+[[ $rc -eq 0 ]] || skip_rc_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching QEMU 10 and libvirt 11 (bookworm-backports)"
 ok "QEMU 10 and libvirt 11 unpacked in ${out#vmm }"
 
 # The binary and the scripts must be where the emulated host sees them: this

@@ -26,23 +26,15 @@ GEN=6.12
 C=33333333-3333-4333-8333-333333333333 # mcmig-v2, as in the inner script
 
 [[ $(id -u) -eq 0 ]] || skip "needs root (namespaces, mounts and insmod inside the emulated host)"
-skip_or_fail() {
-	if [[ $2 -eq 77 && ${CI:-} != true && ${MC_NO_SKIP:-0} != 1 ]]; then
-		skip "${1#SKIP: }"
-	fi
-	not_ok "$3 failed (exit $2): $1"
-	finish
-	exit 1
-}
 rc=0
 out=$(MIGCHECK_HOST_GEN=$GEN "$HOSTS/fetch.sh" x86_64 2>"$T_ERR") || rc=$?
-[[ $rc -eq 0 ]] || skip_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching the emulated host's $GEN kernel"
+[[ $rc -eq 0 ]] || skip_rc_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching the emulated host's $GEN kernel"
 out=$("$HOSTS/fetch-vmm.sh" 2>"$T_ERR") || rc=$?
-[[ $rc -eq 0 ]] || skip_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching QEMU 10 and libvirt 11 (bookworm-backports)"
+[[ $rc -eq 0 ]] || skip_rc_or_fail "$out $(tail -c 300 "$T_ERR")" "$rc" "fetching QEMU 10 and libvirt 11 (bookworm-backports)"
 rel=$(MIGCHECK_HOST_GEN=$GEN mh_release x86_64)
 kdir=${MCMIG_KDIR:-/usr/src/linux-headers-$rel}
 [[ -f $kdir/Makefile && -f $kdir/Module.symvers ]] ||
-	skip_or_fail "SKIP: no kernel headers for $rel in $kdir (apt-get install linux-headers-$rel)" 77 "kernel headers"
+	skip_rc_or_fail "SKIP: no kernel headers for $rel in $kdir (apt-get install linux-headers-$rel)" 77 "kernel headers"
 
 # mcmig.ko for the emulated host's kernel, in a scratch copy (the emulated
 # host sees this machine's /tmp at the same path)
