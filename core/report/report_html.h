@@ -39,8 +39,8 @@
 #include "core/base/error.h"
 #include "core/fleet/gate.h"
 
-#define MC_HTML_MAX_PROFILES 40
-#define MC_HTML_MAX_PROFILES_LIMIT 200
+#define MC_HTML_MAX_PROFILES 500
+#define MC_HTML_MAX_PROFILES_LIMIT 2000
 #define MC_HTML_MAX_VERDICTS 8
 
 typedef struct mc_html_opts {
@@ -64,11 +64,14 @@ typedef enum {
 const char *mc_cell_kind_name(mc_cell_kind k);
 
 typedef struct mc_html_stats {
-	size_t profiles;    /* distinct profiles in the fleet (after --arch) */
-	size_t shown;       /* profiles in the matrix */
-	size_t hosts;       /* hosts of all those profiles */
-	size_t hosts_shown; /* hosts of the shown profiles */
+	size_t profiles;    /* entries (migration classes) of the fleet (after --arch) */
+	size_t members;     /* the profiles they stand for */
+	size_t shown;       /* entries in the matrix */
+	size_t hosts;       /* hosts of all those entries */
+	size_t hosts_shown; /* hosts of the shown entries */
 	size_t cells[MC_CELL_KINDS];
+	size_t verdicts; /* distinct verdicts in the page's data */
+	size_t sets;     /* distinct cell contents (verdict sets) */
 } mc_html_stats;
 
 /* Plan every pair of the fleet's (shown) profiles and write the page to
