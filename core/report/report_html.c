@@ -443,10 +443,83 @@ static void cell_compute(cell *c, mc_plan_cache *cache, const mc_plan_env *env, 
  *   cells     [[set id of cell (r, c) for each c] for each r]
  * and the page's script builds the cells and their details from it. */
 typedef struct {
-	GHashTable *vid, *sid; /* key -> id + 1 */
+	GHashTable *vid, *sid; /* vkey / skey -> id + 1 */
 	GString *verdicts, *sets, *cells;
 	guint nv, ns;
 } pagedata;
+
+/* A verdict as the page shows it (the key of its id). */
+typedef struct {
+	mc_level level;
+	const char *family, *subject, *reason, *facts, *remedy;
+} vkey;
+
+/* A cell's content (the key of its set id). */
+typedef struct {
+	mc_cell_kind kind;
+	guint n, more;
+	guint v[MC_HTML_MAX_VERDICTS];
+	const char *error;
+} skey;
+
+static guint hash0(const char *s)
+{
+	return s ? g_str_hash(s) : 0x9e37u;
+}
+
+static guint vkey_hash(gconstpointer p)
+{
+	const vkey *k = p;
+	guint h = (guint)k->level;
+	h = h * 31 + hash0(k->family);
+	h = h * 31 + hash0(k->subject);
+	h = h * 31 + hash0(k->reason);
+	h = h * 31 + hash0(k->facts);
+	return h * 31 + hash0(k->remedy);
+}
+
+static gboolean vkey_equal(gconstpointer pa, gconstpointer pb)
+{
+	const vkey *a = pa, *b = pb;
+	return a->level == b->level && g_strcmp0(a->family, b->family) == 0 &&
+	       g_strcmp0(a->subject, b->subject) == 0 && g_strcmp0(a->reason, b->reason) == 0 &&
+	       g_strcmp0(a->facts, b->facts) == 0 && g_strcmp0(a->remedy, b->remedy) == 0;
+}
+
+static void vkey_free(gpointer p)
+{
+	vkey *k = p;
+	g_free((char *)k->family);
+	g_free((char *)k->subject);
+	g_free((char *)k->reason);
+	g_free((char *)k->facts);
+	g_free((char *)k->remedy);
+	g_free(k);
+}
+
+static guint skey_hash(gconstpointer p)
+{
+	const skey *k = p;
+	guint h = (guint)k->kind * 31 + k->n;
+	h = h * 31 + k->more;
+	for (guint i = 0; i < k->n; i++)
+		h = h * 31 + k->v[i];
+	return h * 31 + hash0(k->error);
+}
+
+static gboolean skey_equal(gconstpointer pa, gconstpointer pb)
+{
+	const skey *a = pa, *b = pb;
+	return a->kind == b->kind && a->n == b->n && a->more == b->more &&
+	       memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0 && g_strcmp0(a->error, b->error) == 0;
+}
+
+static void skey_free(gpointer p)
+{
+	skey *k = p;
+	g_free((char *)k->error);
+	g_free(k);
+}
 
 static void json_str(GString *o, const char *s)
 {
@@ -470,27 +543,12 @@ static void json_field(GString *o, const char *name, const char *value, size_t m
 	json_str(o, v);
 }
 
-static void key_add(GString *k, const char *s)
-{
-	if (s)
-		g_string_append_printf(k, "%zu:%s", strlen(s), s);
-	else
-		g_string_append_c(k, '-');
-}
-
 static guint verdict_id(pagedata *pd, const mc_verdict *x)
 {
-	GString *k = g_string_new(mc_level_name(x->level));
-	key_add(k, x->family);
-	key_add(k, x->subject);
-	key_add(k, x->reason);
-	key_add(k, x->facts);
-	key_add(k, x->remedy);
-	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->vid, k->str));
-	if (id) {
-		g_string_free(k, TRUE);
+	vkey k = { x->level, x->family, x->subject, x->reason, x->facts, x->remedy };
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->vid, &k));
+	if (id)
 		return id - 1;
-	}
 	GString *o = pd->verdicts;
 	g_string_append(o, pd->nv ? ",\n{\"level\":" : "{\"level\":");
 	json_str(o, mc_level_name(x->level));
@@ -502,7 +560,10 @@ static guint verdict_id(pagedata *pd, const mc_verdict *x)
 	if (x->remedy)
 		json_field(o, "remedy", x->remedy, FIELD_CHARS);
 	g_string_append_c(o, '}');
-	g_hash_table_insert(pd->vid, g_string_free(k, FALSE), GUINT_TO_POINTER(pd->nv + 1));
+	vkey *kk = g_new(vkey, 1);
+	*kk = (vkey){ x->level,		  g_strdup(x->family), g_strdup(x->subject),
+		      g_strdup(x->reason), g_strdup(x->facts),  g_strdup(x->remedy) };
+	g_hash_table_insert(pd->vid, kk, GUINT_TO_POINTER(pd->nv + 1));
 	return pd->nv++;
 }
 
@@ -519,45 +580,42 @@ static GPtrArray *nonok(const mc_plan *p)
 
 static guint set_id(pagedata *pd, const cell *c)
 {
-	GString *k = g_string_new(kind_names[c->kind]);
-	GString *o = g_string_new(NULL);
-	g_string_append(o, "{\"kind\":");
-	json_str(o, kind_names[c->kind]);
+	skey k = { .kind = c->kind };
 	if (c->kind == MC_CELL_ERROR) {
-		key_add(k, c->errmsg);
-		json_field(o, "error", c->errmsg, 0);
+		k.error = c->errmsg;
 	} else if (c->kind == MC_CELL_ACTION || c->kind == MC_CELL_BLOCKED) {
 		g_autoptr(GPtrArray) v = nonok(c->plan);
+		for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++)
+			k.v[k.n++] = verdict_id(pd, v->pdata[i]);
+		k.more = v->len - k.n;
+	}
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->sid, &k));
+	if (id)
+		return id - 1;
+	GString *o = pd->sets;
+	g_string_append(o, pd->ns ? ",\n{\"kind\":" : "{\"kind\":");
+	json_str(o, kind_names[c->kind]);
+	if (c->kind == MC_CELL_ERROR)
+		json_field(o, "error", c->errmsg, 0);
+	if (c->kind == MC_CELL_ACTION || c->kind == MC_CELL_BLOCKED) {
 		g_string_append(o, ",\"v\":[");
-		for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++) {
-			guint id = verdict_id(pd, v->pdata[i]);
-			g_string_append_printf(k, ",%u", id);
-			g_string_append_printf(o, "%s%u", i ? "," : "", id);
-		}
+		for (guint i = 0; i < k.n; i++)
+			g_string_append_printf(o, "%s%u", i ? "," : "", k.v[i]);
 		g_string_append_c(o, ']');
-		if (v->len > MC_HTML_MAX_VERDICTS) {
-			g_string_append_printf(k, "+%u", v->len - MC_HTML_MAX_VERDICTS);
-			g_string_append_printf(o, ",\"more\":%u", v->len - MC_HTML_MAX_VERDICTS);
-		}
+		if (k.more)
+			g_string_append_printf(o, ",\"more\":%u", k.more);
 	}
 	g_string_append_c(o, '}');
-	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->sid, k->str));
-	if (id) {
-		g_string_free(k, TRUE);
-		g_string_free(o, TRUE);
-		return id - 1;
-	}
-	g_string_append(pd->sets, pd->ns ? ",\n" : "");
-	g_string_append_len(pd->sets, o->str, (gssize)o->len);
-	g_string_free(o, TRUE);
-	g_hash_table_insert(pd->sid, g_string_free(k, FALSE), GUINT_TO_POINTER(pd->ns + 1));
+	skey *kk = g_memdup2(&k, sizeof(k));
+	kk->error = g_strdup(k.error);
+	g_hash_table_insert(pd->sid, kk, GUINT_TO_POINTER(pd->ns + 1));
 	return pd->ns++;
 }
 
 static void pagedata_init(pagedata *pd)
 {
-	pd->vid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
-	pd->sid = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	pd->vid = g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL);
+	pd->sid = g_hash_table_new_full(skey_hash, skey_equal, skey_free, NULL);
 	pd->verdicts = g_string_new(NULL);
 	pd->sets = g_string_new(NULL);
 	pd->cells = g_string_new(NULL);
