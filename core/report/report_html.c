@@ -543,10 +543,17 @@ static void json_field(GString *o, const char *name, const char *value, size_t m
 	json_str(o, v);
 }
 
-static guint verdict_id(pagedata *pd, const mc_verdict *x)
+static vkey *vkey_dup(const vkey *x)
 {
-	vkey k = { x->level, x->family, x->subject, x->reason, x->facts, x->remedy };
-	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->vid, &k));
+	vkey *k = g_new(vkey, 1);
+	*k = (vkey){ x->level,		 g_strdup(x->family), g_strdup(x->subject),
+		     g_strdup(x->reason), g_strdup(x->facts),  g_strdup(x->remedy) };
+	return k;
+}
+
+static guint verdict_id(pagedata *pd, const vkey *x)
+{
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->vid, x));
 	if (id)
 		return id - 1;
 	GString *o = pd->verdicts;
@@ -560,10 +567,7 @@ static guint verdict_id(pagedata *pd, const mc_verdict *x)
 	if (x->remedy)
 		json_field(o, "remedy", x->remedy, FIELD_CHARS);
 	g_string_append_c(o, '}');
-	vkey *kk = g_new(vkey, 1);
-	*kk = (vkey){ x->level,		  g_strdup(x->family), g_strdup(x->subject),
-		      g_strdup(x->reason), g_strdup(x->facts),  g_strdup(x->remedy) };
-	g_hash_table_insert(pd->vid, kk, GUINT_TO_POINTER(pd->nv + 1));
+	g_hash_table_insert(pd->vid, vkey_dup(x), GUINT_TO_POINTER(pd->nv + 1));
 	return pd->nv++;
 }
 
@@ -578,17 +582,20 @@ static GPtrArray *nonok(const mc_plan *p)
 	return v;
 }
 
-static guint set_id(pagedata *pd, const cell *c)
+/* A cell as planned: its kind and content, the verdicts being a worker's
+ * own copies (see plan_cells). */
+typedef struct {
+	mc_cell_kind kind;
+	guint n, more;
+	const vkey *v[MC_HTML_MAX_VERDICTS];
+	char *error;
+} cellres;
+
+static guint set_id(pagedata *pd, const cellres *c)
 {
-	skey k = { .kind = c->kind };
-	if (c->kind == MC_CELL_ERROR) {
-		k.error = c->errmsg;
-	} else if (c->kind == MC_CELL_ACTION || c->kind == MC_CELL_BLOCKED) {
-		g_autoptr(GPtrArray) v = nonok(c->plan);
-		for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++)
-			k.v[k.n++] = verdict_id(pd, v->pdata[i]);
-		k.more = v->len - k.n;
-	}
+	skey k = { .kind = c->kind, .n = c->n, .more = c->more, .error = c->error };
+	for (guint i = 0; i < c->n; i++)
+		k.v[i] = verdict_id(pd, c->v[i]);
 	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->sid, &k));
 	if (id)
 		return id - 1;
@@ -596,7 +603,7 @@ static guint set_id(pagedata *pd, const cell *c)
 	g_string_append(o, pd->ns ? ",\n{\"kind\":" : "{\"kind\":");
 	json_str(o, kind_names[c->kind]);
 	if (c->kind == MC_CELL_ERROR)
-		json_field(o, "error", c->errmsg, 0);
+		json_field(o, "error", c->error, 0);
 	if (c->kind == MC_CELL_ACTION || c->kind == MC_CELL_BLOCKED) {
 		g_string_append(o, ",\"v\":[");
 		for (guint i = 0; i < k.n; i++)
@@ -610,6 +617,105 @@ static guint set_id(pagedata *pd, const cell *c)
 	kk->error = g_strdup(k.error);
 	g_hash_table_insert(pd->sid, kk, GUINT_TO_POINTER(pd->ns + 1));
 	return pd->ns++;
+}
+
+/* ---- planning the cells, on several threads ----
+ * Worker t of nt plans rows t, t + nt, ... with its own plan cache (a
+ * compiled profile is not shared between threads) and keeps each distinct
+ * verdict once in its own table; the facts are sorted before (mc_facts
+ * sorts itself on first read). The page's data is then built in cell order
+ * by one thread, so the page does not depend on the thread count. */
+typedef struct {
+	const prof *p;
+	size_t n;
+	const mc_plan_env *env;
+	cellres *cells; /* n x n, shared: each worker writes its own rows */
+	size_t t, nt;
+	GHashTable *vk; /* vkey -> itself, owned */
+} worker;
+
+static const vkey *worker_verdict(worker *w, const mc_verdict *x)
+{
+	vkey k = { x->level, x->family, x->subject, x->reason, x->facts, x->remedy };
+	vkey *got = g_hash_table_lookup(w->vk, &k);
+	if (!got) {
+		got = vkey_dup(&k);
+		g_hash_table_add(w->vk, got);
+	}
+	return got;
+}
+
+static gpointer work(gpointer arg)
+{
+	worker *w = arg;
+	mc_autoplancache *cache = mc_plan_cache_new(); /* each class compiled once */
+	for (size_t r = w->t; r < w->n; r += w->nt) {
+		for (size_t c = 0; c < w->n; c++) {
+			cell ce;
+			cellres *o = &w->cells[r * w->n + c];
+			cell_compute(&ce, cache, w->env, &w->p[r], &w->p[c]);
+			o->kind = ce.kind;
+			if (ce.kind == MC_CELL_ERROR)
+				o->error = g_strdup(ce.errmsg);
+			if (ce.kind == MC_CELL_ACTION || ce.kind == MC_CELL_BLOCKED) {
+				g_autoptr(GPtrArray) v = nonok(ce.plan);
+				for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++)
+					o->v[o->n++] = worker_verdict(w, v->pdata[i]);
+				o->more = v->len - o->n;
+			}
+			mc_plan_free(ce.plan);
+		}
+	}
+	return NULL;
+}
+
+/* Threads for n x n cells: one for a small matrix; MC_REPORT_THREADS=N
+ * (1 to 64) overrides. */
+static size_t threads_for(size_t n)
+{
+	const char *e = g_getenv("MC_REPORT_THREADS");
+	if (e) {
+		guint64 v = g_ascii_strtoull(e, NULL, 10);
+		if (v >= 1 && v <= 64)
+			return (size_t)v;
+	}
+	if (n * n < 64)
+		return 1;
+	guint cpus = g_get_num_processors();
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : cpus;
+}
+
+/* Plan every cell (n x n, row-major; the caller frees with cells_free);
+ * the workers' verdict tables go to `tables`, which must outlive the
+ * cells. */
+static cellres *plan_cells(const prof *p, size_t n, const mc_plan_env *env, GPtrArray *tables)
+{
+	cellres *cells = g_new0(cellres, n * n);
+	size_t nt = threads_for(n);
+	for (size_t i = 0; i < n; i++)
+		(void)mc_facts_count(p[i].facts); /* sorted now, read-only from here */
+	worker *ws = g_new0(worker, nt);
+	GThread **th = g_new0(GThread *, nt);
+	for (size_t t = 0; t < nt; t++) {
+		ws[t] = (worker){ p, n, env, cells, t, nt,
+				  g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL) };
+		g_ptr_array_add(tables, ws[t].vk);
+	}
+	for (size_t t = 1; t < nt; t++)
+		th[t] = g_thread_new("mc-report", work, &ws[t]);
+	work(&ws[0]);
+	for (size_t t = 1; t < nt; t++)
+		g_thread_join(th[t]);
+	g_free(th);
+	g_free(ws);
+	return cells;
+}
+
+static void cells_free(cellres *cells, size_t n)
+{
+	for (size_t i = 0; i < n * n; i++)
+		g_free(cells[i].error);
+	g_free(cells);
 }
 
 static void pagedata_init(pagedata *pd)
@@ -761,18 +867,19 @@ static void write_matrix(wr *sv, pagedata *pd, const mc_gate_fleet *f, const mc_
 	attr(sv, "id", "cells");
 	end_empty(sv);
 	end_empty(sv);
-	mc_autoplancache *cache = mc_plan_cache_new(); /* each class compiled once */
+	g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_hash_table_destroy); /* the workers' verdicts */
+	cellres *cells = plan_cells(p, n, env, tables);
 	for (size_t r = 0; r < n; r++) {
 		g_string_append(pd->cells, r ? ",\n[" : "[");
 		for (size_t c = 0; c < n; c++) {
-			cell ce;
-			cell_compute(&ce, cache, env, &p[r], &p[c]);
-			st->cells[ce.kind]++;
-			g_string_append_printf(pd->cells, "%s%u", c ? "," : "", set_id(pd, &ce));
-			mc_plan_free(ce.plan);
+			const cellres *ce = &cells[r * n + c];
+			st->cells[ce->kind]++;
+			g_string_append_printf(pd->cells, "%s%u", c ? "," : "", set_id(pd, ce));
 		}
 		g_string_append_c(pd->cells, ']');
 	}
+	cells_free(cells, n);
 }
 
 static void write_legend(wr *w, const mc_html_stats *st)
