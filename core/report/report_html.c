@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <libxml/xmlwriter.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -645,7 +646,7 @@ static const vkey *worker_verdict(worker *w, const mc_verdict *x)
 	return got;
 }
 
-static gpointer work(gpointer arg)
+static void *work(void *arg)
 {
 	worker *w = arg;
 	mc_autoplancache *cache = mc_plan_cache_new(); /* each class compiled once */
@@ -695,17 +696,22 @@ static cellres *plan_cells(const prof *p, size_t n, const mc_plan_env *env, GPtr
 	for (size_t i = 0; i < n; i++)
 		(void)mc_facts_count(p[i].facts); /* sorted now, read-only from here */
 	worker *ws = g_new0(worker, nt);
-	GThread **th = g_new0(GThread *, nt);
+	pthread_t *th = g_new0(pthread_t, nt);
+	bool *started = g_new0(bool, nt);
 	for (size_t t = 0; t < nt; t++) {
 		ws[t] = (worker){ p, n, env, cells, t, nt,
 				  g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL) };
 		g_ptr_array_add(tables, ws[t].vk);
 	}
 	for (size_t t = 1; t < nt; t++)
-		th[t] = g_thread_new("mc-report", work, &ws[t]);
-	work(&ws[0]);
+		started[t] = pthread_create(&th[t], NULL, work, &ws[t]) == 0;
+	for (size_t t = 0; t < nt; t++)
+		if (t == 0 || !started[t]) /* no thread: its rows here */
+			work(&ws[t]);
 	for (size_t t = 1; t < nt; t++)
-		g_thread_join(th[t]);
+		if (started[t])
+			pthread_join(th[t], NULL);
+	g_free(started);
 	g_free(th);
 	g_free(ws);
 	return cells;
