@@ -108,7 +108,8 @@ const char mc_html_script[] =
     "    return [Number(cell.getAttribute('data-r')), Number(cell.getAttribute('data-c'))];\n"
     "  }\n"
     "  function summary(r, c) {\n"
-    "    var s = S[data.cells[r][c]], t = P[r].name + ' \\u2192 ' + P[c].name + ': ' + TEXT[s.kind];\n"
+    "    var s = S[data.cells[r][c]], t = P[r].name + ' \\u2192 ' + P[c].name + ': ' + "
+    "TEXT[s.kind];\n"
     "    if (s.kind === 'na') return t + ' (' + P[r].arch + ' \\u2192 ' + P[c].arch + ')';\n"
     "    if (s.kind === 'error') return t + ' \\u2014 ' + s.error;\n"
     "    var v = s.v || [], n = v.length + (s.more || 0);\n"
@@ -153,9 +154,11 @@ const char mc_html_script[] =
     "        if ('facts' in x) add(d, 'div', 'facts', x.facts);\n"
     "        if ('remedy' in x) add(d, 'div', 'remedy', 'remedy: ' + x.remedy);\n"
     "      });\n"
-    "      var m = add(sec, 'p', 'more', (s.more ? '+' + s.more + ' more non-ok verdicts. ' : '') +\n"
+    "      var m = add(sec, 'p', 'more', (s.more ? '+' + s.more + ' more non-ok verdicts. ' : '') "
+    "+\n"
     "                  'All verdicts: ');\n"
-    "      add(m, 'code', null, 'migcheck plan ' + P[r].id.slice(0, 12) + ' ' + P[c].id.slice(0, 12));\n"
+    "      add(m, 'code', null, 'migcheck plan ' + P[r].id.slice(0, 12) + ' ' + P[c].id.slice(0, "
+    "12));\n"
     "    }\n"
     "    return sec;\n"
     "  }\n"
@@ -174,7 +177,8 @@ const char mc_html_script[] =
     "    while (body.firstChild) body.removeChild(body.firstChild);\n"
     "    light(cell);\n"
     "    var at = rc(cell);\n"
-    "    if (S[data.cells[at[0]][at[1]]].kind === 'ok') add(body, 'p', null, summary(at[0], at[1]));\n"
+    "    if (S[data.cells[at[0]][at[1]]].kind === 'ok') add(body, 'p', null, summary(at[0], "
+    "at[1]));\n"
     "    else body.appendChild(detail(at[0], at[1]));\n"
     "  }\n"
     "  function cellOf(ev) {\n"
@@ -512,7 +516,8 @@ static gboolean skey_equal(gconstpointer pa, gconstpointer pb)
 {
 	const skey *a = pa, *b = pb;
 	return a->kind == b->kind && a->n == b->n && a->more == b->more &&
-	       memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0 && g_strcmp0(a->error, b->error) == 0;
+	       memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0 &&
+	       g_strcmp0(a->error, b->error) == 0;
 }
 
 static void skey_free(gpointer p)
@@ -547,8 +552,10 @@ static void json_field(GString *o, const char *name, const char *value, size_t m
 static vkey *vkey_dup(const vkey *x)
 {
 	vkey *k = g_new(vkey, 1);
-	*k = (vkey){ x->level,		 g_strdup(x->family), g_strdup(x->subject),
-		     g_strdup(x->reason), g_strdup(x->facts),  g_strdup(x->remedy) };
+	*k = (vkey){
+		x->level,           g_strdup(x->family), g_strdup(x->subject), g_strdup(x->reason),
+		g_strdup(x->facts), g_strdup(x->remedy)
+	};
 	return k;
 }
 
@@ -699,7 +706,12 @@ static cellres *plan_cells(const prof *p, size_t n, const mc_plan_env *env, GPtr
 	pthread_t *th = g_new0(pthread_t, nt);
 	bool *started = g_new0(bool, nt);
 	for (size_t t = 0; t < nt; t++) {
-		ws[t] = (worker){ p, n, env, cells, t, nt,
+		ws[t] = (worker){ p,
+				  n,
+				  env,
+				  cells,
+				  t,
+				  nt,
 				  g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL) };
 		g_ptr_array_add(tables, ws[t].vk);
 	}
