@@ -125,11 +125,14 @@ check "no Content-Security-Policy violation" \
 check "the script drew one cell per pair" \
 	test "$(grep -o '<rect id="c-[0-9]*-[0-9]*" class="cell [a-z]*" x="[0-9]*" y="[0-9]*" width="[0-9]*" height="[0-9]*" data-r="[0-9]*" data-c="[0-9]*" data-src="[0-9a-f]*" data-dst="[0-9a-f]*"' \
 		"$T_TMP/dom.html" | sort -u | wc -l)" -eq $((nprof * nprof))
-check "  ok, blocked and other-architecture cells, each with its glyph" \
+check "  ok, blocked and other-architecture cells, and the glyphs of each kind" \
 	bash -c "for k in ok blocked na; do
 		grep -q \"class=\\\"cell \$k\\\"\" '$T_TMP/dom.html' &&
-		grep -q \"<use class=\\\"g\\\" href=\\\"#g-\$k\\\"\" '$T_TMP/dom.html' || exit 1; done"
-check "  as many glyphs as cells" test "$(grep -o '<use class="g"' "$T_TMP/dom.html" | wc -l)" -eq $((nprof * nprof))
+		grep -q \"<path class=\\\"g\\\" data-kind=\\\"\$k\\\" data-n=\\\"[0-9]*\\\" d=\\\"M\" '$T_TMP/dom.html' || exit 1; done"
+check "  as many glyphs as cells, of each kind" bash -c "for k in ok action blocked na error; do
+		c=\$(grep -o \"class=\\\"cell \$k[ \\\"]\" '$T_TMP/dom.html' | wc -l)
+		g=\$(grep -o \"<path class=\\\"g\\\" data-kind=\\\"\$k\\\" data-n=\\\"[0-9]*\" '$T_TMP/dom.html' | sed 's/.*\\\"//')
+		[[ \$c -eq \${g:-0} ]] || exit 1; done"
 check "the DOM holds one script element (nothing injected)" \
 	test "$(grep -o '<script' "$T_TMP/dom.html" | wc -l)" -eq 1
 check "the hostile host name is text in the DOM" grep -qF '&lt;script&gt;alert(1)' "$T_TMP/dom.html"
