@@ -32,7 +32,9 @@
  * [x0 + c*cell, x0 + (c+1)*cell) x [y0 + r*cell, y0 + (r+1)*cell) with a
  * 1 px gap on each side; the script draws it into <g id="cells"> as
  * <rect id="c-R-C" class="cell VERDICT"> with data-r, data-c, data-src and
- * data-dst (profile ids), inside <a href="#d-R-C"> when not ok;
+ * data-dst (profile ids), inside <a href="#d-R-C"> when not ok, and the
+ * cells' glyphs as one <path class="g" data-kind=VERDICT data-n=CELLS> per
+ * verdict (drawn from the <symbol id="g-VERDICT"> paths);
  * page.html#d-R-C opens with that cell selected and its details (a
  * <section class="detail VERDICT">) in the side panel. The page's script,
  * once it ran, sets data-ready="1" on <html> and data-page-x/-y (the SVG's
