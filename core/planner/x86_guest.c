@@ -113,8 +113,20 @@ static const char *bit_name(const mc_cpumodels *db, const mc_x86_reg *r, unsigne
 }
 
 /* "0x7.0.ebx.16": a CPUID bit without a name, as CPU_DISABLE accepts it. */
+/* The number of '.'-separated parts of s (g_strsplit's count, without
+ * splitting: most tokens are feature names, without a dot). */
+static size_t nparts(const char *s)
+{
+	size_t n = 1;
+	for (; *s; s++)
+		n += *s == '.';
+	return n;
+}
+
 static bool parse_raw_bit(const char *s, mc_x86_reg *r, unsigned *bit)
 {
+	if (nparts(s) != 4)
+		return false;
 	g_auto(GStrv) parts = g_strsplit(s, ".", -1);
 	uint64_t leaf, index, b;
 	if (g_strv_length(parts) != 4 || !parse_hex(parts[0], &leaf) ||
@@ -161,8 +173,7 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 		return true;
 	if (form_only) {
 		/* a name, or something that is neither a name nor a raw bit */
-		g_auto(GStrv) parts = g_strsplit(tok, ".", -1);
-		return *tok && g_strv_length(parts) != 4;
+		return *tok && nparts(tok) != 4;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(kvm_pv); i++)
 		if (strcmp(kvm_pv[i].name, tok) == 0)
