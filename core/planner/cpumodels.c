@@ -53,6 +53,7 @@ struct mc_cpumodels {
 	 * first feature in map order defined as exactly bit b of register r
 	 * ([r * 32 + b], NULL: none; mc_cpumodels_bit_name), made once loaded */
 	GHashTable *by_bit;
+	GHashTable *memo; /* char * -> GArray *: mc_cpumodels_memo_get */
 };
 
 static void feature_free(gpointer p)
@@ -82,6 +83,7 @@ void mc_cpumodels_free(mc_cpumodels *m)
 	g_hash_table_unref(m->by_name);
 	if (m->by_bit)
 		g_hash_table_unref(m->by_bit);
+	g_hash_table_unref(m->memo);
 	g_hash_table_unref(m->models);
 	g_ptr_array_unref(m->features);
 	g_array_unref(m->regs);
@@ -357,6 +359,8 @@ static mc_cpumodels *map_new(const char *dir)
 	m->models = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, model_free);
 	m->regs = g_array_new(FALSE, TRUE, sizeof(cpuid_reg));
 	m->files = g_array_new(FALSE, TRUE, sizeof(src_file));
+	m->memo =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
 	return m;
 }
 
@@ -764,4 +768,16 @@ void mc_cpumodels_reg(const mc_cpumodels *m, size_t i, uint32_t *leaf, uint32_t 
 	*leaf = r->leaf;
 	*index = r->index;
 	*reg = r->reg;
+}
+
+const GArray *mc_cpumodels_memo_get(const mc_cpumodels *m, const char *key)
+{
+	return g_hash_table_lookup(m->memo, key);
+}
+
+void mc_cpumodels_memo_put(const mc_cpumodels *m, const char *key, GArray *bits)
+{
+	if (g_hash_table_size(m->memo) >= 64) /* bounded: pins seldom vary more */
+		g_hash_table_remove_all(m->memo);
+	g_hash_table_replace(m->memo, g_strdup(key), bits);
 }

@@ -253,30 +253,64 @@ static void add_reg(GArray *regs, uint32_t leaf, uint32_t index, unsigned reg)
 	g_array_append_val(regs, rb);
 }
 
-/* Apply one CPU_DISABLE token to the register set (and MSR bits). */
-static int disable_token(mc_x86_guest *g, const char *tok, mc_error *err)
+/* The bits one CPU_DISABLE token clears, appended to ops (mc_cpu_bits:
+ * CPUID bits by register, feature-MSR bits by MSR). */
+static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, mc_error *err)
 {
 	mc_x86_reg r;
 	unsigned bit;
 	bool found = false;
 	if (parse_raw_bit(tok, &r, &bit)) {
-		reg_bits *rb = guest_reg(g->regs, r.leaf, r.index, r.reg);
-		if (rb)
-			rb->bits &= ~(1u << bit);
+		mc_cpu_bits op = { false, r.leaf, r.index, r.reg, 1u << bit };
+		g_array_append_val(ops, op);
 		return 0;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(kvm_pv); i++) {
 		if (strcmp(kvm_pv[i].name, tok) == 0) {
-			reg_bits *rb = guest_reg(g->regs, 0x40000001, 0, EAX);
-			if (rb)
-				rb->bits &= ~(1u << kvm_pv[i].bit);
+			mc_cpu_bits op = { false, 0x40000001, 0, EAX, 1u << kvm_pv[i].bit };
+			g_array_append_val(ops, op);
 			found = true;
 		}
 	}
 	size_t n = 0;
-	const mc_cpu_bits *f = g->db ? mc_cpumodels_feature(g->db, tok, &n) : NULL;
-	for (size_t j = 0; f && j < n; j++) {
-		const mc_cpu_bits *it = &f[j];
+	const mc_cpu_bits *f = db ? mc_cpumodels_feature(db, tok, &n) : NULL;
+	if (f)
+		g_array_append_vals(ops, f, (guint)n);
+	if (!f && !found)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "unknown CPU feature '%s' (a libvirt feature name, a KVM PV "
+				    "feature, or LEAF.INDEX.REG.BIT)",
+				    tok);
+	return 0;
+}
+
+/* The bits a CPU_DISABLE value clears (owned by db's memo: the same value
+ * is resolved once), or NULL with err set for an unknown feature. */
+static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
+{
+	const GArray *have = mc_cpumodels_memo_get(db, disable);
+	if (have)
+		return have;
+	GArray *ops = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
+	g_auto(GStrv) toks = g_strsplit(disable, ",", -1);
+	for (char **t = toks; *t; t++) {
+		g_strstrip(*t);
+		if (!**t)
+			continue;
+		if (disable_token(db, *t, ops, err) < 0) {
+			g_array_unref(ops);
+			return NULL;
+		}
+	}
+	mc_cpumodels_memo_put(db, disable, ops);
+	return ops;
+}
+
+/* Clear the bits of ops from the guest's registers and MSR bits. */
+static void disable_apply(mc_x86_guest *g, const GArray *ops)
+{
+	for (guint j = 0; j < ops->len; j++) {
+		const mc_cpu_bits *it = &g_array_index(ops, mc_cpu_bits, j);
 		if (it->is_msr) {
 			for (guint k = 0; k < g->msrs->len; k++) {
 				mc_cpu_bits *gm = &g_array_index(g->msrs, mc_cpu_bits, k);
@@ -289,12 +323,6 @@ static int disable_token(mc_x86_guest *g, const char *tok, mc_error *err)
 		if (rb)
 			rb->bits &= ~(uint32_t)it->mask;
 	}
-	if (!f && !found)
-		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-				    "unknown CPU feature '%s' (a libvirt feature name, a KVM PV "
-				    "feature, or LEAF.INDEX.REG.BIT)",
-				    tok);
-	return 0;
 }
 
 /* One bit of the model's features: into g->regs / g->msrs. */
@@ -384,16 +412,12 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 		apply_model_defaults(g, src);
 	}
 	if (disable) {
-		g_auto(GStrv) toks = g_strsplit(disable, ",", -1);
-		for (char **t = toks; *t; t++) {
-			g_strstrip(*t);
-			if (!**t)
-				continue;
-			if (disable_token(g, *t, err) < 0) {
-				mc_x86_guest_free(g);
-				return NULL;
-			}
+		const GArray *ops = disable_ops(db, disable, err);
+		if (!ops) {
+			mc_x86_guest_free(g);
+			return NULL;
 		}
+		disable_apply(g, ops);
 		/* Disabled features are no longer needed from SRC. */
 		for (guint i = 0; i < g->model_missing->len; i++) {
 			reg_bits *mm = &g_array_index(g->model_missing, reg_bits, i);
