@@ -175,11 +175,13 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 		/* a name, or something that is neither a name nor a raw bit */
 		return *tok && nparts(tok) != 4;
 	}
+	size_t n;
+	if (db && mc_cpumodels_feature(db, tok, &n)) /* the common case first */
+		return true;
 	for (size_t i = 0; i < G_N_ELEMENTS(kvm_pv); i++)
 		if (strcmp(kvm_pv[i].name, tok) == 0)
 			return true;
-	size_t n;
-	return db && mc_cpumodels_feature(db, tok, &n);
+	return false;
 }
 
 /* ---- host profiles ---- */
