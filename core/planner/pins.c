@@ -115,9 +115,12 @@ const char *mc_pins_get(const mc_pins *p, const char *name)
 {
 	if (!p)
 		return NULL;
-	for (guint i = 0; i < p->names->len; i++)
-		if (g_ascii_strcasecmp(p->names->pdata[i], name) == 0)
+	char first = g_ascii_toupper(*name); /* names are kept upper case */
+	for (guint i = 0; i < p->names->len; i++) {
+		const char *n = p->names->pdata[i];
+		if (*n == first && g_ascii_strcasecmp(n, name) == 0)
 			return p->values->pdata[i];
+	}
 	return NULL;
 }
 
