@@ -47,6 +47,13 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 		return 0;
 	}
 	/* CPU_DISABLE: a comma-separated list of features. */
+	if (m) { /* checked once per value and map */
+		g_autofree char *bad = NULL;
+		if (mc_x86_disable_unknown(m, value, &bad))
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "unknown CPU feature '%s'",
+					    bad);
+		return 0;
+	}
 	g_auto(GStrv) toks = g_strsplit(value, ",", -1);
 	for (char **t = toks; *t; t++) {
 		if (!mc_x86_feature_known(m, !env, *t))

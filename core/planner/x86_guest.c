@@ -184,6 +184,23 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 	return false;
 }
 
+bool mc_x86_disable_unknown(const mc_cpumodels *db, const char *value, char **bad)
+{
+	g_autofree char *key = g_strconcat("known:", value, NULL);
+	*bad = NULL;
+	if (mc_cpumodels_memo_get(db, key))
+		return false;
+	g_auto(GStrv) toks = g_strsplit(value, ",", -1);
+	for (char **t = toks; *t; t++) {
+		if (!mc_x86_feature_known(db, false, *t)) {
+			*bad = g_strdup(*t);
+			return true;
+		}
+	}
+	mc_cpumodels_memo_put(db, key, g_array_new(FALSE, FALSE, 1));
+	return false;
+}
+
 /* ---- host profiles ---- */
 
 bool mc_x86_host_reg(const mc_plan_profile *f, const mc_x86_reg *r, uint32_t *out)
@@ -255,6 +272,31 @@ static void add_reg(GArray *regs, uint32_t leaf, uint32_t index, unsigned reg)
 	g_array_append_val(regs, rb);
 }
 
+/* The compared registers (reg_bits, no bits yet): the built-in ones, then
+ * those the map defines features in; made once per map (its memo). */
+static GArray *compared_regs(const mc_cpumodels *db)
+{
+	const GArray *t = db ? mc_cpumodels_memo_get(db, "regs") : NULL;
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+	if (t) {
+		g_array_append_vals(a, t->data, t->len);
+		return a;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(builtin_regs); i++)
+		add_reg(a, builtin_regs[i].leaf, builtin_regs[i].index, builtin_regs[i].reg);
+	for (size_t i = 0; db && i < mc_cpumodels_nregs(db); i++) {
+		mc_x86_reg r;
+		mc_cpumodels_reg(db, i, &r.leaf, &r.index, &r.reg);
+		add_reg(a, r.leaf, r.index, r.reg);
+	}
+	if (db) {
+		GArray *keep = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+		g_array_append_vals(keep, a->data, a->len);
+		mc_cpumodels_memo_put(db, "regs", keep);
+	}
+	return a;
+}
+
 /* The bits one CPU_DISABLE token clears, appended to ops (mc_cpu_bits:
  * CPUID bits by register, feature-MSR bits by MSR). */
 static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, mc_error *err)
@@ -290,7 +332,8 @@ static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, m
  * is resolved once), or NULL with err set for an unknown feature. */
 static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
 {
-	const GArray *have = mc_cpumodels_memo_get(db, disable);
+	g_autofree char *key = g_strconcat("clears:", disable, NULL);
+	const GArray *have = mc_cpumodels_memo_get(db, key);
 	if (have)
 		return have;
 	GArray *ops = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
@@ -304,7 +347,7 @@ static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc
 			return NULL;
 		}
 	}
-	mc_cpumodels_memo_put(db, disable, ops);
+	mc_cpumodels_memo_put(db, key, ops);
 	return ops;
 }
 
@@ -384,16 +427,9 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 	}
 	mc_x86_guest *g = g_new0(mc_x86_guest, 1);
 	g->db = db;
-	g->regs = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+	g->regs = compared_regs(db);
 	g->msrs = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
 	g->model_missing = g_array_new(FALSE, TRUE, sizeof(reg_bits));
-	for (size_t i = 0; i < G_N_ELEMENTS(builtin_regs); i++)
-		add_reg(g->regs, builtin_regs[i].leaf, builtin_regs[i].index, builtin_regs[i].reg);
-	for (size_t i = 0; db && i < mc_cpumodels_nregs(db); i++) {
-		mc_x86_reg r;
-		mc_cpumodels_reg(db, i, &r.leaf, &r.index, &r.reg);
-		add_reg(g->regs, r.leaf, r.index, r.reg);
-	}
 	if (mc_x86_is_passthrough(cpu)) {
 		g->describe = g_strdup("host-passthrough");
 		for (guint i = 0; i < g->regs->len; i++) {
