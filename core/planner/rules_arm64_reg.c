@@ -861,10 +861,8 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
 	(void)env;
-	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0 || strcmp(mc_pp_arch(olderp), "aarch64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
 	unsigned maj, min;

@@ -168,9 +168,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
-	if (!is_x86(newer) || !is_x86(older))
+	if (strcmp(mc_pp_arch(newerp), "x86_64") != 0 || strcmp(mc_pp_arch(olderp), "x86_64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
 	mc_x86_guest *g = mc_x86_guest_new(env, np, NULL, err);
