@@ -862,7 +862,8 @@ static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
 	(void)env;
-	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0 || strcmp(mc_pp_arch(olderp), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0 ||
+	    strcmp(mc_pp_arch(olderp), "aarch64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
 	unsigned maj, min;
