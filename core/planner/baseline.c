@@ -265,7 +265,7 @@ void mc_baseline_free(mc_baseline *b)
 	g_free(b->reason);
 	g_free(b->joined);
 	if (b->actions)
-		g_ptr_array_free(b->actions, FALSE); /* the plans are the memo's */
+		g_ptr_array_free(b->actions, TRUE); /* not the plans: the memo owns them */
 	if (b->action_ends)
 		g_array_free(b->action_ends, TRUE);
 	g_free(b);
