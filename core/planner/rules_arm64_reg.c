@@ -341,19 +341,39 @@ static const char *const pin_names[] = {
 	NULL,
 };
 
+/* The register id of pin_names[i] (0: none), searched once. */
+static uint64_t pin_id_at(size_t i)
+{
+	static uint64_t ids[G_N_ELEMENTS(pin_names)];
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		for (size_t k = 0; pin_names[k]; k++) {
+			if (strcmp(pin_names[k], "CTR_EL0") == 0) {
+				ids[k] = R_CTR;
+				continue;
+			}
+			for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7);
+			     id++) {
+				const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+				if (r && strcmp(r->name, pin_names[k]) == 0) {
+					ids[k] = id;
+					break;
+				}
+			}
+		}
+		g_once_init_leave(&done, 1);
+	}
+	return ids[i];
+}
+
 static uint64_t pin_reg_id(const char *name)
 {
-	for (const char *const *n = pin_names; *n; n++) {
-		if (g_ascii_strcasecmp(*n, name) != 0)
-			continue;
-		if (strcmp(*n, "CTR_EL0") == 0)
-			return R_CTR;
-		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
-			const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
-			if (r && strcmp(r->name, *n) == 0)
-				return id;
-		}
-	}
+	for (size_t i = 0; pin_names[i]; i++) /* a name of the table itself */
+		if (pin_names[i] == name)
+			return pin_id_at(i);
+	for (size_t i = 0; pin_names[i]; i++)
+		if (g_ascii_strcasecmp(pin_names[i], name) == 0)
+			return pin_id_at(i);
 	return 0;
 }
 
@@ -841,14 +861,18 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
 	(void)env;
-	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0 ||
+	    strcmp(mc_pp_arch(olderp), "aarch64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
-	reg_ctx c = { .src = np, .dst = op };
 	unsigned maj, min;
+	/* A pin is a value other than the source's own, which only a 6.7+
+	 * source kernel lets userspace set (src_accepts_ctx): none elsewhere. */
+	kmodel nm = dst_model(np, &maj, &min);
+	if (nm != KM_6_12 && nm != KM_7_3)
+		return 0;
+	reg_ctx c = { .src = np, .dst = op };
 	c.model = dst_model(op, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(op);
 	c.have_dst_ctr = reg_value(op, R_CTR, &c.dst_ctr);
