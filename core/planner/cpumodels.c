@@ -5,6 +5,7 @@
 #include <glib.h>
 #include <glib/gstdio.h>
 #include <libxml/tree.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
@@ -54,6 +55,9 @@ struct mc_cpumodels {
 	 * ([r * 32 + b], NULL: none; mc_cpumodels_bit_name), made once loaded */
 	GHashTable *by_bit;
 	GHashTable *memo; /* char * -> GArray *: mc_cpumodels_memo_get */
+	/* the memo is shared by threads planning with one map (a pthread
+	 * mutex: helgrind and TSan know it, GLib's futex GMutex they do not) */
+	pthread_mutex_t memo_lock;
 };
 
 static void feature_free(gpointer p)
@@ -84,6 +88,7 @@ void mc_cpumodels_free(mc_cpumodels *m)
 	if (m->by_bit)
 		g_hash_table_unref(m->by_bit);
 	g_hash_table_unref(m->memo);
+	pthread_mutex_destroy(&m->memo_lock);
 	g_hash_table_unref(m->models);
 	g_ptr_array_unref(m->features);
 	g_array_unref(m->regs);
@@ -361,6 +366,7 @@ static mc_cpumodels *map_new(const char *dir)
 	m->files = g_array_new(FALSE, TRUE, sizeof(src_file));
 	m->memo =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+	pthread_mutex_init(&m->memo_lock, NULL);
 	return m;
 }
 
@@ -770,14 +776,24 @@ void mc_cpumodels_reg(const mc_cpumodels *m, size_t i, uint32_t *leaf, uint32_t 
 	*reg = r->reg;
 }
 
-const GArray *mc_cpumodels_memo_get(const mc_cpumodels *m, const char *key)
+GArray *mc_cpumodels_memo_get(const mc_cpumodels *m, const char *key)
 {
-	return g_hash_table_lookup(m->memo, key);
+	/* the lock is not part of the map's value: a const map still locks */
+	pthread_mutex_t *lock = (pthread_mutex_t *)&m->memo_lock;
+	pthread_mutex_lock(lock);
+	GArray *a = g_hash_table_lookup(m->memo, key);
+	if (a)
+		g_array_ref(a);
+	pthread_mutex_unlock(lock);
+	return a;
 }
 
 void mc_cpumodels_memo_put(const mc_cpumodels *m, const char *key, GArray *bits)
 {
+	pthread_mutex_t *lock = (pthread_mutex_t *)&m->memo_lock;
+	pthread_mutex_lock(lock);
 	if (g_hash_table_size(m->memo) >= 64) /* bounded: pins seldom vary more */
 		g_hash_table_remove_all(m->memo);
 	g_hash_table_replace(m->memo, g_strdup(key), bits);
+	pthread_mutex_unlock(lock);
 }

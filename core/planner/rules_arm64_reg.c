@@ -35,6 +35,7 @@
  * show a difference: the plan says so (action) instead of ok. */
 #include <errno.h>
 #include <glib.h>
+#include <pthread.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -341,29 +342,40 @@ static const char *const pin_names[] = {
 	NULL,
 };
 
-/* The register id of pin_names[i] (0: none), searched once. */
-static uint64_t pin_id_at(size_t i)
+/* The register ids of pin_names (0: none), searched once under a lock:
+ * report plans on threads (a pthread mutex, which helgrind and TSan
+ * follow; they do not follow g_once or pthread_once). */
+static uint64_t pin_ids[G_N_ELEMENTS(pin_names)];
+static bool pin_ids_done;
+static pthread_mutex_t pin_ids_lock = PTHREAD_MUTEX_INITIALIZER;
+
+static void pin_ids_init(void)
 {
-	static uint64_t ids[G_N_ELEMENTS(pin_names)];
-	static gsize done;
-	if (g_once_init_enter(&done)) {
-		for (size_t k = 0; pin_names[k]; k++) {
-			if (strcmp(pin_names[k], "CTR_EL0") == 0) {
-				ids[k] = R_CTR;
-				continue;
-			}
-			for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7);
-			     id++) {
-				const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
-				if (r && strcmp(r->name, pin_names[k]) == 0) {
-					ids[k] = id;
-					break;
-				}
+	for (size_t k = 0; pin_names[k]; k++) {
+		if (strcmp(pin_names[k], "CTR_EL0") == 0) {
+			pin_ids[k] = R_CTR;
+			continue;
+		}
+		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
+			const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+			if (r && strcmp(r->name, pin_names[k]) == 0) {
+				pin_ids[k] = id;
+				break;
 			}
 		}
-		g_once_init_leave(&done, 1);
 	}
-	return ids[i];
+}
+
+static uint64_t pin_id_at(size_t i)
+{
+	pthread_mutex_lock(&pin_ids_lock);
+	if (!pin_ids_done) {
+		pin_ids_init();
+		pin_ids_done = true;
+	}
+	uint64_t id = pin_ids[i];
+	pthread_mutex_unlock(&pin_ids_lock);
+	return id;
 }
 
 static uint64_t pin_reg_id(const char *name)

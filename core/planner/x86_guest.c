@@ -188,7 +188,8 @@ bool mc_x86_disable_unknown(const mc_cpumodels *db, const char *value, char **ba
 {
 	g_autofree char *key = g_strconcat("known:", value, NULL);
 	*bad = NULL;
-	if (mc_cpumodels_memo_get(db, key))
+	g_autoptr(GArray) known = mc_cpumodels_memo_get(db, key);
+	if (known)
 		return false;
 	g_auto(GStrv) toks = g_strsplit(value, ",", -1);
 	for (char **t = toks; *t; t++) {
@@ -276,7 +277,7 @@ static void add_reg(GArray *regs, uint32_t leaf, uint32_t index, unsigned reg)
  * those the map defines features in; made once per map (its memo). */
 static GArray *compared_regs(const mc_cpumodels *db)
 {
-	const GArray *t = db ? mc_cpumodels_memo_get(db, "regs") : NULL;
+	g_autoptr(GArray) t = db ? mc_cpumodels_memo_get(db, "regs") : NULL;
 	GArray *a = g_array_new(FALSE, TRUE, sizeof(reg_bits));
 	if (t) {
 		g_array_append_vals(a, t->data, t->len);
@@ -328,12 +329,13 @@ static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, m
 	return 0;
 }
 
-/* The bits a CPU_DISABLE value clears (owned by db's memo: the same value
- * is resolved once), or NULL with err set for an unknown feature. */
-static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
+/* The bits a CPU_DISABLE value clears (a reference the caller drops; kept
+ * in db's memo too: the same value is resolved once), or NULL with err set
+ * for an unknown feature. */
+static GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
 {
 	g_autofree char *key = g_strconcat("clears:", disable, NULL);
-	const GArray *have = mc_cpumodels_memo_get(db, key);
+	GArray *have = mc_cpumodels_memo_get(db, key);
 	if (have)
 		return have;
 	GArray *ops = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
@@ -347,7 +349,7 @@ static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc
 			return NULL;
 		}
 	}
-	mc_cpumodels_memo_put(db, key, ops);
+	mc_cpumodels_memo_put(db, key, g_array_ref(ops));
 	return ops;
 }
 
@@ -450,7 +452,7 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 		apply_model_defaults(g, src);
 	}
 	if (disable) {
-		const GArray *ops = disable_ops(db, disable, err);
+		g_autoptr(GArray) ops = disable_ops(db, disable, err);
 		if (!ops) {
 			mc_x86_guest_free(g);
 			return NULL;

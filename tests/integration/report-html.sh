@@ -8,7 +8,8 @@
 # the panel, built by the script, each equal to the verdicts of `migcheck
 # plan --format json` of the pair (report-panel.py; the first blocked and
 # action cells, the cell with the most verdicts, an other-architecture
-# cell), and nothing a host name carries became markup. Every cell is the
+# cell), and nothing a host name carries became markup. The cells planned
+# on 3 threads under helgrind: no data race, the same page. Every cell is the
 # verdict a single `migcheck plan SRC DST` gives for its pair. Bad inputs: missing
 # or malformed options, missing inventory, empty fleet, an architecture the
 # fleet lacks, an unwritable destination (the previous page is kept).
@@ -45,6 +46,18 @@ PAGE=$T_TMP/report.html
 expect_exit 0 "report --html" mc report --html "$PAGE"
 out_has "$PAGE: $nprof of $nprof classes ($n of $n hosts), $((nprof * nprof)) cells"
 check "the page is well-formed XML" xmllint --noout "$PAGE"
+# The cells are planned on several threads sharing one CPU map (its memo of
+# derived arrays is locked): helgrind finds no data race, and the page is
+# the one a single thread writes.
+if command -v valgrind >/dev/null; then
+	MC_REPORT_THREADS=3 expect_exit 0 "report --html on 3 threads under helgrind" \
+		valgrind --tool=helgrind -q --error-exitcode=9 "$MIGCHECK" report --html "$T_TMP/threads.html"
+	check "  no data race reported" test ! -s "$T_ERR"
+	nogen() { sed 's/; generated [0-9T:Z-]*//' "$1"; }
+	check "  the same page as one thread's (but its time)" cmp -s <(nogen "$PAGE") <(nogen "$T_TMP/threads.html")
+else
+	not_ok "valgrind is not installed (apt-get install valgrind)"
+fi
 check "the page parses as HTML" bash -c "xmllint --html --noout --nowarning '$PAGE' 2>/dev/null"
 check "ok, blocked and other-architecture cells in the page's data" \
 	bash -c "grep -q '{\"kind\":\"ok\"}' '$PAGE' && grep -q '{\"kind\":\"blocked\",' '$PAGE' &&
