@@ -277,7 +277,7 @@ static int bulk_profile(const char *id, const long long *fids, size_t n, void *o
 	return 0;
 }
 
-mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
+static mc_gate_fleet *load_classes_bulk(mc_db *db, mc_error *err)
 {
 	mc_gate_fleet *f = mc_gate_fleet_new(), *c = NULL;
 	bulk b = {
@@ -325,6 +325,101 @@ out:
 	g_byte_array_free(b.buf, TRUE);
 	mc_gate_fleet_free(f);
 	return c;
+}
+
+/* ---- the fleet by class, from the stored class keys ---- */
+
+static void classifier_class_of(const mc_facts *f, char out[MC_DB_CLASS_LEN + 1])
+{
+	G_STATIC_ASSERT(MC_DB_CLASS_LEN == MC_CLASS_ID_LEN);
+	mc_plan_class_id(f, out);
+}
+
+static int classifier_reads(const char *domain, const char *key)
+{
+	if (!mc_plan_reads_fact(domain, NULL))
+		return 0;
+	return 1 | (mc_plan_reads_fact(domain, key) ? 2 : 0);
+}
+
+static const mc_db_classifier classifier = { classifier_class_of, classifier_reads };
+
+const mc_db_classifier *mc_gate_classifier(void)
+{
+	return &classifier;
+}
+
+typedef struct {
+	mc_gate_fleet *f;
+	GHashTable *keys; /* profile id (the entry's) -> its class key (owned) */
+	bool missing;     /* a host's profile has no key */
+} keyed;
+
+static int collect_keyed(const mc_db_host *h, void *opaque)
+{
+	keyed *k = opaque;
+	if (!h->class_key) {
+		k->missing = true;
+		return 1;
+	}
+	fprofile *p = fleet_add_id(k->f, h->profile_id, h->name);
+	if (p->hosts->len == 1)
+		g_hash_table_insert(k->keys, p->id, g_strdup(h->class_key));
+	return 0;
+}
+
+/* 1 and *out the fleet; 0 when a host's profile has no stored key (the
+ * caller computes the classes); -errno. The hosts are read once, by name,
+ * with their profiles' keys; only one profile per class is loaded. */
+static int load_classes_stored(mc_db *db, mc_gate_fleet **out, mc_error *err)
+{
+	keyed k = { mc_gate_fleet_new(),
+		    g_hash_table_new_full(g_str_hash, g_str_equal, NULL, g_free), false };
+	GHashTable *bycls = g_hash_table_new(g_str_hash, g_str_equal);
+	mc_gate_fleet *c = NULL;
+	int r = mc_db_each_host(db, NULL, collect_keyed, &k, err);
+	if (r < 0 || k.missing)
+		goto out;
+	c = mc_gate_fleet_new();
+	for (guint i = 0; i < k.f->profiles->len; i++) {
+		const fprofile *p = k.f->profiles->pdata[i];
+		const char *key = g_hash_table_lookup(k.keys, p->id);
+		fprofile *e = g_hash_table_lookup(bycls, key);
+		if (!e)
+			g_hash_table_insert(bycls, (gpointer)key, class_join(c, NULL, p));
+		else
+			class_join(c, e, p);
+	}
+	for (guint i = 0; i < c->profiles->len; i++) {
+		fprofile *e = c->profiles->pdata[i];
+		if (!(e->facts = mc_db_load_profile(db, e->id, err))) {
+			r = -(err && err->errnum ? err->errnum : EIO);
+			goto out;
+		}
+		e->arch = mc_facts_get(e->facts, "kernel", "arch");
+	}
+	*out = c;
+	c = NULL;
+	r = 1;
+out:
+	mc_gate_fleet_free(c);
+	g_hash_table_destroy(bycls);
+	g_hash_table_destroy(k.keys);
+	mc_gate_fleet_free(k.f);
+	return r < 0 ? r : r == 1 ? 1 : 0;
+}
+
+mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
+{
+	mc_gate_fleet *c = NULL;
+	int r = mc_db_classes_stale(db, &classifier, err);
+	if (r == 0)
+		r = load_classes_stored(db, &c, err);
+	else if (r > 0)
+		r = 0;
+	if (r < 0)
+		return NULL;
+	return r ? c : load_classes_bulk(db, err);
 }
 
 static const char *hosts_text(fprofile *p)
