@@ -140,6 +140,20 @@ int mc_db_each_profile_fids(mc_db *db,
 				      void *opaque),
 			    void *opaque, mc_error *err);
 
+/* The hosts and profiles in bulk, for the fleet's classes from the stored
+ * keys (no join, no sort): every profile with its pid, id, architecture
+ * ("" when unknown) and class key (NULL when not computed; the profiles'
+ * rows are checked at open), and every host's name and pid, in the table's
+ * order (not by name). A host row is checked as it is read (its name and
+ * the type of its pid: 65); whether the pid names a profile is the
+ * caller's to check. cb returning non-zero stops the walk. */
+int mc_db_each_profile_key(mc_db *db,
+			   int (*cb)(long long pid, const char *id, const char *arch,
+				     const char *class_key, void *opaque),
+			   void *opaque, mc_error *err);
+int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, void *opaque),
+			void *opaque, mc_error *err);
+
 /* Counts, for summaries. */
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);
 

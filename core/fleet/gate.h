@@ -54,6 +54,13 @@ mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
  * class is decided from the ids of its facts (mc_db_each_profile_fids),
  * each distinct fact looked at once. */
 mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err);
+/* The same, loading the facts of the classes of architecture `arch` only
+ * (NULL: none) when the stored keys are current: the other entries' facts
+ * are NULL and their architecture the inventory's (profiles.arch). For
+ * targets, which plans only to its source's architecture. */
+mc_gate_fleet *mc_gate_fleet_load_classes_of(mc_db *db, const char *arch, mc_error *err);
+/* The architecture of entry i (its facts' kernel arch), NULL when unknown. */
+const char *mc_gate_fleet_arch(const mc_gate_fleet *f, size_t i);
 /* The planner's migration classes for the inventory to store
  * (mc_db_set_classifier): mc_plan_class_id, mc_plan_reads_fact. */
 const mc_db_classifier *mc_gate_classifier(void);

@@ -55,8 +55,8 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 	const char *arch = mc_facts_get(src, "kernel", "arch");
 	mc_autoplancache *cache = mc_plan_cache_new(); /* the source compiled once */
 	for (size_t i = 0; i < mc_gate_fleet_count(fleet); i++) {
-		const mc_facts *q = mc_gate_fleet_facts(fleet, i);
-		const char *qarch = mc_facts_get(q, "kernel", "arch");
+		const mc_facts *q = mc_gate_fleet_facts(fleet, i); /* NULL: another arch */
+		const char *qarch = mc_gate_fleet_arch(fleet, i);
 		mc_target d = { .profile = mc_gate_fleet_id(fleet, i), .level = MC_V_BLOCKED };
 		size_t nh = mc_gate_fleet_nhosts(fleet, i), others = 0;
 		for (size_t j = 0; j < nh; j++)
@@ -70,6 +70,11 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 					    qarch ? qarch : "unknown", arch ? arch : "unknown");
 			g_ptr_array_add(t->whys, why);
 			d.why = why;
+		} else if (!q) {
+			mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL,
+				     "targets: profile %.12s was not loaded", d.profile);
+			mc_targets_free(t);
+			return NULL;
 		} else {
 			mc_plan *p = mc_plan_compute_cached(cache, env, src, q, pins, err);
 			if (!p) {

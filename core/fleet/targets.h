@@ -28,8 +28,9 @@ typedef struct mc_target {
 typedef struct mc_targets mc_targets; /* a result */
 
 /* Plan `src` with `pins` (NULL: none) to every host of `fleet` except
- * `src_host` (NULL: none left out), in `env`. An error of a plan (a pin
- * the source cannot apply: 64) is returned, prefixed. */
+ * `src_host` (NULL: none left out), in `env`. Only the entries of src's
+ * architecture need their facts (mc_gate_fleet_load_classes_of). An error
+ * of a plan (a pin the source cannot apply: 64) is returned, prefixed. */
 mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
 			   const char *src_host, const mc_pins *pins, mc_error *err);
 void mc_targets_free(mc_targets *t);
