@@ -112,8 +112,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	if (!(t = mc_targets_run(fleet, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL,
-				 pins, &err))) {
+	if (!(t = (hosts_only ? mc_targets_run_usable : mc_targets_run)(
+		  fleet, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL, pins, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}

@@ -45,8 +45,9 @@ static gint best_first(gconstpointer pa, gconstpointer pb)
 	return strcmp(a->host, b->host);
 }
 
-mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
-			   const char *src_host, const mc_pins *pins, mc_error *err)
+static mc_targets *targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env,
+			       const mc_facts *src, const char *src_host, const mc_pins *pins,
+			       bool blocked, mc_error *err)
 {
 	mc_targets *t = g_new0(mc_targets, 1);
 	t->dests = g_array_new(FALSE, TRUE, sizeof(mc_target));
@@ -65,6 +66,8 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 		if (!others)
 			continue; /* the source host alone: nothing to plan */
 		if (!arch || !qarch || strcmp(arch, qarch) != 0) {
+			if (!blocked)
+				continue;
 			char *why =
 			    g_strdup_printf("another architecture (%s; the source is %s)",
 					    qarch ? qarch : "unknown", arch ? arch : "unknown");
@@ -91,6 +94,8 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 				d.nblocked += l == MC_V_BLOCKED;
 			}
 		}
+		if (!blocked && d.level == MC_V_BLOCKED)
+			continue;
 		for (size_t j = 0; j < nh; j++) {
 			d.host = mc_gate_fleet_host(fleet, i, j);
 			d.profile = mc_gate_fleet_host_profile(fleet, i, j);
@@ -100,6 +105,19 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 	}
 	g_array_sort(t->dests, best_first);
 	return t;
+}
+
+mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
+			   const char *src_host, const mc_pins *pins, mc_error *err)
+{
+	return targets_run(fleet, env, src, src_host, pins, true, err);
+}
+
+mc_targets *mc_targets_run_usable(const mc_gate_fleet *fleet, const mc_plan_env *env,
+				  const mc_facts *src, const char *src_host, const mc_pins *pins,
+				  mc_error *err)
+{
+	return targets_run(fleet, env, src, src_host, pins, false, err);
 }
 
 size_t mc_targets_count(const mc_targets *t)
