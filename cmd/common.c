@@ -209,6 +209,7 @@ mc_gate_fleet *mc_load_classes(mc_db *db, mc_error *err)
 mc_db *mc_ctx_open_db(mc_ctx *ctx, mc_db_mode mode, mc_error *err)
 {
 	g_autofree char *def = ctx->db_path ? NULL : mc_db_default_path();
+	mc_db_set_classifier(mc_gate_classifier()); /* class keys stored (issue 15) */
 	return mc_db_open(ctx->db_path ? ctx->db_path : def, mode, err);
 }
 

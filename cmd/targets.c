@@ -101,7 +101,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		fctx.db_path = fleet_db;
 	if (!(db = mc_ctx_open_db(&fctx, MC_DB_READ, &err)) ||
 	    mc_resolve_profile(&fctx, &db, argv[optind], &s, &err) < 0 ||
-	    !(fleet = mc_load_classes(db, &err))) {
+	    !(fleet = mc_gate_fleet_load_classes_of(db, mc_facts_get(s.facts, "kernel", "arch"),
+						    &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}
@@ -111,8 +112,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		rc = mc_report(&err);
 		goto out;
 	}
-	if (!(t = mc_targets_run(fleet, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL,
-				 pins, &err))) {
+	if (!(t = (hosts_only ? mc_targets_run_usable : mc_targets_run)(
+		  fleet, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL, pins, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}

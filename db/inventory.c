@@ -16,10 +16,19 @@
  * a database from user_version i to i + 1. */
 extern const char mc_schema_inventory_001[];
 extern const char mc_schema_inventory_002[];
+extern const char mc_schema_inventory_003[];
 static const char *const migrations[MC_DB_SCHEMA_VERSION] = {
 	mc_schema_inventory_001,
 	mc_schema_inventory_002,
+	mc_schema_inventory_003,
 };
+
+static const mc_db_classifier *classifier; /* mc_db_set_classifier */
+
+void mc_db_set_classifier(const mc_db_classifier *c)
+{
+	classifier = c;
+}
 
 struct mc_db {
 	sqlite3 *h;
@@ -148,11 +157,17 @@ void mc_db_rollback(mc_db *db)
 
 /* Bring the schema from `from` to MC_DB_SCHEMA_VERSION, all in one
  * transaction: an interrupted migration leaves the old inventory. */
+static int db_check_columns(mc_db *db, long version, bool full, mc_error *err);
+
 static int db_migrate(mc_db *db, long from, mc_error *err)
 {
 	int r = mc_db_begin(db, err);
 	if (r < 0)
 		return r;
+	/* The tables as they are, before anything changes them: a hostile or
+	 * hand-made file is refused with what is wrong in it. */
+	if (from > 0 && (r = db_check_columns(db, from, true, err)) < 0)
+		goto fail;
 	if (from == 0) {
 		g_autofree char *sql =
 		    g_strdup_printf("PRAGMA application_id = %d", MC_DB_APPLICATION_ID);
@@ -228,39 +243,97 @@ static int db_identify(mc_db *db, mc_db_mode mode, mc_error *err)
 	return 0;
 }
 
-/* Hosts, profiles and the history are small: every column of every row is
- * checked at open, so no reader meets a NULL, a value of the wrong type, a
- * malformed profile id or a host pointing nowhere (a hand-made or hostile
- * file: sqlite enforces neither types nor the schema's constraints on a file
- * someone else wrote). Facts are checked as a profile is loaded (the value
- * types here, the content by its hash). */
+/* Every column of hosts, profiles and the history is checked, so that no
+ * reader meets a NULL, a value of the wrong type, a malformed profile id or
+ * a host pointing nowhere (a hand-made or hostile file: sqlite enforces
+ * neither types nor the schema's constraints on a file someone else wrote).
+ * Where, by table:
+ *  - profiles (one row per distinct profile: 2,000 in a 100,000-host
+ *    fleet): every row at every open;
+ *  - hosts and host_history (a row per host, and more): every row when a
+ *    writer opens the file (and before a migration), so nothing is written
+ *    into a bad inventory; a reader checks that the tables and columns
+ *    exist, and then each host row as it reads it (host_row_check), with
+ *    the same exit code; host_history has no reader.
+ * Facts are checked as a profile is loaded (the value types here, the
+ * content by its hash). `since`: the schema version that added the
+ * column. */
 static const struct column_rule {
 	const char *table, *column, *bad, *why;
+	int since;
 } column_rules[] = {
-	{ "hosts", "name", "typeof(name) != 'text' OR name = ''", "not a host name" },
-	{ "hosts", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
-	{ "hosts", "pid", "pid NOT IN (SELECT pid FROM profiles)", "refers to no profile" },
-	{ "hosts", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
-	{ "hosts", "source", "typeof(source) != 'text'", "not text" },
-	{ "hosts", "uuid", "typeof(uuid) NOT IN ('text', 'null')", "not text" },
-	{ "profiles", "pid", "typeof(pid) != 'integer'", "not an integer" },
-	{ "profiles", "id", "typeof(id) != 'text' OR length(id) != 64 OR id GLOB '*[^0-9a-f]*'",
-	  "not a profile id" },
-	{ "profiles", "arch", "typeof(arch) != 'text'", "not text" },
-	{ "profiles", "kernel", "typeof(kernel) != 'text'", "not text" },
-	{ "profiles", "nfacts", "typeof(nfacts) != 'integer'", "not an integer" },
-	{ "profiles", "created", "typeof(created) != 'text'", "not a time" },
-	{ "host_history", "name", "typeof(name) != 'text'", "not a host name" },
-	{ "host_history", "pid", "typeof(pid) != 'integer'", "not a profile reference" },
-	{ "host_history", "probed_at", "typeof(probed_at) != 'text'", "not a time" },
+	{ "hosts", "name", "typeof(name) != 'text' OR name = ''", "not a host name", 1 },
+	{ "hosts", "pid", "typeof(pid) != 'integer'", "not a profile reference", 1 },
+	{ "hosts", "pid", "pid NOT IN (SELECT pid FROM profiles)", "refers to no profile", 1 },
+	{ "hosts", "probed_at", "typeof(probed_at) != 'text'", "not a time", 1 },
+	{ "hosts", "source", "typeof(source) != 'text'", "not text", 1 },
+	{ "hosts", "uuid", "typeof(uuid) NOT IN ('text', 'null')", "not text", 2 },
+	{ "profiles", "pid", "typeof(pid) != 'integer'", "not an integer", 1 },
+	{ "profiles", "id", "NOT mc_hex64(id)", "not a profile id", 1 },
+	{ "profiles", "arch", "typeof(arch) != 'text'", "not text", 1 },
+	{ "profiles", "kernel", "typeof(kernel) != 'text'", "not text", 1 },
+	{ "profiles", "nfacts", "typeof(nfacts) != 'integer'", "not an integer", 1 },
+	{ "profiles", "created", "typeof(created) != 'text'", "not a time", 1 },
+	{ "profiles", "class", "class IS NOT NULL AND NOT mc_hex64(class)", "not a class key", 3 },
+	{ "host_history", "name", "typeof(name) != 'text'", "not a host name", 2 },
+	{ "host_history", "pid", "typeof(pid) != 'integer'", "not a profile reference", 2 },
+	{ "host_history", "probed_at", "typeof(probed_at) != 'text'", "not a time", 2 },
 };
 
-static int db_check_columns(mc_db *db, mc_error *err)
+/* SQL mc_hex64(x): 1 when x is text of 64 lowercase hex digits (a profile
+ * id, a class key), else 0. In C: sqlite's GLOB or ltrim took 15 ms over
+ * 2,000 profiles, the most of a reader's open. */
+static void sql_hex64(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 {
+	(void)argc;
+	const unsigned char *t = sqlite3_value_text(argv[0]);
+	bool ok =
+	    sqlite3_value_type(argv[0]) == SQLITE_TEXT && t && sqlite3_value_bytes(argv[0]) == 64;
+	for (int i = 0; ok && i < 64; i++)
+		ok = (t[i] >= '0' && t[i] <= '9') || (t[i] >= 'a' && t[i] <= 'f');
+	sqlite3_result_int(ctx, ok);
+}
+
+/* The rules of schema `version`: every row (`full`), or for a reader only
+ * the profiles' rows and that the other tables and columns exist. */
+/* 1 when some row of `table` breaks a rule of schema `version`, 0 when none
+ * does, -errno: one scan for all its rules (the rule then found one by one,
+ * for the message). Any error (a missing column) is left to the rules. */
+static int table_bad(mc_db *db, const char *table, long version)
+{
+	GString *sql = g_string_new("SELECT EXISTS (SELECT 1 FROM ");
+	g_string_append_printf(sql, "%s WHERE 0", table);
+	for (size_t i = 0; i < G_N_ELEMENTS(column_rules); i++)
+		if (column_rules[i].since <= version && strcmp(column_rules[i].table, table) == 0)
+			g_string_append_printf(sql, " OR (%s)", column_rules[i].bad);
+	g_string_append(sql, ")");
+	sqlite3_stmt *st = NULL;
+	int rc = sqlite3_prepare_v2(db->h, sql->str, -1, &st, NULL), r = 1;
+	if (rc == SQLITE_OK && sqlite3_step(st) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0) != 0;
+	sqlite3_finalize(st);
+	g_string_free(sql, TRUE);
+	return r;
+}
+
+static int db_check_columns(mc_db *db, long version, bool full, mc_error *err)
+{
+	/* The common case, a good file: one scan per table. */
+	bool bad[3] = { !full || table_bad(db, "hosts", version),
+			table_bad(db, "profiles", version),
+			!full || version < 2 || table_bad(db, "host_history", version) };
 	for (size_t i = 0; i < G_N_ELEMENTS(column_rules); i++) {
 		const struct column_rule *c = &column_rules[i];
-		g_autofree char *sql = g_strdup_printf(
-		    "SELECT typeof(%s), count(*) FROM %s WHERE %s", c->column, c->table, c->bad);
+		int t = strcmp(c->table, "hosts") == 0      ? 0
+			: strcmp(c->table, "profiles") == 0 ? 1
+							    : 2;
+		if (!bad[t] || c->since > version)
+			continue;
+		bool rows = full || strcmp(c->table, "profiles") == 0;
+		g_autofree char *sql =
+		    rows ? g_strdup_printf("SELECT typeof(%s), count(*) FROM %s WHERE %s",
+					   c->column, c->table, c->bad)
+			 : g_strdup_printf("SELECT %s FROM %s LIMIT 0", c->column, c->table);
 		sqlite3_stmt *st = NULL;
 		int rc = sqlite3_prepare_v2(db->h, sql, -1, &st, NULL);
 		if (rc == SQLITE_ERROR) { /* no such table or column: not our schema */
@@ -272,6 +345,10 @@ static int db_check_columns(mc_db *db, mc_error *err)
 		}
 		if (rc == SQLITE_OK)
 			rc = sqlite3_step(st);
+		if (!rows && rc == SQLITE_DONE) {
+			sqlite3_finalize(st);
+			continue;
+		}
 		if (rc != SQLITE_ROW) {
 			sqlite3_finalize(st);
 			return db_fail(db, rc, err, "check columns");
@@ -375,6 +452,8 @@ static int fix_mode(mc_db *db, mc_error *err)
 	return 0;
 }
 
+static int db_classify(mc_db *db, mc_error *err);
+
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
 	mc_db *db = g_new0(mc_db, 1);
@@ -438,6 +517,9 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			goto fail;
 		}
 		sqlite3_extended_result_codes(db->h, 1);
+		sqlite3_create_function(db->h, "mc_hex64", 1,
+					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
+					NULL, sql_hex64, NULL, NULL);
 		sqlite3_busy_timeout(db->h, 5000);
 		/* A writer identifies the file and creates or migrates the
 		 * schema under the write lock, in one transaction: of several
@@ -446,7 +528,11 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		if (mode == MC_DB_WRITE && mc_db_begin(db, err) < 0)
 			goto fail;
 		r = db_identify(db, mode, err);
-		if (r == 0 && mode == MC_DB_WRITE)
+		/* Checked (and refused) before the transaction that created or
+		 * migrated the schema commits: a refused file is left as it was. */
+		if (r == 0)
+			r = db_check_columns(db, MC_DB_SCHEMA_VERSION, mode == MC_DB_WRITE, err);
+		if (r == 0 && mode == MC_DB_WRITE && (r = db_classify(db, err)) == 0)
 			r = mc_db_commit(db, err);
 		if (r < 0)
 			goto fail;
@@ -458,8 +544,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		}
 		break;
 	}
-	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0 ||
-	    db_check_columns(db, err) < 0)
+	if (db_exec(db, "PRAGMA foreign_keys = ON", err, "enable foreign keys") < 0)
 		goto fail;
 	if (mode == MC_DB_WRITE) {
 		/* WAL: readers (planner, hook) never wait for the nightly probe. */
@@ -589,10 +674,15 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	const char *arch = mc_facts_get(f, "kernel", "arch");
 	const char *kernel = mc_facts_get(f, "kernel", "release");
 	if ((r = prep_cached(db, &ins_prof,
-			     "INSERT INTO profiles (id, arch, kernel, nfacts, created) "
-			     "VALUES (?1, ?2, ?3, ?4, ?5)",
+			     "INSERT INTO profiles (id, arch, kernel, nfacts, created, class) "
+			     "VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
 			     err)) < 0)
 		goto out;
+	char cls[MC_DB_CLASS_LEN + 1];
+	if (classifier) {
+		classifier->class_of(f, cls);
+		sqlite3_bind_text(ins_prof, 6, cls, -1, SQLITE_STATIC);
+	}
 	sqlite3_bind_text(ins_prof, 1, id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins_prof, 2, arch ? arch : "", -1, SQLITE_STATIC);
 	sqlite3_bind_text(ins_prof, 3, kernel ? kernel : "", -1, SQLITE_STATIC);
@@ -605,7 +695,8 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
 
 	if ((r = prep_cached(db, &ins_fact,
-			     "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)",
+			     "INSERT OR IGNORE INTO facts (domain, key, value, reads) "
+			     "VALUES (?1, ?2, ?3, ?4)",
 			     err)) < 0 ||
 	    (r = prep_cached(db, &get_fact,
 			     "SELECT fid FROM facts WHERE domain = ?1 AND key = ?2 AND value = ?3",
@@ -619,6 +710,10 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 		sqlite3_bind_text(ins_fact, 1, x->domain, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins_fact, 2, x->key, -1, SQLITE_STATIC);
 		sqlite3_bind_text(ins_fact, 3, x->value, -1, SQLITE_STATIC);
+		if (classifier)
+			sqlite3_bind_int(ins_fact, 4, classifier->reads(x->domain, x->key));
+		else
+			sqlite3_bind_null(ins_fact, 4);
 		if ((rc = sqlite3_step(ins_fact)) != SQLITE_DONE) {
 			r = db_fail(db, rc, err, "insert fact");
 			goto out;
@@ -760,6 +855,18 @@ int mc_db_point_host(mc_db *db, const mc_host_info *host, const char *profile_id
 	return 0;
 }
 
+/* One fact row of a profile being loaded (its strings in the load's chunk). */
+typedef struct {
+	const char *d, *k, *v;
+} fact_row;
+
+static int fact_row_cmp(const void *a, const void *b)
+{
+	const fact_row *x = a, *y = b;
+	int c = strcmp(x->d, y->d);
+	return c ? c : strcmp(x->k, y->k);
+}
+
 mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -772,13 +879,16 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path, id);
 		return NULL;
 	}
+	/* Read in key order (pid, fid) and sorted here: sqlite's ORDER BY
+	 * (a temporary b-tree per profile) cost four times the read. */
 	if (prep_cached(db, &st,
 			"SELECT f.domain, f.key, f.value FROM profile_facts pf "
-			"JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1 ORDER BY f.domain, f.key",
+			"JOIN facts f ON f.fid = pf.fid WHERE pf.pid = ?1",
 			err) < 0)
 		return NULL;
 	sqlite3_bind_int64(st, 1, pid);
-	f = mc_facts_new();
+	GStringChunk *chunk = g_string_chunk_new(16384);
+	GArray *rows = g_array_new(FALSE, FALSE, sizeof(fact_row));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		for (int i = 0; i < 3; i++)
 			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
@@ -788,20 +898,36 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 					     db->path, id, sqlite3_column_name(st, i));
 				goto fail;
 			}
-		const char *d = (const char *)sqlite3_column_text(st, 0);
-		const char *k = (const char *)sqlite3_column_text(st, 1);
-		const char *v = (const char *)sqlite3_column_text(st, 2);
+		fact_row x;
+		x.d = g_string_chunk_insert(chunk, (const char *)sqlite3_column_text(st, 0));
+		x.k = g_string_chunk_insert(chunk, (const char *)sqlite3_column_text(st, 1));
+		x.v = g_string_chunk_insert(chunk, (const char *)sqlite3_column_text(st, 2));
+		g_array_append_val(rows, x);
+	}
+	if (rc != SQLITE_DONE) {
+		db_fail(db, rc, err, "load profile");
+		goto fail;
+	}
+	g_array_sort(rows, fact_row_cmp);
+	f = mc_facts_new();
+	for (guint i = 0; i < rows->len; i++) {
+		const fact_row *x = &g_array_index(rows, fact_row, i);
 		mc_error sub = { 0 };
-		if (mc_facts_add(f, d, k, v, &sub) < 0) {
+		/* sorted: a duplicate key is the previous row's (what
+		 * mc_facts_add would find, without its search per fact) */
+		if (i > 0 && fact_row_cmp(x - 1, x) == 0) {
+			mc_error_set(
+			    err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: profile %.12s: duplicate fact %s %s",
+			    db->path, id, x->d, x->k);
+			goto fail;
+		}
+		if (mc_facts_set(f, x->d, x->k, x->v, &sub) < 0) {
 			mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
 				     "%s: inventory is corrupt: profile %.12s: %s", db->path, id,
 				     sub.msg);
 			goto fail;
 		}
-	}
-	if (rc != SQLITE_DONE) {
-		db_fail(db, rc, err, "load profile");
-		goto fail;
 	}
 	char check[MC_PROFILE_ID_LEN + 1];
 	if (mc_profile_id(f, check, err) < 0)
@@ -813,11 +939,151 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 		goto fail;
 	}
 	done(st);
+	g_string_chunk_free(chunk);
+	g_array_free(rows, TRUE);
 	return f;
 fail:
 	done(st);
+	g_string_chunk_free(chunk);
+	g_array_free(rows, TRUE);
 	mc_facts_free(f);
 	return NULL;
+}
+
+/* ---- migration classes ---- */
+
+/* Calls cb for every fact with its stored read bits (-1: NULL or not an
+ * integer) and the classifier's; cb returning non-zero stops the walk. */
+static int each_fact_reads(mc_db *db, const mc_db_classifier *c,
+			   int (*cb)(sqlite3_int64 fid, int stored, int want, void *opaque),
+			   void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st, "SELECT fid, domain, key, reads FROM facts", err), rc;
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		for (int i = 1; i < 3; i++)
+			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
+				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+						 "%s: inventory is corrupt: facts.%s is not text",
+						 db->path, sqlite3_column_name(st, i));
+				sqlite3_finalize(st);
+				return r;
+			}
+		int stored = sqlite3_column_type(st, 3) == SQLITE_INTEGER
+				 ? (int)sqlite3_column_int64(st, 3)
+				 : -1;
+		int want = c->reads((const char *)sqlite3_column_text(st, 1),
+				    (const char *)sqlite3_column_text(st, 2));
+		if ((r = cb(sqlite3_column_int64(st, 0), stored, want, opaque)) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, err, "list facts");
+	return r > 0 ? 1 : 0;
+}
+
+static int differs(sqlite3_int64 fid, int stored, int want, void *opaque)
+{
+	(void)fid, (void)opaque;
+	return stored != want;
+}
+
+int mc_db_classes_stale(mc_db *db, const mc_db_classifier *c, mc_error *err)
+{
+	return each_fact_reads(db, c, differs, NULL, err);
+}
+
+typedef struct {
+	GArray *fids; /* sqlite3_int64: facts whose read bits to store */
+	GArray *bits; /* int: their bits */
+	bool stale;   /* bits that were stored differ: every key is stale */
+} reclass;
+
+static int note_reads(sqlite3_int64 fid, int stored, int want, void *opaque)
+{
+	reclass *x = opaque;
+	if (stored == want)
+		return 0;
+	x->stale |= stored != -1; /* a NULL is only "not computed yet" */
+	g_array_append_val(x->fids, fid);
+	g_array_append_val(x->bits, want);
+	return 0;
+}
+
+/* Store the classifier's read bits where they are missing or differ, and
+ * compute the class keys that are missing, or all of them when stored bits
+ * differed (a planner that reads otherwise). Runs inside the writer's open
+ * transaction. A profile that does not load (its content no longer hashes
+ * to its id) keeps no key: readers then compute classes themselves and
+ * report it as they load it. */
+static int db_classify(mc_db *db, mc_error *err)
+{
+	if (!classifier)
+		return 0;
+	reclass x = { g_array_new(FALSE, FALSE, sizeof(sqlite3_int64)),
+		      g_array_new(FALSE, FALSE, sizeof(int)), false };
+	GPtrArray *ids = g_ptr_array_new_with_free_func(g_free);
+	sqlite3_stmt *st = NULL;
+	int r = each_fact_reads(db, classifier, note_reads, &x, err), rc;
+	if (r < 0)
+		goto out;
+	if ((r = prep(db, &st, "UPDATE facts SET reads = ?2 WHERE fid = ?1", err)) < 0)
+		goto out;
+	for (guint i = 0; i < x.fids->len; i++) {
+		sqlite3_reset(st);
+		sqlite3_bind_int64(st, 1, g_array_index(x.fids, sqlite3_int64, i));
+		sqlite3_bind_int(st, 2, g_array_index(x.bits, int, i));
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			r = db_fail(db, rc, err, "store read bits");
+			goto out;
+		}
+	}
+	sqlite3_finalize(st);
+	st = NULL;
+	if (x.stale &&
+	    (r = db_exec(db, "UPDATE profiles SET class = NULL", err, "clear class keys")) < 0)
+		goto out;
+	if ((r = prep(db, &st, "SELECT id FROM profiles WHERE class IS NULL", err)) < 0)
+		goto out;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 0)));
+	sqlite3_finalize(st);
+	st = NULL;
+	if (rc != SQLITE_DONE) {
+		r = db_fail(db, rc, err, "list profiles");
+		goto out;
+	}
+	if ((r = prep(db, &st, "UPDATE profiles SET class = ?2 WHERE id = ?1", err)) < 0)
+		goto out;
+	for (guint i = 0; i < ids->len; i++) {
+		mc_error sub = { 0 };
+		mc_facts *f = mc_db_load_profile(db, ids->pdata[i], &sub);
+		mc_error_clear(&sub);
+		if (!f)
+			continue;
+		char cls[MC_DB_CLASS_LEN + 1];
+		classifier->class_of(f, cls);
+		mc_facts_free(f);
+		sqlite3_reset(st);
+		sqlite3_bind_text(st, 1, ids->pdata[i], -1, SQLITE_STATIC);
+		sqlite3_bind_text(st, 2, cls, -1, SQLITE_TRANSIENT);
+		if ((rc = sqlite3_step(st)) != SQLITE_DONE) {
+			r = db_fail(db, rc, err, "store class key");
+			goto out;
+		}
+	}
+	r = 0;
+out:
+	sqlite3_finalize(st);
+	g_array_free(x.fids, TRUE);
+	g_array_free(x.bits, TRUE);
+	g_ptr_array_free(ids, TRUE);
+	return r;
 }
 
 static bool is_hex_prefix(const char *s)
@@ -853,7 +1119,8 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 	if (host_out)
 		*host_out = NULL;
 	if ((r = prep(db, &st,
-		      "SELECT p.id FROM hosts h JOIN profiles p ON p.pid = h.pid WHERE h.name = ?1",
+		      "SELECT p.id FROM hosts h LEFT JOIN profiles p ON p.pid = h.pid "
+		      "WHERE h.name = ?1",
 		      err)) < 0)
 		return r;
 	sqlite3_bind_text(st, 1, what, -1, SQLITE_STATIC);
@@ -904,9 +1171,63 @@ int mc_db_resolve(mc_db *db, const char *what, char id_out[MC_PROFILE_ID_LEN + 1
 	return 0;
 }
 
+/* Columns 0-6 those of mc_db_host, then the class key and, for the row
+ * check, the host's profile reference and the profile it finds (a LEFT
+ * JOIN: a host pointing nowhere is reported, never skipped). */
 static const char host_select[] =
-    "SELECT h.name, p.id, p.arch, p.kernel, h.probed_at, h.source, h.uuid "
-    "FROM hosts h JOIN profiles p ON p.pid = h.pid ";
+    "SELECT h.name, p.id, p.arch, p.kernel, h.probed_at, h.source, h.uuid, p.class, h.pid, "
+    "p.pid FROM hosts h LEFT JOIN profiles p ON p.pid = h.pid ";
+
+static const char *type_name(int t)
+{
+	switch (t) {
+	case SQLITE_INTEGER:
+		return "integer";
+	case SQLITE_FLOAT:
+		return "real";
+	case SQLITE_TEXT:
+		return "text";
+	case SQLITE_BLOB:
+		return "blob";
+	default:
+		return "null";
+	}
+}
+
+/* The host row's columns, checked as it is read (a reader's open checks
+ * the profiles only: see column_rules). */
+static int host_row_check(mc_db *db, sqlite3_stmt *st, mc_error *err)
+{
+	static const struct {
+		int col;
+		const char *column, *why;
+		bool null_ok;
+	} cols[] = {
+		{ 0, "name", "not a host name", false },
+		{ 8, "pid", "not a profile reference", false },
+		{ 4, "probed_at", "not a time", false },
+		{ 5, "source", "not text", false },
+		{ 6, "uuid", "not text", true },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(cols); i++) {
+		int t = sqlite3_column_type(st, cols[i].col);
+		bool ok = cols[i].col == 8
+			      ? t == SQLITE_INTEGER
+			      : t == SQLITE_TEXT || (cols[i].null_ok && t == SQLITE_NULL);
+		if (ok && cols[i].col == 0 && sqlite3_column_bytes(st, 0) == 0)
+			ok = false;
+		if (!ok)
+			return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					    "%s: inventory is corrupt: hosts.%s in a row: %s (%s)",
+					    db->path, cols[i].column, cols[i].why, type_name(t));
+	}
+	if (sqlite3_column_type(st, 9) == SQLITE_NULL)
+		return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				    "%s: inventory is corrupt: hosts.pid in a row: refers to no "
+				    "profile (integer)",
+				    db->path);
+	return 0;
+}
 
 static void host_from_row(sqlite3_stmt *st, mc_db_host *h)
 {
@@ -917,6 +1238,7 @@ static void host_from_row(sqlite3_stmt *st, mc_db_host *h)
 	h->probed_at = (const char *)sqlite3_column_text(st, 4);
 	h->source = (const char *)sqlite3_column_text(st, 5);
 	h->uuid = (const char *)sqlite3_column_text(st, 6);
+	h->class_key = (const char *)sqlite3_column_text(st, 7);
 }
 
 int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_host *h, void *opaque),
@@ -932,6 +1254,10 @@ int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_hos
 		sqlite3_bind_text(st, 1, profile_id, -1, SQLITE_STATIC);
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
 		mc_db_host h;
+		if ((r = host_row_check(db, st, err)) < 0) {
+			sqlite3_finalize(st);
+			return r;
+		}
 		host_from_row(st, &h);
 		if (cb(&h, opaque) != 0) {
 			rc = SQLITE_DONE;
@@ -962,11 +1288,15 @@ static int get_host_where(mc_db *db, const char *where, const char *arg, const c
 		return r;
 	sqlite3_bind_text(st, 1, arg, -1, SQLITE_STATIC);
 	rc = sqlite3_step(st);
+	if (rc == SQLITE_ROW && (r = host_row_check(db, st, err)) < 0) {
+		done(st);
+		return r;
+	}
 	if (rc == SQLITE_ROW) {
-		for (int i = 0; i < 7; i++)
+		for (int i = 0; i < 8; i++)
 			out->buf[i] = g_strdup((const char *)sqlite3_column_text(st, i));
 		out->h = (mc_db_host){ out->buf[0], out->buf[1], out->buf[2], out->buf[3],
-				       out->buf[4], out->buf[5], out->buf[6] };
+				       out->buf[4], out->buf[5], out->buf[6], out->buf[7] };
 		r = 0;
 	} else if (rc == SQLITE_DONE) {
 		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no host %s '%s'", db->path,
@@ -1082,6 +1412,56 @@ out:
 	g_hash_table_destroy(ids);
 	g_array_free(fids, TRUE);
 	return r;
+}
+
+int mc_db_each_profile_key(mc_db *db,
+			   int (*cb)(long long pid, const char *id, const char *arch,
+				     const char *class_key, void *opaque),
+			   void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st, "SELECT pid, id, arch, class FROM profiles", err), rc;
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		if (cb((long long)sqlite3_column_int64(st, 0),
+		       (const char *)sqlite3_column_text(st, 1),
+		       (const char *)sqlite3_column_text(st, 2),
+		       (const char *)sqlite3_column_text(st, 3), opaque) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list profiles");
+}
+
+int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, void *opaque),
+			void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep(db, &st, "SELECT name, pid FROM hosts", err), rc;
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		int tn = sqlite3_column_type(st, 0), tp = sqlite3_column_type(st, 1);
+		if (tn != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0 || tp != SQLITE_INTEGER) {
+			bool name = tn != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0;
+			r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					 "%s: inventory is corrupt: hosts.%s in a row: %s (%s)",
+					 db->path, name ? "name" : "pid",
+					 name ? "not a host name" : "not a profile reference",
+					 type_name(name ? tn : tp));
+			sqlite3_finalize(st);
+			return r;
+		}
+		if (cb((const char *)sqlite3_column_text(st, 0),
+		       (long long)sqlite3_column_int64(st, 1), opaque) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	sqlite3_finalize(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list hosts");
 }
 
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err)

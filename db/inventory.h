@@ -14,9 +14,36 @@ typedef struct mc_db mc_db; /* opaque */
 /* PRAGMA application_id of a migcheck inventory ("mgch"). */
 #define MC_DB_APPLICATION_ID 0x6d676368
 /* Schema version this build writes (PRAGMA user_version). */
-#define MC_DB_SCHEMA_VERSION 2
+#define MC_DB_SCHEMA_VERSION 3
 
 typedef enum { MC_DB_READ, MC_DB_WRITE } mc_db_mode;
+
+/* Migration classes (schema 3): each profile's class key is stored, so that
+ * fleet-wide answers group profiles without reading every profile's facts.
+ * The key is the planner's (mc_plan_class_id), a layer above this one: the
+ * planner's side registers it once per process (migcheck's verbs do, in
+ * mc_ctx_open_db). With a classifier registered, storing a profile stores
+ * its key and the read bits of its new facts, and a writer's open (and the
+ * migration from schema 2, which a reader's open also runs) computes the
+ * keys that are missing or stale (facts whose stored read bits differ from
+ * the classifier's: a planner that reads otherwise), in the open's
+ * transaction. Without one, keys stay NULL and readers compute classes
+ * themselves. */
+#define MC_DB_CLASS_LEN 64
+typedef struct mc_db_classifier {
+	/* The class key of a profile: MC_DB_CLASS_LEN lowercase hex digits. */
+	void (*class_of)(const mc_facts *f, char out[MC_DB_CLASS_LEN + 1]);
+	/* Which part of a fact the classifier reads: bit 0 its domain, bit 1
+	 * its key (only with bit 0). */
+	int (*reads)(const char *domain, const char *key);
+} mc_db_classifier;
+/* Register (NULL: none). Process-wide; not thread-safe. */
+void mc_db_set_classifier(const mc_db_classifier *c);
+/* 0 when every fact's stored read bits are `c`'s, so that the stored class
+ * keys are `c`'s (profiles without a key have NULL); 1 when they are not
+ * (stale, or never computed); -errno. One scan of the facts (each distinct
+ * fact once: about a thousand rows for 2,000 profiles). */
+int mc_db_classes_stale(mc_db *db, const mc_db_classifier *c, mc_error *err);
 
 /* Default path: $MIGCHECK_DB, else LOCALSTATEDIR/lib/migcheck/inventory.db as root,
  * else $XDG_DATA_HOME/migcheck/inventory.db (~/.local/share/...). Caller frees. */
@@ -75,11 +102,14 @@ typedef struct mc_db_host {
 	const char *kernel;
 	const char *probed_at;
 	const char *source;
-	const char *uuid; /* may be NULL */
+	const char *uuid;      /* may be NULL */
+	const char *class_key; /* the profile's class key; NULL: not computed */
 } mc_db_host;
 
 /* Calls cb for every host (ordered by name), or only the hosts of one profile
- * when profile_id is non-NULL. cb returning non-zero stops the walk. */
+ * when profile_id is non-NULL. cb returning non-zero stops the walk. Each
+ * row is checked as it is read (types, the profile it refers to): a bad
+ * one fails the walk with 65, as the check at open did before schema 3. */
 int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_host *h, void *opaque),
 		    void *opaque, mc_error *err);
 
@@ -87,7 +117,7 @@ int mc_db_each_host(mc_db *db, const char *profile_id, int (*cb)(const mc_db_hos
  * mc_db_host_copy (free with mc_db_host_free). -ENOENT when unknown. */
 typedef struct mc_db_host_copy {
 	mc_db_host h;
-	char *buf[7];
+	char *buf[8];
 } mc_db_host_copy;
 int mc_db_get_host(mc_db *db, const char *name, mc_db_host_copy *out, mc_error *err);
 void mc_db_host_free(mc_db_host_copy *c);
@@ -109,6 +139,20 @@ int mc_db_each_profile_fids(mc_db *db,
 			    int (*cb)(const char *id, const long long *fids, size_t n,
 				      void *opaque),
 			    void *opaque, mc_error *err);
+
+/* The hosts and profiles in bulk, for the fleet's classes from the stored
+ * keys (no join, no sort): every profile with its pid, id, architecture
+ * ("" when unknown) and class key (NULL when not computed; the profiles'
+ * rows are checked at open), and every host's name and pid, in the table's
+ * order (not by name). A host row is checked as it is read (its name and
+ * the type of its pid: 65); whether the pid names a profile is the
+ * caller's to check. cb returning non-zero stops the walk. */
+int mc_db_each_profile_key(mc_db *db,
+			   int (*cb)(long long pid, const char *id, const char *arch,
+				     const char *class_key, void *opaque),
+			   void *opaque, mc_error *err);
+int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, void *opaque),
+			void *opaque, mc_error *err);
 
 /* Counts, for summaries. */
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);

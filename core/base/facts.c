@@ -383,8 +383,15 @@ char *mc_facts_canonical(const mc_facts *f, size_t *len_out)
 	char *s = malloc(len + 1), *o = s;
 	if (!s)
 		return NULL;
-	for (size_t i = 0; i < f->n; i++)
-		o += sprintf(o, "%s\t%s\t%s\n", f->v[i].domain, f->v[i].key, f->v[i].value);
+	for (size_t i = 0; i < f->n; i++) { /* "%s\t%s\t%s\n", without printf's cost */
+		const char *part[3] = { f->v[i].domain, f->v[i].key, f->v[i].value };
+		for (int k = 0; k < 3; k++) {
+			size_t n = strlen(part[k]);
+			memcpy(o, part[k], n);
+			o += n;
+			*o++ = k < 2 ? '\t' : '\n';
+		}
+	}
 	*o = '\0';
 	if (len_out)
 		*len_out = len;

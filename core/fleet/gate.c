@@ -14,8 +14,9 @@ typedef struct {
 	char id[MC_PROFILE_ID_LEN + 1];
 	mc_facts *facts;
 	const char *arch;     /* into facts */
-	GPtrArray *hosts;     /* char * */
-	GPtrArray *host_pids; /* char *: each host's profile id (a class); NULL: id */
+	GPtrArray *hosts;     /* char *, in the fleet's names */
+	GPtrArray *host_pids; /* char *: each host's profile id (a class: the
+			       * entry's id or one of the fleet's keys); NULL: id */
 	size_t nprofiles;     /* profiles in the class (1 for a profile) */
 	char *hosts_text;     /* built lazily */
 } fprofile;
@@ -24,6 +25,7 @@ struct mc_gate_fleet {
 	GPtrArray *profiles; /* fprofile *, in first-seen order */
 	GHashTable *byid;    /* id (every profile of a class) -> fprofile * */
 	GPtrArray *keys;     /* owned ids of byid beyond the entries' own */
+	GStringChunk *names; /* the host names the entries point to */
 };
 
 struct mc_gate {
@@ -55,6 +57,7 @@ mc_gate_fleet *mc_gate_fleet_new(void)
 	f->profiles = g_ptr_array_new_with_free_func(fprofile_free);
 	f->byid = g_hash_table_new(g_str_hash, g_str_equal);
 	f->keys = g_ptr_array_new_with_free_func(g_free);
+	f->names = g_string_chunk_new(65536);
 	return f;
 }
 
@@ -65,6 +68,7 @@ void mc_gate_fleet_free(mc_gate_fleet *f)
 	g_hash_table_destroy(f->byid);
 	g_ptr_array_free(f->profiles, TRUE);
 	g_ptr_array_free(f->keys, TRUE);
+	g_string_chunk_free(f->names);
 	g_free(f);
 }
 
@@ -119,26 +123,35 @@ const char *mc_gate_fleet_host_profile(const mc_gate_fleet *f, size_t i, size_t 
 /* The class entry of profile p in the class fleet c: a new one (its id p's,
  * facts and arch left to the caller) when `e` is NULL, else e, which now also
  * answers for p's id; p's hosts join it. Returns the entry. */
-static fprofile *class_join(mc_gate_fleet *c, fprofile *e, const fprofile *p)
+static fprofile *class_join_hosts(mc_gate_fleet *c, fprofile *e, const char *id,
+				  const GPtrArray *hosts)
 {
+	const char *pid; /* the profile's id, owned by c */
 	if (!e) {
 		e = g_new0(fprofile, 1);
-		g_strlcpy(e->id, p->id, sizeof(e->id));
-		e->hosts = g_ptr_array_new_with_free_func(g_free);
-		e->host_pids = g_ptr_array_new_with_free_func(g_free);
+		g_strlcpy(e->id, id, sizeof(e->id));
+		e->hosts = g_ptr_array_new();
+		e->host_pids = g_ptr_array_new();
 		g_ptr_array_add(c->profiles, e);
 		g_hash_table_insert(c->byid, e->id, e);
+		pid = e->id;
 	} else {
-		char *k = g_strdup(p->id);
+		char *k = g_strdup(id);
 		g_ptr_array_add(c->keys, k);
 		g_hash_table_insert(c->byid, k, e);
+		pid = k;
 	}
 	e->nprofiles++;
-	for (guint j = 0; j < p->hosts->len; j++) {
-		g_ptr_array_add(e->hosts, g_strdup(p->hosts->pdata[j]));
-		g_ptr_array_add(e->host_pids, g_strdup(p->id));
+	for (guint j = 0; j < hosts->len; j++) {
+		g_ptr_array_add(e->hosts, g_string_chunk_insert(c->names, hosts->pdata[j]));
+		g_ptr_array_add(e->host_pids, (gpointer)pid);
 	}
 	return e;
+}
+
+static fprofile *class_join(mc_gate_fleet *c, fprofile *e, const fprofile *p)
+{
+	return class_join_hosts(c, e, p->id, p->hosts);
 }
 
 mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f)
@@ -169,12 +182,12 @@ static fprofile *fleet_add_id(mc_gate_fleet *f, const char *id, const char *host
 	if (!p) {
 		p = g_new0(fprofile, 1);
 		g_strlcpy(p->id, id, sizeof(p->id));
-		p->hosts = g_ptr_array_new_with_free_func(g_free);
+		p->hosts = g_ptr_array_new();
 		p->nprofiles = 1;
 		g_ptr_array_add(f->profiles, p);
 		g_hash_table_insert(f->byid, p->id, p);
 	}
-	g_ptr_array_add(p->hosts, g_strdup(host));
+	g_ptr_array_add(p->hosts, g_string_chunk_insert(f->names, host));
 	g_clear_pointer(&p->hosts_text, g_free);
 	return p;
 }
@@ -277,7 +290,7 @@ static int bulk_profile(const char *id, const long long *fids, size_t n, void *o
 	return 0;
 }
 
-mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
+static mc_gate_fleet *load_classes_bulk(mc_db *db, mc_error *err)
 {
 	mc_gate_fleet *f = mc_gate_fleet_new(), *c = NULL;
 	bulk b = {
@@ -325,6 +338,196 @@ out:
 	g_byte_array_free(b.buf, TRUE);
 	mc_gate_fleet_free(f);
 	return c;
+}
+
+/* ---- the fleet by class, from the stored class keys ---- */
+
+static void classifier_class_of(const mc_facts *f, char out[MC_DB_CLASS_LEN + 1])
+{
+	G_STATIC_ASSERT(MC_DB_CLASS_LEN == MC_CLASS_ID_LEN);
+	mc_plan_class_id(f, out);
+}
+
+static int classifier_reads(const char *domain, const char *key)
+{
+	if (!mc_plan_reads_fact(domain, NULL))
+		return 0;
+	return 1 | (mc_plan_reads_fact(domain, key) ? 2 : 0);
+}
+
+static const mc_db_classifier classifier = { classifier_class_of, classifier_reads };
+
+const mc_db_classifier *mc_gate_classifier(void)
+{
+	return &classifier;
+}
+
+/* A profile of the inventory, with its stored key. */
+typedef struct {
+	char id[MC_PROFILE_ID_LEN + 1];
+	const char *arch, *cls; /* in keyed.strs; cls NULL: no key */
+	GPtrArray *hosts;       /* names (in keyed.strs), by name; NULL: none yet */
+} kprof;
+
+typedef struct {
+	const char *name; /* in keyed.strs */
+	kprof *p;
+} khost;
+
+typedef struct {
+	GHashTable *bypid; /* long long * -> kprof * (both owned) */
+	GStringChunk *strs;
+	GArray *hosts; /* khost */
+	mc_db *db;
+	mc_error *err;
+	int r; /* a host pointing nowhere */
+} keyed;
+
+static void kprof_free(gpointer p)
+{
+	kprof *x = p;
+	if (x->hosts)
+		g_ptr_array_free(x->hosts, TRUE);
+	g_free(x);
+}
+
+static int keyed_profile(long long pid, const char *id, const char *arch, const char *cls,
+			 void *opaque)
+{
+	keyed *k = opaque;
+	kprof *p = g_new0(kprof, 1);
+	g_strlcpy(p->id, id, sizeof(p->id));
+	p->arch = g_string_chunk_insert_const(k->strs, arch);
+	p->cls = cls ? g_string_chunk_insert_const(k->strs, cls) : NULL;
+	long long *key = g_new(long long, 1);
+	*key = pid;
+	g_hash_table_insert(k->bypid, key, p);
+	return 0;
+}
+
+static int keyed_host(const char *name, long long pid, void *opaque)
+{
+	keyed *k = opaque;
+	khost h = { g_string_chunk_insert(k->strs, name), g_hash_table_lookup(k->bypid, &pid) };
+	if (!h.p) {
+		k->r = mc_error_set(k->err, MC_EXIT_DATAERR, EBADMSG,
+				    "%s: inventory is corrupt: hosts.pid in a row: refers to no "
+				    "profile (integer)",
+				    mc_db_path(k->db));
+		return 1;
+	}
+	g_array_append_val(k->hosts, h);
+	return 0;
+}
+
+static gint khost_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(((const khost *)a)->name, ((const khost *)b)->name);
+}
+
+/* 1 and *out the fleet; 0 when a host's profile has no stored key (the
+ * caller computes the classes); -errno. The profiles and the hosts are read
+ * once each, in table order; the hosts are sorted by name here. Only one
+ * profile per class is loaded, and with `arch` only those of classes of
+ * that architecture (NULL: none); other entries keep the inventory's arch. */
+static int load_classes_stored(mc_db *db, bool all, const char *arch, mc_gate_fleet **out,
+			       mc_error *err)
+{
+	keyed k = { g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, kprof_free),
+		    g_string_chunk_new(65536),
+		    g_array_new(FALSE, FALSE, sizeof(khost)),
+		    db,
+		    err,
+		    0 };
+	GHashTable *bycls = g_hash_table_new(g_str_hash, g_str_equal);
+	GPtrArray *order = g_ptr_array_new(); /* kprof *, first seen by host name */
+	mc_gate_fleet *c = NULL;
+	int r;
+	if ((r = mc_db_each_profile_key(db, keyed_profile, &k, err)) < 0 ||
+	    (r = mc_db_each_host_pid(db, keyed_host, &k, err)) < 0 || (r = k.r) < 0)
+		goto out;
+	g_array_sort(k.hosts, khost_cmp);
+	for (guint i = 0; i < k.hosts->len; i++) {
+		const khost *h = &g_array_index(k.hosts, khost, i);
+		if (!h->p->cls)
+			goto out; /* r == 0: computed by the caller */
+		if (!h->p->hosts) {
+			h->p->hosts = g_ptr_array_new();
+			g_ptr_array_add(order, h->p);
+		}
+		g_ptr_array_add(h->p->hosts, (gpointer)h->name);
+	}
+	c = mc_gate_fleet_new();
+	for (guint i = 0; i < order->len; i++) {
+		const kprof *p = order->pdata[i];
+		fprofile *e = g_hash_table_lookup(bycls, p->cls);
+		if (!e) {
+			e = class_join_hosts(c, NULL, p->id, p->hosts);
+			e->arch = *p->arch ? g_string_chunk_insert_const(c->names, p->arch) : NULL;
+			g_hash_table_insert(bycls, (gpointer)p->cls, e);
+		} else {
+			class_join_hosts(c, e, p->id, p->hosts);
+		}
+	}
+	for (guint i = 0; i < c->profiles->len; i++) {
+		fprofile *e = c->profiles->pdata[i];
+		if (!all && (!arch || g_strcmp0(e->arch, arch) != 0))
+			continue;
+		const char *stored = e->arch;
+		if (!(e->facts = mc_db_load_profile(db, e->id, err))) {
+			r = -(err && err->errnum ? err->errnum : EIO);
+			goto out;
+		}
+		e->arch = mc_facts_get(e->facts, "kernel", "arch");
+		if (g_strcmp0(e->arch, stored) != 0) {
+			r = mc_error_set(
+			    err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: profile %.12s: profiles.arch is "
+			    "'%s', its facts say '%s'",
+			    mc_db_path(db), e->id, stored ? stored : "", e->arch ? e->arch : "");
+			goto out;
+		}
+	}
+	*out = c;
+	c = NULL;
+	r = 1;
+out:
+	mc_gate_fleet_free(c);
+	g_ptr_array_free(order, TRUE);
+	g_hash_table_destroy(bycls);
+	g_hash_table_destroy(k.bypid);
+	g_array_free(k.hosts, TRUE);
+	g_string_chunk_free(k.strs);
+	return r;
+}
+
+static mc_gate_fleet *load_classes(mc_db *db, bool all, const char *arch, mc_error *err)
+{
+	mc_gate_fleet *c = NULL;
+	int r = mc_db_classes_stale(db, &classifier, err);
+	if (r == 0)
+		r = load_classes_stored(db, all, arch, &c, err);
+	else if (r > 0)
+		r = 0;
+	if (r < 0)
+		return NULL;
+	return r ? c : load_classes_bulk(db, err);
+}
+
+mc_gate_fleet *mc_gate_fleet_load_classes_of(mc_db *db, const char *arch, mc_error *err)
+{
+	return load_classes(db, false, arch, err);
+}
+
+const char *mc_gate_fleet_arch(const mc_gate_fleet *f, size_t i)
+{
+	const fprofile *p = fleet_at(f, i);
+	return p ? p->arch : NULL;
+}
+
+mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err)
+{
+	return load_classes(db, true, NULL, err);
 }
 
 static const char *hosts_text(fprofile *p)

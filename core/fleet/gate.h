@@ -48,9 +48,22 @@ const char *mc_gate_fleet_host(const mc_gate_fleet *f, size_t i, size_t j);
  * such a fleet. */
 mc_gate_fleet *mc_gate_fleet_by_class(const mc_gate_fleet *f);
 /* The same as mc_gate_fleet_by_class(mc_gate_fleet_load(db)), loading
- * only one profile per class: a profile's class is decided from the ids of
- * its facts (mc_db_each_profile_fids), each distinct fact looked at once. */
+ * only one profile per class. The classes are the inventory's stored class
+ * keys when they are current (mc_db_classes_stale with
+ * mc_gate_classifier(): one read of the hosts, by name); else a profile's
+ * class is decided from the ids of its facts (mc_db_each_profile_fids),
+ * each distinct fact looked at once. */
 mc_gate_fleet *mc_gate_fleet_load_classes(mc_db *db, mc_error *err);
+/* The same, loading the facts of the classes of architecture `arch` only
+ * (NULL: none) when the stored keys are current: the other entries' facts
+ * are NULL and their architecture the inventory's (profiles.arch). For
+ * targets, which plans only to its source's architecture. */
+mc_gate_fleet *mc_gate_fleet_load_classes_of(mc_db *db, const char *arch, mc_error *err);
+/* The architecture of entry i (its facts' kernel arch), NULL when unknown. */
+const char *mc_gate_fleet_arch(const mc_gate_fleet *f, size_t i);
+/* The planner's migration classes for the inventory to store
+ * (mc_db_set_classifier): mc_plan_class_id, mc_plan_reads_fact. */
+const mc_db_classifier *mc_gate_classifier(void);
 /* How many profiles an entry stands for (1 unless grouped by class). */
 size_t mc_gate_fleet_nprofiles(const mc_gate_fleet *f, size_t i);
 /* The profile id of host j of entry i (its own, in a class). */

@@ -45,8 +45,9 @@ static gint best_first(gconstpointer pa, gconstpointer pb)
 	return strcmp(a->host, b->host);
 }
 
-mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
-			   const char *src_host, const mc_pins *pins, mc_error *err)
+static mc_targets *targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env,
+			       const mc_facts *src, const char *src_host, const mc_pins *pins,
+			       bool blocked, mc_error *err)
 {
 	mc_targets *t = g_new0(mc_targets, 1);
 	t->dests = g_array_new(FALSE, TRUE, sizeof(mc_target));
@@ -55,8 +56,8 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 	const char *arch = mc_facts_get(src, "kernel", "arch");
 	mc_autoplancache *cache = mc_plan_cache_new(); /* the source compiled once */
 	for (size_t i = 0; i < mc_gate_fleet_count(fleet); i++) {
-		const mc_facts *q = mc_gate_fleet_facts(fleet, i);
-		const char *qarch = mc_facts_get(q, "kernel", "arch");
+		const mc_facts *q = mc_gate_fleet_facts(fleet, i); /* NULL: another arch */
+		const char *qarch = mc_gate_fleet_arch(fleet, i);
 		mc_target d = { .profile = mc_gate_fleet_id(fleet, i), .level = MC_V_BLOCKED };
 		size_t nh = mc_gate_fleet_nhosts(fleet, i), others = 0;
 		for (size_t j = 0; j < nh; j++)
@@ -65,11 +66,18 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 		if (!others)
 			continue; /* the source host alone: nothing to plan */
 		if (!arch || !qarch || strcmp(arch, qarch) != 0) {
+			if (!blocked)
+				continue;
 			char *why =
 			    g_strdup_printf("another architecture (%s; the source is %s)",
 					    qarch ? qarch : "unknown", arch ? arch : "unknown");
 			g_ptr_array_add(t->whys, why);
 			d.why = why;
+		} else if (!q) {
+			mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL,
+				     "targets: profile %.12s was not loaded", d.profile);
+			mc_targets_free(t);
+			return NULL;
 		} else {
 			mc_plan *p = mc_plan_compute_cached(cache, env, src, q, pins, err);
 			if (!p) {
@@ -86,6 +94,8 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 				d.nblocked += l == MC_V_BLOCKED;
 			}
 		}
+		if (!blocked && d.level == MC_V_BLOCKED)
+			continue;
 		for (size_t j = 0; j < nh; j++) {
 			d.host = mc_gate_fleet_host(fleet, i, j);
 			d.profile = mc_gate_fleet_host_profile(fleet, i, j);
@@ -95,6 +105,19 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 	}
 	g_array_sort(t->dests, best_first);
 	return t;
+}
+
+mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
+			   const char *src_host, const mc_pins *pins, mc_error *err)
+{
+	return targets_run(fleet, env, src, src_host, pins, true, err);
+}
+
+mc_targets *mc_targets_run_usable(const mc_gate_fleet *fleet, const mc_plan_env *env,
+				  const mc_facts *src, const char *src_host, const mc_pins *pins,
+				  mc_error *err)
+{
+	return targets_run(fleet, env, src, src_host, pins, false, err);
 }
 
 size_t mc_targets_count(const mc_targets *t)

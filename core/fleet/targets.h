@@ -28,10 +28,17 @@ typedef struct mc_target {
 typedef struct mc_targets mc_targets; /* a result */
 
 /* Plan `src` with `pins` (NULL: none) to every host of `fleet` except
- * `src_host` (NULL: none left out), in `env`. An error of a plan (a pin
- * the source cannot apply: 64) is returned, prefixed. */
+ * `src_host` (NULL: none left out), in `env`. Only the entries of src's
+ * architecture need their facts (mc_gate_fleet_load_classes_of). An error
+ * of a plan (a pin the source cannot apply: 64) is returned, prefixed. */
 mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
 			   const char *src_host, const mc_pins *pins, mc_error *err);
+/* The same keeping only the ok and action destinations (what --hosts-only
+ * prints; the status is the same): blocked hosts are neither listed nor
+ * sorted, and another architecture's are not looked at. */
+mc_targets *mc_targets_run_usable(const mc_gate_fleet *fleet, const mc_plan_env *env,
+				  const mc_facts *src, const char *src_host, const mc_pins *pins,
+				  mc_error *err);
 void mc_targets_free(mc_targets *t);
 size_t mc_targets_count(const mc_targets *t);
 /* The i-th destination, best first. */

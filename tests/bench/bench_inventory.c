@@ -273,7 +273,7 @@ typedef struct ictx {
 	int nhosts, nprofiles;
 	mc_facts **profiles;
 	const char *dir;
-	char *schema;             /* inventory-001.sql + inventory-002.sql */
+	char *schema;             /* inventory-001.sql to inventory-003.sql */
 	long hosts, profs, facts; /* stored by the last round (both sides) */
 } ictx;
 
@@ -557,14 +557,15 @@ int main(int argc, char **argv)
 	/* ---- import ---- */
 	ictx ic = { .nhosts = nhosts, .nprofiles = nprofiles };
 	g_autofree char *dir = g_dir_make_tmp("migcheck-bench-XXXXXX", NULL);
-	g_autofree char *s1 = NULL, *s2 = NULL;
+	g_autofree char *s1 = NULL, *s2 = NULL, *s3 = NULL;
 	g_autofree char *p1 = g_build_filename(schemas, "inventory-001.sql", NULL);
 	g_autofree char *p2 = g_build_filename(schemas, "inventory-002.sql", NULL);
+	g_autofree char *p3 = g_build_filename(schemas, "inventory-003.sql", NULL);
 	if (!dir || !g_file_get_contents(p1, &s1, NULL, NULL) ||
-	    !g_file_get_contents(p2, &s2, NULL, NULL))
-		die(schemas, "cannot read inventory-001.sql and inventory-002.sql");
+	    !g_file_get_contents(p2, &s2, NULL, NULL) || !g_file_get_contents(p3, &s3, NULL, NULL))
+		die(schemas, "cannot read inventory-001.sql to inventory-003.sql");
 	ic.dir = dir;
-	ic.schema = g_strconcat(s1, "\n", s2, NULL);
+	ic.schema = g_strconcat(s1, "\n", s2, "\n", s3, NULL);
 	ic.profiles = g_new0(mc_facts *, nprofiles);
 	for (int i = 0; i < nprofiles; i++)
 		ic.profiles[i] = gen_profile(i);

@@ -16,6 +16,8 @@
 #include "db/inventory.h"
 #include "tests/lib/testutil.h"
 
+#include <sqlite3.h>
+
 static GPtrArray *names;
 
 static mc_facts *load(const char *rel)
@@ -139,8 +141,11 @@ START_TEST(gate_case)
 }
 END_TEST
 
-/* mc_gate_fleet_load_classes (the class of each profile from its fact ids,
- * one profile loaded per class) must give exactly the fleet of the
+static void equal_reference(mc_db *db, size_t nfiles);
+static const mc_db_classifier nothing;
+
+/* mc_gate_fleet_load_classes (the class of each profile from its stored
+ * key, or else from its fact ids; one profile loaded per class) must give exactly the fleet of the
  * reference path, mc_gate_fleet_by_class(mc_gate_fleet_load()): the same
  * entries in the same order, named by the same profile, with the same
  * facts, hosts and host profiles. The inventory: real profiles of
@@ -158,6 +163,7 @@ START_TEST(bulk_classes_equal_reference)
 	mc_error err = { 0 };
 	g_autofree char *dir = tu_tmpdir();
 	g_autofree char *path = g_build_filename(dir, "inv.db", NULL);
+	mc_db_set_classifier(_i == 1 ? mc_gate_classifier() : _i == 2 ? &nothing : NULL);
 	mc_db *db = mc_db_open(path, MC_DB_WRITE, &err);
 	ck_assert_msg(db != NULL, "%s", err.msg);
 	int h = 0;
@@ -185,6 +191,32 @@ START_TEST(bulk_classes_equal_reference)
 		}
 		mc_facts_free(base);
 	}
+	/* _i: 0 no classifier (no keys stored: computed from fact ids); 1 keys
+	 * stored as profiles are; 2 keys stored by a classifier that reads
+	 * nothing (one class for all), which the planner's finds stale, then a
+	 * writer's open recomputes them */
+	if (_i == 2) {
+		mc_db_close(db);
+		mc_db_set_classifier(mc_gate_classifier());
+		ck_assert_int_eq(mc_db_classes_stale(db = mc_db_open(path, MC_DB_READ, &err),
+						     mc_gate_classifier(), &err),
+				 1);
+		equal_reference(db, G_N_ELEMENTS(files)); /* stale keys: not used */
+		mc_db_close(db);
+		db = mc_db_open(path, MC_DB_WRITE, &err); /* recomputes them */
+		ck_assert_msg(db != NULL, "%s", err.msg);
+	}
+	ck_assert_int_eq(mc_db_classes_stale(db, mc_gate_classifier(), &err), _i == 0);
+	equal_reference(db, G_N_ELEMENTS(files));
+	mc_db_set_classifier(NULL);
+	mc_db_close(db);
+	tu_rmtree(dir);
+}
+END_TEST
+
+static void equal_reference(mc_db *db, size_t nfiles)
+{
+	mc_error err = { 0 };
 	mc_gate_fleet *all = mc_gate_fleet_load(db, &err);
 	ck_assert_msg(all != NULL, "%s", err.msg);
 	mc_gate_fleet *want = mc_gate_fleet_by_class(all);
@@ -192,7 +224,7 @@ START_TEST(bulk_classes_equal_reference)
 	ck_assert_msg(got != NULL, "%s", err.msg);
 	size_t n = mc_gate_fleet_count(want);
 	ck_assert_uint_eq(mc_gate_fleet_count(got), n);
-	ck_assert_uint_eq(n, 2 * G_N_ELEMENTS(files)); /* NR_VCPUS: no new class */
+	ck_assert_uint_eq(n, 2 * nfiles); /* NR_VCPUS: no new class */
 	for (size_t i = 0; i < n; i++) {
 		ck_assert_str_eq(mc_gate_fleet_id(got, i), mc_gate_fleet_id(want, i));
 		ck_assert_uint_eq(mc_gate_fleet_nprofiles(got, i),
@@ -213,6 +245,71 @@ START_TEST(bulk_classes_equal_reference)
 	mc_gate_fleet_free(got);
 	mc_gate_fleet_free(want);
 	mc_gate_fleet_free(all);
+}
+
+static void nothing_read(const mc_facts *f, char out[MC_DB_CLASS_LEN + 1])
+{
+	(void)f;
+	memset(out, 'a', MC_DB_CLASS_LEN);
+	out[MC_DB_CLASS_LEN] = '\0';
+}
+
+static int reads_nothing(const char *domain, const char *key)
+{
+	(void)domain, (void)key;
+	return 0;
+}
+
+static const mc_db_classifier nothing = { nothing_read, reads_nothing };
+
+/* An inventory of schema 2 (tests/data/inventory/v2.sql, as migcheck wrote
+ * it before class keys were stored) opened by a reader: migrated, and the
+ * keys computed once, each the planner's class of the profile (a and b one
+ * class, c another: the data's README); the fleet from them. */
+START_TEST(old_schema_keys_computed)
+{
+	mc_error err = { 0 };
+	g_autofree char *dir = tu_tmpdir();
+	g_autofree char *path = g_build_filename(dir, "v2.db", NULL);
+	g_autofree char *sql_path = tu_path("inventory", "v2", ".sql");
+	g_autofree char *sql = tu_read(sql_path, NULL);
+	sqlite3 *h = NULL;
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	ck_assert_msg(sqlite3_exec(h, sql, NULL, NULL, NULL) == SQLITE_OK, "%s", sqlite3_errmsg(h));
+	sqlite3_close(h);
+	mc_db_set_classifier(mc_gate_classifier());
+	mc_db *db = mc_db_open(path, MC_DB_READ, &err);
+	ck_assert_msg(db != NULL, "%s", err.msg);
+	ck_assert_int_eq(mc_db_schema_version(db, &err), 3);
+	ck_assert_int_eq(mc_db_classes_stale(db, mc_gate_classifier(), &err), 0);
+	static const char *const hnames[] = { "a1", "a2", "b1", "b2" };
+	char *keys[4];
+	for (size_t i = 0; i < 4; i++) {
+		mc_db_host_copy c;
+		ck_assert_int_eq(mc_db_get_host(db, hnames[i], &c, &err), 0);
+		ck_assert_ptr_nonnull(c.h.class_key);
+		mc_facts *f = mc_db_load_profile(db, c.h.profile_id, &err);
+		ck_assert_msg(f != NULL, "%s", err.msg);
+		char want[MC_CLASS_ID_LEN + 1];
+		mc_plan_class_id(f, want);
+		ck_assert_str_eq(c.h.class_key, want);
+		keys[i] = g_strdup(want);
+		mc_facts_free(f);
+		mc_db_host_free(&c);
+	}
+	ck_assert_str_eq(keys[0], keys[1]);
+	ck_assert_str_eq(keys[0], keys[3]);
+	ck_assert_str_ne(keys[0], keys[2]);
+	mc_gate_fleet *c = mc_gate_fleet_load_classes(db, &err);
+	ck_assert_msg(c != NULL, "%s", err.msg);
+	ck_assert_uint_eq(mc_gate_fleet_count(c), 2);
+	ck_assert_uint_eq(mc_gate_fleet_nhosts(c, 0), 3); /* a1, b2 (profile a), a2 */
+	ck_assert_str_eq(mc_gate_fleet_host(c, 0, 1), "b2");
+	ck_assert_str_eq(mc_gate_fleet_host(c, 0, 2), "a2");
+	mc_gate_fleet_free(c);
+	for (size_t i = 0; i < 4; i++)
+		g_free(keys[i]);
+	mc_db_set_classifier(NULL);
 	mc_db_close(db);
 	tu_rmtree(dir);
 }
@@ -224,7 +321,8 @@ int main(void)
 	names = tu_list("gate", ".fleet");
 	tu_add_cases(s, "gate", names, gate_case, NULL, NULL);
 	TCase *tc = tcase_create("bulk");
-	tcase_add_test(tc, bulk_classes_equal_reference);
+	tcase_add_loop_test(tc, bulk_classes_equal_reference, 0, 3);
+	tcase_add_test(tc, old_schema_keys_computed);
 	suite_add_tcase(s, tc);
 	int rc = tu_run(s);
 	g_ptr_array_free(names, TRUE);
