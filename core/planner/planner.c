@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -146,14 +147,30 @@ int mc_plan_parse_pin(const mc_plan_env *env, mc_pins *p, const char *spec, mc_e
 /* ---- plans ---- */
 
 struct mc_plan {
-	GPtrArray *v; /* mc_verdict * */
+	GPtrArray *v; /* entry * */
 };
 
-static void verdict_free(gpointer data)
+/* One verdict. Its text is either copied in by mc_plan_add (in the same
+ * allocation) or written from args by text() when first read (mc_plan_at;
+ * mc_plan_add_lazy), its strings then allocated one by one. */
+typedef struct entry {
+	mc_verdict v;
+	mc_vtext_fn text; /* NULL once the text is written */
+	bool owned;       /* v's strings were written by text(): free them */
+	max_align_t args[]; /* text()'s arguments (mc_plan_add_lazy) */
+} entry;
+
+static void entry_free(gpointer data)
 {
-	mc_verdict *v = data;
-	g_free(v->reason);
-	g_free(v); /* with its other strings (mc_plan_add) */
+	entry *e = data;
+	if (e->owned) {
+		g_free(e->v.subject);
+		g_free(e->v.facts);
+		g_free(e->v.remedy);
+		g_free(e->v.pin);
+	}
+	g_free(e->v.reason);
+	g_free(e); /* with its other strings (mc_plan_add) */
 }
 
 /* Copy s (n bytes with its NUL, or none when s is NULL) to *o. */
@@ -175,8 +192,9 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 	size_t ls = strlen(subject) + 1, lf = facts ? strlen(facts) + 1 : 0,
 	       lr = remedy ? strlen(remedy) + 1 : 0, lp = pin ? strlen(pin) + 1 : 0;
 	/* one allocation for the verdict and its fixed strings */
-	mc_verdict *v = g_malloc(sizeof(*v) + ls + lf + lr + lp);
-	char *o = (char *)(v + 1);
+	entry *e = g_malloc(sizeof(*e) + ls + lf + lr + lp);
+	char *o = (char *)(e + 1);
+	mc_verdict *v = &e->v;
 	va_list ap;
 	va_start(ap, reason_fmt);
 	v->reason = g_strdup_vprintf(reason_fmt, ap);
@@ -187,7 +205,20 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 	v->facts = put(&o, facts, lf);
 	v->remedy = put(&o, remedy, lr);
 	v->pin = put(&o, pin, lp);
-	g_ptr_array_add(p->v, v);
+	e->text = NULL;
+	e->owned = false;
+	g_ptr_array_add(p->v, e);
+}
+
+void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_fn text,
+		       size_t size)
+{
+	entry *e = g_malloc(sizeof(*e) + size);
+	e->v = (mc_verdict){ .family = family, .level = level };
+	e->text = text;
+	e->owned = true;
+	g_ptr_array_add(p->v, e);
+	return e->args;
 }
 
 const char *mc_arch_of(const mc_facts *f)
@@ -242,7 +273,16 @@ size_t mc_plan_count(const mc_plan *p)
 
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i)
 {
-	return i < p->v->len ? p->v->pdata[i] : NULL;
+	if (i >= p->v->len)
+		return NULL;
+	entry *e = p->v->pdata[i];
+	if (e->text) { /* written on first read (mc_plan_add_lazy) */
+		e->text(e->args, &e->v);
+		if (!e->v.subject)
+			e->v.subject = g_strdup("");
+		e->text = NULL;
+	}
+	return &e->v;
 }
 
 mc_level mc_plan_worst(const mc_plan *p)
@@ -295,7 +335,7 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 			return NULL;
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
-	p->v = g_ptr_array_new_with_free_func(verdict_free);
+	p->v = g_ptr_array_new_with_free_func(entry_free);
 	mc_rule_ctx ctx = { .env = env,
 			    .src = src,
 			    .dst = dst,

@@ -82,6 +82,9 @@ mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, co
 				const mc_facts *dst, const mc_pins *pins, mc_error *err);
 void mc_plan_free(mc_plan *p);
 size_t mc_plan_count(const mc_plan *p);
+/* The i-th verdict, or NULL past the last. Its text is written when it is
+ * first read here (a plan computed for its levels formats none), so a plan
+ * is not read from two threads at once. */
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i);
 mc_level mc_plan_worst(const mc_plan *p);
 /* Worst level of one family (MC_V_OK when it has no verdicts). */

@@ -74,6 +74,19 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
 		 ...) __attribute__((format(printf, 8, 9)));
 
+/* A verdict whose text is written only when it is first read (mc_plan_at),
+ * for plans computed for their levels (targets, gate, report, baseline) or
+ * read in part. Returns `size` bytes (aligned for any type) that the caller
+ * fills with text()'s arguments before the plan is read; text(args, v) then
+ * sets v's subject (NULL: ""), reason, facts, remedy and pin, each
+ * g_malloc'd or NULL (the reason must be set). The arguments are read after
+ * the plan is computed, when the profiles, the facts and the pins may be
+ * gone: they may point only at static data (copy strings into them). The
+ * text must be what mc_plan_add would have been given at the time. */
+typedef void (*mc_vtext_fn)(const void *args, mc_verdict *v);
+void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_fn text,
+		       size_t size);
+
 /* Both profiles must hold facts of `domain` (a probe that did not run, e.g.
  * no /dev/kvm when probed, leaves none): otherwise add an action (source
  * missing: the guest's state is unknown) or blocked verdict (destination
