@@ -21,9 +21,10 @@ typedef struct cpuid_reg {
 typedef struct pp_domain {
 	char *name;
 	size_t first, last; /* its facts: v[first, last) */
-	uint32_t *slots;    /* NULL until looked up by key in a large domain */
+	uint32_t *slots;    /* NULL until looked up often by key in a large domain */
 	uint32_t *hash;     /* per fact of the domain */
 	size_t mask;
+	size_t lookups; /* by binary search, before the hash is built */
 } pp_domain;
 
 #define PP_LINEAR 8 /* domains of at most this many facts: no hash */
@@ -65,13 +66,16 @@ static uint32_t key_hash(const char *key)
 	return (uint32_t)mix(0x243f6a8885a308d3ULL, key);
 }
 
+/* 1 + the value of each lowercase hex digit, 0 for any other byte. */
+static const unsigned char hexval[256] = {
+	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
 static int hexdigit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	return (int)hexval[(unsigned char)c] - 1;
 }
 
 /* "0x" and exactly `digits` lowercase hex digits (as printf's %0Nx writes a
@@ -164,7 +168,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		p->arch = "";
 	p->release = mc_pp_get(p, "kernel", "release");
 	for (size_t i = cf; i < cl; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
+		const mc_fact *x = &p->v[i];
 		cpuid_reg r = { 0 };
 		unsigned long long v;
 		if (!cpuid_key(x->key, &r))
@@ -183,7 +187,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 	if (!sorted)
 		qsort(p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
 	for (size_t i = rf; i < rl; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
+		const mc_fact *x = &p->v[i];
 		mc_pp_reg *r = &p->regs[p->nregs++];
 		uint64_t id;
 		*r = (mc_pp_reg){ .fact = x };
@@ -239,6 +243,42 @@ static pp_domain *domain_of(const mc_plan_profile *p, const char *domain)
 	return &g_array_index(a, pp_domain, a->len - 1);
 }
 
+/* The fact of key in the domain's facts (sorted by key, as strcmp orders
+ * them, no key twice), by binary search. */
+static const char *bsearch_key(const mc_plan_profile *p, const pp_domain *d, const char *key)
+{
+	size_t lo = d->first, hi = d->last;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(p->v[mid].key, key);
+		if (c == 0)
+			return p->v[mid].value;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void build_hash(const mc_plan_profile *p, pp_domain *d)
+{
+	size_t n = d->last - d->first, cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	d->mask = cap - 1;
+	d->slots = g_new0(uint32_t, cap);
+	d->hash = g_new(uint32_t, n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = key_hash(p->v[d->first + i].key);
+		size_t s = h & d->mask;
+		d->hash[i] = h;
+		while (d->slots[s])
+			s = (s + 1) & d->mask;
+		d->slots[s] = (uint32_t)i + 1;
+	}
+}
+
 const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *key)
 {
 	pp_domain *d = domain_of(p, domain);
@@ -250,20 +290,13 @@ const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *
 		return NULL;
 	}
 	if (!d->slots) {
-		size_t cap = 16;
-		while (cap < 2 * n)
-			cap *= 2;
-		d->mask = cap - 1;
-		d->slots = g_new0(uint32_t, cap);
-		d->hash = g_new(uint32_t, n);
-		for (size_t i = 0; i < n; i++) {
-			uint32_t h = key_hash(p->v[d->first + i].key);
-			size_t s = h & d->mask;
-			d->hash[i] = h;
-			while (d->slots[s])
-				s = (s + 1) & d->mask;
-			d->slots[s] = (uint32_t)i + 1;
-		}
+		/* A hash of every key costs about as much as n / 4 binary
+		 * searches: a plan that looks up a few keys of a large domain
+		 * (the feature MSRs of x86.msr) searches; a profile planned
+		 * against many (compiled once) gets the hash. */
+		if (d->lookups++ < n / 4 + 16)
+			return bsearch_key(p, d, key);
+		build_hash(p, d);
 	}
 	uint32_t h = key_hash(key);
 	for (size_t s = h & d->mask; d->slots[s]; s = (s + 1) & d->mask) {
