@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "core/planner/rule.h"
+#include "core/planner/x86_guest.h"
 
 /* The rule table. Evaluation order = report order. */
 static const mc_rule *const rules[] = {
@@ -233,6 +234,13 @@ bool mc_fact_u64(const mc_facts *f, const char *domain, const char *key, unsigne
 	return v && mc_parse_u64(v, out) == 0;
 }
 
+const mc_x86_guest *mc_rule_x86_guest(mc_rule_ctx *ctx, mc_error *err)
+{
+	if (!ctx->x86_guest)
+		ctx->x86_guest = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
+	return ctx->x86_guest;
+}
+
 bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain, const char *what)
 {
 	bool src_missing = !mc_pp_has_domain(ctx->srcp, domain);
@@ -345,10 +353,12 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 			    .plan = p };
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->run(&ctx, err) < 0) {
+			mc_x86_guest_free(ctx.x86_guest);
 			mc_plan_free(p);
 			return NULL;
 		}
 	}
+	mc_x86_guest_free(ctx.x86_guest);
 	return p;
 }
 

@@ -20,7 +20,13 @@ typedef struct mc_rule_ctx {
 	const mc_plan_profile *srcp, *dstp;
 	const mc_pins *pins; /* the guest's configuration */
 	mc_plan *plan;
+	struct mc_x86_guest *x86_guest; /* NULL until mc_rule_x86_guest */
 } mc_rule_ctx;
+
+/* The x86 guest's view of its CPU (core/planner/x86_guest.h) for the pair's
+ * source and pins, made once per plan for the families that share it; NULL
+ * with err set when it cannot be made (mc_x86_guest_new). Owned by ctx. */
+const struct mc_x86_guest *mc_rule_x86_guest(mc_rule_ctx *ctx, mc_error *err);
 
 /* One rule family; each rules_*.c defines one with designated initialisers
  * (members it does not need stay NULL). */

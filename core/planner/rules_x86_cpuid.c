@@ -98,13 +98,27 @@ static char *disable_pin(const mc_pins *pins, const char *tok)
 		   : g_strdup_printf("CPU_DISABLE=%s", tok);
 }
 
+/* All is well, its text written when read (mc_plan_add_lazy). */
+typedef struct summary_text {
+	unsigned nbits, nregs;
+	char describe[]; /* mc_x86_guest_describe */
+} summary_text;
+
+static void summary_verdict_text(const void *args, mc_verdict *v)
+{
+	const summary_text *a = args;
+	v->subject = g_strdup("summary");
+	v->reason = g_strdup_printf("%u feature bits of %u registers present on DST (%s)", a->nbits,
+				    a->nregs, a->describe);
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	if (!is_x86(ctx->src))
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.cpuid", "supported CPUID"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
+	const mc_x86_guest *g = mc_rule_x86_guest(ctx, err);
 	if (!g)
 		return -EINVAL;
 	const mc_cpumodels *m = ctx->env->cpumodels;
@@ -148,11 +162,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				    label);
 		}
 	}
-	if (!nmissing)
-		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "summary", NULL, NULL, NULL,
-			    "%u feature bits of %u registers present on DST (%s)", nbits, nregs,
-			    mc_x86_guest_describe(g));
-	mc_x86_guest_free(g);
+	if (!nmissing) {
+		const char *d = mc_x86_guest_describe(g);
+		size_t n = strlen(d) + 1;
+		summary_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, summary_verdict_text,
+						   sizeof(*a) + n);
+		a->nbits = nbits, a->nregs = nregs;
+		memcpy(a->describe, d, n);
+	}
 	return 0;
 }
 
