@@ -394,8 +394,11 @@ static const char *const pin_names[] = {
 	NULL,
 };
 
-/* The id of each pin_names register (0: none), looked up once. */
+/* The id of each pin_names register (0: none), and whether reg_name names
+ * that id so (then a guest can be started with a pin of it), looked up
+ * once. */
 static uint64_t pin_ids[G_N_ELEMENTS(pin_names) - 1];
+static bool pin_named[G_N_ELEMENTS(pin_names) - 1];
 
 static uint64_t pin_reg_id_slow(const char *n)
 {
@@ -413,8 +416,13 @@ static const uint64_t *pin_ids_get(void)
 {
 	static gsize once;
 	if (g_once_init_enter(&once)) {
-		for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++)
+		for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++) {
+			char nb[40];
 			pin_ids[k] = pin_reg_id_slow(pin_names[k]);
+			pin_named[k] = pin_ids[k] && g_ascii_strcasecmp(pin_names[k],
+									reg_name(pin_ids[k], nb,
+										 sizeof(nb))) == 0;
+		}
 		g_once_init_leave(&once, 1);
 	}
 	return pin_ids;
@@ -434,11 +442,9 @@ static uint64_t pin_reg_id(const char *name)
 static bool is_pin_reg(uint64_t id)
 {
 	const uint64_t *ids = pin_ids_get();
-	for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++) {
-		char nb[40];
-		if (ids[k] == id && g_ascii_strcasecmp(pin_names[k], reg_name(id, nb, sizeof(nb))) == 0)
+	for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++)
+		if (ids[k] == id && pin_named[k])
 			return true;
-	}
 	return false;
 }
 
@@ -696,10 +702,10 @@ static void value_verdict_text(const void *args, mc_verdict *v)
 	g_string_free(why, TRUE);
 }
 
-static void add_value_verdict(mc_rule_ctx *ctx, const reg_ctx *c, const char *key, uint64_t id,
-			      uint64_t s, uint64_t d, jlevel l, bool pin)
+/* rel: the destination's kernel/release, or NULL */
+static void add_value_verdict(mc_rule_ctx *ctx, const reg_ctx *c, const char *rel, const char *key,
+			      uint64_t id, uint64_t s, uint64_t d, jlevel l, bool pin)
 {
-	const char *rel = mc_pp_get(ctx->dstp, "kernel", "release");
 	size_t lk = strlen(key) + 1, lr = rel ? strlen(rel) + 1 : 0;
 	value_text *a = mc_plan_add_lazy(ctx->plan, FAMILY,
 					 l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
@@ -804,9 +810,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	c.model = dst_model(ctx->dstp, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(ctx->dstp);
 	c.have_dst_ctr = reg_value(ctx->dstp, R_CTR, &c.dst_ctr);
+	const char *rel = mc_pp_get(ctx->dstp, "kernel", "release");
 
 	/* Missing registers, one verdict per register class. */
-	GHashTable *missing = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
 	GPtrArray *classes = g_ptr_array_new();
 	GPtrArray *lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	reg_ctx self;
@@ -850,11 +856,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			continue;
 		}
 		if (!dv) {
+			/* a handful of classes: found by a look at each */
 			const char *cls = reg_class(id);
-			GPtrArray *l = g_hash_table_lookup(missing, cls);
+			GPtrArray *l = NULL;
+			for (guint k = 0; k < classes->len && !l; k++)
+				if (classes->pdata[k] == cls || strcmp(classes->pdata[k], cls) == 0)
+					l = lists->pdata[k];
 			if (!l) {
 				l = g_ptr_array_new();
-				g_hash_table_insert(missing, (gpointer)cls, l);
 				g_ptr_array_add(classes, (gpointer)cls);
 				g_ptr_array_add(lists, l);
 			}
@@ -882,7 +891,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			}
 			bool pin = l == J_REFUSED && is_pin_reg(id) &&
 				   src_accepts_ctx(&self, id, d, NULL) == J_OK;
-			add_value_verdict(ctx, &c, x->key, id, s, d, l, pin);
+			add_value_verdict(ctx, &c, rel, x->key, id, s, d, l, pin);
 			if (l == J_REFUSED)
 				refused++;
 			else
@@ -896,7 +905,6 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	}
 	g_ptr_array_unref(lists);
 	g_ptr_array_free(classes, TRUE);
-	g_hash_table_destroy(missing);
 	if (legacy)
 		mc_plan_add(
 		    ctx->plan, FAMILY, MC_V_ACTION, "register values",
