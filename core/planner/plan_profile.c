@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/arm64_regid.h"
 #include "core/planner/pins.h"
 
 typedef struct cpuid_reg {
@@ -202,6 +203,8 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		} else {
 			r->id = strtoull(x->key, NULL, 16);
 		}
+		r->fw = mc_arm64_reg_is_fw(r->id);
+		r->checked = mc_arm64_reg_value_checked(r->id);
 	}
 	return p;
 }

@@ -148,8 +148,15 @@ int mc_plan_parse_pin(const mc_plan_env *env, mc_pins *p, const char *spec, mc_e
 /* ---- plans ---- */
 
 struct mc_plan {
-	GPtrArray *v; /* entry * */
+	GPtrArray *v; /* entry *, in the chunks */
+	/* The entries, allocated in order from chunks (a plan is freed whole):
+	 * one allocation per few dozen verdicts, not one per verdict. */
+	GPtrArray *chunks;
+	char *at;    /* free space in the last chunk */
+	size_t left; /* its size */
 };
+
+#define CHUNK 4096
 
 /* One verdict. Its text is either copied in by mc_plan_add (in the same
  * allocation) or written from args by text() when first read (mc_plan_at;
@@ -161,17 +168,32 @@ typedef struct entry {
 	max_align_t args[]; /* text()'s arguments (mc_plan_add_lazy) */
 } entry;
 
-static void entry_free(gpointer data)
+static void entry_clear(entry *e)
 {
-	entry *e = data;
 	if (e->owned) {
 		g_free(e->v.subject);
 		g_free(e->v.facts);
 		g_free(e->v.remedy);
 		g_free(e->v.pin);
 	}
-	g_free(e->v.reason);
-	g_free(e); /* with its other strings (mc_plan_add) */
+	g_free(e->v.reason); /* the other strings of mc_plan_add's are in its chunk */
+}
+
+/* n bytes for an entry (aligned for any type), owned by the plan. */
+static entry *entry_alloc(mc_plan *p, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	if (n > p->left) {
+		size_t size = n > CHUNK ? n : CHUNK;
+		p->at = g_malloc(size); /* aligned for any type */
+		p->left = size;
+		g_ptr_array_add(p->chunks, p->at);
+	}
+	entry *e = (entry *)(void *)p->at;
+	p->at += n;
+	p->left -= n;
+	return e;
 }
 
 /* Copy s (n bytes with its NUL, or none when s is NULL) to *o. */
@@ -192,8 +214,8 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 		subject = "";
 	size_t ls = strlen(subject) + 1, lf = facts ? strlen(facts) + 1 : 0,
 	       lr = remedy ? strlen(remedy) + 1 : 0, lp = pin ? strlen(pin) + 1 : 0;
-	/* one allocation for the verdict and its fixed strings */
-	entry *e = g_malloc(sizeof(*e) + ls + lf + lr + lp);
+	/* the verdict and its fixed strings together */
+	entry *e = entry_alloc(p, sizeof(*e) + ls + lf + lr + lp);
 	char *o = (char *)(e + 1);
 	mc_verdict *v = &e->v;
 	va_list ap;
@@ -214,7 +236,7 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_fn text,
 		       size_t size)
 {
-	entry *e = g_malloc(sizeof(*e) + size);
+	entry *e = entry_alloc(p, sizeof(*e) + size);
 	e->v = (mc_verdict){ .family = family, .level = level };
 	e->text = text;
 	e->owned = true;
@@ -270,7 +292,10 @@ void mc_plan_free(mc_plan *p)
 {
 	if (!p)
 		return;
+	for (guint i = 0; i < p->v->len; i++)
+		entry_clear(p->v->pdata[i]);
 	g_ptr_array_unref(p->v);
+	g_ptr_array_unref(p->chunks);
 	g_free(p);
 }
 
@@ -343,7 +368,8 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 			return NULL;
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
-	p->v = g_ptr_array_new_with_free_func(entry_free);
+	p->v = g_ptr_array_sized_new(32);
+	p->chunks = g_ptr_array_new_with_free_func(g_free);
 	mc_rule_ctx ctx = { .env = env,
 			    .src = src,
 			    .dst = dst,

@@ -711,7 +711,9 @@ static void add_value_verdict(mc_rule_ctx *ctx, const reg_ctx *c, const char *re
 					 l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
 					 value_verdict_text, sizeof(*a) + lk + lr);
 	a->c = *c;
-	a->c.have_mask = reg_mask(c, id, &a->c.mask);
+	/* judge reads the mask on the kernels it models the writable fields of */
+	a->c.mask = 0;
+	a->c.have_mask = (c->model == KM_6_12 || c->model == KM_7_3) && reg_mask(c, id, &a->c.mask);
 	a->c.src = a->c.dst = NULL;
 	a->c.pins = NULL;
 	a->id = id, a->s = s, a->d = d, a->l = l, a->pin = pin, a->have_release = rel != NULL;
@@ -825,7 +827,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		const mc_fact *x = sr->fact;
 		int cmp = 1;
 		while (dj < dl && (cmp = key_cmp(mc_pp_arm64_reg_at(ctx->dstp, dj), sr)) < 0) {
-			if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
+			if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
 				dst_only++;
 			dj++;
 		}
@@ -833,7 +835,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			dr = mc_pp_arm64_reg_at(ctx->dstp, dj++);
 		const char *dv = dr ? dr->fact->value : NULL;
 		uint64_t id = sr->id;
-		if (mc_arm64_reg_is_fw(id))
+		if (sr->fw)
 			continue;
 		nsrc++;
 		const char *feat = NULL;
@@ -863,14 +865,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				if (classes->pdata[k] == cls || strcmp(classes->pdata[k], cls) == 0)
 					l = lists->pdata[k];
 			if (!l) {
-				l = g_ptr_array_new();
+				l = g_ptr_array_sized_new(16);
 				g_ptr_array_add(classes, (gpointer)cls);
 				g_ptr_array_add(lists, l);
 			}
 			g_ptr_array_add(l, (gpointer)x);
 			continue;
 		}
-		if (!mc_arm64_reg_value_checked(id))
+		if (!sr->checked)
 			continue;
 		nchecked++;
 		uint64_t s = sr->value, d = dr->value;
@@ -916,7 +918,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    "other's values",
 		    legacy);
 	for (; dj < dl; dj++)
-		if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
+		if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
 			dst_only++;
 	if (!refused && !unknown && !legacy) {
 		ok_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, ok_verdict_text, sizeof(*a));
