@@ -79,20 +79,55 @@ static int hexdigit(char c)
 	return (int)hexval[(unsigned char)c] - 1;
 }
 
-/* "0x" and exactly `digits` lowercase hex digits (as printf's %0Nx writes a
- * value of that many digits), then end. */
-static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
+/* Eight lowercase hex digits at s (which has at least eight bytes): their
+ * value, or false. Eight at a time on little-endian hosts: a byte is a
+ * digit when it lies in ('0' - 1, '9' + 1) or ('a' - 1, 'f' + 1) (Bit
+ * Twiddling Hacks' hasbetween, exact per byte), and its value is its low
+ * nibble, plus 9 for a letter. */
+static bool hex8(const char *s, uint32_t *out)
 {
-	uint64_t v = 0;
-	if (s[0] != '0' || s[1] != 'x')
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 128;
+	uint64_t x;
+	memcpy(&x, s, 8);
+	uint64_t lo7 = x & ones * 127;
+	uint64_t digit = (ones * (127 + '9' + 1) - lo7) & ~x & (lo7 + ones * (127 - '0' + 1)) & high;
+	uint64_t alpha = (ones * (127 + 'f' + 1) - lo7) & ~x & (lo7 + ones * (127 - 'a' + 1)) & high;
+	if ((digit | alpha) != high)
 		return false;
-	for (unsigned i = 0; i < digits; i++) {
-		int d = hexdigit(s[2 + i]);
+	uint64_t v = (x & ones * 0xf) + ((x >> 6) & ones) * 9; /* byte i: digit i */
+	v = ((v & 0x00ff00ff00ff00ffULL) << 4) | ((v >> 8) & 0x00ff00ff00ff00ffULL);
+	v = ((v & 0x0000ffff0000ffffULL) << 8) | ((v >> 16) & 0x0000ffff0000ffffULL);
+	*out = (uint32_t)(((v & 0xffffffffULL) << 16) | (v >> 32));
+	return true;
+#else
+	uint32_t v = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		int d = hexdigit(s[i]);
 		if (d < 0)
 			return false;
 		v = v << 4 | (unsigned)d;
 	}
 	*out = v;
+	return true;
+#endif
+}
+
+/* "0x" and exactly `digits` (8 or 16) lowercase hex digits (as printf's
+ * %0Nx writes a value of that many digits); s has at least 2 + digits
+ * bytes. */
+static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
+{
+	uint32_t hi, lo;
+	if (s[0] != '0' || s[1] != 'x' || !hex8(s + 2, &hi))
+		return false;
+	if (digits == 8) {
+		*out = hi;
+		return true;
+	}
+	if (!hex8(s + 10, &lo))
+		return false;
+	*out = (uint64_t)hi << 32 | lo;
 	return true;
 }
 
@@ -101,7 +136,7 @@ static bool cpuid_key(const char *k, cpuid_reg *r)
 {
 	uint64_t leaf, index;
 	/* ... ".eax", ".ebx", ".ecx" or ".edx" and the end */
-	if (!canon_hex(k, 8, &leaf) || k[10] != '.' || !canon_hex(k + 11, 8, &index) ||
+	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' || !canon_hex(k + 11, 8, &index) ||
 	    k[21] != '.' || k[22] != 'e' || k[23] < 'a' || k[23] > 'd' || k[24] != 'x' || k[25])
 		return false;
 	r->leaf = (uint32_t)leaf;
@@ -128,6 +163,9 @@ static bool plain_hex(const char *s, uint64_t *v)
 	unsigned i = 0;
 	if (s[0] != '0' || s[1] != 'x')
 		return false;
+	size_t n = strlen(s);
+	if (n == 10 || n == 18) /* the printed forms "0x%08x" and "0x%016llx" */
+		return canon_hex(s, (unsigned)n - 2, v);
 	for (; s[2 + i]; i++) {
 		int d = hexdigit(s[2 + i]);
 		if (d < 0 || i == 16)
