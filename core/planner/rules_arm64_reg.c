@@ -120,6 +120,41 @@ static void say_s(GString *why, const char *text)
 		g_string_append(why, text);
 }
 
+/* What printf's %" PRIx64 " and %u write, without printf (a verdict's text
+ * is mostly numbers and names). */
+static void append_hex(GString *out, uint64_t v)
+{
+	char b[16];
+	int n = 0;
+	do
+		b[15 - n++] = "0123456789abcdef"[v & 0xf];
+	while (v >>= 4);
+	g_string_append_len(out, b + 16 - n, n);
+}
+
+static void append_u(GString *out, unsigned v)
+{
+	char b[10];
+	int n = 0;
+	do
+		b[9 - n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	g_string_append_len(out, b + 10 - n, n);
+}
+
+/* "[HI:LO] source 0xS, destination 0xD" */
+static void append_field(GString *out, unsigned hi, unsigned lo, uint64_t s, uint64_t d)
+{
+	g_string_append_c(out, '[');
+	append_u(out, hi);
+	g_string_append_c(out, ':');
+	append_u(out, lo);
+	g_string_append(out, "] source 0x");
+	append_hex(out, s);
+	g_string_append(out, ", destination 0x");
+	append_hex(out, d);
+}
+
 /* A name for a register id: the ID register table's, a few others, or the
  * sys_reg(op0,op1,CRn,CRm,op2) encoding. */
 static const char *reg_name(uint64_t id, char *buf, size_t n)
@@ -201,20 +236,22 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 		if (!(left & m))
 			continue;
 		left &= ~m;
-		if (shown++ < 6)
-			g_string_append_printf(
-			    out, "%s%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
-			    shown > 1 ? "; " : "", f->name, f->shift + f->width - 1, f->shift,
-			    field(s, f->shift, f->width), field(d, f->shift, f->width));
+		if (shown++ < 6) {
+			g_string_append(out, shown > 1 ? "; " : "");
+			g_string_append(out, f->name);
+			g_string_append_c(out, ' ');
+			append_field(out, f->shift + f->width - 1U, f->shift,
+				     field(s, f->shift, f->width), field(d, f->shift, f->width));
+		}
 	}
 	for (unsigned sh = 0; sh < 64 && left; sh += 4) {
 		if (!((left >> sh) & 0xf))
 			continue;
 		left &= ~(0xfULL << sh);
-		if (shown++ < 6)
-			g_string_append_printf(
-			    out, "%sbits [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
-			    shown > 1 ? "; " : "", sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
+		if (shown++ < 6) {
+			g_string_append(out, shown > 1 ? "; bits " : "bits ");
+			append_field(out, sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
+		}
 	}
 	if (shown > 6)
 		g_string_append_printf(out, "; %d more", shown - 6);
@@ -304,7 +341,8 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 		}
 	}
 	if ((val & ~mask) != (limit & ~mask)) {
-		say(why, "%s: ", r->name);
+		say_s(why, r->name);
+		say_s(why, ": ");
 		describe_diff(r->id, val & ~mask, limit & ~mask, why);
 		say_s(why, " (fields the kernel does not let userspace change)");
 		return J_REFUSED;
@@ -471,7 +509,8 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	char nb[40];
 	const char *name = why ? reg_name(id, nb, sizeof(nb)) : ""; /* for the text */
 	if (c->model == KM_UNKNOWN) {
-		say(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
 		say_s(why, " (this kernel's rules for the value are not modelled)");
 		return J_UNKNOWN;
@@ -488,7 +527,8 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 			if (ok)
 				return J_OK;
 		}
-		say(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
 		say_s(
 		    why, (id & ~0xffULL) == DEMUX_BASE
@@ -547,7 +587,8 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	}
 	const mc_idreg *r = mc_idreg_find(c->model == KM_7_3 ? MC_IDREGS_7_3 : MC_IDREGS_6_12, id);
 	if (!r) {
-		say(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
 		say(why, " (%s accepts only the destination's own value)",
 				       kmodel_name(c->model));
@@ -680,26 +721,40 @@ static void value_verdict_text(const void *args, mc_verdict *v)
 	const char *key = a->strs, *rel = a->have_release ? key + strlen(key) + 1 : "(null)";
 	char nb[40];
 	const char *name = reg_name(a->id, nb, sizeof(nb));
-	GString *why = g_string_new(NULL);
-	judge(&a->c, a->id, a->s, a->d, why);
+	GString *t = g_string_sized_new(256);
+	g_string_append(t, a->l == J_REFUSED ? "KVM_SET_ONE_REG refuses it: " : "unknown: ");
+	judge(&a->c, a->id, a->s, a->d, t);
+	v->reason = g_string_free(t, FALSE);
 	v->subject = g_strdup(name);
-	v->facts = g_strdup_printf("SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
-				   "; DST kernel %s",
-				   key, a->s, key, a->d, rel);
-	v->pin = a->pin ? g_strdup_printf("%s=0x%" PRIx64, name, a->d) : NULL;
-	v->remedy = v->pin ? g_strdup_printf("start the guest with --pin %s (the source "
-					     "kernel accepts it), or choose a destination "
-					     "whose CPU and kernel present the same value",
-					     v->pin)
-		    : a->l == J_REFUSED
-			? g_strdup("choose a destination whose CPU and kernel present "
-				   "the same value (a source kernel of Linux 6.7 or later "
-				   "can start the guest with a lower value)")
-			: g_strdup("verify with a test migration to this kernel");
-	v->reason = g_strdup_printf("%s: %s",
-				    a->l == J_REFUSED ? "KVM_SET_ONE_REG refuses it" : "unknown",
-				    why->str);
-	g_string_free(why, TRUE);
+	/* "SRC arm64.reg KEY = 0xS; DST arm64.reg KEY = 0xD; DST kernel REL" */
+	t = g_string_sized_new(128);
+	g_string_append(t, "SRC arm64.reg ");
+	g_string_append(t, key);
+	g_string_append(t, " = 0x");
+	append_hex(t, a->s);
+	g_string_append(t, "; DST arm64.reg ");
+	g_string_append(t, key);
+	g_string_append(t, " = 0x");
+	append_hex(t, a->d);
+	g_string_append(t, "; DST kernel ");
+	g_string_append(t, rel);
+	v->facts = g_string_free(t, FALSE);
+	if (a->pin) {
+		t = g_string_new(name);
+		g_string_append(t, "=0x");
+		append_hex(t, a->d);
+		v->pin = g_string_free(t, FALSE);
+		v->remedy = g_strconcat("start the guest with --pin ", v->pin,
+					" (the source kernel accepts it), or choose a destination "
+					"whose CPU and kernel present the same value",
+					NULL);
+	} else {
+		v->remedy = g_strdup(a->l == J_REFUSED
+					 ? "choose a destination whose CPU and kernel present "
+					   "the same value (a source kernel of Linux 6.7 or later "
+					   "can start the guest with a lower value)"
+					 : "verify with a test migration to this kernel");
+	}
 }
 
 /* rel: the destination's kernel/release, or NULL */
