@@ -117,42 +117,20 @@ static void say(GString *why, const char *fmt, ...)
 static void say_s(GString *why, const char *text)
 {
 	if (why)
-		g_string_append(why, text);
-}
-
-/* What printf's %" PRIx64 " and %u write, without printf (a verdict's text
- * is mostly numbers and names). */
-static void append_hex(GString *out, uint64_t v)
-{
-	char b[16];
-	int n = 0;
-	do
-		b[15 - n++] = "0123456789abcdef"[v & 0xf];
-	while (v >>= 4);
-	g_string_append_len(out, b + 16 - n, n);
-}
-
-static void append_u(GString *out, unsigned v)
-{
-	char b[10];
-	int n = 0;
-	do
-		b[9 - n++] = (char)('0' + v % 10);
-	while (v /= 10);
-	g_string_append_len(out, b + 10 - n, n);
+		mc_text_add(why, text);
 }
 
 /* "[HI:LO] source 0xS, destination 0xD" */
 static void append_field(GString *out, unsigned hi, unsigned lo, uint64_t s, uint64_t d)
 {
-	g_string_append_c(out, '[');
-	append_u(out, hi);
-	g_string_append_c(out, ':');
-	append_u(out, lo);
-	g_string_append(out, "] source 0x");
-	append_hex(out, s);
-	g_string_append(out, ", destination 0x");
-	append_hex(out, d);
+	mc_text_add_len(out, "[", 1);
+	mc_text_u(out, hi);
+	mc_text_add_len(out, ":", 1);
+	mc_text_u(out, lo);
+	mc_text_add(out, "] source 0x");
+	mc_text_hex(out, s);
+	mc_text_add(out, ", destination 0x");
+	mc_text_hex(out, d);
 }
 
 /* A name for a register id: the ID register table's, a few others, or the
@@ -237,9 +215,9 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 			continue;
 		left &= ~m;
 		if (shown++ < 6) {
-			g_string_append(out, shown > 1 ? "; " : "");
-			g_string_append(out, f->name);
-			g_string_append_c(out, ' ');
+			mc_text_add(out, shown > 1 ? "; " : "");
+			mc_text_add(out, f->name);
+			mc_text_add_len(out, " ", 1);
 			append_field(out, f->shift + f->width - 1U, f->shift,
 				     field(s, f->shift, f->width), field(d, f->shift, f->width));
 		}
@@ -249,7 +227,7 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 			continue;
 		left &= ~(0xfULL << sh);
 		if (shown++ < 6) {
-			g_string_append(out, shown > 1 ? "; bits " : "bits ");
+			mc_text_add(out, shown > 1 ? "; bits " : "bits ");
 			append_field(out, sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
 		}
 	}
@@ -722,27 +700,27 @@ static void value_verdict_text(const void *args, mc_verdict *v)
 	char nb[40];
 	const char *name = reg_name(a->id, nb, sizeof(nb));
 	GString *t = g_string_sized_new(256);
-	g_string_append(t, a->l == J_REFUSED ? "KVM_SET_ONE_REG refuses it: " : "unknown: ");
+	mc_text_add(t, a->l == J_REFUSED ? "KVM_SET_ONE_REG refuses it: " : "unknown: ");
 	judge(&a->c, a->id, a->s, a->d, t);
 	v->reason = g_string_free(t, FALSE);
 	v->subject = g_strdup(name);
 	/* "SRC arm64.reg KEY = 0xS; DST arm64.reg KEY = 0xD; DST kernel REL" */
 	t = g_string_sized_new(128);
-	g_string_append(t, "SRC arm64.reg ");
-	g_string_append(t, key);
-	g_string_append(t, " = 0x");
-	append_hex(t, a->s);
-	g_string_append(t, "; DST arm64.reg ");
-	g_string_append(t, key);
-	g_string_append(t, " = 0x");
-	append_hex(t, a->d);
-	g_string_append(t, "; DST kernel ");
-	g_string_append(t, rel);
+	mc_text_add(t, "SRC arm64.reg ");
+	mc_text_add(t, key);
+	mc_text_add(t, " = 0x");
+	mc_text_hex(t, a->s);
+	mc_text_add(t, "; DST arm64.reg ");
+	mc_text_add(t, key);
+	mc_text_add(t, " = 0x");
+	mc_text_hex(t, a->d);
+	mc_text_add(t, "; DST kernel ");
+	mc_text_add(t, rel);
 	v->facts = g_string_free(t, FALSE);
 	if (a->pin) {
 		t = g_string_new(name);
-		g_string_append(t, "=0x");
-		append_hex(t, a->d);
+		mc_text_add(t, "=0x");
+		mc_text_hex(t, a->d);
 		v->pin = g_string_free(t, FALSE);
 		v->remedy = g_strconcat("start the guest with --pin ", v->pin,
 					" (the source kernel accepts it), or choose a destination "
@@ -787,22 +765,25 @@ typedef struct missing_text {
 static void missing_verdict_text(const void *args, mc_verdict *v)
 {
 	const missing_text *a = args;
-	GString *ids = g_string_new("SRC arm64.reg");
+	GString *ids = g_string_sized_new(16 + 20 * a->n);
+	mc_text_add(ids, "SRC arm64.reg");
 	GString *names = g_string_new(NULL);
 	char nb[40];
 	const char *k = a->keys;
-	for (unsigned j = 0; j < a->n; j++, k += strlen(k) + 1) {
-		g_string_append_c(ids, ' ');
-		g_string_append(ids, k);
+	for (unsigned j = 0; j < a->n; j++) {
+		size_t kl = strlen(k);
+		mc_text_add_len(ids, " ", 1);
+		mc_text_add_len(ids, k, kl);
 		if (j < 4) {
 			uint64_t rid = strtoull(k, NULL, 16);
-			g_string_append_printf(names, "%s%s", j ? ", " : "",
-					       reg_name(rid, nb, sizeof(nb)));
+			mc_text_add(names, j ? ", " : "");
+			mc_text_add(names, reg_name(rid, nb, sizeof(nb)));
 		}
+		k += kl + 1;
 	}
-	g_string_append(ids, "; DST: not in KVM_GET_REG_LIST");
+	mc_text_add(ids, "; DST: not in KVM_GET_REG_LIST");
 	if (a->n > 4)
-		g_string_append(names, ", ...");
+		mc_text_add(names, ", ...");
 	uint64_t first = strtoull(a->keys, NULL, 16);
 	v->subject = a->n == 1 ? g_strdup(reg_name(first, nb, sizeof(nb)))
 			       : g_strdup_printf("%u %s registers", a->n, a->cls);
