@@ -97,8 +97,8 @@ void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_
 		       size_t size);
 
 /* Appending to a verdict's text without printf (which costs a microsecond
- * a call through g_strdup_printf): n bytes of t; what %" PRIx64 " and %u
- * write. */
+ * a call through g_strdup_printf): n bytes of t; what %" PRIx64 " (%llx)
+ * and %llu (%u) write. */
 static inline void mc_text_add_len(GString *s, const char *t, size_t n)
 {
 	if (s->len + n < s->allocated_len) { /* room for it and the NUL */
@@ -125,14 +125,14 @@ static inline void mc_text_hex(GString *s, uint64_t v)
 	mc_text_add_len(s, b + 16 - n, n);
 }
 
-static inline void mc_text_u(GString *s, unsigned v)
+static inline void mc_text_u(GString *s, unsigned long long v)
 {
-	char b[10];
+	char b[20];
 	size_t n = 0;
 	do
-		b[9 - n++] = (char)('0' + v % 10);
+		b[19 - n++] = (char)('0' + v % 10);
 	while (v /= 10);
-	mc_text_add_len(s, b + 10 - n, n);
+	mc_text_add_len(s, b + 20 - n, n);
 }
 
 /* Both profiles must hold facts of `domain` (a probe that did not run, e.g.

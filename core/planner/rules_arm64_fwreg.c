@@ -121,9 +121,22 @@ static const char *level_name(enum fw_kind k, unsigned long long v)
 	return "unknown level";
 }
 
+/* "MAJOR.MINOR (0xV)" */
+static void add_psci(GString *t, unsigned long long v)
+{
+	mc_text_u(t, v >> 16);
+	mc_text_add_len(t, ".", 1);
+	mc_text_u(t, v & 0xffff);
+	mc_text_add(t, " (0x");
+	mc_text_hex(t, v);
+	mc_text_add_len(t, ")", 1);
+}
+
 static char *psci_str(unsigned long long v)
 {
-	return g_strdup_printf("%llu.%llu (0x%llx)", v >> 16, v & 0xffff, v);
+	GString *t = g_string_sized_new(24);
+	add_psci(t, v);
+	return g_string_free(t, FALSE);
 }
 
 static const char *const pin_names[] = { "PSCI_VERSION",    "STD_BMAP",          "STD_HYP_BMAP",
@@ -206,10 +219,22 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 		}
 		return;
 	}
-	v->facts = a->dst_has ? g_strdup_printf("SRC %s=0x%llx%s; DST %s=0x%llx", name, sv,
-						pinned ? " (pinned)" : "", name, dv)
-			      : g_strdup_printf("SRC %s=0x%llx%s; DST: no such register", name, sv,
-						pinned ? " (pinned)" : "");
+	/* "SRC NAME=0xS[ (pinned)]; DST NAME=0xD" or "...; DST: no such register" */
+	GString *t = g_string_sized_new(96);
+	mc_text_add(t, "SRC ");
+	mc_text_add(t, name);
+	mc_text_add(t, "=0x");
+	mc_text_hex(t, sv);
+	mc_text_add(t, pinned ? " (pinned)" : "");
+	if (a->dst_has) {
+		mc_text_add(t, "; DST ");
+		mc_text_add(t, name);
+		mc_text_add(t, "=0x");
+		mc_text_hex(t, dv);
+	} else {
+		mc_text_add(t, "; DST: no such register");
+	}
+	v->facts = g_string_free(t, FALSE);
 	int r = a->r;
 	if (r == -ENOENT) {
 		v->remedy = g_strdup("migrate to a destination whose kernel has the register "
@@ -225,9 +250,9 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 		g_autofree char *ss = psci_str(sv);
 		g_autofree char *ds = psci_str(dv);
 		if (r == 0) {
-			v->reason = g_strdup_printf("the guest's PSCI %s is one the destination "
-						    "implements (up to %s)",
-						    ss, ds);
+			v->reason = g_strconcat("the guest's PSCI ", ss,
+						" is one the destination implements (up to ", ds,
+						")", NULL);
 		} else {
 			v->pin = g_strdup_printf("PSCI_VERSION=0x%llx", dv);
 			v->remedy = g_strdup_printf(
@@ -244,8 +269,8 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 	case FW_WA13:
 	case FW_WA2:
 		if (r == 0) {
-			v->reason = g_strdup_printf("destination level %s covers the guest's %s",
-						    level_name(k, dv), level_name(k, sv));
+			v->reason = g_strconcat("destination level ", level_name(k, dv),
+						" covers the guest's ", level_name(k, sv), NULL);
 		} else {
 			v->remedy = g_strdup("migrate to a host whose CPU and firmware offer the "
 					     "mitigation (or that is not affected); the value "
@@ -260,9 +285,13 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 		return;
 	case FW_BMAP:
 		if (r == 0) {
-			v->reason = g_strdup_printf("all hypercall services in the guest's bitmap "
-						    "0x%llx are supported by the destination (0x%llx)",
-						    sv, dv);
+			t = g_string_sized_new(112);
+			mc_text_add(t, "all hypercall services in the guest's bitmap 0x");
+			mc_text_hex(t, sv);
+			mc_text_add(t, " are supported by the destination (0x");
+			mc_text_hex(t, dv);
+			mc_text_add_len(t, ")", 1);
+			v->reason = g_string_free(t, FALSE);
 		} else {
 			v->pin = g_strdup_printf("%s=0x%llx", name, sv & dv);
 			v->remedy = g_strdup_printf("start the guest with --pin %s", v->pin);

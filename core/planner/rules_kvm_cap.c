@@ -124,8 +124,21 @@ static void cap_verdict_text(const void *args, mc_verdict *v)
 		return;
 	}
 	v->subject = g_strdup(c->cap);
-	v->facts = a->d ? g_strdup_printf("SRC %s=%llu; DST %s=%llu", c->cap, a->sv, c->cap, a->dv)
-			: g_strdup_printf("SRC %s=%llu; DST: absent", c->cap, a->sv);
+	/* "SRC CAP=S; DST CAP=D" or "SRC CAP=S; DST: absent" */
+	GString *t = g_string_sized_new(80);
+	mc_text_add(t, "SRC ");
+	mc_text_add(t, c->cap);
+	mc_text_add_len(t, "=", 1);
+	mc_text_u(t, a->sv);
+	if (a->d) {
+		mc_text_add(t, "; DST ");
+		mc_text_add(t, c->cap);
+		mc_text_add_len(t, "=", 1);
+		mc_text_u(t, a->dv);
+	} else {
+		mc_text_add(t, "; DST: absent");
+	}
+	v->facts = g_string_free(t, FALSE);
 	if (c->kind == CAP_LIMIT) {
 		v->remedy = a->d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
 						   a->dv, c->what)
@@ -143,24 +156,24 @@ static void cap_verdict_text(const void *args, mc_verdict *v)
 	}
 	switch (c->kind) {
 	case CAP_FEATURE:
-		v->pin = c->pin ? g_strdup_printf("%s=off", c->pin) : NULL;
-		v->remedy = v->pin ? g_strdup_printf("start the guest without it (--pin %s)", v->pin)
+		v->pin = c->pin ? g_strconcat(c->pin, "=off", NULL) : NULL;
+		v->remedy = v->pin ? g_strconcat("start the guest without it (--pin ", v->pin, ")",
+						 NULL)
 				   : g_strdup("migrate to a destination whose kernel offers it");
-		v->reason = g_strdup_printf("the guest can see %s on the source; the destination "
-					    "kernel does not offer it",
-					    c->what);
+		v->reason = g_strconcat("the guest can see ", c->what,
+					" on the source; the destination kernel does not offer it",
+					NULL);
 		break;
 	case CAP_STATE:
 		v->remedy = g_strdup("migrate to a destination with a newer kernel");
-		v->reason = g_strdup_printf("the source VMM saves %s, which the destination kernel "
-					    "cannot restore",
-					    c->what);
+		v->reason = g_strconcat("the source VMM saves ", c->what,
+					", which the destination kernel cannot restore", NULL);
 		break;
 	case CAP_OPTIONAL:
 		v->remedy = g_strdup("make sure the guest does not use it (e.g. no such "
 				     "enlightenment in the domain XML)");
-		v->reason = g_strdup_printf("the destination lacks %s: fine unless the guest uses it",
-					    c->what);
+		v->reason = g_strconcat("the destination lacks ", c->what,
+					": fine unless the guest uses it", NULL);
 		break;
 	case CAP_LIMIT:
 		break;
