@@ -69,8 +69,8 @@ static uint32_t key_hash(const char *key)
 
 /* 1 + the value of each lowercase hex digit, 0 for any other byte. */
 static const unsigned char hexval[256] = {
-	['0'] = 1,  ['1'] = 2,	['2'] = 3,  ['3'] = 4,	['4'] = 5,  ['5'] = 6,
-	['6'] = 7,  ['7'] = 8,	['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
 	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
 };
 
@@ -91,8 +91,10 @@ static bool hex8(const char *s, uint32_t *out)
 	uint64_t x;
 	memcpy(&x, s, 8);
 	uint64_t lo7 = x & ones * 127;
-	uint64_t digit = (ones * (127 + '9' + 1) - lo7) & ~x & (lo7 + ones * (127 - '0' + 1)) & high;
-	uint64_t alpha = (ones * (127 + 'f' + 1) - lo7) & ~x & (lo7 + ones * (127 - 'a' + 1)) & high;
+	uint64_t digit =
+	    (ones * (127 + '9' + 1) - lo7) & ~x & (lo7 + ones * (127 - '0' + 1)) & high;
+	uint64_t alpha =
+	    (ones * (127 + 'f' + 1) - lo7) & ~x & (lo7 + ones * (127 - 'a' + 1)) & high;
 	if ((digit | alpha) != high)
 		return false;
 	uint64_t v = (x & ones * 0xf) + ((x >> 6) & ones) * 9; /* byte i: digit i */
@@ -136,8 +138,9 @@ static bool cpuid_key(const char *k, cpuid_reg *r)
 {
 	uint64_t leaf, index;
 	/* ... ".eax", ".ebx", ".ecx" or ".edx" and the end */
-	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' || !canon_hex(k + 11, 8, &index) ||
-	    k[21] != '.' || k[22] != 'e' || k[23] < 'a' || k[23] > 'd' || k[24] != 'x' || k[25])
+	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' ||
+	    !canon_hex(k + 11, 8, &index) || k[21] != '.' || k[22] != 'e' || k[23] < 'a' ||
+	    k[23] > 'd' || k[24] != 'x' || k[25])
 		return false;
 	r->leaf = (uint32_t)leaf;
 	r->index = (uint32_t)index;

@@ -163,8 +163,8 @@ struct mc_plan {
  * mc_plan_add_lazy), its strings then allocated one by one. */
 typedef struct entry {
 	mc_verdict v;
-	mc_vtext_fn text; /* NULL once the text is written */
-	bool owned;       /* v's strings were written by text(): free them */
+	mc_vtext_fn text;   /* NULL once the text is written */
+	bool owned;         /* v's strings were written by text(): free them */
 	max_align_t args[]; /* text()'s arguments (mc_plan_add_lazy) */
 } entry;
 

@@ -213,9 +213,10 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 			    ds);
 		} else {
 			v->facts = g_strdup_printf("SRC: no %s; DST %s=0x%llx", name, name, dv);
-			v->reason = g_strdup_printf("only the destination has %s: nothing to restore, "
-						    "the guest gets the destination's value",
-						    name);
+			v->reason =
+			    g_strdup_printf("only the destination has %s: nothing to restore, "
+					    "the guest gets the destination's value",
+					    name);
 		}
 		return;
 	}
@@ -279,7 +280,8 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 			    "the guest was told %s (%s) on the source; the destination offers "
 			    "only %s, so KVM refuses the value: a guest must not silently lose "
 			    "a mitigation it was promised",
-			    level_name(k, sv), k == FW_WA2 ? "Spectre v4 / SSBD" : "Spectre v2 / BHB",
+			    level_name(k, sv),
+			    k == FW_WA2 ? "Spectre v4 / SSBD" : "Spectre v2 / BHB",
 			    level_name(k, dv));
 		}
 		return;
@@ -303,16 +305,18 @@ static void fw_verdict_text(const void *args, mc_verdict *v)
 		return;
 	case FW_UNKNOWN:
 		if (r == 0) {
-			v->reason = g_strdup_printf("firmware register %s (unknown to this migcheck) "
-						    "has the same value on both sides",
-						    name);
+			v->reason =
+			    g_strdup_printf("firmware register %s (unknown to this migcheck) "
+					    "has the same value on both sides",
+					    name);
 		} else {
 			v->remedy = g_strdup("verify by restoring the value on the destination "
 					     "(migrate --dry-run) or update migcheck");
-			v->reason = g_strdup_printf("firmware register %s is unknown to this migcheck "
-						    "and differs: its acceptance rule cannot be "
-						    "predicted",
-						    name);
+			v->reason =
+			    g_strdup_printf("firmware register %s is unknown to this migcheck "
+					    "and differs: its acceptance rule cannot be "
+					    "predicted",
+					    name);
 		}
 		return;
 	}
@@ -325,8 +329,8 @@ static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned lon
 	if (!src_has && !dst_has)
 		return;
 	int r = src_has ? mc_arm64_fw_accepts(name, dst_has, dv, sv) : 0;
-	mc_level l = r == 0			   ? MC_V_OK
-		     : r == -ENOENT		   ? MC_V_BLOCKED
+	mc_level l = r == 0                        ? MC_V_OK
+		     : r == -ENOENT                ? MC_V_BLOCKED
 		     : fw_kind(name) == FW_UNKNOWN ? MC_V_ACTION
 						   : MC_V_BLOCKED;
 	size_t n = strlen(name) + 1;

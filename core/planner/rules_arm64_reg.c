@@ -309,8 +309,7 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 			break;
 		}
 		if (!ok) {
-			say(
-			    why,
+			say(why,
 			    "%s.%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64
 			    " (a writable field that %s)",
 			    r->name, f->name, f->shift + f->width - 1, f->shift,
@@ -435,9 +434,9 @@ static const uint64_t *pin_ids_get(void)
 		for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++) {
 			char nb[40];
 			pin_ids[k] = pin_reg_id_slow(pin_names[k]);
-			pin_named[k] = pin_ids[k] && g_ascii_strcasecmp(pin_names[k],
-									reg_name(pin_ids[k], nb,
-										 sizeof(nb))) == 0;
+			pin_named[k] = pin_ids[k] &&
+				       g_ascii_strcasecmp(
+					   pin_names[k], reg_name(pin_ids[k], nb, sizeof(nb))) == 0;
 		}
 		g_once_init_leave(&once, 1);
 	}
@@ -508,16 +507,14 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		say_s(why, name);
 		say_s(why, ": ");
 		describe_diff(id, s, d, why);
-		say_s(
-		    why, (id & ~0xffULL) == DEMUX_BASE
-			     ? " (6.1 accepts only the destination host's own cache geometry)"
-			     : " (6.1 accepts only the destination's own value)");
+		say_s(why, (id & ~0xffULL) == DEMUX_BASE
+			       ? " (6.1 accepts only the destination host's own cache geometry)"
+			       : " (6.1 accepts only the destination's own value)");
 		return J_REFUSED;
 	}
 	/* 6.12 and 7.3 */
 	if (id == R_MIDR || id == R_REVIDR || id == R_AIDR) {
-		say(
-		    why,
+		say(why,
 		    "%s: source 0x%" PRIx64 ", destination 0x%" PRIx64
 		    " (the implementation registers must be the destination's own)",
 		    name, s, d);
@@ -526,16 +523,14 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	if ((id & ~0xffULL) == DEMUX_BASE) {
 		/* set_ccsidr: LineSize + 4 >= the minimum line size of CTR_EL0. */
 		if (!c->have_dst_ctr) {
-			say(why, "%s: the destination's CTR_EL0 is unknown",
-					       name);
+			say(why, "%s: the destination's CTR_EL0 is unknown", name);
 			return J_UNKNOWN;
 		}
 		unsigned min =
 		    (unsigned)((id & 1) ? field(c->dst_ctr, 0, 4) : field(c->dst_ctr, 16, 4)) + 2;
 		if (field(s, 0, 3) + 4 >= min)
 			return J_OK;
-		say(
-		    why,
+		say(why,
 		    "%s: line size 2^%u bytes is below the destination's minimum 2^%u (CTR_EL0)",
 		    name, (unsigned)field(s, 0, 3) + 4, min);
 		return J_REFUSED;
@@ -549,16 +544,14 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 			return J_REFUSED;
 		}
 		if (!c->have_dst_ctr) {
-			say(why, "%s: the destination's CTR_EL0 is unknown",
-					       name);
+			say(why, "%s: the destination's CTR_EL0 is unknown", name);
 			return J_UNKNOWN;
 		}
 		if (idc && !field(c->dst_ctr, 28, 1)) {
 			say(why,
-					       "%s: 0x%" PRIx64
-					       " describes no cache maintenance to the PoU, which "
-					       "the destination's CTR_EL0.IDC 0 requires",
-					       name, s);
+			    "%s: 0x%" PRIx64 " describes no cache maintenance to the PoU, which "
+			    "the destination's CTR_EL0.IDC 0 requires",
+			    name, s);
 			return J_REFUSED;
 		}
 		return J_OK;
@@ -568,8 +561,7 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		say_s(why, name);
 		say_s(why, ": ");
 		describe_diff(id, s, d, why);
-		say(why, " (%s accepts only the destination's own value)",
-				       kmodel_name(c->model));
+		say(why, " (%s accepts only the destination's own value)", kmodel_name(c->model));
 		return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) ? J_REFUSED : J_UNKNOWN;
 	}
 	/* The per-register checks before set_id_reg. */
@@ -577,8 +569,8 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		if (field(s, 8, 4) == 0xf) /* PMUVer IMP_DEF reads as 0 */
 			s &= ~(0xfULL << 8);
 		if (field(s, 0, 4) < 6) {
-			say(why, "%s.DebugVer 0x%" PRIx64 " is below Armv8 (6)",
-					       name, field(s, 0, 4));
+			say(why, "%s.DebugVer 0x%" PRIx64 " is below Armv8 (6)", name,
+			    field(s, 0, 4));
 			return J_REFUSED;
 		}
 	}
@@ -586,8 +578,7 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		if (field(s, 24, 4) == 0xf)
 			s &= ~(0xfULL << 24);
 		if ((field(s, 24, 4) && field(s, 24, 4) < 3) || field(s, 0, 4) < 6) {
-			say(
-			    why,
+			say(why,
 			    "%s: PerfMon 0x%" PRIx64 ", CopDbg 0x%" PRIx64
 			    " (the destination has AArch32 and needs an Armv8 debug architecture)",
 			    name, field(s, 24, 4), field(s, 0, 4));
@@ -596,14 +587,14 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	}
 	if (id == R_PFR0 && c->model == KM_7_3 && (!field(s, 0, 4) || !field(s, 4, 4))) {
 		say(why,
-				       "%s: EL0/EL1 0x%" PRIx64 "/0x%" PRIx64
-				       " (7.3 refuses an EL0 or EL1 field of 0)",
-				       name, field(s, 0, 4), field(s, 4, 4));
+		    "%s: EL0/EL1 0x%" PRIx64 "/0x%" PRIx64
+		    " (7.3 refuses an EL0 or EL1 field of 0)",
+		    name, field(s, 0, 4), field(s, 4, 4));
 		return J_REFUSED;
 	}
 	if (id == R_CTR && c->model == KM_7_3 && field(s, 14, 2) < 2) {
-		say(why, "%s.L1Ip 0x%" PRIx64 " (7.3 refuses VPIPT and AIVIVT)",
-				       name, field(s, 14, 2));
+		say(why, "%s.L1Ip 0x%" PRIx64 " (7.3 refuses VPIPT and AIVIVT)", name,
+		    field(s, 14, 2));
 		return J_REFUSED;
 	}
 	/* MPAM (PFR0), MPAM_frac (PFR1) and on 7.3 NV (MMFR2) are dropped when they
@@ -622,8 +613,7 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 			jlevel l = judge(c, id, s2, d, NULL);
 			if (l == J_REFUSED)
 				break; /* refused for another reason: say that */
-			say(
-			    why,
+			say(why,
 			    "%s bits [%u:%u] source 0x%" PRIx64
 			    ": accepted only if the destination host's own value is the same",
 			    name, sh + 3, sh, field(s, sh, 4));
@@ -740,9 +730,9 @@ static void add_value_verdict(mc_rule_ctx *ctx, const reg_ctx *c, const char *re
 			      uint64_t id, uint64_t s, uint64_t d, jlevel l, bool pin)
 {
 	size_t lk = strlen(key) + 1, lr = rel ? strlen(rel) + 1 : 0;
-	value_text *a = mc_plan_add_lazy(ctx->plan, FAMILY,
-					 l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
-					 value_verdict_text, sizeof(*a) + lk + lr);
+	value_text *a =
+	    mc_plan_add_lazy(ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
+			     value_verdict_text, sizeof(*a) + lk + lr);
 	a->c = *c;
 	/* judge reads the mask on the kernels it models the writable fields of */
 	a->c.mask = 0;
@@ -957,10 +947,12 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
 			dst_only++;
 	if (!refused && !unknown && !legacy) {
-		ok_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, ok_verdict_text, sizeof(*a));
-		*a = (ok_text){
-			.nsrc = nsrc, .nchecked = nchecked, .model = c.model, .dst_only = dst_only != 0
-		};
+		ok_text *a =
+		    mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, ok_verdict_text, sizeof(*a));
+		*a = (ok_text){ .nsrc = nsrc,
+				.nchecked = nchecked,
+				.model = c.model,
+				.dst_only = dst_only != 0 };
 	}
 	return 0;
 }
@@ -997,9 +989,9 @@ static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString
 	}
 	if (v != own && c->model != KM_6_12 && c->model != KM_7_3) {
 		say(why,
-				       "the source kernel (%s) lets userspace change ID registers "
-				       "only from Linux 6.7 on (modelled: 6.12, 7.3)",
-				       mc_pp_release(c->src));
+		    "the source kernel (%s) lets userspace change ID registers "
+		    "only from Linux 6.7 on (modelled: 6.12, 7.3)",
+		    mc_pp_release(c->src));
 		return J_REFUSED;
 	}
 	return judge(c, id, v, own, why);

@@ -140,12 +140,13 @@ static void cap_verdict_text(const void *args, mc_verdict *v)
 	}
 	v->facts = g_string_free(t, FALSE);
 	if (c->kind == CAP_LIMIT) {
-		v->remedy = a->d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
-						   a->dv, c->what)
-				 : g_strdup("check the guest's configuration against the destination");
-		v->reason = g_strdup_printf(
-		    "the destination allows fewer %s than the source (%llu < %llu)", c->what, a->dv,
-		    a->sv);
+		v->remedy =
+		    a->d ? g_strdup_printf("make sure the guest needs no more than %llu %s", a->dv,
+					   c->what)
+			 : g_strdup("check the guest's configuration against the destination");
+		v->reason =
+		    g_strdup_printf("the destination allows fewer %s than the source (%llu < %llu)",
+				    c->what, a->dv, a->sv);
 		return;
 	}
 	if (a->off) {
@@ -157,12 +158,12 @@ static void cap_verdict_text(const void *args, mc_verdict *v)
 	switch (c->kind) {
 	case CAP_FEATURE:
 		v->pin = c->pin ? g_strconcat(c->pin, "=off", NULL) : NULL;
-		v->remedy = v->pin ? g_strconcat("start the guest without it (--pin ", v->pin, ")",
-						 NULL)
-				   : g_strdup("migrate to a destination whose kernel offers it");
-		v->reason = g_strconcat("the guest can see ", c->what,
-					" on the source; the destination kernel does not offer it",
-					NULL);
+		v->remedy =
+		    v->pin ? g_strconcat("start the guest without it (--pin ", v->pin, ")", NULL)
+			   : g_strdup("migrate to a destination whose kernel offers it");
+		v->reason =
+		    g_strconcat("the guest can see ", c->what,
+				" on the source; the destination kernel does not offer it", NULL);
 		break;
 	case CAP_STATE:
 		v->remedy = g_strdup("migrate to a destination with a newer kernel");

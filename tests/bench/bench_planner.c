@@ -13,9 +13,9 @@
  * `migcheck plan` does). A verdict's text is written when it is first read
  * (mc_plan_at): the compiled figure reads none (as targets and gate, which
  * want levels), a second one every verdict's text, and so does the
- * uncompiled one (as `migcheck plan`, which prints them). Same profiles, same process, alternating rounds
- * (tests/lib/bench.h); each figure is the median of the per-round ratios
- * plan time / diff time. */
+ * uncompiled one (as `migcheck plan`, which prints them). Same profiles, same process, alternating
+ * rounds (tests/lib/bench.h); each figure is the median of the per-round ratios plan time / diff
+ * time. */
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -196,8 +196,8 @@ int main(int argc, char **argv)
 		one.read_text = true;
 		tb_figure f3;
 		tb_alternate(&f3, runs, diff_pairs, plan_pairs, &one);
-		printf("\n  compiled, every verdict's text read %.1f us, ratio %.1fx", f3.subj_med * 1e6,
-		       f3.ratio);
+		printf("\n  compiled, every verdict's text read %.1f us, ratio %.1fx",
+		       f3.subj_med * 1e6, f3.ratio);
 		tb_print_rounds(stdout, &f3, 0);
 		one.pp = NULL;
 		tb_alternate(&f2, runs, diff_pairs, plan_pairs, &one);
