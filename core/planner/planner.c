@@ -218,10 +218,14 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 	entry *e = entry_alloc(p, sizeof(*e) + ls + lf + lr + lp);
 	char *o = (char *)(e + 1);
 	mc_verdict *v = &e->v;
-	va_list ap;
-	va_start(ap, reason_fmt);
-	v->reason = g_strdup_vprintf(reason_fmt, ap);
-	va_end(ap);
+	if (!strchr(reason_fmt, '%')) { /* printf would copy it */
+		v->reason = g_strdup(reason_fmt);
+	} else {
+		va_list ap;
+		va_start(ap, reason_fmt);
+		v->reason = g_strdup_vprintf(reason_fmt, ap);
+		va_end(ap);
+	}
 	v->family = family;
 	v->level = level;
 	v->subject = put(&o, subject, ls);
