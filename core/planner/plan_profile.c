@@ -37,6 +37,7 @@ struct mc_plan_profile {
 	/* Filled lazily by lookups; a compiled profile is not shared between
 	 * threads. */
 	GArray *domains; /* pp_domain */
+	guint last;      /* the domain looked up last: most lookups follow one */
 	const char *arch, *release;
 	cpuid_reg *cpuid; /* canonical x86.cpuid keys, sorted */
 	size_t ncpuid;
@@ -276,14 +277,22 @@ const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p)
 static pp_domain *domain_of(const mc_plan_profile *p, const char *domain)
 {
 	GArray *a = p->domains;
+	if (p->last < a->len) {
+		pp_domain *d = &g_array_index(a, pp_domain, p->last);
+		if (strcmp(d->name, domain) == 0)
+			return d;
+	}
 	for (guint i = 0; i < a->len; i++) {
 		pp_domain *d = &g_array_index(a, pp_domain, i);
-		if (d->name[0] == domain[0] && strcmp(d->name, domain) == 0)
+		if (d->name[0] == domain[0] && strcmp(d->name, domain) == 0) {
+			((mc_plan_profile *)p)->last = i; /* p is never const-allocated */
 			return d;
+		}
 	}
 	pp_domain d = { .name = g_strdup(domain) };
 	mc_facts_domain_range(p->f, domain, &d.first, &d.last);
 	g_array_append_val(a, d);
+	((mc_plan_profile *)p)->last = a->len - 1;
 	return &g_array_index(a, pp_domain, a->len - 1);
 }
 
