@@ -322,6 +322,16 @@ const mc_verdict *mc_plan_at(const mc_plan *p, size_t i)
 	return &e->v;
 }
 
+mc_level mc_plan_level_at(const mc_plan *p, size_t i)
+{
+	return ((const entry *)p->v->pdata[i])->v.level;
+}
+
+const char *mc_plan_family_at(const mc_plan *p, size_t i)
+{
+	return ((const entry *)p->v->pdata[i])->v.family;
+}
+
 mc_level mc_plan_worst(const mc_plan *p)
 {
 	mc_level w = MC_V_OK;

@@ -216,7 +216,8 @@ END_TEST
  * d made 9 - d), and only then is the text read: it must be the text of the
  * same plan read while its facts live. (A verdict that kept a pointer into
  * the facts would read the refill, or trip ASan and valgrind, which run
- * this test in check-sanitizers and check-valgrind.) */
+ * this test in check-sanitizers and check-valgrind.) Levels and families
+ * are read first, without the text (mc_plan_level_at, mc_plan_family_at). */
 static char *swapped(const char *s)
 {
 	char *o = g_strdup(s);
@@ -258,6 +259,13 @@ START_TEST(text_outlives_facts)
 			mc_facts_free(d2);
 			mc_facts_free(s2);
 			mc_facts *r1 = refill(src), *r2 = refill(dst);
+			/* levels and families are read without the text */
+			for (size_t k = 0; late && k < mc_plan_count(late); k++) {
+				ck_assert_int_eq(mc_plan_level_at(late, k),
+						 mc_plan_at(live, k)->level);
+				ck_assert_str_eq(mc_plan_family_at(late, k),
+						 mc_plan_at(live, k)->family);
+			}
 			g_autofree char *b = plan_text(late, &e2);
 			g_autofree char *a = plan_text(live, &e1);
 			ck_assert_msg(strcmp(a, b) == 0,
