@@ -17,7 +17,7 @@ static int run(mc_ctx *ctx, int argc, char **argv);
 
 /* The numbers in the help text are MC_HTML_MAX_PROFILES(_LIMIT) and
  * MC_HTML_MAX_VERDICTS (core/report/report_html.h). */
-_Static_assert(MC_HTML_MAX_PROFILES == 40 && MC_HTML_MAX_PROFILES_LIMIT == 200 &&
+_Static_assert(MC_HTML_MAX_PROFILES == 500 && MC_HTML_MAX_PROFILES_LIMIT == 2000 &&
 		   MC_HTML_MAX_VERDICTS == 8,
 	       "update the help text");
 
@@ -43,9 +43,9 @@ const mc_verb mc_verb_report = {
 	"  --html FILE        where to write the page (required)\n"
 	"  --fleet DB         inventory holding the fleet (default: --db / default)\n"
 	"  --arch ARCH        only profiles of this architecture (x86_64, aarch64)\n"
-	"  --max-profiles N   cap of the matrix: the N profiles with the most hosts\n"
-	"                     (default 40, at most 200); the page counts the\n"
-	"                     profiles and hosts left out. Each cell lists at most\n"
+	"  --max-profiles N   cap of the matrix: the N classes with the most hosts\n"
+	"                     (default 500, at most 2000); the page counts the\n"
+	"                     classes and hosts left out. Each cell lists at most\n"
 	"                     8 non-ok verdicts (blocked first) and the plan\n"
 	"                     command that shows them all\n"
 	"\n"
@@ -159,7 +159,7 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	fprintf(to_stdout ? stderr : stdout,
-		"%s: %zu of %zu profiles (%zu of %zu hosts), %zu cells: %zu ok, %zu action, "
+		"%s: %zu of %zu classes (%zu of %zu hosts), %zu cells: %zu ok, %zu action, "
 		"%zu blocked, %zu other architecture, %zu error\n",
 		to_stdout ? "report" : html, st.shown, st.profiles, st.hosts_shown, st.hosts,
 		st.shown * st.shown, st.cells[MC_CELL_OK], st.cells[MC_CELL_ACTION],

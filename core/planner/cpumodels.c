@@ -49,6 +49,11 @@ struct mc_cpumodels {
 	GHashTable *models;  /* name -> model * */
 	GArray *regs;        /* cpuid_reg: those the features use, in map order */
 	GArray *files;       /* src_file, in reading order */
+	/* leaf << 32 | index (gint64 *, owned) -> const char *[4 * 32]: the
+	 * first feature in map order defined as exactly bit b of register r
+	 * ([r * 32 + b], NULL: none; mc_cpumodels_bit_name), made once loaded */
+	GHashTable *by_bit;
+	GHashTable *memo; /* char * -> GArray *: mc_cpumodels_memo_get */
 };
 
 static void feature_free(gpointer p)
@@ -76,6 +81,9 @@ void mc_cpumodels_free(mc_cpumodels *m)
 		return;
 	g_free(m->dir);
 	g_hash_table_unref(m->by_name);
+	if (m->by_bit)
+		g_hash_table_unref(m->by_bit);
+	g_hash_table_unref(m->memo);
 	g_hash_table_unref(m->models);
 	g_ptr_array_unref(m->features);
 	g_array_unref(m->regs);
@@ -351,6 +359,33 @@ static mc_cpumodels *map_new(const char *dir)
 	m->models = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, model_free);
 	m->regs = g_array_new(FALSE, TRUE, sizeof(cpuid_reg));
 	m->files = g_array_new(FALSE, TRUE, sizeof(src_file));
+	m->memo =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)g_array_unref);
+	return m;
+}
+
+/* m->by_bit of the loaded map. */
+static mc_cpumodels *index_bits(mc_cpumodels *m)
+{
+	m->by_bit = g_hash_table_new_full(g_int64_hash, g_int64_equal, g_free, g_free);
+	for (guint i = 0; i < m->features->len; i++) {
+		const feature *f = m->features->pdata[i];
+		for (guint j = 0; j < f->bits->len; j++) {
+			const mc_cpu_bits *b = &g_array_index(f->bits, mc_cpu_bits, j);
+			if (b->is_msr || b->reg > 3 || !b->mask || (b->mask & (b->mask - 1)) ||
+			    b->mask >> 32)
+				continue;
+			gint64 key = (gint64)((uint64_t)b->leaf << 32 | b->index);
+			const char **names = g_hash_table_lookup(m->by_bit, &key);
+			if (!names) {
+				names = g_new0(const char *, 4 * 32);
+				g_hash_table_insert(m->by_bit, g_memdup2(&key, sizeof(key)), names);
+			}
+			unsigned bit = (unsigned)__builtin_ctzll(b->mask);
+			if (!names[b->reg * 32 + bit])
+				names[b->reg * 32 + bit] = f->name;
+		}
+	}
 	return m;
 }
 
@@ -361,7 +396,7 @@ mc_cpumodels *mc_cpumodels_load(const char *dir, mc_error *err)
 		mc_cpumodels_free(m);
 		return NULL;
 	}
-	return m;
+	return index_bits(m);
 }
 
 /* ---- the cache: the parse replayed, one record per line ----
@@ -633,7 +668,7 @@ mc_cpumodels *mc_cpumodels_load_cache(const char *dir, const char *path, mc_erro
 		mc_cpumodels_free(m);
 		return NULL;
 	}
-	return m;
+	return index_bits(m);
 }
 
 bool mc_cpumodels_has_model(const mc_cpumodels *m, const char *name)
@@ -688,16 +723,11 @@ int mc_cpumodels_model_bits(const mc_cpumodels *m, const char *name,
 const char *mc_cpumodels_bit_name(const mc_cpumodels *m, uint32_t leaf, uint32_t index,
 				  unsigned reg, unsigned bit)
 {
-	for (guint i = 0; i < m->features->len; i++) {
-		const feature *f = m->features->pdata[i];
-		for (guint j = 0; j < f->bits->len; j++) {
-			const mc_cpu_bits *b = &g_array_index(f->bits, mc_cpu_bits, j);
-			if (!b->is_msr && b->leaf == leaf && b->index == index && b->reg == reg &&
-			    b->mask == (1ull << bit))
-				return f->name;
-		}
-	}
-	return NULL;
+	if (reg > 3 || bit > 31)
+		return NULL;
+	gint64 key = (gint64)((uint64_t)leaf << 32 | index);
+	const char *const *names = g_hash_table_lookup(m->by_bit, &key);
+	return names ? names[reg * 32 + bit] : NULL;
 }
 
 const char *mc_cpumodels_msr_bit_name(const mc_cpumodels *m, uint32_t index, unsigned bit)
@@ -738,4 +768,16 @@ void mc_cpumodels_reg(const mc_cpumodels *m, size_t i, uint32_t *leaf, uint32_t 
 	*leaf = r->leaf;
 	*index = r->index;
 	*reg = r->reg;
+}
+
+const GArray *mc_cpumodels_memo_get(const mc_cpumodels *m, const char *key)
+{
+	return g_hash_table_lookup(m->memo, key);
+}
+
+void mc_cpumodels_memo_put(const mc_cpumodels *m, const char *key, GArray *bits)
+{
+	if (g_hash_table_size(m->memo) >= 64) /* bounded: pins seldom vary more */
+		g_hash_table_remove_all(m->memo);
+	g_hash_table_replace(m->memo, g_strdup(key), bits);
 }

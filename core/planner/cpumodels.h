@@ -14,6 +14,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <glib.h>
+
 #include "core/base/error.h"
 
 #define MC_CPUMODELS_DEFAULT_DIR "/usr/share/libvirt/cpu_map"
@@ -67,6 +69,15 @@ const char *mc_cpumodels_bit_name(const mc_cpumodels *m, uint32_t leaf, uint32_t
 const char *mc_cpumodels_msr_bit_name(const mc_cpumodels *m, uint32_t index, unsigned bit);
 /* Does any feature define bits of feature MSR `index`? */
 bool mc_cpumodels_msr_defined(const mc_cpumodels *m, uint32_t index);
+/* A memo for x86_guest: arrays it derives from the map alone (what a
+ * CPU_DISABLE value clears, the registers a guest compares), by keys of its
+ * own, kept with the map so that planning many pairs with the same pins
+ * derives them once. get: NULL when not kept, else valid until the next put;
+ * put takes `bits` (the memo is bounded: a put may drop what earlier ones
+ * kept). Like a compiled profile, the memo makes a map unfit for sharing
+ * between threads. */
+const GArray *mc_cpumodels_memo_get(const mc_cpumodels *m, const char *key);
+void mc_cpumodels_memo_put(const mc_cpumodels *m, const char *key, GArray *bits);
 /* The CPUID registers the map defines features in, in map order. */
 size_t mc_cpumodels_nregs(const mc_cpumodels *m);
 void mc_cpumodels_reg(const mc_cpumodels *m, size_t i, uint32_t *leaf, uint32_t *index,

@@ -115,9 +115,12 @@ const char *mc_pins_get(const mc_pins *p, const char *name)
 {
 	if (!p)
 		return NULL;
-	for (guint i = 0; i < p->names->len; i++)
-		if (g_ascii_strcasecmp(p->names->pdata[i], name) == 0)
+	char first = g_ascii_toupper(*name); /* names are kept upper case */
+	for (guint i = 0; i < p->names->len; i++) {
+		const char *n = p->names->pdata[i];
+		if (*n == first && g_ascii_strcasecmp(n, name) == 0)
 			return p->values->pdata[i];
+	}
 	return NULL;
 }
 
@@ -169,4 +172,56 @@ int mc_pins_get_u64(const mc_pins *p, const char *name, unsigned long long *out)
 	if (!v)
 		return -ENOENT;
 	return mc_parse_u64(v, out);
+}
+
+static bool is_idreg_pin(const char *n)
+{
+	return g_str_has_prefix(n, "ID_") || g_str_has_prefix(n, "MVFR") ||
+	       strcmp(n, "CTR_EL0") == 0;
+}
+
+static gint str_cmp(gconstpointer a, gconstpointer b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int mc_pins_meet(mc_pins *acc, const char *n, const char *v, mc_error *err)
+{
+	const char *have = mc_pins_get(acc, n);
+	if (!have)
+		return mc_pins_set(acc, n, v, err);
+	if (strcmp(have, v) == 0)
+		return 0;
+	unsigned long long a, b;
+	bool nums = mc_parse_u64(have, &a) == 0 && mc_parse_u64(v, &b) == 0;
+	g_autofree char *val = NULL;
+	if (strcmp(n, "CPU_DISABLE") == 0) {
+		g_auto(GStrv) x = g_strsplit(have, ",", -1);
+		g_auto(GStrv) y = g_strsplit(v, ",", -1);
+		GPtrArray *all = g_ptr_array_new();
+		for (char **t = x; *t; t++)
+			g_ptr_array_add(all, *t);
+		for (char **t = y; *t; t++)
+			if (!g_strv_contains((const char *const *)x, *t))
+				g_ptr_array_add(all, *t);
+		g_ptr_array_sort(all, str_cmp);
+		g_ptr_array_add(all, NULL);
+		val = g_strjoinv(",", (char **)all->pdata);
+		g_ptr_array_unref(all);
+	} else if (strcmp(n, "PSCI_VERSION") == 0 && nums) {
+		val = g_strdup_printf("0x%llx", a < b ? a : b);
+	} else if (g_str_has_suffix(n, "_BMAP") || g_str_has_suffix(n, "_BMAP_2")) {
+		if (nums)
+			val = g_strdup_printf("0x%llx", a & b);
+	} else if (is_idreg_pin(n) && nums) {
+		unsigned long long m = 0;
+		for (unsigned sh = 0; sh < 64; sh += 4) {
+			unsigned long long fa = a >> sh & 0xf, fb = b >> sh & 0xf;
+			m |= (fa < fb ? fa : fb) << sh;
+		}
+		val = g_strdup_printf("0x%llx", m);
+	} else if (g_ascii_strcasecmp(v, "off") == 0) {
+		val = g_strdup("off");
+	}
+	return val ? mc_pins_set(acc, n, val, err) : 0; /* else the first stands */
 }

@@ -25,6 +25,14 @@ size_t mc_pins_count(const mc_pins *p);
 void mc_pins_at(const mc_pins *p, size_t i, const char **name, const char **value);
 /* "NAME=VALUE,NAME=VALUE" (caller frees), "" when empty. */
 char *mc_pins_format(const mc_pins *p);
+/* Meet pin NAME=VALUE into acc: the lower of the two when acc has NAME
+ * (PSCI_VERSION the lowest, hypercall bitmaps *_BMAP/_BMAP_2 ANDed,
+ * CPU_DISABLE the sorted union of the features, an ID register the lowest
+ * value of each 4-bit field, "off" once either is off; otherwise, or when
+ * a value is not a number where numbers are met, acc's stands), VALUE when
+ * it has not. A pure function of (NAME, acc's value, VALUE). -EINVAL when
+ * the result is not a valid pin (mc_pins_set). */
+int mc_pins_meet(mc_pins *acc, const char *name, const char *value, mc_error *err);
 /* Add the pins of a pins file (what `migcheck baseline` prints): one
  * NAME=VALUE a line, blank lines and `#` comments ignored, white space
  * around a line trimmed; later lines override earlier ones. A file that

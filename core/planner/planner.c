@@ -496,66 +496,40 @@ void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
 
 /* ---- one configuration for many hosts ---- */
 
-static bool is_idreg_pin(const char *n)
-{
-	return g_str_has_prefix(n, "ID_") || g_str_has_prefix(n, "MVFR") ||
-	       strcmp(n, "CTR_EL0") == 0;
-}
-
-static gint str_cmp(gconstpointer a, gconstpointer b)
-{
-	return strcmp(*(char *const *)a, *(char *const *)b);
-}
-
-/* The lower of two pins of the same name (see mc_plan_baseline_pins). */
-static int meet_pin(mc_pins *acc, const char *n, const char *v, mc_error *err)
-{
-	const char *have = mc_pins_get(acc, n);
-	if (!have)
-		return mc_pins_set(acc, n, v, err);
-	if (strcmp(have, v) == 0)
-		return 0;
-	unsigned long long a, b;
-	bool nums = mc_parse_u64(have, &a) == 0 && mc_parse_u64(v, &b) == 0;
-	g_autofree char *val = NULL;
-	if (strcmp(n, "CPU_DISABLE") == 0) {
-		g_auto(GStrv) x = g_strsplit(have, ",", -1);
-		g_auto(GStrv) y = g_strsplit(v, ",", -1);
-		GPtrArray *all = g_ptr_array_new();
-		for (char **t = x; *t; t++)
-			g_ptr_array_add(all, *t);
-		for (char **t = y; *t; t++)
-			if (!g_strv_contains((const char *const *)x, *t))
-				g_ptr_array_add(all, *t);
-		g_ptr_array_sort(all, str_cmp);
-		g_ptr_array_add(all, NULL);
-		val = g_strjoinv(",", (char **)all->pdata);
-		g_ptr_array_unref(all);
-	} else if (strcmp(n, "PSCI_VERSION") == 0 && nums) {
-		val = g_strdup_printf("0x%llx", a < b ? a : b);
-	} else if (g_str_has_suffix(n, "_BMAP") || g_str_has_suffix(n, "_BMAP_2")) {
-		if (nums)
-			val = g_strdup_printf("0x%llx", a & b);
-	} else if (is_idreg_pin(n) && nums) {
-		unsigned long long m = 0;
-		for (unsigned sh = 0; sh < 64; sh += 4) {
-			unsigned long long fa = a >> sh & 0xf, fb = b >> sh & 0xf;
-			m |= (fa < fb ? fa : fb) << sh;
-		}
-		val = g_strdup_printf("0x%llx", m);
-	} else if (g_ascii_strcasecmp(v, "off") == 0) {
-		val = g_strdup("off");
-	}
-	return val ? mc_pins_set(acc, n, val, err) : 0; /* else the first stands */
-}
-
 static int meet_pins(mc_pins *acc, const mc_pins *more, mc_error *err)
 {
 	for (size_t i = 0; i < mc_pins_count(more); i++) {
 		const char *n, *v;
 		mc_pins_at(more, i, &n, &v);
-		if (meet_pin(acc, n, v, err) < 0)
+		if (mc_pins_meet(acc, n, v, err) < 0)
 			return -EINVAL;
+	}
+	return 0;
+}
+
+mc_pins *mc_plan_compat_pins_cached(mc_plan_cache *cache, const mc_plan_env *env,
+				    const mc_facts *newer, const mc_facts *older, mc_error *err)
+{
+	if (!cache)
+		return mc_plan_compat_pins(env, newer, older, err);
+	return compat_pins(env ? env : &no_env, mc_plan_cache_get(cache, newer),
+			   mc_plan_cache_get(cache, older), err);
+}
+
+int mc_plan_baseline_set_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			      GPtrArray *out, mc_error *err)
+{
+	if (!env)
+		env = &no_env;
+	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
+		if (!rules[r]->baseline)
+			continue;
+		mc_pins *more = mc_pins_new();
+		if (rules[r]->baseline(env, hosts, n, more, err) < 0) {
+			mc_pins_free(more);
+			return -EINVAL;
+		}
+		g_ptr_array_add(out, more);
 	}
 	return 0;
 }
@@ -563,33 +537,27 @@ static int meet_pins(mc_pins *acc, const mc_pins *more, mc_error *err)
 mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
 			       mc_error *err)
 {
-	if (!env)
-		env = &no_env;
 	mc_pins *acc = mc_pins_new();
 	mc_autoplancache *cache = mc_plan_cache_new(); /* each host compiled once */
 	for (size_t i = 0; i < n; i++) {
 		for (size_t j = 0; j < n; j++) {
 			if (i == j)
 				continue;
-			mc_pins *cp = compat_pins(env, mc_plan_cache_get(cache, hosts[i]),
-						  mc_plan_cache_get(cache, hosts[j]), err);
+			mc_pins *cp =
+			    mc_plan_compat_pins_cached(cache, env, hosts[i], hosts[j], err);
 			int rc = cp ? meet_pins(acc, cp, err) : -EINVAL;
 			mc_pins_free(cp);
 			if (rc < 0)
 				goto fail;
 		}
 	}
-	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
-		if (!rules[r]->baseline)
-			continue;
-		mc_pins *more = mc_pins_new();
-		int rc = rules[r]->baseline(env, hosts, n, more, err);
-		if (rc == 0)
-			rc = meet_pins(acc, more, err);
-		mc_pins_free(more);
-		if (rc < 0)
-			goto fail;
-	}
+	GPtrArray *more = g_ptr_array_new_with_free_func((GDestroyNotify)mc_pins_free);
+	int rc = mc_plan_baseline_set_pins(env, hosts, n, more, err);
+	for (guint r = 0; rc == 0 && r < more->len; r++)
+		rc = meet_pins(acc, more->pdata[r], err);
+	g_ptr_array_unref(more);
+	if (rc < 0)
+		goto fail;
 	return acc;
 fail:
 	mc_pins_free(acc);

@@ -7,6 +7,8 @@
 #include <stdbool.h>
 #include <stddef.h>
 
+#include <glib.h>
+
 #include "core/base/error.h"
 #include "core/base/facts.h"
 #include "core/planner/cpumodels.h"
@@ -111,6 +113,17 @@ mc_pins *mc_plan_compat_pins(const mc_plan_env *env, const mc_facts *newer, cons
  * every pair is then compatible is for plans to prove (mc_baseline). */
 mc_pins *mc_plan_baseline_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
 			       mc_error *err);
+/* Its two parts, for a caller that meets them itself (mc_baseline: each
+ * pair's compat pins computed once for many subsets). The compat pins of one
+ * ordered pair through a cache of compiled profiles (as
+ * mc_plan_compat_pins; cache NULL: none); and what only the whole set
+ * decides: one mc_pins per rule family that decides some, in the families'
+ * order, appended to `out` (a GPtrArray owning them: free with
+ * mc_pins_free), to be met in that order after the pairs'. */
+mc_pins *mc_plan_compat_pins_cached(mc_plan_cache *cache, const mc_plan_env *env,
+				    const mc_facts *newer, const mc_facts *older, mc_error *err);
+int mc_plan_baseline_set_pins(const mc_plan_env *env, const mc_facts *const *hosts, size_t n,
+			      GPtrArray *out, mc_error *err);
 
 /* Migration classes. A rule family reads some facts of a profile; the
  * others (e.g. KVM_CAP_NR_VCPUS, which follows the host's CPU count) can

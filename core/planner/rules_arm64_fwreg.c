@@ -378,27 +378,25 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
-	(void)env;
-	if (strcmp(mc_arch_of(newer), "aarch64") != 0)
+	(void)env; /* the compiled profiles' facts (mc_pp_*) */
+	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0)
 		return 0;
 	unsigned long long nv, ov;
-	if (mc_fact_u64(newer, FAMILY, "PSCI_VERSION", &nv)) {
-		if (mc_fact_u64(older, FAMILY, "PSCI_VERSION", &ov)) {
+	if (mc_pp_u64(newerp, FAMILY, "PSCI_VERSION", &nv)) {
+		if (mc_pp_u64(olderp, FAMILY, "PSCI_VERSION", &ov)) {
 			if (ov < nv && mc_arm64_fw_accepts("PSCI_VERSION", true, nv, ov) == 0) {
 				g_autofree char *v = g_strdup_printf("0x%llx", ov);
 				if (mc_pins_set(out, "PSCI_VERSION", v, err) < 0)
 					return -EINVAL;
 			}
-		} else if (mc_facts_get(older, "kvm.cap", "KVM_CAP_ARM_PSCI_0_2")) {
+		} else if (mc_pp_get(olderp, "kvm.cap", "KVM_CAP_ARM_PSCI_0_2")) {
 			/* A kernel without the register implements PSCI 0.2. */
 			if (mc_pins_set(out, "PSCI_VERSION", "0x2", err) < 0)
 				return -EINVAL;
 		}
 	}
 	for (const char *const *n = pin_names + 1; *n; n++) {
-		if (mc_fact_u64(newer, FAMILY, *n, &nv) && mc_fact_u64(older, FAMILY, *n, &ov) &&
+		if (mc_pp_u64(newerp, FAMILY, *n, &nv) && mc_pp_u64(olderp, FAMILY, *n, &ov) &&
 		    (nv & ~ov)) {
 			g_autofree char *v = g_strdup_printf("0x%llx", nv & ov);
 			if (mc_pins_set(out, *n, v, err) < 0)

@@ -409,56 +409,60 @@ static const char *const pin_names[] = {
 	NULL,
 };
 
-/* The id of each pin_names register (0: none), and whether reg_name names
- * that id so (then a guest can be started with a pin of it), looked up
- * once. */
-static uint64_t pin_ids[G_N_ELEMENTS(pin_names) - 1];
-static bool pin_named[G_N_ELEMENTS(pin_names) - 1];
-
-static uint64_t pin_reg_id_slow(const char *n)
+/* The register id of pin_names[i] (0: none), searched once. */
+static uint64_t pin_id_at(size_t i)
 {
-	if (strcmp(n, "CTR_EL0") == 0)
-		return R_CTR;
-	for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
-		const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
-		if (r && strcmp(r->name, n) == 0)
-			return id;
-	}
-	return 0;
-}
-
-static const uint64_t *pin_ids_get(void)
-{
-	static gsize once;
-	if (g_once_init_enter(&once)) {
-		for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++) {
-			char nb[40];
-			pin_ids[k] = pin_reg_id_slow(pin_names[k]);
-			pin_named[k] = pin_ids[k] &&
-				       g_ascii_strcasecmp(
-					   pin_names[k], reg_name(pin_ids[k], nb, sizeof(nb))) == 0;
+	static uint64_t ids[G_N_ELEMENTS(pin_names)];
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		for (size_t k = 0; pin_names[k]; k++) {
+			if (strcmp(pin_names[k], "CTR_EL0") == 0) {
+				ids[k] = R_CTR;
+				continue;
+			}
+			for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7);
+			     id++) {
+				const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
+				if (r && strcmp(r->name, pin_names[k]) == 0) {
+					ids[k] = id;
+					break;
+				}
+			}
 		}
-		g_once_init_leave(&once, 1);
+		g_once_init_leave(&done, 1);
 	}
-	return pin_ids;
+	return ids[i];
 }
 
 static uint64_t pin_reg_id(const char *name)
 {
-	const uint64_t *ids = pin_ids_get();
-	for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++)
-		if (g_ascii_strcasecmp(pin_names[k], name) == 0)
-			return ids[k];
+	for (size_t i = 0; pin_names[i]; i++) /* a name of the table itself */
+		if (pin_names[i] == name)
+			return pin_id_at(i);
+	for (size_t i = 0; pin_names[i]; i++)
+		if (g_ascii_strcasecmp(pin_names[i], name) == 0)
+			return pin_id_at(i);
 	return 0;
 }
 
 /* pin_reg_id(reg_name(id)) == id: a guest can be started with a pin of
- * register id. */
+ * register id. Whether reg_name names each pin register so is looked up
+ * once. */
 static bool is_pin_reg(uint64_t id)
 {
-	const uint64_t *ids = pin_ids_get();
-	for (size_t k = 0; k < G_N_ELEMENTS(pin_ids); k++)
-		if (ids[k] == id && pin_named[k])
+	static bool named[G_N_ELEMENTS(pin_names)];
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		for (size_t k = 0; pin_names[k]; k++) {
+			char nb[40];
+			uint64_t pid = pin_id_at(k);
+			named[k] = pid && g_ascii_strcasecmp(pin_names[k],
+							     reg_name(pid, nb, sizeof(nb))) == 0;
+		}
+		g_once_init_leave(&done, 1);
+	}
+	for (size_t k = 0; pin_names[k]; k++)
+		if (named[k] && pin_id_at(k) == id)
 			return true;
 	return false;
 }
@@ -1038,14 +1042,18 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
 	(void)env;
-	if (strcmp(mc_arch_of(newer), "aarch64") != 0 || strcmp(mc_arch_of(older), "aarch64") != 0)
+	if (strcmp(mc_pp_arch(newerp), "aarch64") != 0 ||
+	    strcmp(mc_pp_arch(olderp), "aarch64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
-	reg_ctx c = { .src = np, .dst = op };
 	unsigned maj, min;
+	/* A pin is a value other than the source's own, which only a 6.7+
+	 * source kernel lets userspace set (src_accepts_ctx): none elsewhere. */
+	kmodel nm = dst_model(np, &maj, &min);
+	if (nm != KM_6_12 && nm != KM_7_3)
+		return 0;
+	reg_ctx c = { .src = np, .dst = op };
 	c.model = dst_model(op, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(op);
 	c.have_dst_ctr = reg_value(op, R_CTR, &c.dst_ctr);

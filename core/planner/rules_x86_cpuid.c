@@ -47,6 +47,13 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 		return 0;
 	}
 	/* CPU_DISABLE: a comma-separated list of features. */
+	if (m) { /* checked once per value and map */
+		g_autofree char *bad = NULL;
+		if (mc_x86_disable_unknown(m, value, &bad))
+			return mc_error_set(err, MC_EXIT_USAGE, EINVAL, "unknown CPU feature '%s'",
+					    bad);
+		return 0;
+	}
 	g_auto(GStrv) toks = g_strsplit(value, ",", -1);
 	for (char **t = toks; *t; t++) {
 		if (!mc_x86_feature_known(m, !env, *t))
@@ -208,9 +215,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
-	const mc_facts *newer = mc_plan_profile_facts(newerp),
-		       *older = mc_plan_profile_facts(olderp);
-	if (!is_x86(newer) || !is_x86(older))
+	if (strcmp(mc_pp_arch(newerp), "x86_64") != 0 || strcmp(mc_pp_arch(olderp), "x86_64") != 0)
 		return 0;
 	const mc_plan_profile *np = newerp, *op = olderp;
 	mc_x86_guest *g = mc_x86_guest_new(env, np, NULL, err);

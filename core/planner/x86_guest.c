@@ -113,8 +113,20 @@ static const char *bit_name(const mc_cpumodels *db, const mc_x86_reg *r, unsigne
 }
 
 /* "0x7.0.ebx.16": a CPUID bit without a name, as CPU_DISABLE accepts it. */
+/* The number of '.'-separated parts of s (g_strsplit's count, without
+ * splitting: most tokens are feature names, without a dot). */
+static size_t nparts(const char *s)
+{
+	size_t n = 1;
+	for (; *s; s++)
+		n += *s == '.';
+	return n;
+}
+
 static bool parse_raw_bit(const char *s, mc_x86_reg *r, unsigned *bit)
 {
+	if (nparts(s) != 4)
+		return false;
 	g_auto(GStrv) parts = g_strsplit(s, ".", -1);
 	uint64_t leaf, index, b;
 	if (g_strv_length(parts) != 4 || !parse_hex(parts[0], &leaf) ||
@@ -161,14 +173,32 @@ bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *to
 		return true;
 	if (form_only) {
 		/* a name, or something that is neither a name nor a raw bit */
-		g_auto(GStrv) parts = g_strsplit(tok, ".", -1);
-		return *tok && g_strv_length(parts) != 4;
+		return *tok && nparts(tok) != 4;
 	}
+	size_t n;
+	if (db && mc_cpumodels_feature(db, tok, &n)) /* the common case first */
+		return true;
 	for (size_t i = 0; i < G_N_ELEMENTS(kvm_pv); i++)
 		if (strcmp(kvm_pv[i].name, tok) == 0)
 			return true;
-	size_t n;
-	return db && mc_cpumodels_feature(db, tok, &n);
+	return false;
+}
+
+bool mc_x86_disable_unknown(const mc_cpumodels *db, const char *value, char **bad)
+{
+	g_autofree char *key = g_strconcat("known:", value, NULL);
+	*bad = NULL;
+	if (mc_cpumodels_memo_get(db, key))
+		return false;
+	g_auto(GStrv) toks = g_strsplit(value, ",", -1);
+	for (char **t = toks; *t; t++) {
+		if (!mc_x86_feature_known(db, false, *t)) {
+			*bad = g_strdup(*t);
+			return true;
+		}
+	}
+	mc_cpumodels_memo_put(db, key, g_array_new(FALSE, FALSE, 1));
+	return false;
 }
 
 /* ---- host profiles ---- */
@@ -242,30 +272,90 @@ static void add_reg(GArray *regs, uint32_t leaf, uint32_t index, unsigned reg)
 	g_array_append_val(regs, rb);
 }
 
-/* Apply one CPU_DISABLE token to the register set (and MSR bits). */
-static int disable_token(mc_x86_guest *g, const char *tok, mc_error *err)
+/* The compared registers (reg_bits, no bits yet): the built-in ones, then
+ * those the map defines features in; made once per map (its memo). */
+static GArray *compared_regs(const mc_cpumodels *db)
+{
+	const GArray *t = db ? mc_cpumodels_memo_get(db, "regs") : NULL;
+	GArray *a = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+	if (t) {
+		g_array_append_vals(a, t->data, t->len);
+		return a;
+	}
+	for (size_t i = 0; i < G_N_ELEMENTS(builtin_regs); i++)
+		add_reg(a, builtin_regs[i].leaf, builtin_regs[i].index, builtin_regs[i].reg);
+	for (size_t i = 0; db && i < mc_cpumodels_nregs(db); i++) {
+		mc_x86_reg r;
+		mc_cpumodels_reg(db, i, &r.leaf, &r.index, &r.reg);
+		add_reg(a, r.leaf, r.index, r.reg);
+	}
+	if (db) {
+		GArray *keep = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+		g_array_append_vals(keep, a->data, a->len);
+		mc_cpumodels_memo_put(db, "regs", keep);
+	}
+	return a;
+}
+
+/* The bits one CPU_DISABLE token clears, appended to ops (mc_cpu_bits:
+ * CPUID bits by register, feature-MSR bits by MSR). */
+static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, mc_error *err)
 {
 	mc_x86_reg r;
 	unsigned bit;
 	bool found = false;
 	if (parse_raw_bit(tok, &r, &bit)) {
-		reg_bits *rb = guest_reg(g->regs, r.leaf, r.index, r.reg);
-		if (rb)
-			rb->bits &= ~(1u << bit);
+		mc_cpu_bits op = { false, r.leaf, r.index, r.reg, 1u << bit };
+		g_array_append_val(ops, op);
 		return 0;
 	}
 	for (size_t i = 0; i < G_N_ELEMENTS(kvm_pv); i++) {
 		if (strcmp(kvm_pv[i].name, tok) == 0) {
-			reg_bits *rb = guest_reg(g->regs, 0x40000001, 0, EAX);
-			if (rb)
-				rb->bits &= ~(1u << kvm_pv[i].bit);
+			mc_cpu_bits op = { false, 0x40000001, 0, EAX, 1u << kvm_pv[i].bit };
+			g_array_append_val(ops, op);
 			found = true;
 		}
 	}
 	size_t n = 0;
-	const mc_cpu_bits *f = g->db ? mc_cpumodels_feature(g->db, tok, &n) : NULL;
-	for (size_t j = 0; f && j < n; j++) {
-		const mc_cpu_bits *it = &f[j];
+	const mc_cpu_bits *f = db ? mc_cpumodels_feature(db, tok, &n) : NULL;
+	if (f)
+		g_array_append_vals(ops, f, (guint)n);
+	if (!f && !found)
+		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
+				    "unknown CPU feature '%s' (a libvirt feature name, a KVM PV "
+				    "feature, or LEAF.INDEX.REG.BIT)",
+				    tok);
+	return 0;
+}
+
+/* The bits a CPU_DISABLE value clears (owned by db's memo: the same value
+ * is resolved once), or NULL with err set for an unknown feature. */
+static const GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
+{
+	g_autofree char *key = g_strconcat("clears:", disable, NULL);
+	const GArray *have = mc_cpumodels_memo_get(db, key);
+	if (have)
+		return have;
+	GArray *ops = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
+	g_auto(GStrv) toks = g_strsplit(disable, ",", -1);
+	for (char **t = toks; *t; t++) {
+		g_strstrip(*t);
+		if (!**t)
+			continue;
+		if (disable_token(db, *t, ops, err) < 0) {
+			g_array_unref(ops);
+			return NULL;
+		}
+	}
+	mc_cpumodels_memo_put(db, key, ops);
+	return ops;
+}
+
+/* Clear the bits of ops from the guest's registers and MSR bits. */
+static void disable_apply(mc_x86_guest *g, const GArray *ops)
+{
+	for (guint j = 0; j < ops->len; j++) {
+		const mc_cpu_bits *it = &g_array_index(ops, mc_cpu_bits, j);
 		if (it->is_msr) {
 			for (guint k = 0; k < g->msrs->len; k++) {
 				mc_cpu_bits *gm = &g_array_index(g->msrs, mc_cpu_bits, k);
@@ -278,12 +368,6 @@ static int disable_token(mc_x86_guest *g, const char *tok, mc_error *err)
 		if (rb)
 			rb->bits &= ~(uint32_t)it->mask;
 	}
-	if (!f && !found)
-		return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
-				    "unknown CPU feature '%s' (a libvirt feature name, a KVM PV "
-				    "feature, or LEAF.INDEX.REG.BIT)",
-				    tok);
-	return 0;
 }
 
 /* One bit of the model's features: into g->regs / g->msrs. */
@@ -343,16 +427,9 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 	}
 	mc_x86_guest *g = g_new0(mc_x86_guest, 1);
 	g->db = db;
-	g->regs = g_array_new(FALSE, TRUE, sizeof(reg_bits));
+	g->regs = compared_regs(db);
 	g->msrs = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
 	g->model_missing = g_array_new(FALSE, TRUE, sizeof(reg_bits));
-	for (size_t i = 0; i < G_N_ELEMENTS(builtin_regs); i++)
-		add_reg(g->regs, builtin_regs[i].leaf, builtin_regs[i].index, builtin_regs[i].reg);
-	for (size_t i = 0; db && i < mc_cpumodels_nregs(db); i++) {
-		mc_x86_reg r;
-		mc_cpumodels_reg(db, i, &r.leaf, &r.index, &r.reg);
-		add_reg(g->regs, r.leaf, r.index, r.reg);
-	}
 	if (mc_x86_is_passthrough(cpu)) {
 		g->describe = g_strdup("host-passthrough");
 		for (guint i = 0; i < g->regs->len; i++) {
@@ -373,16 +450,12 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 		apply_model_defaults(g, src);
 	}
 	if (disable) {
-		g_auto(GStrv) toks = g_strsplit(disable, ",", -1);
-		for (char **t = toks; *t; t++) {
-			g_strstrip(*t);
-			if (!**t)
-				continue;
-			if (disable_token(g, *t, err) < 0) {
-				mc_x86_guest_free(g);
-				return NULL;
-			}
+		const GArray *ops = disable_ops(db, disable, err);
+		if (!ops) {
+			mc_x86_guest_free(g);
+			return NULL;
 		}
+		disable_apply(g, ops);
 		/* Disabled features are no longer needed from SRC. */
 		for (guint i = 0; i < g->model_missing->len; i++) {
 			reg_bits *mm = &g_array_index(g->model_missing, reg_bits, i);

@@ -47,6 +47,11 @@ bool mc_x86_is_passthrough(const char *cpu);
  * only the form is checked: a raw bit must be well-formed, a name is
  * accepted. */
 bool mc_x86_feature_known(const mc_cpumodels *db, bool form_only, const char *tok);
+/* The first token of a CPU_DISABLE value (split at its commas, as it is)
+ * that mc_x86_feature_known(db, false, token) rejects: true with a copy in
+ * *bad (caller frees); false when every one is known (remembered with the
+ * map: the same value is checked once). db non-NULL. */
+bool mc_x86_disable_unknown(const mc_cpumodels *db, const char *value, char **bad);
 
 /* The guest's view. Errors: a model the map lacks (exit 64), a pin that
  * needs the map when env has none (env's load error). */

@@ -3,6 +3,7 @@
 #include <errno.h>
 #include <glib.h>
 #include <libxml/xmlwriter.h>
+#include <pthread.h>
 #include <stdarg.h>
 #include <string.h>
 
@@ -45,7 +46,7 @@ const char mc_html_style[] =
     ".cell.na{fill:#e4e4e4}.cell.error{fill:#8e8e8e}"
     ".sw.ok{background:#1a9850}.sw.action{background:#fdbf3f}.sw.blocked{background:#c62828}"
     ".sw.na{background:#e4e4e4}.sw.error{background:#8e8e8e}"
-    "use.g{pointer-events:none}"
+    ".g{pointer-events:none}"
     "table{border-collapse:collapse;margin:4px 0 8px}"
     "td,th{border:1px solid #ddd;padding:2px 6px;text-align:left;vertical-align:top}"
     ".v{margin:0 0 10px;padding:4px 0 4px 8px;border-left:4px solid #ccc}"
@@ -62,12 +63,127 @@ const char mc_html_style[] =
 
 /* No '<', '>', '&' or '"': the writer would escape them, which breaks the
  * script (and its CSP hash); so no comparisons, no arrow functions, no
- * logical and. */
+ * logical and. It draws the cells from the page's data (#mc-data, see
+ * pagedata below) and builds a cell's details when it is shown. */
 const char mc_html_script[] =
     "(function () {\n"
     "  'use strict';\n"
+    "  var SVG = 'http://www.w3.org/2000/svg';\n"
     "  var svg = document.getElementById('matrix');\n"
     "  var body = document.getElementById('panel-body');\n"
+    "  var data = JSON.parse(document.getElementById('mc-data').textContent);\n"
+    "  var P = data.profiles, V = data.verdicts, S = data.sets;\n"
+    "  var TEXT = { ok: 'ok', action: 'ok with action', blocked: 'blocked',\n"
+    "               na: 'other architecture (not compared)', error: 'not planned (error)' };\n"
+    "  var C = Number(svg.getAttribute('data-cell'));\n"
+    "  var x0 = Number(svg.getAttribute('data-x0'));\n"
+    "  var y0 = Number(svg.getAttribute('data-y0'));\n"
+    "  var gs = Math.floor(C / 2), off = Math.floor((C - gs) / 2), k = gs / 10;\n"
+    "  function svgEl(name, attrs) {\n"
+    "    var e = document.createElementNS(SVG, name);\n"
+    "    Object.keys(attrs).forEach(function (k) { e.setAttribute(k, String(attrs[k])); });\n"
+    "    return e;\n"
+    "  }\n"
+    "  /* the glyphs: one path per kind (a use element per cell costs the\n"
+    "     browser seconds), from the symbols' paths (M, L, Q: x y pairs) */\n"
+    "  var glyphs = {};\n"
+    "  Object.keys(TEXT).forEach(function (kind) {\n"
+    "    var src = document.querySelector('#g-' + kind + ' path');\n"
+    "    glyphs[kind] = { tokens: src.getAttribute('d').match(/[A-Za-z]|-?[0-9.]+/g),\n"
+    "                     stroke: src.getAttribute('stroke'), d: [] };\n"
+    "  });\n"
+    "  function glyph(kind, x, y) {\n"
+    "    var i = 0, out = [];\n"
+    "    glyphs[kind].tokens.forEach(function (t) {\n"
+    "      if (/[A-Za-z]/.test(t)) { out.push(t); return; }\n"
+    "      out.push(Math.round(((i % 2 ? y : x) + Number(t) * k) * 100) / 100);\n"
+    "      i++;\n"
+    "    });\n"
+    "    glyphs[kind].d.push(out.join(' '));\n"
+    "  }\n"
+    "  /* the cells, from the set id of each */\n"
+    "  var frag = document.createDocumentFragment();\n"
+    "  data.cells.forEach(function (row, r) {\n"
+    "    row.forEach(function (sid, c) {\n"
+    "      var kind = S[sid].kind, x = x0 + c * C, y = y0 + r * C;\n"
+    "      var rect = svgEl('rect', { id: 'c-' + r + '-' + c, 'class': 'cell ' + kind,\n"
+    "        x: x + 1, y: y + 1, width: C - 2, height: C - 2, 'data-r': r, 'data-c': c,\n"
+    "        'data-src': P[r].id, 'data-dst': P[c].id });\n"
+    "      if (kind === 'ok') {\n"
+    "        frag.appendChild(rect);\n"
+    "      } else {\n"
+    "        var a = svgEl('a', { href: '#d-' + r + '-' + c });\n"
+    "        a.appendChild(rect);\n"
+    "        frag.appendChild(a);\n"
+    "      }\n"
+    "      glyph(kind, x + off, y + off);\n"
+    "    });\n"
+    "  });\n"
+    "  Object.keys(glyphs).forEach(function (kind) {\n"
+    "    var g = glyphs[kind];\n"
+    "    if (g.d.length) frag.appendChild(svgEl('path', { 'class': 'g', 'data-kind': kind,\n"
+    "      'data-n': g.d.length, d: g.d.join(' '), fill: 'none', stroke: g.stroke,\n"
+    "      'stroke-width': 1.6 * k, 'stroke-linecap': 'round' }));\n"
+    "  });\n"
+    "  document.getElementById('cells').appendChild(frag);\n"
+    "  function rc(cell) {\n"
+    "    return [Number(cell.getAttribute('data-r')), Number(cell.getAttribute('data-c'))];\n"
+    "  }\n"
+    "  function summary(r, c) {\n"
+    "    var s = S[data.cells[r][c]], t = P[r].name + ' \\u2192 ' + P[c].name + ': ' + "
+    "TEXT[s.kind];\n"
+    "    if (s.kind === 'na') return t + ' (' + P[r].arch + ' \\u2192 ' + P[c].arch + ')';\n"
+    "    if (s.kind === 'error') return t + ' \\u2014 ' + s.error;\n"
+    "    var v = s.v || [], n = v.length + (s.more || 0);\n"
+    "    v.slice(0, 3).forEach(function (id, i) {\n"
+    "      t += (i ? '; ' : ' \\u2014 ') + V[id].family + ' ' + V[id].subject;\n"
+    "    });\n"
+    "    if (Math.max(n, 3) !== 3) t += '; +' + (n - 3) + ' more';\n"
+    "    return t;\n"
+    "  }\n"
+    "  function add(parent, name, cls, text) {\n"
+    "    var e = document.createElement(name);\n"
+    "    if (cls) e.className = cls;\n"
+    "    if (text !== null) e.textContent = text;\n"
+    "    parent.appendChild(e);\n"
+    "    return e;\n"
+    "  }\n"
+    "  function side(what, p) {\n"
+    "    return what + ' ' + p.name + ' ' + p.id.slice(0, 12) + ' (' + p.arch + ' ' + p.release +\n"
+    "      '; ' + p.hosts + ')';\n"
+    "  }\n"
+    "  /* a cell's decisive verdicts, as a section */\n"
+    "  function detail(r, c) {\n"
+    "    var s = S[data.cells[r][c]];\n"
+    "    var sec = document.createElement('section');\n"
+    "    sec.className = 'detail ' + s.kind;\n"
+    "    add(sec, 'h3', null, P[r].name + ' \\u2192 ' + P[c].name + ': ' + TEXT[s.kind]);\n"
+    "    var p = add(sec, 'p', null, side('from', P[r]));\n"
+    "    p.appendChild(document.createElement('br'));\n"
+    "    p.appendChild(document.createTextNode(side('to', P[c])));\n"
+    "    if (s.kind === 'error') {\n"
+    "      add(sec, 'p', 'error', s.error);\n"
+    "    } else if (s.kind !== 'na') {\n"
+    "      (s.v || []).forEach(function (id) {\n"
+    "        var x = V[id], d = add(sec, 'div', 'v ' + x.level, null);\n"
+    "        var h = add(d, 'div', 'vh', null);\n"
+    "        add(h, 'span', 'lv', x.level);\n"
+    "        h.appendChild(document.createTextNode(' '));\n"
+    "        add(h, 'span', 'fam', x.family);\n"
+    "        h.appendChild(document.createTextNode(' '));\n"
+    "        add(h, 'span', 'subj', x.subject);\n"
+    "        add(d, 'div', 'reason', x.reason);\n"
+    "        if ('facts' in x) add(d, 'div', 'facts', x.facts);\n"
+    "        if ('remedy' in x) add(d, 'div', 'remedy', 'remedy: ' + x.remedy);\n"
+    "      });\n"
+    "      var m = add(sec, 'p', 'more', (s.more ? '+' + s.more + ' more non-ok verdicts. ' : '') "
+    "+\n"
+    "                  'All verdicts: ');\n"
+    "      add(m, 'code', null, 'migcheck plan ' + P[r].id.slice(0, 12) + ' ' + P[c].id.slice(0, "
+    "12));\n"
+    "    }\n"
+    "    return sec;\n"
+    "  }\n"
     "  var pinned = null;\n"
     "  var lit = [];\n"
     "  function light(cell) {\n"
@@ -82,27 +198,27 @@ const char mc_html_script[] =
     "  function show(cell) {\n"
     "    while (body.firstChild) body.removeChild(body.firstChild);\n"
     "    light(cell);\n"
-    "    var d = document.getElementById('d-' + cell.getAttribute('data-r') + '-' +\n"
-    "                                    cell.getAttribute('data-c'));\n"
-    "    if (d) {\n"
-    "      var copy = d.cloneNode(true);\n"
-    "      copy.removeAttribute('id');\n"
-    "      copy.removeAttribute('hidden');\n"
-    "      body.appendChild(copy);\n"
-    "    } else {\n"
-    "      var p = document.createElement('p');\n"
-    "      var t = cell.querySelector('title');\n"
-    "      p.textContent = t ? t.textContent : '';\n"
-    "      body.appendChild(p);\n"
-    "    }\n"
+    "    var at = rc(cell);\n"
+    "    if (S[data.cells[at[0]][at[1]]].kind === 'ok') add(body, 'p', null, summary(at[0], "
+    "at[1]));\n"
+    "    else body.appendChild(detail(at[0], at[1]));\n"
     "  }\n"
     "  function cellOf(ev) {\n"
     "    var t = ev.target;\n"
     "    return t.closest ? t.closest('.cell') : null;\n"
     "  }\n"
+    "  /* a cell's tooltip, made when first needed */\n"
+    "  function titled(cell) {\n"
+    "    if (cell.firstChild) return;\n"
+    "    var t = document.createElementNS(SVG, 'title'), at = rc(cell);\n"
+    "    t.textContent = summary(at[0], at[1]);\n"
+    "    cell.appendChild(t);\n"
+    "  }\n"
     "  svg.addEventListener('mouseover', function (ev) {\n"
     "    var cell = cellOf(ev);\n"
-    "    if (cell) { if (!pinned) show(cell); }\n"
+    "    if (!cell) return;\n"
+    "    titled(cell);\n"
+    "    if (!pinned) show(cell);\n"
     "  });\n"
     "  function pin(cell) {\n"
     "    if (pinned) pinned.classList.remove('pinned');\n"
@@ -233,6 +349,25 @@ static void textf(wr *w, const char *fmt, ...)
 	text(w, s);
 }
 
+/* Text with '&', '<' and '>' escaped but not '"' (the writer's &quot;
+ * would make the page's JSON data a third bigger); `s` must be clean(). */
+static void text_plain(wr *w, const char *s)
+{
+	GString *o = g_string_sized_new(strlen(s) + 64);
+	for (const char *q = s; *q; q++) {
+		if (*q == '&')
+			g_string_append(o, "&amp;");
+		else if (*q == '<')
+			g_string_append(o, "&lt;");
+		else if (*q == '>')
+			g_string_append(o, "&gt;");
+		else
+			g_string_append_c(o, *q);
+	}
+	ck(w, xmlTextWriterWriteRaw(w->w, BAD_CAST o->str));
+	g_string_free(o, TRUE);
+}
+
 /* <EL [class=CLS]>TEXT</EL> */
 static void elem(wr *w, const char *el, const char *cls, const char *s)
 {
@@ -323,6 +458,149 @@ static void cell_compute(cell *c, mc_plan_cache *cache, const mc_plan_env *env, 
 	}
 }
 
+/* ---- the page's data: each distinct verdict and verdict set once ----
+ *
+ * The page carries, as one JSON document in <div id="mc-data">:
+ *   profiles  [{id, name, arch, release, hosts}] in display order
+ *   verdicts  [{level, family, subject, reason[, facts][, remedy]}], each
+ *             distinct verdict once (text cut to FIELD_CHARS characters)
+ *   sets      [{kind[, v: [verdict ids]][, more: N][, error: MSG]}], each
+ *             distinct cell content once: the non-ok verdicts, blocked first,
+ *             at most MC_HTML_MAX_VERDICTS of them and the count of the rest
+ *   cells     [[set id of cell (r, c) for each c] for each r]
+ * and the page's script builds the cells and their details from it. */
+typedef struct {
+	GHashTable *vid, *sid; /* vkey / skey -> id + 1 */
+	GString *verdicts, *sets, *cells;
+	guint nv, ns;
+} pagedata;
+
+/* A verdict as the page shows it (the key of its id). */
+typedef struct {
+	mc_level level;
+	const char *family, *subject, *reason, *facts, *remedy;
+} vkey;
+
+/* A cell's content (the key of its set id). */
+typedef struct {
+	mc_cell_kind kind;
+	guint n, more;
+	guint v[MC_HTML_MAX_VERDICTS];
+	const char *error;
+} skey;
+
+static guint hash0(const char *s)
+{
+	return s ? g_str_hash(s) : 0x9e37u;
+}
+
+static guint vkey_hash(gconstpointer p)
+{
+	const vkey *k = p;
+	guint h = (guint)k->level;
+	h = h * 31 + hash0(k->family);
+	h = h * 31 + hash0(k->subject);
+	h = h * 31 + hash0(k->reason);
+	h = h * 31 + hash0(k->facts);
+	return h * 31 + hash0(k->remedy);
+}
+
+static gboolean vkey_equal(gconstpointer pa, gconstpointer pb)
+{
+	const vkey *a = pa, *b = pb;
+	return a->level == b->level && g_strcmp0(a->family, b->family) == 0 &&
+	       g_strcmp0(a->subject, b->subject) == 0 && g_strcmp0(a->reason, b->reason) == 0 &&
+	       g_strcmp0(a->facts, b->facts) == 0 && g_strcmp0(a->remedy, b->remedy) == 0;
+}
+
+static void vkey_free(gpointer p)
+{
+	vkey *k = p;
+	g_free((char *)k->family);
+	g_free((char *)k->subject);
+	g_free((char *)k->reason);
+	g_free((char *)k->facts);
+	g_free((char *)k->remedy);
+	g_free(k);
+}
+
+static guint skey_hash(gconstpointer p)
+{
+	const skey *k = p;
+	guint h = (guint)k->kind * 31 + k->n;
+	h = h * 31 + k->more;
+	for (guint i = 0; i < k->n; i++)
+		h = h * 31 + k->v[i];
+	return h * 31 + hash0(k->error);
+}
+
+static gboolean skey_equal(gconstpointer pa, gconstpointer pb)
+{
+	const skey *a = pa, *b = pb;
+	return a->kind == b->kind && a->n == b->n && a->more == b->more &&
+	       memcmp(a->v, b->v, a->n * sizeof(a->v[0])) == 0 &&
+	       g_strcmp0(a->error, b->error) == 0;
+}
+
+static void skey_free(gpointer p)
+{
+	skey *k = p;
+	g_free((char *)k->error);
+	g_free(k);
+}
+
+static void json_str(GString *o, const char *s)
+{
+	g_string_append_c(o, '"');
+	for (const unsigned char *q = (const unsigned char *)s; *q; q++) {
+		if (*q == '"' || *q == '\\')
+			g_string_append_c(o, '\\');
+		if (*q < 0x20)
+			g_string_append_printf(o, "\\u%04x", *q);
+		else
+			g_string_append_c(o, (char)*q);
+	}
+	g_string_append_c(o, '"');
+}
+
+/* ,"NAME":"VALUE" with VALUE cleaned (cut to max characters; 0: no cut) */
+static void json_field(GString *o, const char *name, const char *value, size_t max)
+{
+	g_autofree char *v = clean(value, max);
+	g_string_append_printf(o, ",\"%s\":", name);
+	json_str(o, v);
+}
+
+static vkey *vkey_dup(const vkey *x)
+{
+	vkey *k = g_new(vkey, 1);
+	*k = (vkey){
+		x->level,           g_strdup(x->family), g_strdup(x->subject), g_strdup(x->reason),
+		g_strdup(x->facts), g_strdup(x->remedy)
+	};
+	return k;
+}
+
+static guint verdict_id(pagedata *pd, const vkey *x)
+{
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->vid, x));
+	if (id)
+		return id - 1;
+	GString *o = pd->verdicts;
+	g_string_append(o, pd->nv ? ",\n{\"level\":" : "{\"level\":");
+	json_str(o, mc_level_name(x->level));
+	json_field(o, "family", x->family, 0);
+	json_field(o, "subject", x->subject, 0);
+	json_field(o, "reason", x->reason, FIELD_CHARS);
+	if (x->facts)
+		json_field(o, "facts", x->facts, FIELD_CHARS);
+	if (x->remedy)
+		json_field(o, "remedy", x->remedy, FIELD_CHARS);
+	g_string_append_c(o, '}');
+	g_hash_table_insert(pd->vid, vkey_dup(x), GUINT_TO_POINTER(pd->nv + 1));
+	return pd->nv++;
+}
+
 /* The non-ok verdicts, blocked first (plan order within a level). */
 static GPtrArray *nonok(const mc_plan *p)
 {
@@ -334,84 +612,188 @@ static GPtrArray *nonok(const mc_plan *p)
 	return v;
 }
 
-static char *cell_summary(const cell *c, const prof *s, const prof *d)
+/* A cell as planned: its kind and content, the verdicts being a worker's
+ * own copies (see plan_cells). */
+typedef struct {
+	mc_cell_kind kind;
+	guint n, more;
+	const vkey *v[MC_HTML_MAX_VERDICTS];
+	char *error;
+} cellres;
+
+static guint set_id(pagedata *pd, const cellres *c)
 {
-	GString *t = g_string_new(NULL);
-	g_string_append_printf(t, "%s \u2192 %s: %s", s->name, d->name, kind_text[c->kind]);
-	if (c->kind == MC_CELL_NA)
-		g_string_append_printf(t, " (%s \u2192 %s)", s->arch, d->arch);
-	else if (c->kind == MC_CELL_ERROR)
-		g_string_append_printf(t, " \u2014 %s", c->errmsg);
-	else if (c->kind != MC_CELL_OK) {
-		g_autoptr(GPtrArray) v = nonok(c->plan);
-		for (guint i = 0; i < v->len && i < 3; i++) {
-			const mc_verdict *x = v->pdata[i];
-			g_string_append_printf(t, "%s%s %s", i ? "; " : " \u2014 ", x->family,
-					       x->subject);
-		}
-		if (v->len > 3)
-			g_string_append_printf(t, "; +%u more", v->len - 3);
+	skey k = { .kind = c->kind, .n = c->n, .more = c->more, .error = c->error };
+	for (guint i = 0; i < c->n; i++)
+		k.v[i] = verdict_id(pd, c->v[i]);
+	guint id = GPOINTER_TO_UINT(g_hash_table_lookup(pd->sid, &k));
+	if (id)
+		return id - 1;
+	GString *o = pd->sets;
+	g_string_append(o, pd->ns ? ",\n{\"kind\":" : "{\"kind\":");
+	json_str(o, kind_names[c->kind]);
+	if (c->kind == MC_CELL_ERROR)
+		json_field(o, "error", c->error, 0);
+	if (c->kind == MC_CELL_ACTION || c->kind == MC_CELL_BLOCKED) {
+		g_string_append(o, ",\"v\":[");
+		for (guint i = 0; i < k.n; i++)
+			g_string_append_printf(o, "%s%u", i ? "," : "", k.v[i]);
+		g_string_append_c(o, ']');
+		if (k.more)
+			g_string_append_printf(o, ",\"more\":%u", k.more);
 	}
-	return g_string_free(t, FALSE);
+	g_string_append_c(o, '}');
+	skey *kk = g_memdup2(&k, sizeof(k));
+	kk->error = g_strdup(k.error);
+	g_hash_table_insert(pd->sid, kk, GUINT_TO_POINTER(pd->ns + 1));
+	return pd->ns++;
 }
 
-static void write_detail(wr *w, const mc_gate_fleet *f, const cell *c, const prof *s, const prof *d,
-			 size_t r, size_t col)
+/* ---- planning the cells, on several threads ----
+ * Worker t of nt plans rows t, t + nt, ... with its own plan cache (a
+ * compiled profile is not shared between threads) and keeps each distinct
+ * verdict once in its own table; the facts are sorted before (mc_facts
+ * sorts itself on first read). The page's data is then built in cell order
+ * by one thread, so the page does not depend on the thread count. */
+typedef struct {
+	const prof *p;
+	size_t n;
+	const mc_plan_env *env;
+	cellres *cells; /* n x n, shared: each worker writes its own rows */
+	size_t t, nt;
+	GHashTable *vk; /* vkey -> itself, owned */
+} worker;
+
+static const vkey *worker_verdict(worker *w, const mc_verdict *x)
 {
-	start(w, "section");
-	attrf(w, "id", "d-%zu-%zu", r, col);
-	attrf(w, "class", "detail %s", kind_names[c->kind]);
-	attr(w, "hidden", "hidden");
-	start(w, "h3");
-	textf(w, "%s \u2192 %s: %s", s->name, d->name, kind_text[c->kind]);
-	end_html(w);
-	g_autofree char *sh = hosts_text(f, s, HOSTS_NAMED_AXIS);
-	g_autofree char *dh = hosts_text(f, d, HOSTS_NAMED_AXIS);
-	start(w, "p");
-	textf(w, "from %s %.12s (%s %s; %s)", s->name, s->id, s->arch, s->release, sh);
-	start(w, "br");
-	end_empty(w);
-	textf(w, "to %s %.12s (%s %s; %s)", d->name, d->id, d->arch, d->release, dh);
-	end_html(w);
-	if (c->kind == MC_CELL_ERROR) {
-		elem(w, "p", "error", c->errmsg);
-	} else if (c->kind != MC_CELL_NA) {
-		g_autoptr(GPtrArray) v = nonok(c->plan);
-		for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++) {
-			const mc_verdict *x = v->pdata[i];
-			g_autofree char *reason = clean(x->reason, FIELD_CHARS);
-			g_autofree char *facts = clean(x->facts, FIELD_CHARS);
-			g_autofree char *remedy = clean(x->remedy, FIELD_CHARS);
-			start(w, "div");
-			attrf(w, "class", "v %s", mc_level_name(x->level));
-			start(w, "div");
-			attr(w, "class", "vh");
-			elem(w, "span", "lv", mc_level_name(x->level));
-			text(w, " ");
-			elem(w, "span", "fam", x->family);
-			text(w, " ");
-			elem(w, "span", "subj", x->subject);
-			end_html(w);
-			elem(w, "div", "reason", reason);
-			if (x->facts)
-				elem(w, "div", "facts", facts);
-			if (x->remedy) {
-				g_autofree char *rm = g_strdup_printf("remedy: %s", remedy);
-				elem(w, "div", "remedy", rm);
-			}
-			end_html(w);
-		}
-		start(w, "p");
-		attr(w, "class", "more");
-		if (v->len > MC_HTML_MAX_VERDICTS)
-			textf(w, "+%u more non-ok verdicts. ", v->len - MC_HTML_MAX_VERDICTS);
-		text(w, "All verdicts: ");
-		start(w, "code");
-		textf(w, "migcheck plan %.12s %.12s", s->id, d->id);
-		end_html(w);
-		end_html(w);
+	vkey k = { x->level, x->family, x->subject, x->reason, x->facts, x->remedy };
+	vkey *got = g_hash_table_lookup(w->vk, &k);
+	if (!got) {
+		got = vkey_dup(&k);
+		g_hash_table_add(w->vk, got);
 	}
-	end_html(w);
+	return got;
+}
+
+static void *work(void *arg)
+{
+	worker *w = arg;
+	mc_autoplancache *cache = mc_plan_cache_new(); /* each class compiled once */
+	for (size_t r = w->t; r < w->n; r += w->nt) {
+		for (size_t c = 0; c < w->n; c++) {
+			cell ce;
+			cellres *o = &w->cells[r * w->n + c];
+			cell_compute(&ce, cache, w->env, &w->p[r], &w->p[c]);
+			o->kind = ce.kind;
+			if (ce.kind == MC_CELL_ERROR)
+				o->error = g_strdup(ce.errmsg);
+			if (ce.kind == MC_CELL_ACTION || ce.kind == MC_CELL_BLOCKED) {
+				g_autoptr(GPtrArray) v = nonok(ce.plan);
+				for (guint i = 0; i < v->len && i < MC_HTML_MAX_VERDICTS; i++)
+					o->v[o->n++] = worker_verdict(w, v->pdata[i]);
+				o->more = v->len - o->n;
+			}
+			mc_plan_free(ce.plan);
+		}
+	}
+	return NULL;
+}
+
+/* Threads for n x n cells: one for a small matrix; MC_REPORT_THREADS=N
+ * (1 to 64) overrides. */
+static size_t threads_for(size_t n)
+{
+	const char *e = g_getenv("MC_REPORT_THREADS");
+	if (e) {
+		guint64 v = g_ascii_strtoull(e, NULL, 10);
+		if (v >= 1 && v <= 64)
+			return (size_t)v;
+	}
+	if (n * n < 64)
+		return 1;
+	guint cpus = g_get_num_processors();
+	return cpus < 1 ? 1 : cpus > 4 ? 4 : cpus;
+}
+
+/* Plan every cell (n x n, row-major; the caller frees with cells_free);
+ * the workers' verdict tables go to `tables`, which must outlive the
+ * cells. */
+static cellres *plan_cells(const prof *p, size_t n, const mc_plan_env *env, GPtrArray *tables)
+{
+	cellres *cells = g_new0(cellres, n * n);
+	size_t nt = threads_for(n);
+	for (size_t i = 0; i < n; i++)
+		(void)mc_facts_count(p[i].facts); /* sorted now, read-only from here */
+	worker *ws = g_new0(worker, nt);
+	pthread_t *th = g_new0(pthread_t, nt);
+	bool *started = g_new0(bool, nt);
+	for (size_t t = 0; t < nt; t++) {
+		ws[t] = (worker){ p,
+				  n,
+				  env,
+				  cells,
+				  t,
+				  nt,
+				  g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL) };
+		g_ptr_array_add(tables, ws[t].vk);
+	}
+	for (size_t t = 1; t < nt; t++)
+		started[t] = pthread_create(&th[t], NULL, work, &ws[t]) == 0;
+	for (size_t t = 0; t < nt; t++)
+		if (t == 0 || !started[t]) /* no thread: its rows here */
+			work(&ws[t]);
+	for (size_t t = 1; t < nt; t++)
+		if (started[t])
+			pthread_join(th[t], NULL);
+	g_free(started);
+	g_free(th);
+	g_free(ws);
+	return cells;
+}
+
+static void cells_free(cellres *cells, size_t n)
+{
+	for (size_t i = 0; i < n * n; i++)
+		g_free(cells[i].error);
+	g_free(cells);
+}
+
+static void pagedata_init(pagedata *pd)
+{
+	pd->vid = g_hash_table_new_full(vkey_hash, vkey_equal, vkey_free, NULL);
+	pd->sid = g_hash_table_new_full(skey_hash, skey_equal, skey_free, NULL);
+	pd->verdicts = g_string_new(NULL);
+	pd->sets = g_string_new(NULL);
+	pd->cells = g_string_new(NULL);
+	pd->nv = pd->ns = 0;
+}
+
+static void pagedata_clear(pagedata *pd)
+{
+	g_hash_table_destroy(pd->vid);
+	g_hash_table_destroy(pd->sid);
+	g_string_free(pd->verdicts, TRUE);
+	g_string_free(pd->sets, TRUE);
+	g_string_free(pd->cells, TRUE);
+}
+
+/* The JSON document of the page (see pagedata). */
+static char *pagedata_json(const pagedata *pd, const mc_gate_fleet *f, const prof *p, size_t n)
+{
+	GString *o = g_string_new("{\"profiles\":[");
+	for (size_t i = 0; i < n; i++) {
+		g_autofree char *h = hosts_text(f, &p[i], HOSTS_NAMED_AXIS);
+		g_string_append(o, i ? ",\n{\"id\":" : "\n{\"id\":");
+		json_str(o, p[i].id);
+		json_field(o, "name", p[i].name, 0);
+		json_field(o, "arch", p[i].arch, 0);
+		json_field(o, "release", p[i].release, 0);
+		json_field(o, "hosts", h, 0);
+		g_string_append_c(o, '}');
+	}
+	g_string_append_printf(o, "],\n\"verdicts\":[\n%s],\n\"sets\":[\n%s],\n\"cells\":[\n%s]}",
+			       pd->verdicts->str, pd->sets->str, pd->cells->str);
+	return g_string_free(o, FALSE);
 }
 
 /* Glyphs drawn in the cells (font-independent), 10x10 viewBox. */
@@ -448,8 +830,9 @@ static int pitch_for(size_t n)
 	return n <= 16 ? 32 : n <= 40 ? 22 : 16;
 }
 
-/* Writes the SVG to `sv` and the detail sections to `dt`. */
-static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const mc_plan_env *env,
+/* Writes the SVG (labels; the cells are drawn by the page's script) to `sv`
+ * and the cells' content to `pd`. */
+static void write_matrix(wr *sv, pagedata *pd, const mc_gate_fleet *f, const mc_plan_env *env,
 			 const prof *p, size_t n, mc_html_stats *st)
 {
 	int C = pitch_for(n);
@@ -519,51 +902,24 @@ static void write_matrix(wr *sv, wr *dt, const mc_gate_fleet *f, const mc_plan_e
 		text(sv, colc);
 		end_empty(sv);
 	}
-	mc_autoplancache *cache = mc_plan_cache_new(); /* each profile compiled once */
-	for (size_t r = 0; r < n; r++) {
-		for (size_t c = 0; c < n; c++) {
-			cell ce;
-			cell_compute(&ce, cache, env, &p[r], &p[c]);
-			st->cells[ce.kind]++;
-			g_autofree char *sum = cell_summary(&ce, &p[r], &p[c]);
-			int x = x0 + (int)c * C, y = y0 + (int)r * C;
-			bool detail = ce.kind != MC_CELL_OK;
-			if (detail) {
-				start(sv, "a");
-				attrf(sv, "href", "#d-%zu-%zu", r, c);
-			}
-			start(sv, "rect");
-			attrf(sv, "id", "c-%zu-%zu", r, c);
-			attrf(sv, "class", "cell %s", kind_names[ce.kind]);
-			attrf(sv, "x", "%d", x + 1);
-			attrf(sv, "y", "%d", y + 1);
-			attrf(sv, "width", "%d", C - 2);
-			attrf(sv, "height", "%d", C - 2);
-			attrf(sv, "data-r", "%zu", r);
-			attrf(sv, "data-c", "%zu", c);
-			attr(sv, "data-src", p[r].id);
-			attr(sv, "data-dst", p[c].id);
-			start(sv, "title");
-			text(sv, sum);
-			end_empty(sv);
-			end_empty(sv);
-			if (detail)
-				end_empty(sv);
-			int gs = C / 2;
-			start(sv, "use");
-			attr(sv, "class", "g");
-			attrf(sv, "href", "#g-%s", kind_names[ce.kind]);
-			attrf(sv, "x", "%d", x + (C - gs) / 2);
-			attrf(sv, "y", "%d", y + (C - gs) / 2);
-			attrf(sv, "width", "%d", gs);
-			attrf(sv, "height", "%d", gs);
-			end_empty(sv);
-			if (detail)
-				write_detail(dt, f, &ce, &p[r], &p[c], r, c);
-			mc_plan_free(ce.plan);
-		}
-	}
+	/* the cells: drawn by the page's script from the page's data */
+	start(sv, "g");
+	attr(sv, "id", "cells");
 	end_empty(sv);
+	end_empty(sv);
+	g_autoptr(GPtrArray) tables = g_ptr_array_new_with_free_func(
+	    (GDestroyNotify)g_hash_table_destroy); /* the workers' verdicts */
+	cellres *cells = plan_cells(p, n, env, tables);
+	for (size_t r = 0; r < n; r++) {
+		g_string_append(pd->cells, r ? ",\n[" : "[");
+		for (size_t c = 0; c < n; c++) {
+			const cellres *ce = &cells[r * n + c];
+			st->cells[ce->kind]++;
+			g_string_append_printf(pd->cells, "%s%u", c ? "," : "", set_id(pd, ce));
+		}
+		g_string_append_c(pd->cells, ']');
+	}
+	cells_free(cells, n);
 }
 
 static void write_legend(wr *w, const mc_html_stats *st)
@@ -603,7 +959,7 @@ static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t 
 {
 	start(w, "section");
 	attr(w, "id", "profiles");
-	elem(w, "h2", NULL, "Profiles");
+	elem(w, "h2", NULL, "Migration classes");
 	start(w, "table");
 	start(w, "tr");
 	elem(w, "th", NULL, "");
@@ -635,10 +991,10 @@ static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t 
 		start(w, "p");
 		attr(w, "class", "omitted");
 		textf(w,
-		      "Not shown: %zu more profile%s with %zu host%s in all (the matrix shows the "
-		      "%zu profiles with the most hosts; raise the cap with --max-profiles, at "
+		      "Not shown: %zu more class%s with %zu host%s in all (the matrix shows the "
+		      "%zu classes with the most hosts; raise the cap with --max-profiles, at "
 		      "most %d, or narrow it with --arch).",
-		      nrest, nrest == 1 ? "" : "s", hosts, hosts == 1 ? "" : "s", n,
+		      nrest, nrest == 1 ? "" : "es", hosts, hosts == 1 ? "" : "s", n,
 		      MC_HTML_MAX_PROFILES_LIMIT);
 		end_html(w);
 	}
@@ -676,7 +1032,7 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	size_t max = o->max_profiles ? o->max_profiles : MC_HTML_MAX_PROFILES;
 	if (max > MC_HTML_MAX_PROFILES_LIMIT)
 		return mc_error_set(err, MC_EXIT_USAGE, ERANGE,
-				    "report: at most %d profiles fit a matrix, not %zu",
+				    "report: at most %d classes fit a matrix, not %zu",
 				    MC_HTML_MAX_PROFILES_LIMIT, max);
 	size_t total = mc_gate_fleet_count(fleet), n = 0;
 	g_autofree prof *p = g_new0(prof, total ? total : 1);
@@ -694,6 +1050,7 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 			       .nhosts = mc_gate_fleet_nhosts(fleet, i),
 			       .nprofiles = mc_gate_fleet_nprofiles(fleet, i) };
 		st.hosts += p[n].nhosts;
+		st.members += p[n].nprofiles;
 		n++;
 	}
 	if (!n)
@@ -713,24 +1070,23 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	}
 	st.shown = shown;
 
-	xmlBufferPtr sbuf = NULL, dbuf = NULL, mbuf = NULL;
-	wr sv = mem_writer(&sbuf), dt = mem_writer(&dbuf), w = mem_writer(&mbuf);
+	xmlBufferPtr sbuf = NULL, mbuf = NULL;
+	wr sv = mem_writer(&sbuf), w = mem_writer(&mbuf);
+	pagedata pd;
+	pagedata_init(&pd);
 	g_autofree char *script_hash = csp_hash(mc_html_script);
 	g_autofree char *style_hash = csp_hash(mc_html_style);
 	g_autofree char *title =
 	    g_strdup_printf("migcheck fleet matrix \u2014 %s", o->source ? o->source : "fleet");
 	int r = 0;
-	if (sv.bad || dt.bad || w.bad)
+	if (sv.bad || w.bad)
 		goto fail;
-	start(&dt, "div");
-	attr(&dt, "id", "details");
-	attr(&dt, "hidden", "hidden");
-	write_matrix(&sv, &dt, fleet, o->env, p, shown, &st);
-	end_html(&dt);
+	write_matrix(&sv, &pd, fleet, o->env, p, shown, &st);
 	ck(&sv, xmlTextWriterFlush(sv.w));
-	ck(&dt, xmlTextWriterFlush(dt.w));
-	if (sv.bad || dt.bad)
+	if (sv.bad)
 		goto fail;
+	st.verdicts = pd.nv;
+	st.sets = pd.ns;
 
 	ck(&w, xmlTextWriterWriteDTD(w.w, BAD_CAST "html", NULL, NULL, NULL));
 	ck(&w, xmlTextWriterWriteRaw(w.w, BAD_CAST "\n"));
@@ -760,10 +1116,11 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	elem(&w, "h1", NULL, "Fleet migration matrix");
 	start(&w, "p");
 	attr(&w, "class", "summary");
-	textf(&w, "%s: %zu host%s, %zu distinct profile%s", o->source ? o->source : "fleet",
-	      st.hosts, st.hosts == 1 ? "" : "s", st.profiles, st.profiles == 1 ? "" : "s");
+	textf(&w, "%s: %zu host%s, %zu migration class%s (%zu profile%s)",
+	      o->source ? o->source : "fleet", st.hosts, st.hosts == 1 ? "" : "s", st.profiles,
+	      st.profiles == 1 ? "" : "es", st.members, st.members == 1 ? "" : "s");
 	if (shown < n)
-		textf(&w, " (matrix: the %zu with the most hosts, %zu hosts)", shown,
+		textf(&w, " (matrix: the %zu classes with the most hosts, %zu hosts)", shown,
 		      st.hosts_shown);
 	if (o->arch)
 		textf(&w, " of %s", o->arch);
@@ -779,6 +1136,11 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	start(&w, "div");
 	attr(&w, "id", "matrix-wrap");
 	ck(&w, xmlTextWriterWriteRaw(w.w, xmlBufferContent(sbuf)));
+	start(&w, "noscript");
+	elem(&w, "p", NULL,
+	     "The matrix's cells are drawn by the page's own script: allow it to see them. "
+	     "The class table below lists the classes and their hosts.");
+	end_html(&w);
 	end_html(&w);
 	start(&w, "aside");
 	attr(&w, "id", "panel");
@@ -792,7 +1154,14 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 	end_html(&w);
 	end_html(&w);
 	write_profiles(&w, fleet, p, shown, p + shown, n - shown);
-	ck(&w, xmlTextWriterWriteRaw(w.w, xmlBufferContent(dbuf)));
+	{
+		g_autofree char *json = pagedata_json(&pd, fleet, p, shown);
+		start(&w, "div");
+		attr(&w, "id", "mc-data");
+		attr(&w, "hidden", "hidden");
+		text_plain(&w, json);
+		end_html(&w);
+	}
 	elem(&w, "script", NULL, mc_html_script);
 	end_html(&w); /* body */
 	end_html(&w); /* html */
@@ -814,16 +1183,13 @@ int mc_report_html(FILE *out, const mc_gate_fleet *fleet, const mc_html_opts *o,
 fail:
 	r = mc_error_set(err, MC_EXIT_SOFTWARE, EIO, "report: HTML writer failed");
 out:
+	pagedata_clear(&pd);
 	if (sv.w)
 		xmlFreeTextWriter(sv.w);
-	if (dt.w)
-		xmlFreeTextWriter(dt.w);
 	if (w.w)
 		xmlFreeTextWriter(w.w);
 	if (sbuf)
 		xmlBufferFree(sbuf);
-	if (dbuf)
-		xmlBufferFree(dbuf);
 	if (mbuf)
 		xmlBufferFree(mbuf);
 	return r;

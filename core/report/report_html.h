@@ -1,34 +1,44 @@
 /* migcheck — the fleet matrix as one self-contained HTML page: a heat map of
- * every (source profile, destination profile) pair coloured by the plan's
- * verdict, with the hosts of each profile on the axes and the decisive
+ * every (source class, destination class) pair of the fleet's entries
+ * (migration classes, each shown as its first profile) coloured by the
+ * plan's verdict, with the hosts of each class on the axes and the decisive
  * verdicts of every cell on hover and click.
  *
  * The page needs nothing outside itself: inline SVG, CSS and script, and a
  * Content-Security-Policy that allows no network access and only the page's
  * own script and style (by hash). Every string that comes from the fleet
- * (host names, facts, kernel releases) is written through libxml2's writer,
- * which escapes it; invalid UTF-8 and characters XML cannot carry are
- * replaced first.
+ * (host names, facts, kernel releases) is escaped (libxml2's writer, or
+ * '&', '<', '>' for the data below); invalid UTF-8 and characters XML
+ * cannot carry are replaced first.
  *
- * Cap. A fleet has a few dozen distinct profiles, but nothing stops it from
- * having hundreds. The matrix shows at most `max_profiles` profiles (default
+ * Data. The cells are not written out: <div id="mc-data" hidden> holds one
+ * JSON document (profiles in display order; each distinct verdict once;
+ * each distinct cell content, a "set": its kind and verdict ids, once; and
+ * the set id of every cell, row by row), and the page's script draws the
+ * cells from it and builds a cell's details when it is shown. The page grows
+ * by a few bytes per cell (1.2 MB for 266 classes, 70,756 cells).
+ *
+ * Cap. The matrix shows at most `max_profiles` entries (default
  * MC_HTML_MAX_PROFILES, at most MC_HTML_MAX_PROFILES_LIMIT): those with the
- * most hosts (ties: the smaller id); the page says how many profiles and
+ * most hosts (ties: the smaller id); the page says how many entries and
  * hosts were left out. Each cell lists at most MC_HTML_MAX_VERDICTS non-ok
  * verdicts (blocked first) and counts the rest, and names the `migcheck
  * plan` command that shows them all.
  *
  * Geometry (fixed, so tools can find cells): the <svg id="matrix"> carries
  * data-cell (cell pitch, px), data-x0 and data-y0 (the top-left of cell 0,0
- * in SVG coordinates), data-n (profiles shown). Cell (r, c) — r the source,
+ * in SVG coordinates), data-n (entries shown). Cell (r, c) — r the source,
  * c the destination, both in display order — covers
  * [x0 + c*cell, x0 + (c+1)*cell) x [y0 + r*cell, y0 + (r+1)*cell) with a
- * 1 px gap on each side; its <rect id="c-R-C" class="cell VERDICT"> has
- * data-r, data-c, data-src and data-dst (profile ids); a non-ok cell's
- * decisive verdicts are in <section id="d-R-C">, and page.html#d-R-C opens
- * with that cell selected. The page's script, once it ran, sets
- * data-ready="1" on <html> and data-page-x/-y (the SVG's page offset) on the
- * <svg>. */
+ * 1 px gap on each side; the script draws it into <g id="cells"> as
+ * <rect id="c-R-C" class="cell VERDICT"> with data-r, data-c, data-src and
+ * data-dst (profile ids), inside <a href="#d-R-C"> when not ok, and the
+ * cells' glyphs as one <path class="g" data-kind=VERDICT data-n=CELLS> per
+ * verdict (drawn from the <symbol id="g-VERDICT"> paths);
+ * page.html#d-R-C opens with that cell selected and its details (a
+ * <section class="detail VERDICT">) in the side panel. The page's script,
+ * once it ran, sets data-ready="1" on <html> and data-page-x/-y (the SVG's
+ * page offset) on the <svg>. */
 #ifndef MC_REPORT_HTML_H
 #define MC_REPORT_HTML_H
 
@@ -39,8 +49,8 @@
 #include "core/base/error.h"
 #include "core/fleet/gate.h"
 
-#define MC_HTML_MAX_PROFILES 40
-#define MC_HTML_MAX_PROFILES_LIMIT 200
+#define MC_HTML_MAX_PROFILES 500
+#define MC_HTML_MAX_PROFILES_LIMIT 2000
 #define MC_HTML_MAX_VERDICTS 8
 
 typedef struct mc_html_opts {
@@ -64,11 +74,14 @@ typedef enum {
 const char *mc_cell_kind_name(mc_cell_kind k);
 
 typedef struct mc_html_stats {
-	size_t profiles;    /* distinct profiles in the fleet (after --arch) */
-	size_t shown;       /* profiles in the matrix */
-	size_t hosts;       /* hosts of all those profiles */
-	size_t hosts_shown; /* hosts of the shown profiles */
+	size_t profiles;    /* entries (migration classes) of the fleet (after --arch) */
+	size_t members;     /* the profiles they stand for */
+	size_t shown;       /* entries in the matrix */
+	size_t hosts;       /* hosts of all those entries */
+	size_t hosts_shown; /* hosts of the shown entries */
 	size_t cells[MC_CELL_KINDS];
+	size_t verdicts; /* distinct verdicts in the page's data */
+	size_t sets;     /* distinct cell contents (verdict sets) */
 } mc_html_stats;
 
 /* Plan every pair of the fleet's (shown) profiles and write the page to

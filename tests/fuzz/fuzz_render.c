@@ -4,11 +4,13 @@
  * renders in every format; the XML output validates against
  * schemas/plan.rng, the JUnit output is well-formed and the JSON output is a
  * well-formed object. The two profiles also go through the fleet renderers:
- * the HTML report page and the rollout gate (text, JUnit and JSON, the
- * candidate replacing the source). */
+ * the HTML report page (well-formed XML whose data, the JSON its script
+ * draws the cells from, is a well-formed object) and the rollout gate
+ * (text, JUnit and JSON, the candidate replacing the source). */
 #include <glib.h>
 #include <json-glib/json-glib.h>
 #include <libxml/parser.h>
+#include <libxml/xpath.h>
 #include <string.h>
 
 #include "core/base/facts.h"
@@ -141,6 +143,19 @@ static void fleet_render(const mc_facts *src, const mc_facts *dst)
 		   "fleet: %s", err.msg);
 	char *page = to_mem(html_page, fleet, &len, &err);
 	FUZZ_CHECK(page != NULL, "HTML page failed: %s", err.msg);
+	{
+		xmlDoc *doc = xmlReadMemory(page, (int)len, "page", "UTF-8", XML_PARSE_NONET);
+		FUZZ_CHECK(doc != NULL, "HTML page: not well-formed XML");
+		xmlXPathContext *xc = xmlXPathNewContext(doc);
+		xmlXPathObject *o = xmlXPathEvalExpression(BAD_CAST "//*[@id='mc-data']", xc);
+		FUZZ_CHECK(o && o->nodesetval && o->nodesetval->nodeNr == 1, "HTML page: no data");
+		xmlChar *json = xmlNodeGetContent(o->nodesetval->nodeTab[0]);
+		json_ok((const char *)json, strlen((const char *)json), "page data");
+		xmlFree(json);
+		xmlXPathFreeObject(o);
+		xmlXPathFreeContext(xc);
+		xmlFreeDoc(doc);
+	}
 	free(page);
 	mc_gate *g = mc_gate_run(fleet, &env, dst, mc_gate_fleet_id(fleet, 0), &err);
 	if (g) {

@@ -24,6 +24,7 @@
 # keeps every host's facts and state dump there.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
+heavy_test
 # shellcheck source=tests/integration/emu.sh
 source "$(dirname "$0")/emu.sh"
 emu_prepare

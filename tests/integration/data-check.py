@@ -27,6 +27,7 @@ import base64
 import binascii
 import concurrent.futures
 import hashlib
+import json
 import os
 import re
 import sqlite3
@@ -276,7 +277,7 @@ def check_report(data):
                 fail(what, f"'{lines[0]}': the fleet gives '{want}' (README: exit 66)")
             n += 1
             continue
-        mx = int(opts.get("max", 40))
+        mx = int(opts.get("max", 500))
         # the N profiles with the most hosts (README "report")
         shown = sorted(keep, key=lambda p: (-len(hosts[p]), p))[:mx]
         nh = sum(len(hosts[p]) for p in shown)
@@ -313,32 +314,35 @@ def check_report(data):
 # ==== report page: every cell of a rendered page vs single plans ====
 
 def check_page(page):
+    """The page's cells are data (<div id="mc-data">: a set id per cell, the
+    sets naming their kind) that its script draws; the row and column labels
+    name the profiles."""
     root = parse_xml(read(page, "rb"))
     if root is None:
         fail(page, "not well-formed XML")
         return 0
-    rows, cols, cells = {}, {}, []
+    rows, cols, data = {}, {}, None
     for e in root.iter():
         cls = (e.get("class") or "").split()
         if local(e.tag) == "text" and cls[:1] == ["rl"]:
             rows[int(e.get("id")[3:])] = e.get("data-profile")
         elif local(e.tag) == "text" and cls[:1] == ["cl"]:
             cols[int(e.get("id")[3:])] = e.get("data-profile")
-        elif local(e.tag) == "rect" and cls[:1] == ["cell"]:
-            cells.append(e)
+        elif local(e.tag) == "div" and e.get("id") == "mc-data":
+            data = json.loads(e.text or "null")
     n = len(rows)
     if n == 0 or rows != cols:
         fail(page, f"{n} row and {len(cols)} column profiles, not the same list")
         return 0
+    if not data or [p["id"] for p in data["profiles"]] != [rows[i] for i in range(n)]:
+        fail(page, "no data, or its profiles are not the rows")
+        return 0
     seen = {}
-    for c in cells:
-        r, col = int(c.get("data-r")), int(c.get("data-c"))
-        if c.get("id") != f"c-{r}-{col}" or (c.get("data-src"), c.get("data-dst")) != (
-                rows.get(r), cols.get(col)):
-            fail(page, f"cell {c.get('id')} is not the pair of its row and column")
-        seen[(c.get("data-src"), c.get("data-dst"))] = c.get("class").split()[1]
-    if len(cells) != n * n or len(seen) != n * n:
-        fail(page, f"{len(cells)} cells for {n} profiles")
+    for r, row in enumerate(data["cells"]):
+        for col, sid in enumerate(row):
+            seen[(rows[r], cols[col])] = data["sets"][sid]["kind"]
+    if len(data["cells"]) != n or len(seen) != n * n:
+        fail(page, f"{len(seen)} cells for {n} profiles")
     got = plan_all(list(seen))
     counts = {}
     for (s, t), kind in seen.items():

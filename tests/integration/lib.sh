@@ -18,6 +18,22 @@ export MIGCHECK_DB="$T_TMP/inventory.db"
 # machine's own
 export MIGCHECK_CACHE_DIR="$T_TMP/cache"
 
+# heavy_test: this test boots emulated hosts (TCG, each keeping a core
+# busy). With MC_HEAVY_LOCK set (check-all's parallel rounds), it waits
+# for that lock file and holds it until it exits, so at most one such test
+# runs at a time while the other job slots run the light tests. The open
+# descriptor is inherited by the test's children, which need not lock again.
+# The time finish prints starts when the lock is had.
+heavy_test() {
+	[[ -n ${MC_HEAVY_LOCK:-} ]] || return 0
+	local t0=$SECONDS
+	exec {MC_HEAVY_FD}>>"$MC_HEAVY_LOCK" || return 1
+	flock "$MC_HEAVY_FD" || return 1
+	((SECONDS - t0 < 2)) || echo "# waited $((SECONDS - t0)) s for the emulated-host lock ($MC_HEAVY_LOCK)"
+	# the summary's time (finish) is the test's own, not the wait
+	SECONDS=0
+}
+
 ok() {
 	T_PASS=$((T_PASS + 1))
 	printf 'ok   %s\n' "$*"

@@ -5,6 +5,7 @@
 #include <string.h>
 
 #include "core/model/profile.h"
+#include "core/planner/baseline.h"
 #include "core/planner/planner.h"
 #include "core/planner/rules_arm64_fwreg.h"
 #include "tests/lib/plancase.h"
@@ -285,6 +286,71 @@ START_TEST(text_outlives_facts)
 }
 END_TEST
 
+/* mc_baseline meets each pair's compat pins once per computation, through
+ * interned values and a memo, each distinct pin set once a round: its
+ * configuration must be, text for text, mc_plan_baseline_pins (every pair
+ * met in order) of the profiles that joined. The distinct profiles of
+ * tests/data by architecture, whole and in subsets (every k-th from an
+ * offset), so that many sets of pins meet. */
+START_TEST(baseline_meets_as_pairs)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)mc_facts_free);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	load_all(tu_datadir(), all, seen);
+	static const char *const arches[] = { "x86_64", "aarch64" };
+	size_t checked = 0, excluded = 0;
+	guint strides = g_getenv("MC_VALGRIND") ? 1 : 3;
+	for (size_t a = 0; a < G_N_ELEMENTS(arches); a++) {
+		GPtrArray *group = g_ptr_array_new();
+		for (guint i = 0; i < all->len; i++)
+			if (g_strcmp0(mc_facts_get(all->pdata[i], "kernel", "arch"), arches[a]) ==
+			    0)
+				g_ptr_array_add(group, all->pdata[i]);
+		ck_assert_uint_ge(group->len, 8);
+		for (guint k = 1; k <= strides; k++) {
+			for (guint off = 0; off < k; off++) {
+				GPtrArray *sub = g_ptr_array_new();
+				GPtrArray *labels = g_ptr_array_new_with_free_func(g_free);
+				for (guint i = off; i < group->len; i += k) {
+					g_ptr_array_add(sub, group->pdata[i]);
+					g_ptr_array_add(labels, g_strdup_printf("p%u", i));
+				}
+				mc_error e = { 0 };
+				mc_baseline *b = mc_baseline_compute(
+				    tu_plan_env(), (const mc_facts *const *)sub->pdata, NULL,
+				    (const char *const *)labels->pdata, sub->len, &e);
+				ck_assert_msg(b != NULL, "%s", e.msg);
+				GPtrArray *joined = g_ptr_array_new();
+				for (guint i = 0; i < sub->len; i++)
+					if (mc_baseline_joined(b, i))
+						g_ptr_array_add(joined, sub->pdata[i]);
+				excluded += sub->len - joined->len;
+				mc_pins *want = mc_plan_baseline_pins(
+				    tu_plan_env(), (const mc_facts *const *)joined->pdata,
+				    joined->len, &e);
+				ck_assert_msg(want != NULL, "%s", e.msg);
+				g_autofree char *wt = mc_pins_format(want);
+				g_autofree char *got = mc_pins_format(mc_baseline_pins(b));
+				ck_assert_msg(strcmp(wt, got) == 0,
+					      "%s, every %u-th from %u: %.300s, want %.300s",
+					      arches[a], k, off, got, wt);
+				checked++;
+				mc_pins_free(want);
+				g_ptr_array_unref(joined);
+				mc_baseline_free(b);
+				g_ptr_array_unref(labels);
+				g_ptr_array_unref(sub);
+			}
+		}
+		g_ptr_array_unref(group);
+	}
+	ck_assert_uint_ge(checked, 2);
+	ck_assert_uint_gt(excluded, 0); /* more than one round somewhere */
+	g_ptr_array_unref(all);
+	g_hash_table_destroy(seen);
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("planner");
@@ -297,6 +363,7 @@ int main(void)
 	tcase_set_timeout(cc, 600);
 	tcase_add_test(cc, compiled_matches_fresh);
 	tcase_add_test(cc, text_outlives_facts);
+	tcase_add_test(cc, baseline_meets_as_pairs);
 	suite_add_tcase(s, cc);
 	pc_add_cases(s, "plan");
 	pc_add_cases(s, "matrix");

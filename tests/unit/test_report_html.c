@@ -12,9 +12,14 @@
  * Every page must parse as XML (no error at all) and with libxml2's HTML
  * parser, contain only the page's own elements (a host name or fact never
  * becomes markup), one script (the page's own, allowed by hash in the
- * Content-Security-Policy), no reference outside the page, one cell per
- * pair at its documented position, and a detail section per non-ok cell. */
+ * Content-Security-Policy), no reference outside the page, and data (the
+ * JSON of <div id="mc-data">, from which the page's script draws the cells)
+ * giving one cell per pair whose verdicts are those of a plan of the pair
+ * computed here: its non-ok verdicts, blocked first, at most
+ * MC_HTML_MAX_VERDICTS of them and the count of the rest, each with its
+ * text; each distinct verdict and verdict set stored once. */
 #include <errno.h>
+#include <json-glib/json-glib.h>
 #include <libxml/HTMLparser.h>
 #include <libxml/parser.h>
 #include <libxml/xpath.h>
@@ -85,10 +90,10 @@ static int prop_int(xmlNodePtr n, const char *name)
 static void check_tree(xmlNodePtr n, const char *what)
 {
 	static const char *const allowed[] = {
-		"html",   "head", "meta", "title", "style", "body",   "header", "h1",      "h2",
-		"h3",     "p",    "ul",   "li",    "span",  "main",   "div",    "svg",     "defs",
-		"symbol", "path", "text", "a",     "rect",  "use",    "aside",  "section", "table",
-		"tr",     "th",   "td",   "code",  "br",    "script", NULL
+		"html",   "head", "meta", "title", "style", "body",   "header", "h1",       "h2",
+		"h3",     "p",    "ul",   "li",    "span",  "main",   "div",    "svg",      "defs",
+		"symbol", "path", "text", "a",     "rect",  "use",    "aside",  "section",  "table",
+		"tr",     "th",   "td",   "code",  "br",    "script", "g",      "noscript", NULL
 	};
 	for (; n; n = n->next) {
 		if (n->type != XML_ELEMENT_NODE)
@@ -134,8 +139,81 @@ static GHashTable *load_opts(const char *name, mc_html_opts *o)
 	return keep;
 }
 
+/* A page field: the planner's text, or its first FIELD_CHARS characters
+ * and an ellipsis. */
+static void field_eq(const char *what, const char *page, const char *want)
+{
+	ck_assert_msg(page && want, "%s: present %d, want %d", what, page != NULL, want != NULL);
+	if (strcmp(page, want) == 0)
+		return;
+	ck_assert_msg(g_str_has_suffix(page, "\u2026") &&
+			  strncmp(page, want, strlen(page) - strlen("\u2026")) == 0,
+		      "%s: '%s', the plan says '%s'", what, page, want);
+}
+
+/* Cell (row, col)'s set of the page's data against a plan of its pair made
+ * here (each pair planned afresh, no cache). */
+static void check_cell(const char *name, int row, int col, JsonObject *set, JsonArray *verdicts,
+		       const mc_facts *sf, const mc_facts *df)
+{
+	const char *kind = json_object_get_string_member(set, "kind");
+	char what[160];
+	snprintf(what, sizeof(what), "%s: cell %d,%d (%s)", name, row, col, kind);
+	if (strcmp(kind, "na") == 0 || strcmp(kind, "error") == 0) {
+		ck_assert_msg(!json_object_has_member(set, "v"), "%s: verdicts", what);
+		ck_assert_msg(strcmp(kind, "na") == 0 || json_object_has_member(set, "error"),
+			      "%s: no error message", what);
+		return;
+	}
+	mc_error err = { 0 };
+	mc_pins *pins = mc_pins_new();
+	mc_plan *plan = mc_plan_compute(tu_plan_env(), sf, df, pins, &err);
+	mc_pins_free(pins);
+	ck_assert_msg(plan != NULL, "%s: %s", what, err.msg);
+	GPtrArray *want = g_ptr_array_new();
+	for (int lv = MC_V_BLOCKED; lv > MC_V_OK; lv--)
+		for (size_t i = 0; i < mc_plan_count(plan); i++)
+			if (mc_plan_at(plan, i)->level == (mc_level)lv)
+				g_ptr_array_add(want, (gpointer)mc_plan_at(plan, i));
+	JsonArray *v =
+	    json_object_has_member(set, "v") ? json_object_get_array_member(set, "v") : NULL;
+	guint nv = v ? json_array_get_length(v) : 0;
+	gint64 more =
+	    json_object_has_member(set, "more") ? json_object_get_int_member(set, "more") : 0;
+	guint shown = want->len < MC_HTML_MAX_VERDICTS ? want->len : MC_HTML_MAX_VERDICTS;
+	ck_assert_msg(nv == shown && more == (gint64)(want->len - shown),
+		      "%s: %u verdicts and %" G_GINT64_FORMAT " more, the plan has %u non-ok", what,
+		      nv, more, want->len);
+	const char *want_kind = "ok";
+	if (want->len)
+		want_kind = ((const mc_verdict *)want->pdata[0])->level == MC_V_BLOCKED ? "blocked"
+											: "action";
+	ck_assert_str_eq(kind, want_kind);
+	for (guint i = 0; i < nv; i++) {
+		const mc_verdict *x = want->pdata[i];
+		gint64 id = json_array_get_int_element(v, i);
+		ck_assert(id >= 0 && id < (gint64)json_array_get_length(verdicts));
+		JsonObject *o = json_array_get_object_element(verdicts, (guint)id);
+		char fw[200];
+		snprintf(fw, sizeof(fw), "%s: verdict %u", what, i);
+		ck_assert_str_eq(json_object_get_string_member(o, "level"),
+				 mc_level_name(x->level));
+		field_eq(fw, json_object_get_string_member(o, "family"), x->family);
+		field_eq(fw, json_object_get_string_member(o, "subject"), x->subject);
+		field_eq(fw, json_object_get_string_member(o, "reason"), x->reason);
+		if (x->facts || json_object_has_member(o, "facts"))
+			field_eq(fw, json_object_get_string_member_with_default(o, "facts", NULL),
+				 x->facts);
+		if (x->remedy || json_object_has_member(o, "remedy"))
+			field_eq(fw, json_object_get_string_member_with_default(o, "remedy", NULL),
+				 x->remedy);
+	}
+	g_ptr_array_free(want, TRUE);
+	mc_plan_free(plan);
+}
+
 static void check_page(const char *name, const char *page, size_t len, const mc_html_stats *st,
-		       GHashTable *file_of, char **el, size_t nhosts)
+		       GHashTable *file_of, GHashTable *facts_of, char **el, size_t nhosts)
 {
 	ck_assert(g_str_has_prefix(page, "<!DOCTYPE html>\n<html"));
 
@@ -186,60 +264,81 @@ static void check_page(const char *name, const char *page, size_t len, const mc_
 		ck_assert_uint_eq(xp_count(xc, q), 1);
 	}
 
-	/* Geometry and cells. */
+	/* Geometry, labels and the page's data. */
 	xmlXPathObjectPtr svgo = xp(xc, "//svg[@id='matrix']");
 	ck_assert_int_eq(svgo->nodesetval ? svgo->nodesetval->nodeNr : 0, 1);
 	xmlNodePtr svg = svgo->nodesetval->nodeTab[0];
-	int C = prop_int(svg, "data-cell"), x0 = prop_int(svg, "data-x0"),
-	    y0 = prop_int(svg, "data-y0"), n = prop_int(svg, "data-n");
+	int C = prop_int(svg, "data-cell"), n = prop_int(svg, "data-n");
 	xmlXPathFreeObject(svgo);
 	ck_assert_int_gt(C, 4);
+	ck_assert_int_gt(prop_int(svg, "data-x0"), 0);
+	ck_assert_int_gt(prop_int(svg, "data-y0"), 0);
 	ck_assert_uint_eq(st->shown, (size_t)n);
 	ck_assert_uint_eq(xp_count(xc, "//text[@class='rl']"), (size_t)n);
 	ck_assert_uint_eq(xp_count(xc, "//text[@class='cl']"), (size_t)n);
-	xmlXPathObjectPtr cells = xp(xc, "//rect[starts-with(@class,'cell ')]");
-	int ncells = cells->nodesetval ? cells->nodesetval->nodeNr : 0;
-	ck_assert_int_eq(ncells, n * n);
+	ck_assert_uint_eq(xp_count(xc, "//svg[@id='matrix']//g[@id='cells']"), 1);
+	xmlXPathObjectPtr dto = xp(xc, "//div[@id='mc-data' and @hidden]");
+	ck_assert_int_eq(dto->nodesetval ? dto->nodesetval->nodeNr : 0, 1);
+	xmlChar *json = xmlNodeGetContent(dto->nodesetval->nodeTab[0]);
+	xmlXPathFreeObject(dto);
+	g_autoptr(JsonParser) jp = json_parser_new();
+	GError *jerr = NULL;
+	ck_assert_msg(json_parser_load_from_data(jp, (const char *)json, -1, &jerr), "%s: data: %s",
+		      name, jerr ? jerr->message : "?");
+	xmlFree(json);
+	JsonObject *data = json_node_get_object(json_parser_get_root(jp));
+	JsonArray *profiles = json_object_get_array_member(data, "profiles");
+	JsonArray *verdicts = json_object_get_array_member(data, "verdicts");
+	JsonArray *sets = json_object_get_array_member(data, "sets");
+	JsonArray *rows = json_object_get_array_member(data, "cells");
+	ck_assert_uint_eq(json_array_get_length(profiles), (guint)n);
+	ck_assert_uint_eq(json_array_get_length(rows), (guint)n);
+	ck_assert_uint_eq(json_array_get_length(verdicts), st->verdicts);
+	ck_assert_uint_eq(json_array_get_length(sets), st->sets);
 	g_autoptr(GHashTable) got = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autofree bool *seen = g_new0(bool, (size_t)(n * n) + 1);
-	for (int i = 0; i < ncells; i++) {
-		xmlNodePtr r = cells->nodesetval->nodeTab[i];
-		int row = prop_int(r, "data-r"), col = prop_int(r, "data-c");
-		ck_assert(row >= 0 && row < n && col >= 0 && col < n);
-		ck_assert_msg(!seen[row * n + col], "cell %d,%d twice", row, col);
-		seen[row * n + col] = true;
-		ck_assert_int_eq(prop_int(r, "x"), x0 + col * C + 1);
-		ck_assert_int_eq(prop_int(r, "y"), y0 + row * C + 1);
-		ck_assert_int_eq(prop_int(r, "width"), C - 2);
-		g_autofree char *cid = prop(r, "id");
-		g_autofree char *wid = g_strdup_printf("c-%d-%d", row, col);
-		ck_assert_str_eq(cid, wid);
-		g_autofree char *cls = prop(r, "class");
-		g_autofree char *src = prop(r, "data-src");
-		g_autofree char *dst = prop(r, "data-dst");
-		const char *kind = cls + strlen("cell ");
-		const char *sf = g_hash_table_lookup(file_of, src);
-		const char *df = g_hash_table_lookup(file_of, dst);
-		ck_assert_msg(sf && df, "cell %d,%d: unknown profiles", row, col);
-		g_hash_table_replace(got, g_strdup_printf("%s %s", sf, df), g_strdup(kind));
-		/* The row's and column's labels name these profiles. */
+	for (int i = 0; i < n; i++) {
+		/* The row's and column's labels name the data's profile i. */
+		const char *id =
+		    json_object_get_string_member(json_array_get_object_element(profiles, i), "id");
 		g_autofree char *lq = g_strdup_printf(
 		    "//text[@id='rl-%d' and @data-profile='%s'] | //text[@id='cl-%d' and "
 		    "@data-profile='%s']",
-		    row, src, col, dst);
+		    i, id, i, id);
 		ck_assert_uint_eq(xp_count(xc, lq), 2);
-		g_autofree char *dq = g_strdup_printf("//section[@id='d-%d-%d']", row, col);
-		ck_assert_uint_eq(xp_count(xc, dq), strcmp(kind, "ok") == 0 ? 0 : 1);
-		if (strcmp(kind, "blocked") == 0 || strcmp(kind, "action") == 0) {
-			/* The decisive verdict comes first-> */
-			g_autofree char *fq =
-			    g_strdup_printf("//section[@id='d-%d-%d']/div[starts-with(@class,'v "
-					    "')][1][@class='v %s']",
-					    row, col, kind);
-			ck_assert_uint_eq(xp_count(xc, fq), 1);
+	}
+	/* Each distinct verdict and set once. */
+	g_autoptr(GHashTable) once = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	for (guint i = 0; i < json_array_get_length(verdicts); i++) {
+		g_autofree char *t = json_to_string(json_array_get_element(verdicts, i), FALSE);
+		ck_assert_msg(g_hash_table_add(once, g_steal_pointer(&t)), "%s: verdict %u twice",
+			      name, i);
+	}
+	for (guint i = 0; i < json_array_get_length(sets); i++) {
+		g_autofree char *t = json_to_string(json_array_get_element(sets, i), FALSE);
+		ck_assert_msg(g_hash_table_add(once, g_steal_pointer(&t)), "%s: set %u twice", name,
+			      i);
+	}
+	for (int row = 0; row < n; row++) {
+		JsonArray *cr = json_array_get_array_element(rows, (guint)row);
+		ck_assert_uint_eq(json_array_get_length(cr), (guint)n);
+		JsonObject *ps = json_array_get_object_element(profiles, (guint)row);
+		const char *src = json_object_get_string_member(ps, "id");
+		for (int col = 0; col < n; col++) {
+			gint64 sid = json_array_get_int_element(cr, (guint)col);
+			ck_assert(sid >= 0 && sid < (gint64)json_array_get_length(sets));
+			JsonObject *set = json_array_get_object_element(sets, (guint)sid);
+			const char *kind = json_object_get_string_member(set, "kind");
+			const char *dst = json_object_get_string_member(
+			    json_array_get_object_element(profiles, (guint)col), "id");
+			const char *sf = g_hash_table_lookup(file_of, src);
+			const char *df = g_hash_table_lookup(file_of, dst);
+			ck_assert_msg(sf && df, "cell %d,%d: unknown profiles", row, col);
+			g_hash_table_replace(got, g_strdup_printf("%s %s", sf, df), g_strdup(kind));
+			check_cell(name, row, col, set, verdicts,
+				   g_hash_table_lookup(facts_of, src),
+				   g_hash_table_lookup(facts_of, dst));
 		}
 	}
-	xmlXPathFreeObject(cells);
 
 	/* Against the expectations. */
 	xmlXPathObjectPtr bo = xp(xc, "//body");
@@ -310,7 +409,8 @@ START_TEST(report_case)
 	ck_assert_msg(ft != NULL, "missing %s", fp);
 	g_autoptr(GHashTable) file_of =
 	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, g_free);
-	g_autoptr(GHashTable) hosts_of = g_hash_table_new(g_str_hash, g_str_equal);
+	g_autoptr(GHashTable) facts_of =
+	    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, (GDestroyNotify)mc_facts_free);
 	mc_gate_fleet *fleet = mc_gate_fleet_new();
 	mc_error err = { 0 };
 	size_t nhosts = 0;
@@ -328,7 +428,7 @@ START_TEST(report_case)
 		ck_assert_int_eq(mc_profile_id(f, id, &err), 0);
 		g_hash_table_replace(file_of, g_strdup(id), g_strdup(w[1]));
 		ck_assert_msg(mc_gate_fleet_add(fleet, host, f, &err) == 0, "%s", err.msg);
-		mc_facts_free(f);
+		g_hash_table_replace(facts_of, g_strdup(id), f);
 		nhosts++;
 	}
 	mc_html_opts o = { .source = "test <fleet> & \"co\"",
@@ -355,7 +455,7 @@ START_TEST(report_case)
 		goto done;
 	}
 	ck_assert_msg(!g_str_has_prefix(et, "error"), "%s: rendering should fail", name);
-	check_page(name, page, len, &st, file_of, el, nhosts);
+	check_page(name, page, len, &st, file_of, facts_of, el, nhosts);
 done:
 	free(page);
 	mc_gate_fleet_free(fleet);
