@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/arm64_regid.h"
 #include "core/planner/pins.h"
 
 typedef struct cpuid_reg {
@@ -21,9 +22,10 @@ typedef struct cpuid_reg {
 typedef struct pp_domain {
 	char *name;
 	size_t first, last; /* its facts: v[first, last) */
-	uint32_t *slots;    /* NULL until looked up by key in a large domain */
+	uint32_t *slots;    /* NULL until looked up often by key in a large domain */
 	uint32_t *hash;     /* per fact of the domain */
 	size_t mask;
+	size_t lookups; /* by binary search, before the hash is built */
 } pp_domain;
 
 #define PP_LINEAR 8 /* domains of at most this many facts: no hash */
@@ -35,6 +37,7 @@ struct mc_plan_profile {
 	/* Filled lazily by lookups; a compiled profile is not shared between
 	 * threads. */
 	GArray *domains; /* pp_domain */
+	guint last;      /* the domain looked up last: most lookups follow one */
 	const char *arch, *release;
 	cpuid_reg *cpuid; /* canonical x86.cpuid keys, sorted */
 	size_t ncpuid;
@@ -65,29 +68,69 @@ static uint32_t key_hash(const char *key)
 	return (uint32_t)mix(0x243f6a8885a308d3ULL, key);
 }
 
+/* 1 + the value of each lowercase hex digit, 0 for any other byte. */
+static const unsigned char hexval[256] = {
+	['0'] = 1,  ['1'] = 2,  ['2'] = 3,  ['3'] = 4,  ['4'] = 5,  ['5'] = 6,
+	['6'] = 7,  ['7'] = 8,  ['8'] = 9,  ['9'] = 10, ['a'] = 11, ['b'] = 12,
+	['c'] = 13, ['d'] = 14, ['e'] = 15, ['f'] = 16,
+};
+
 static int hexdigit(char c)
 {
-	if (c >= '0' && c <= '9')
-		return c - '0';
-	if (c >= 'a' && c <= 'f')
-		return c - 'a' + 10;
-	return -1;
+	return (int)hexval[(unsigned char)c] - 1;
 }
 
-/* "0x" and exactly `digits` lowercase hex digits (as printf's %0Nx writes a
- * value of that many digits), then end. */
-static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
+/* Eight lowercase hex digits at s (which has at least eight bytes): their
+ * value, or false. Eight at a time on little-endian hosts: a byte is a
+ * digit when it lies in ('0' - 1, '9' + 1) or ('a' - 1, 'f' + 1) (Bit
+ * Twiddling Hacks' hasbetween, exact per byte), and its value is its low
+ * nibble, plus 9 for a letter. */
+static bool hex8(const char *s, uint32_t *out)
 {
-	uint64_t v = 0;
-	if (s[0] != '0' || s[1] != 'x')
+#if defined(__BYTE_ORDER__) && __BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__
+	const uint64_t ones = 0x0101010101010101ULL, high = ones * 128;
+	uint64_t x;
+	memcpy(&x, s, 8);
+	uint64_t lo7 = x & ones * 127;
+	uint64_t digit =
+	    (ones * (127 + '9' + 1) - lo7) & ~x & (lo7 + ones * (127 - '0' + 1)) & high;
+	uint64_t alpha =
+	    (ones * (127 + 'f' + 1) - lo7) & ~x & (lo7 + ones * (127 - 'a' + 1)) & high;
+	if ((digit | alpha) != high)
 		return false;
-	for (unsigned i = 0; i < digits; i++) {
-		int d = hexdigit(s[2 + i]);
+	uint64_t v = (x & ones * 0xf) + ((x >> 6) & ones) * 9; /* byte i: digit i */
+	v = ((v & 0x00ff00ff00ff00ffULL) << 4) | ((v >> 8) & 0x00ff00ff00ff00ffULL);
+	v = ((v & 0x0000ffff0000ffffULL) << 8) | ((v >> 16) & 0x0000ffff0000ffffULL);
+	*out = (uint32_t)(((v & 0xffffffffULL) << 16) | (v >> 32));
+	return true;
+#else
+	uint32_t v = 0;
+	for (unsigned i = 0; i < 8; i++) {
+		int d = hexdigit(s[i]);
 		if (d < 0)
 			return false;
 		v = v << 4 | (unsigned)d;
 	}
 	*out = v;
+	return true;
+#endif
+}
+
+/* "0x" and exactly `digits` (8 or 16) lowercase hex digits (as printf's
+ * %0Nx writes a value of that many digits); s has at least 2 + digits
+ * bytes. */
+static bool canon_hex(const char *s, unsigned digits, uint64_t *out)
+{
+	uint32_t hi, lo;
+	if (s[0] != '0' || s[1] != 'x' || !hex8(s + 2, &hi))
+		return false;
+	if (digits == 8) {
+		*out = hi;
+		return true;
+	}
+	if (!hex8(s + 10, &lo))
+		return false;
+	*out = (uint64_t)hi << 32 | lo;
 	return true;
 }
 
@@ -96,8 +139,9 @@ static bool cpuid_key(const char *k, cpuid_reg *r)
 {
 	uint64_t leaf, index;
 	/* ... ".eax", ".ebx", ".ecx" or ".edx" and the end */
-	if (!canon_hex(k, 8, &leaf) || k[10] != '.' || !canon_hex(k + 11, 8, &index) ||
-	    k[21] != '.' || k[22] != 'e' || k[23] < 'a' || k[23] > 'd' || k[24] != 'x' || k[25])
+	if (strlen(k) != 25 || !canon_hex(k, 8, &leaf) || k[10] != '.' ||
+	    !canon_hex(k + 11, 8, &index) || k[21] != '.' || k[22] != 'e' || k[23] < 'a' ||
+	    k[23] > 'd' || k[24] != 'x' || k[25])
 		return false;
 	r->leaf = (uint32_t)leaf;
 	r->index = (uint32_t)index;
@@ -123,6 +167,9 @@ static bool plain_hex(const char *s, uint64_t *v)
 	unsigned i = 0;
 	if (s[0] != '0' || s[1] != 'x')
 		return false;
+	size_t n = strlen(s);
+	if (n == 10 || n == 18) /* the printed forms "0x%08x" and "0x%016llx" */
+		return canon_hex(s, (unsigned)n - 2, v);
 	for (; s[2 + i]; i++) {
 		int d = hexdigit(s[2 + i]);
 		if (d < 0 || i == 16)
@@ -164,7 +211,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		p->arch = "";
 	p->release = mc_pp_get(p, "kernel", "release");
 	for (size_t i = cf; i < cl; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
+		const mc_fact *x = &p->v[i];
 		cpuid_reg r = { 0 };
 		unsigned long long v;
 		if (!cpuid_key(x->key, &r))
@@ -183,7 +230,7 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 	if (!sorted)
 		qsort(p->cpuid, p->ncpuid, sizeof(*p->cpuid), cpuid_cmp);
 	for (size_t i = rf; i < rl; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
+		const mc_fact *x = &p->v[i];
 		mc_pp_reg *r = &p->regs[p->nregs++];
 		uint64_t id;
 		*r = (mc_pp_reg){ .fact = x };
@@ -198,6 +245,8 @@ mc_plan_profile *mc_plan_profile_new(const mc_facts *f)
 		} else {
 			r->id = strtoull(x->key, NULL, 16);
 		}
+		r->fw = mc_arm64_reg_is_fw(r->id);
+		r->checked = mc_arm64_reg_value_checked(r->id);
 	}
 	return p;
 }
@@ -228,15 +277,59 @@ const mc_facts *mc_plan_profile_facts(const mc_plan_profile *p)
 static pp_domain *domain_of(const mc_plan_profile *p, const char *domain)
 {
 	GArray *a = p->domains;
+	if (p->last < a->len) {
+		pp_domain *d = &g_array_index(a, pp_domain, p->last);
+		if (strcmp(d->name, domain) == 0)
+			return d;
+	}
 	for (guint i = 0; i < a->len; i++) {
 		pp_domain *d = &g_array_index(a, pp_domain, i);
-		if (d->name[0] == domain[0] && strcmp(d->name, domain) == 0)
+		if (d->name[0] == domain[0] && strcmp(d->name, domain) == 0) {
+			((mc_plan_profile *)p)->last = i; /* p is never const-allocated */
 			return d;
+		}
 	}
 	pp_domain d = { .name = g_strdup(domain) };
 	mc_facts_domain_range(p->f, domain, &d.first, &d.last);
 	g_array_append_val(a, d);
+	((mc_plan_profile *)p)->last = a->len - 1;
 	return &g_array_index(a, pp_domain, a->len - 1);
+}
+
+/* The fact of key in the domain's facts (sorted by key, as strcmp orders
+ * them, no key twice), by binary search. */
+static const char *bsearch_key(const mc_plan_profile *p, const pp_domain *d, const char *key)
+{
+	size_t lo = d->first, hi = d->last;
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+		int c = strcmp(p->v[mid].key, key);
+		if (c == 0)
+			return p->v[mid].value;
+		if (c < 0)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return NULL;
+}
+
+static void build_hash(const mc_plan_profile *p, pp_domain *d)
+{
+	size_t n = d->last - d->first, cap = 16;
+	while (cap < 2 * n)
+		cap *= 2;
+	d->mask = cap - 1;
+	d->slots = g_new0(uint32_t, cap);
+	d->hash = g_new(uint32_t, n);
+	for (size_t i = 0; i < n; i++) {
+		uint32_t h = key_hash(p->v[d->first + i].key);
+		size_t s = h & d->mask;
+		d->hash[i] = h;
+		while (d->slots[s])
+			s = (s + 1) & d->mask;
+		d->slots[s] = (uint32_t)i + 1;
+	}
 }
 
 const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *key)
@@ -250,20 +343,13 @@ const char *mc_pp_get(const mc_plan_profile *p, const char *domain, const char *
 		return NULL;
 	}
 	if (!d->slots) {
-		size_t cap = 16;
-		while (cap < 2 * n)
-			cap *= 2;
-		d->mask = cap - 1;
-		d->slots = g_new0(uint32_t, cap);
-		d->hash = g_new(uint32_t, n);
-		for (size_t i = 0; i < n; i++) {
-			uint32_t h = key_hash(p->v[d->first + i].key);
-			size_t s = h & d->mask;
-			d->hash[i] = h;
-			while (d->slots[s])
-				s = (s + 1) & d->mask;
-			d->slots[s] = (uint32_t)i + 1;
-		}
+		/* A hash of every key costs about as much as n / 4 binary
+		 * searches: a plan that looks up a few keys of a large domain
+		 * (the feature MSRs of x86.msr) searches; a profile planned
+		 * against many (compiled once) gets the hash. */
+		if (d->lookups++ < n / 4 + 16)
+			return bsearch_key(p, d, key);
+		build_hash(p, d);
 	}
 	uint32_t h = key_hash(key);
 	for (size_t s = h & d->mask; d->slots[s]; s = (s + 1) & d->mask) {

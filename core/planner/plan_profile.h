@@ -74,6 +74,8 @@ typedef struct mc_pp_reg {
 	uint64_t value; /* when has_value */
 	bool has_value; /* the value is "0x..." hex (not the `1` of an unvalued register) */
 	bool canon;     /* the key is "0x%016" PRIx64 of id: such keys sort as their ids */
+	bool fw;        /* mc_arm64_reg_is_fw(id) */
+	bool checked;   /* mc_arm64_reg_value_checked(id) */
 } mc_pp_reg;
 size_t mc_pp_arm64_nregs(const mc_plan_profile *p);
 const mc_pp_reg *mc_pp_arm64_reg_at(const mc_plan_profile *p, size_t i);

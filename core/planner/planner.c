@@ -3,10 +3,12 @@
 #include <errno.h>
 #include <glib.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "core/planner/rule.h"
+#include "core/planner/x86_guest.h"
 
 /* The rule table. Evaluation order = report order. */
 static const mc_rule *const rules[] = {
@@ -146,14 +148,52 @@ int mc_plan_parse_pin(const mc_plan_env *env, mc_pins *p, const char *spec, mc_e
 /* ---- plans ---- */
 
 struct mc_plan {
-	GPtrArray *v; /* mc_verdict * */
+	GPtrArray *v; /* entry *, in the chunks */
+	/* The entries, allocated in order from chunks (a plan is freed whole):
+	 * one allocation per few dozen verdicts, not one per verdict. */
+	GPtrArray *chunks;
+	char *at;    /* free space in the last chunk */
+	size_t left; /* its size */
 };
 
-static void verdict_free(gpointer data)
+#define CHUNK 4096
+
+/* One verdict. Its text is either copied in by mc_plan_add (in the same
+ * allocation) or written from args by text() when first read (mc_plan_at;
+ * mc_plan_add_lazy), its strings then allocated one by one. */
+typedef struct entry {
+	mc_verdict v;
+	mc_vtext_fn text;   /* NULL once the text is written */
+	bool owned;         /* v's strings were written by text(): free them */
+	max_align_t args[]; /* text()'s arguments (mc_plan_add_lazy) */
+} entry;
+
+static void entry_clear(entry *e)
 {
-	mc_verdict *v = data;
-	g_free(v->reason);
-	g_free(v); /* with its other strings (mc_plan_add) */
+	if (e->owned) {
+		g_free(e->v.subject);
+		g_free(e->v.facts);
+		g_free(e->v.remedy);
+		g_free(e->v.pin);
+	}
+	g_free(e->v.reason); /* the other strings of mc_plan_add's are in its chunk */
+}
+
+/* n bytes for an entry (aligned for any type), owned by the plan. */
+static entry *entry_alloc(mc_plan *p, size_t n)
+{
+	const size_t align = _Alignof(max_align_t);
+	n = (n + align - 1) & ~(align - 1);
+	if (n > p->left) {
+		size_t size = n > CHUNK ? n : CHUNK;
+		p->at = g_malloc(size); /* aligned for any type */
+		p->left = size;
+		g_ptr_array_add(p->chunks, p->at);
+	}
+	entry *e = (entry *)(void *)p->at;
+	p->at += n;
+	p->left -= n;
+	return e;
 }
 
 /* Copy s (n bytes with its NUL, or none when s is NULL) to *o. */
@@ -174,20 +214,38 @@ void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *sub
 		subject = "";
 	size_t ls = strlen(subject) + 1, lf = facts ? strlen(facts) + 1 : 0,
 	       lr = remedy ? strlen(remedy) + 1 : 0, lp = pin ? strlen(pin) + 1 : 0;
-	/* one allocation for the verdict and its fixed strings */
-	mc_verdict *v = g_malloc(sizeof(*v) + ls + lf + lr + lp);
-	char *o = (char *)(v + 1);
-	va_list ap;
-	va_start(ap, reason_fmt);
-	v->reason = g_strdup_vprintf(reason_fmt, ap);
-	va_end(ap);
+	/* the verdict and its fixed strings together */
+	entry *e = entry_alloc(p, sizeof(*e) + ls + lf + lr + lp);
+	char *o = (char *)(e + 1);
+	mc_verdict *v = &e->v;
+	if (!strchr(reason_fmt, '%')) { /* printf would copy it */
+		v->reason = g_strdup(reason_fmt);
+	} else {
+		va_list ap;
+		va_start(ap, reason_fmt);
+		v->reason = g_strdup_vprintf(reason_fmt, ap);
+		va_end(ap);
+	}
 	v->family = family;
 	v->level = level;
 	v->subject = put(&o, subject, ls);
 	v->facts = put(&o, facts, lf);
 	v->remedy = put(&o, remedy, lr);
 	v->pin = put(&o, pin, lp);
-	g_ptr_array_add(p->v, v);
+	e->text = NULL;
+	e->owned = false;
+	g_ptr_array_add(p->v, e);
+}
+
+void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_fn text,
+		       size_t size)
+{
+	entry *e = entry_alloc(p, sizeof(*e) + size);
+	e->v = (mc_verdict){ .family = family, .level = level };
+	e->text = text;
+	e->owned = true;
+	g_ptr_array_add(p->v, e);
+	return e->args;
 }
 
 const char *mc_arch_of(const mc_facts *f)
@@ -200,6 +258,13 @@ bool mc_fact_u64(const mc_facts *f, const char *domain, const char *key, unsigne
 {
 	const char *v = mc_facts_get(f, domain, key);
 	return v && mc_parse_u64(v, out) == 0;
+}
+
+const mc_x86_guest *mc_rule_x86_guest(mc_rule_ctx *ctx, mc_error *err)
+{
+	if (!ctx->x86_guest)
+		ctx->x86_guest = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
+	return ctx->x86_guest;
 }
 
 bool mc_rule_have_domain(mc_rule_ctx *ctx, const char *family, const char *domain, const char *what)
@@ -231,7 +296,10 @@ void mc_plan_free(mc_plan *p)
 {
 	if (!p)
 		return;
+	for (guint i = 0; i < p->v->len; i++)
+		entry_clear(p->v->pdata[i]);
 	g_ptr_array_unref(p->v);
+	g_ptr_array_unref(p->chunks);
 	g_free(p);
 }
 
@@ -242,7 +310,26 @@ size_t mc_plan_count(const mc_plan *p)
 
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i)
 {
-	return i < p->v->len ? p->v->pdata[i] : NULL;
+	if (i >= p->v->len)
+		return NULL;
+	entry *e = p->v->pdata[i];
+	if (e->text) { /* written on first read (mc_plan_add_lazy) */
+		e->text(e->args, &e->v);
+		if (!e->v.subject)
+			e->v.subject = g_strdup("");
+		e->text = NULL;
+	}
+	return &e->v;
+}
+
+mc_level mc_plan_level_at(const mc_plan *p, size_t i)
+{
+	return ((const entry *)p->v->pdata[i])->v.level;
+}
+
+const char *mc_plan_family_at(const mc_plan *p, size_t i)
+{
+	return ((const entry *)p->v->pdata[i])->v.family;
 }
 
 mc_level mc_plan_worst(const mc_plan *p)
@@ -295,7 +382,8 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 			return NULL;
 	}
 	mc_plan *p = g_new0(mc_plan, 1);
-	p->v = g_ptr_array_new_with_free_func(verdict_free);
+	p->v = g_ptr_array_sized_new(32);
+	p->chunks = g_ptr_array_new_with_free_func(g_free);
 	mc_rule_ctx ctx = { .env = env,
 			    .src = src,
 			    .dst = dst,
@@ -305,10 +393,12 @@ mc_plan *mc_plan_compute_compiled(const mc_plan_env *env, const mc_plan_profile 
 			    .plan = p };
 	for (size_t r = 0; r < G_N_ELEMENTS(rules); r++) {
 		if (rules[r]->run(&ctx, err) < 0) {
+			mc_x86_guest_free(ctx.x86_guest);
 			mc_plan_free(p);
 			return NULL;
 		}
 	}
+	mc_x86_guest_free(ctx.x86_guest);
 	return p;
 }
 

@@ -84,7 +84,14 @@ mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, co
 				const mc_facts *dst, const mc_pins *pins, mc_error *err);
 void mc_plan_free(mc_plan *p);
 size_t mc_plan_count(const mc_plan *p);
+/* The i-th verdict, or NULL past the last. Its text is written when it is
+ * first read here (a plan computed for its levels formats none), so a plan
+ * is not read from two threads at once. */
 const mc_verdict *mc_plan_at(const mc_plan *p, size_t i);
+/* The i-th verdict's level and family (i < mc_plan_count), without writing
+ * its text: for callers that count or rank verdicts. */
+mc_level mc_plan_level_at(const mc_plan *p, size_t i);
+const char *mc_plan_family_at(const mc_plan *p, size_t i);
 mc_level mc_plan_worst(const mc_plan *p);
 /* Worst level of one family (MC_V_OK when it has no verdicts). */
 mc_level mc_plan_family_worst(const mc_plan *p, const char *family);

@@ -4,7 +4,10 @@
 #ifndef MC_RULE_H
 #define MC_RULE_H
 
+#include <glib.h>
 #include <stdbool.h>
+#include <stdint.h>
+#include <string.h>
 
 #include "core/base/error.h"
 #include "core/base/facts.h"
@@ -20,7 +23,13 @@ typedef struct mc_rule_ctx {
 	const mc_plan_profile *srcp, *dstp;
 	const mc_pins *pins; /* the guest's configuration */
 	mc_plan *plan;
+	struct mc_x86_guest *x86_guest; /* NULL until mc_rule_x86_guest */
 } mc_rule_ctx;
+
+/* The x86 guest's view of its CPU (core/planner/x86_guest.h) for the pair's
+ * source and pins, made once per plan for the families that share it; NULL
+ * with err set when it cannot be made (mc_x86_guest_new). Owned by ctx. */
+const struct mc_x86_guest *mc_rule_x86_guest(mc_rule_ctx *ctx, mc_error *err);
 
 /* One rule family; each rules_*.c defines one with designated initialisers
  * (members it does not need stay NULL). */
@@ -73,6 +82,58 @@ int mc_rule_check_pin(const mc_plan_env *env, const char *name, const char *valu
 void mc_plan_add(mc_plan *p, const char *family, mc_level level, const char *subject,
 		 const char *facts, const char *remedy, const char *pin, const char *reason_fmt,
 		 ...) __attribute__((format(printf, 8, 9)));
+
+/* A verdict whose text is written only when it is first read (mc_plan_at),
+ * for plans computed for their levels (targets, gate, report, baseline) or
+ * read in part. Returns `size` bytes (aligned for any type) that the caller
+ * fills with text()'s arguments before the plan is read; text(args, v) then
+ * sets v's subject (NULL: ""), reason, facts, remedy and pin, each
+ * g_malloc'd or NULL (the reason must be set). The arguments are read after
+ * the plan is computed, when the profiles, the facts and the pins may be
+ * gone: they may point only at static data (copy strings into them). The
+ * text must be what mc_plan_add would have been given at the time. */
+typedef void (*mc_vtext_fn)(const void *args, mc_verdict *v);
+void *mc_plan_add_lazy(mc_plan *p, const char *family, mc_level level, mc_vtext_fn text,
+		       size_t size);
+
+/* Appending to a verdict's text without printf (which costs a microsecond
+ * a call through g_strdup_printf): n bytes of t; what %" PRIx64 " (%llx)
+ * and %llu (%u) write. */
+static inline void mc_text_add_len(GString *s, const char *t, size_t n)
+{
+	if (s->len + n < s->allocated_len) { /* room for it and the NUL */
+		memcpy(s->str + s->len, t, n);
+		s->len += n;
+		s->str[s->len] = 0;
+	} else {
+		g_string_append_len(s, t, (gssize)n);
+	}
+}
+
+static inline void mc_text_add(GString *s, const char *t)
+{
+	mc_text_add_len(s, t, strlen(t));
+}
+
+static inline void mc_text_hex(GString *s, uint64_t v)
+{
+	char b[16];
+	size_t n = 0;
+	do
+		b[15 - n++] = "0123456789abcdef"[v & 0xf];
+	while (v >>= 4);
+	mc_text_add_len(s, b + 16 - n, n);
+}
+
+static inline void mc_text_u(GString *s, unsigned long long v)
+{
+	char b[20];
+	size_t n = 0;
+	do
+		b[19 - n++] = (char)('0' + v % 10);
+	while (v /= 10);
+	mc_text_add_len(s, b + 20 - n, n);
+}
 
 /* Both profiles must hold facts of `domain` (a probe that did not run, e.g.
  * no /dev/kvm when probed, leaves none): otherwise add an action (source

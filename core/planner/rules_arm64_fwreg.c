@@ -121,9 +121,22 @@ static const char *level_name(enum fw_kind k, unsigned long long v)
 	return "unknown level";
 }
 
+/* "MAJOR.MINOR (0xV)" */
+static void add_psci(GString *t, unsigned long long v)
+{
+	mc_text_u(t, v >> 16);
+	mc_text_add_len(t, ".", 1);
+	mc_text_u(t, v & 0xffff);
+	mc_text_add(t, " (0x");
+	mc_text_hex(t, v);
+	mc_text_add_len(t, ")", 1);
+}
+
 static char *psci_str(unsigned long long v)
 {
-	return g_strdup_printf("%llu.%llu (0x%llx)", v >> 16, v & 0xffff, v);
+	GString *t = g_string_sized_new(24);
+	add_psci(t, v);
+	return g_string_free(t, FALSE);
 }
 
 static const char *const pin_names[] = { "PSCI_VERSION",    "STD_BMAP",          "STD_HYP_BMAP",
@@ -172,44 +185,65 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 	return 0;
 }
 
-static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned long long sv,
-		  bool pinned, bool dst_has, unsigned long long dv)
+/* One register's verdict, its text written when read (mc_plan_add_lazy). */
+typedef struct fw_text {
+	unsigned long long sv, dv; /* the guest's value (pinned or the source's), DST's */
+	int r;                     /* mc_arm64_fw_accepts */
+	bool src_has, dst_has, pinned;
+	char name[]; /* the register's name (key) */
+} fw_text;
+
+static void fw_verdict_text(const void *args, mc_verdict *v)
 {
+	const fw_text *a = args;
+	const char *name = a->name;
+	unsigned long long sv = a->sv, dv = a->dv;
+	bool pinned = a->pinned;
 	enum fw_kind k = fw_kind(name);
-	g_autofree char *facts = NULL;
-	if (!src_has) {
-		if (dst_has && k == FW_PSCI) {
+	v->subject = g_strdup(name);
+	if (!a->src_has) { /* only the destination has it */
+		if (k == FW_PSCI) {
 			g_autofree char *ds = psci_str(dv);
-			facts = g_strdup_printf(
+			v->facts = g_strdup_printf(
 			    "SRC: no PSCI_VERSION register; DST PSCI_VERSION=0x%llx", dv);
-			mc_plan_add(
-			    ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
+			v->reason = g_strdup_printf(
 			    "the source kernel predates the PSCI_VERSION register, so nothing "
 			    "is sent; the guest keeps working with PSCI %s on the destination "
 			    "(backward compatible with 0.2)",
 			    ds);
-		} else if (dst_has) {
-			facts = g_strdup_printf("SRC: no %s; DST %s=0x%llx", name, name, dv);
-			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
-				    "only the destination has %s: nothing to restore, the guest "
-				    "gets the destination's value",
-				    name);
+		} else {
+			v->facts = g_strdup_printf("SRC: no %s; DST %s=0x%llx", name, name, dv);
+			v->reason =
+			    g_strdup_printf("only the destination has %s: nothing to restore, "
+					    "the guest gets the destination's value",
+					    name);
 		}
 		return;
 	}
-	facts = dst_has ? g_strdup_printf("SRC %s=0x%llx%s; DST %s=0x%llx", name, sv,
-					  pinned ? " (pinned)" : "", name, dv)
-			: g_strdup_printf("SRC %s=0x%llx%s; DST: no such register", name, sv,
-					  pinned ? " (pinned)" : "");
-	int r = mc_arm64_fw_accepts(name, dst_has, dv, sv);
+	/* "SRC NAME=0xS[ (pinned)]; DST NAME=0xD" or "...; DST: no such register" */
+	GString *t = g_string_sized_new(96);
+	mc_text_add(t, "SRC ");
+	mc_text_add(t, name);
+	mc_text_add(t, "=0x");
+	mc_text_hex(t, sv);
+	mc_text_add(t, pinned ? " (pinned)" : "");
+	if (a->dst_has) {
+		mc_text_add(t, "; DST ");
+		mc_text_add(t, name);
+		mc_text_add(t, "=0x");
+		mc_text_hex(t, dv);
+	} else {
+		mc_text_add(t, "; DST: no such register");
+	}
+	v->facts = g_string_free(t, FALSE);
+	int r = a->r;
 	if (r == -ENOENT) {
-		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, name, facts,
-			    "migrate to a destination whose kernel has the register "
-			    "(a newer kernel); pinning the value does not help",
-			    NULL,
-			    "the destination kernel does not know the %s firmware register: "
-			    "KVM_SET_ONE_REG fails with ENOENT and QEMU aborts the migration%s",
-			    name, pinned ? " (the register is sent even when pinned)" : "");
+		v->remedy = g_strdup("migrate to a destination whose kernel has the register "
+				     "(a newer kernel); pinning the value does not help");
+		v->reason = g_strdup_printf(
+		    "the destination kernel does not know the %s firmware register: "
+		    "KVM_SET_ONE_REG fails with ENOENT and QEMU aborts the migration%s",
+		    name, pinned ? " (the register is sent even when pinned)" : "");
 		return;
 	}
 	switch (k) {
@@ -217,75 +251,93 @@ static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned lon
 		g_autofree char *ss = psci_str(sv);
 		g_autofree char *ds = psci_str(dv);
 		if (r == 0) {
-			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
-				    "the guest's PSCI %s is one the destination implements "
-				    "(up to %s)",
-				    ss, ds);
+			v->reason = g_strconcat("the guest's PSCI ", ss,
+						" is one the destination implements (up to ", ds,
+						")", NULL);
 		} else {
-			g_autofree char *pin = g_strdup_printf("PSCI_VERSION=0x%llx", dv);
-			g_autofree char *remedy = g_strdup_printf(
+			v->pin = g_strdup_printf("PSCI_VERSION=0x%llx", dv);
+			v->remedy = g_strdup_printf(
 			    "start the guest with --pin %s (before it boots), or migrate to a "
 			    "destination that implements PSCI %s",
-			    pin, ss);
-			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, name, facts, remedy, pin,
-				    "the guest runs PSCI %s but the destination implements only up "
-				    "to %s: KVM_SET_ONE_REG fails with EINVAL",
-				    ss, ds);
+			    v->pin, ss);
+			v->reason = g_strdup_printf(
+			    "the guest runs PSCI %s but the destination implements only up "
+			    "to %s: KVM_SET_ONE_REG fails with EINVAL",
+			    ss, ds);
 		}
 		return;
 	}
 	case FW_WA13:
 	case FW_WA2:
-		if (r == 0)
-			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
-				    "destination level %s covers the guest's %s", level_name(k, dv),
-				    level_name(k, sv));
-		else
-			mc_plan_add(
-			    ctx->plan, FAMILY, MC_V_BLOCKED, name, facts,
-			    "migrate to a host whose CPU and firmware offer the mitigation "
-			    "(or that is not affected); the value cannot be pinned lower",
-			    NULL,
+		if (r == 0) {
+			v->reason = g_strconcat("destination level ", level_name(k, dv),
+						" covers the guest's ", level_name(k, sv), NULL);
+		} else {
+			v->remedy = g_strdup("migrate to a host whose CPU and firmware offer the "
+					     "mitigation (or that is not affected); the value "
+					     "cannot be pinned lower");
+			v->reason = g_strdup_printf(
 			    "the guest was told %s (%s) on the source; the destination offers "
 			    "only %s, so KVM refuses the value: a guest must not silently lose "
 			    "a mitigation it was promised",
 			    level_name(k, sv),
 			    k == FW_WA2 ? "Spectre v4 / SSBD" : "Spectre v2 / BHB",
 			    level_name(k, dv));
+		}
 		return;
 	case FW_BMAP:
 		if (r == 0) {
-			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
-				    "all hypercall services in the guest's bitmap 0x%llx are "
-				    "supported by the destination (0x%llx)",
-				    sv, dv);
+			t = g_string_sized_new(112);
+			mc_text_add(t, "all hypercall services in the guest's bitmap 0x");
+			mc_text_hex(t, sv);
+			mc_text_add(t, " are supported by the destination (0x");
+			mc_text_hex(t, dv);
+			mc_text_add_len(t, ")", 1);
+			v->reason = g_string_free(t, FALSE);
 		} else {
-			g_autofree char *pin = g_strdup_printf("%s=0x%llx", name, sv & dv);
-			g_autofree char *remedy =
-			    g_strdup_printf("start the guest with --pin %s", pin);
-			mc_plan_add(
-			    ctx->plan, FAMILY, MC_V_BLOCKED, name, facts, remedy, pin,
+			v->pin = g_strdup_printf("%s=0x%llx", name, sv & dv);
+			v->remedy = g_strdup_printf("start the guest with --pin %s", v->pin);
+			v->reason = g_strdup_printf(
 			    "hypercall services 0x%llx of the guest's bitmap are not "
 			    "supported by the destination: KVM_SET_ONE_REG fails with EINVAL",
 			    sv & ~dv);
 		}
 		return;
 	case FW_UNKNOWN:
-		if (r == 0)
-			mc_plan_add(ctx->plan, FAMILY, MC_V_OK, name, facts, NULL, NULL,
-				    "firmware register %s (unknown to this migcheck) has the same "
-				    "value on both sides",
-				    name);
-		else
-			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, name, facts,
-				    "verify by restoring the value on the destination "
-				    "(migrate --dry-run) or update migcheck",
-				    NULL,
-				    "firmware register %s is unknown to this migcheck and differs: "
-				    "its acceptance rule cannot be predicted",
-				    name);
+		if (r == 0) {
+			v->reason =
+			    g_strdup_printf("firmware register %s (unknown to this migcheck) "
+					    "has the same value on both sides",
+					    name);
+		} else {
+			v->remedy = g_strdup("verify by restoring the value on the destination "
+					     "(migrate --dry-run) or update migcheck");
+			v->reason =
+			    g_strdup_printf("firmware register %s is unknown to this migcheck "
+					    "and differs: its acceptance rule cannot be "
+					    "predicted",
+					    name);
+		}
 		return;
 	}
+}
+
+/* The destination kernel's decision on one register; its verdict. */
+static void judge(mc_rule_ctx *ctx, const char *name, bool src_has, unsigned long long sv,
+		  bool pinned, bool dst_has, unsigned long long dv)
+{
+	if (!src_has && !dst_has)
+		return;
+	int r = src_has ? mc_arm64_fw_accepts(name, dst_has, dv, sv) : 0;
+	mc_level l = r == 0                        ? MC_V_OK
+		     : r == -ENOENT                ? MC_V_BLOCKED
+		     : fw_kind(name) == FW_UNKNOWN ? MC_V_ACTION
+						   : MC_V_BLOCKED;
+	size_t n = strlen(name) + 1;
+	fw_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, l, fw_verdict_text, sizeof(*a) + n);
+	a->sv = sv, a->dv = dv, a->r = r;
+	a->src_has = src_has, a->dst_has = dst_has, a->pinned = pinned;
+	memcpy(a->name, name, n);
 }
 
 static int run(mc_rule_ctx *ctx, mc_error *err)

@@ -37,6 +37,7 @@
 #include <glib.h>
 #include <pthread.h>
 #include <inttypes.h>
+#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -99,6 +100,38 @@ static kmodel dst_model(const mc_plan_profile *dst, unsigned *maj, unsigned *min
 static uint64_t field(uint64_t v, unsigned shift, unsigned width)
 {
 	return (v >> shift) & ((width >= 64 ? 0 : 1ULL << width) - 1);
+}
+
+/* Append to why, when the caller wants the reason (NULL: the decision only,
+ * the text is written later, from the same arguments). */
+static void say(GString *why, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void say(GString *why, const char *fmt, ...)
+{
+	if (!why)
+		return;
+	va_list ap;
+	va_start(ap, fmt);
+	g_string_append_vprintf(why, fmt, ap);
+	va_end(ap);
+}
+
+static void say_s(GString *why, const char *text)
+{
+	if (why)
+		mc_text_add(why, text);
+}
+
+/* "[HI:LO] source 0xS, destination 0xD" */
+static void append_field(GString *out, unsigned hi, unsigned lo, uint64_t s, uint64_t d)
+{
+	mc_text_add_len(out, "[", 1);
+	mc_text_u(out, hi);
+	mc_text_add_len(out, ":", 1);
+	mc_text_u(out, lo);
+	mc_text_add(out, "] source 0x");
+	mc_text_hex(out, s);
+	mc_text_add(out, ", destination 0x");
+	mc_text_hex(out, d);
 }
 
 /* A name for a register id: the ID register table's, a few others, or the
@@ -169,6 +202,8 @@ static const char *reg_class(uint64_t id)
  * where s and d differ; at most 6. */
 static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 {
+	if (!out)
+		return;
 	const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
 	if (!r)
 		r = mc_idreg_find(MC_IDREGS_6_12, id);
@@ -180,20 +215,22 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 		if (!(left & m))
 			continue;
 		left &= ~m;
-		if (shown++ < 6)
-			g_string_append_printf(
-			    out, "%s%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
-			    shown > 1 ? "; " : "", f->name, f->shift + f->width - 1, f->shift,
-			    field(s, f->shift, f->width), field(d, f->shift, f->width));
+		if (shown++ < 6) {
+			mc_text_add(out, shown > 1 ? "; " : "");
+			mc_text_add(out, f->name);
+			mc_text_add_len(out, " ", 1);
+			append_field(out, f->shift + f->width - 1U, f->shift,
+				     field(s, f->shift, f->width), field(d, f->shift, f->width));
+		}
 	}
 	for (unsigned sh = 0; sh < 64 && left; sh += 4) {
 		if (!((left >> sh) & 0xf))
 			continue;
 		left &= ~(0xfULL << sh);
-		if (shown++ < 6)
-			g_string_append_printf(
-			    out, "%sbits [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64,
-			    shown > 1 ? "; " : "", sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
+		if (shown++ < 6) {
+			mc_text_add(out, shown > 1 ? "; bits " : "bits ");
+			append_field(out, sh + 3, sh, field(s, sh, 4), field(d, sh, 4));
+		}
 	}
 	if (shown > 6)
 		g_string_append_printf(out, "; %d more", shown - 6);
@@ -273,8 +310,7 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 			break;
 		}
 		if (!ok) {
-			g_string_append_printf(
-			    why,
+			say(why,
 			    "%s.%s [%u:%u] source 0x%" PRIx64 ", destination 0x%" PRIx64
 			    " (a writable field that %s)",
 			    r->name, f->name, f->shift + f->width - 1, f->shift,
@@ -283,9 +319,10 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 		}
 	}
 	if ((val & ~mask) != (limit & ~mask)) {
-		g_string_append_printf(why, "%s: ", r->name);
+		say_s(why, r->name);
+		say_s(why, ": ");
 		describe_diff(r->id, val & ~mask, limit & ~mask, why);
-		g_string_append(why, " (fields the kernel does not let userspace change)");
+		say_s(why, " (fields the kernel does not let userspace change)");
 		return J_REFUSED;
 	}
 	return J_OK;
@@ -298,7 +335,38 @@ struct reg_ctx {
 	bool dst_aa32;
 	uint64_t dst_ctr;
 	bool have_dst_ctr;
+	/* dst NULL (a verdict's text, written after the plan): the one
+	 * register's writable mask from the destination's arm64.reg_mask */
+	bool have_mask;
+	uint64_t mask;
 };
+
+/* "0x%016" PRIx64 of v, the key of a register id. */
+static void reg_key(uint64_t v, char out[19])
+{
+	static const char hex[] = "0123456789abcdef";
+	out[0] = '0', out[1] = 'x';
+	for (int i = 0; i < 16; i++)
+		out[2 + i] = hex[(v >> (60 - 4 * i)) & 0xf];
+	out[18] = 0;
+}
+
+/* The destination's writable mask of register id (arm64.reg_mask), if it
+ * recorded one. */
+static bool reg_mask(const reg_ctx *c, uint64_t id, uint64_t *m)
+{
+	if (!c->dst) {
+		*m = c->mask;
+		return c->have_mask;
+	}
+	char key[19];
+	unsigned long long x;
+	reg_key(id, key);
+	if (!mc_pp_u64(c->dst, "arm64.reg_mask", key, &x))
+		return false;
+	*m = x;
+	return true;
+}
 
 /* The ID registers a guest can be started with (pins NAME=VALUE): those the
  * 6.12 and 7.3 tables know. */
@@ -389,6 +457,28 @@ static uint64_t pin_reg_id(const char *name)
 	return 0;
 }
 
+/* pin_reg_id(reg_name(id)) == id: a guest can be started with a pin of
+ * register id. Whether reg_name names each pin register so is looked up
+ * once. */
+static bool is_pin_reg(uint64_t id)
+{
+	static bool named[G_N_ELEMENTS(pin_names)];
+	static gsize done;
+	if (g_once_init_enter(&done)) {
+		for (size_t k = 0; pin_names[k]; k++) {
+			char nb[40];
+			uint64_t pid = pin_id_at(k);
+			named[k] = pid && g_ascii_strcasecmp(pin_names[k],
+							     reg_name(pid, nb, sizeof(nb))) == 0;
+		}
+		g_once_init_leave(&done, 1);
+	}
+	for (size_t k = 0; pin_names[k]; k++)
+		if (named[k] && pin_id_at(k) == id)
+			return true;
+	return false;
+}
+
 /* The source guest's value: a pin, else the source profile's. */
 static bool src_value(const mc_plan_profile *src, const mc_pins *pins, uint64_t id, uint64_t *v)
 {
@@ -410,11 +500,12 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	if (is_aa32_idreg(id) && !c->dst_aa32)
 		return J_OK; /* RAZ/WI on a destination without AArch32 EL0 */
 	char nb[40];
-	const char *name = reg_name(id, nb, sizeof(nb));
+	const char *name = why ? reg_name(id, nb, sizeof(nb)) : ""; /* for the text */
 	if (c->model == KM_UNKNOWN) {
-		g_string_append_printf(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
-		g_string_append(why, " (this kernel's rules for the value are not modelled)");
+		say_s(why, " (this kernel's rules for the value are not modelled)");
 		return J_UNKNOWN;
 	}
 	if (c->model == KM_6_1) {
@@ -429,18 +520,17 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 			if (ok)
 				return J_OK;
 		}
-		g_string_append_printf(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
-		g_string_append(
-		    why, (id & ~0xffULL) == DEMUX_BASE
-			     ? " (6.1 accepts only the destination host's own cache geometry)"
-			     : " (6.1 accepts only the destination's own value)");
+		say_s(why, (id & ~0xffULL) == DEMUX_BASE
+			       ? " (6.1 accepts only the destination host's own cache geometry)"
+			       : " (6.1 accepts only the destination's own value)");
 		return J_REFUSED;
 	}
 	/* 6.12 and 7.3 */
 	if (id == R_MIDR || id == R_REVIDR || id == R_AIDR) {
-		g_string_append_printf(
-		    why,
+		say(why,
 		    "%s: source 0x%" PRIx64 ", destination 0x%" PRIx64
 		    " (the implementation registers must be the destination's own)",
 		    name, s, d);
@@ -449,16 +539,14 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 	if ((id & ~0xffULL) == DEMUX_BASE) {
 		/* set_ccsidr: LineSize + 4 >= the minimum line size of CTR_EL0. */
 		if (!c->have_dst_ctr) {
-			g_string_append_printf(why, "%s: the destination's CTR_EL0 is unknown",
-					       name);
+			say(why, "%s: the destination's CTR_EL0 is unknown", name);
 			return J_UNKNOWN;
 		}
 		unsigned min =
 		    (unsigned)((id & 1) ? field(c->dst_ctr, 0, 4) : field(c->dst_ctr, 16, 4)) + 2;
 		if (field(s, 0, 3) + 4 >= min)
 			return J_OK;
-		g_string_append_printf(
-		    why,
+		say(why,
 		    "%s: line size 2^%u bytes is below the destination's minimum 2^%u (CTR_EL0)",
 		    name, (unsigned)field(s, 0, 3) + 4, min);
 		return J_REFUSED;
@@ -468,30 +556,28 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		 * must say that cleaning to the PoU is needed. */
 		bool idc = field(s, 24, 3) == 0 || (field(s, 21, 3) == 0 && field(s, 27, 3) == 0);
 		if (s >> 47) {
-			g_string_append_printf(why, "%s: RES0 bits set in 0x%" PRIx64, name, s);
+			say(why, "%s: RES0 bits set in 0x%" PRIx64, name, s);
 			return J_REFUSED;
 		}
 		if (!c->have_dst_ctr) {
-			g_string_append_printf(why, "%s: the destination's CTR_EL0 is unknown",
-					       name);
+			say(why, "%s: the destination's CTR_EL0 is unknown", name);
 			return J_UNKNOWN;
 		}
 		if (idc && !field(c->dst_ctr, 28, 1)) {
-			g_string_append_printf(why,
-					       "%s: 0x%" PRIx64
-					       " describes no cache maintenance to the PoU, which "
-					       "the destination's CTR_EL0.IDC 0 requires",
-					       name, s);
+			say(why,
+			    "%s: 0x%" PRIx64 " describes no cache maintenance to the PoU, which "
+			    "the destination's CTR_EL0.IDC 0 requires",
+			    name, s);
 			return J_REFUSED;
 		}
 		return J_OK;
 	}
 	const mc_idreg *r = mc_idreg_find(c->model == KM_7_3 ? MC_IDREGS_7_3 : MC_IDREGS_6_12, id);
 	if (!r) {
-		g_string_append_printf(why, "%s: ", name);
+		say_s(why, name);
+		say_s(why, ": ");
 		describe_diff(id, s, d, why);
-		g_string_append_printf(why, " (%s accepts only the destination's own value)",
-				       kmodel_name(c->model));
+		say(why, " (%s accepts only the destination's own value)", kmodel_name(c->model));
 		return (id & ~0x3fULL) == SYSREG(3, 0, 0, 0, 0) ? J_REFUSED : J_UNKNOWN;
 	}
 	/* The per-register checks before set_id_reg. */
@@ -499,8 +585,8 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		if (field(s, 8, 4) == 0xf) /* PMUVer IMP_DEF reads as 0 */
 			s &= ~(0xfULL << 8);
 		if (field(s, 0, 4) < 6) {
-			g_string_append_printf(why, "%s.DebugVer 0x%" PRIx64 " is below Armv8 (6)",
-					       name, field(s, 0, 4));
+			say(why, "%s.DebugVer 0x%" PRIx64 " is below Armv8 (6)", name,
+			    field(s, 0, 4));
 			return J_REFUSED;
 		}
 	}
@@ -508,8 +594,7 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		if (field(s, 24, 4) == 0xf)
 			s &= ~(0xfULL << 24);
 		if ((field(s, 24, 4) && field(s, 24, 4) < 3) || field(s, 0, 4) < 6) {
-			g_string_append_printf(
-			    why,
+			say(why,
 			    "%s: PerfMon 0x%" PRIx64 ", CopDbg 0x%" PRIx64
 			    " (the destination has AArch32 and needs an Armv8 debug architecture)",
 			    name, field(s, 24, 4), field(s, 0, 4));
@@ -517,15 +602,15 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		}
 	}
 	if (id == R_PFR0 && c->model == KM_7_3 && (!field(s, 0, 4) || !field(s, 4, 4))) {
-		g_string_append_printf(why,
-				       "%s: EL0/EL1 0x%" PRIx64 "/0x%" PRIx64
-				       " (7.3 refuses an EL0 or EL1 field of 0)",
-				       name, field(s, 0, 4), field(s, 4, 4));
+		say(why,
+		    "%s: EL0/EL1 0x%" PRIx64 "/0x%" PRIx64
+		    " (7.3 refuses an EL0 or EL1 field of 0)",
+		    name, field(s, 0, 4), field(s, 4, 4));
 		return J_REFUSED;
 	}
 	if (id == R_CTR && c->model == KM_7_3 && field(s, 14, 2) < 2) {
-		g_string_append_printf(why, "%s.L1Ip 0x%" PRIx64 " (7.3 refuses VPIPT and AIVIVT)",
-				       name, field(s, 14, 2));
+		say(why, "%s.L1Ip 0x%" PRIx64 " (7.3 refuses VPIPT and AIVIVT)", name,
+		    field(s, 14, 2));
 		return J_REFUSED;
 	}
 	/* MPAM (PFR0), MPAM_frac (PFR1) and on 7.3 NV (MMFR2) are dropped when they
@@ -541,31 +626,25 @@ static jlevel judge(const reg_ctx *c, uint64_t id, uint64_t s, uint64_t d, GStri
 		unsigned sh = hostfields[i].shift;
 		if (field(s, sh, 4) != field(d, sh, 4)) {
 			uint64_t s2 = (s & ~(0xfULL << sh)) | (d & (0xfULL << sh));
-			GString *w2 = g_string_new(NULL);
-			jlevel l = judge(c, id, s2, d, w2);
-			g_string_free(w2, TRUE);
+			jlevel l = judge(c, id, s2, d, NULL);
 			if (l == J_REFUSED)
 				break; /* refused for another reason: say that */
-			g_string_append_printf(
-			    why,
+			say(why,
 			    "%s bits [%u:%u] source 0x%" PRIx64
 			    ": accepted only if the destination host's own value is the same",
 			    name, sh + 3, sh, field(s, sh, 4));
 			return J_UNKNOWN;
 		}
 	}
-	uint64_t writable = r->writable;
-	char key[MC_ARM64_REG_NAME_MAX];
-	unsigned long long m;
-	snprintf(key, sizeof(key), "0x%016" PRIx64, id);
-	if (mc_pp_u64(c->dst, "arm64.reg_mask", key, &m))
+	uint64_t writable = r->writable, m;
+	if (reg_mask(c, id, &m))
 		writable = m;
-	GString *w = g_string_new(NULL);
+	GString *w = why ? g_string_new(NULL) : NULL;
 	jlevel l = check_features(r, writable, s, d, w);
-	if (l == J_REFUSED)
-		g_string_append_printf(why, "%s (%s, arm64_check_features)", w->str,
-				       kmodel_name(c->model));
-	g_string_free(w, TRUE);
+	if (l == J_REFUSED && w)
+		say(why, "%s (%s, arm64_check_features)", w->str, kmodel_name(c->model));
+	if (w)
+		g_string_free(w, TRUE);
 	return l;
 }
 
@@ -608,6 +687,160 @@ static int key_cmp(const mc_pp_reg *a, const mc_pp_reg *b)
 	return strcmp(a->fact->key, b->fact->key);
 }
 
+/* ---- verdicts, their text written when read (mc_plan_add_lazy) ---- */
+
+/* A checked register's value refused (or not modelled) by the destination. */
+typedef struct value_text {
+	reg_ctx c; /* the judge's context; src, dst and pins NULL */
+	uint64_t id, s, d;
+	jlevel l;
+	bool pin;          /* the remedy is a pin of the destination's value */
+	bool have_release; /* the destination's kernel/release follows the key */
+	char strs[];       /* the register's key, the release */
+} value_text;
+
+static void value_verdict_text(const void *args, mc_verdict *v)
+{
+	const value_text *a = args;
+	const char *key = a->strs, *rel = a->have_release ? key + strlen(key) + 1 : "(null)";
+	char nb[40];
+	const char *name = reg_name(a->id, nb, sizeof(nb));
+	GString *t = g_string_sized_new(256);
+	mc_text_add(t, a->l == J_REFUSED ? "KVM_SET_ONE_REG refuses it: " : "unknown: ");
+	judge(&a->c, a->id, a->s, a->d, t);
+	v->reason = g_string_free(t, FALSE);
+	v->subject = g_strdup(name);
+	/* "SRC arm64.reg KEY = 0xS; DST arm64.reg KEY = 0xD; DST kernel REL" */
+	t = g_string_sized_new(128);
+	mc_text_add(t, "SRC arm64.reg ");
+	mc_text_add(t, key);
+	mc_text_add(t, " = 0x");
+	mc_text_hex(t, a->s);
+	mc_text_add(t, "; DST arm64.reg ");
+	mc_text_add(t, key);
+	mc_text_add(t, " = 0x");
+	mc_text_hex(t, a->d);
+	mc_text_add(t, "; DST kernel ");
+	mc_text_add(t, rel);
+	v->facts = g_string_free(t, FALSE);
+	if (a->pin) {
+		t = g_string_new(name);
+		mc_text_add(t, "=0x");
+		mc_text_hex(t, a->d);
+		v->pin = g_string_free(t, FALSE);
+		v->remedy = g_strconcat("start the guest with --pin ", v->pin,
+					" (the source kernel accepts it), or choose a destination "
+					"whose CPU and kernel present the same value",
+					NULL);
+	} else {
+		v->remedy = g_strdup(a->l == J_REFUSED
+					 ? "choose a destination whose CPU and kernel present "
+					   "the same value (a source kernel of Linux 6.7 or later "
+					   "can start the guest with a lower value)"
+					 : "verify with a test migration to this kernel");
+	}
+}
+
+/* rel: the destination's kernel/release, or NULL */
+static void add_value_verdict(mc_rule_ctx *ctx, const reg_ctx *c, const char *rel, const char *key,
+			      uint64_t id, uint64_t s, uint64_t d, jlevel l, bool pin)
+{
+	size_t lk = strlen(key) + 1, lr = rel ? strlen(rel) + 1 : 0;
+	value_text *a =
+	    mc_plan_add_lazy(ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
+			     value_verdict_text, sizeof(*a) + lk + lr);
+	a->c = *c;
+	/* judge reads the mask on the kernels it models the writable fields of */
+	a->c.mask = 0;
+	a->c.have_mask = (c->model == KM_6_12 || c->model == KM_7_3) && reg_mask(c, id, &a->c.mask);
+	a->c.src = a->c.dst = NULL;
+	a->c.pins = NULL;
+	a->id = id, a->s = s, a->d = d, a->l = l, a->pin = pin, a->have_release = rel != NULL;
+	memcpy(a->strs, key, lk);
+	if (rel)
+		memcpy(a->strs + lk, rel, lr);
+}
+
+/* The source's registers of one class that the destination does not list. */
+typedef struct missing_text {
+	const char *cls; /* reg_class's (static) */
+	unsigned n;
+	char keys[]; /* the n registers' keys, each with its NUL */
+} missing_text;
+
+static void missing_verdict_text(const void *args, mc_verdict *v)
+{
+	const missing_text *a = args;
+	GString *ids = g_string_sized_new(16 + 20 * a->n);
+	mc_text_add(ids, "SRC arm64.reg");
+	GString *names = g_string_new(NULL);
+	char nb[40];
+	const char *k = a->keys;
+	for (unsigned j = 0; j < a->n; j++) {
+		size_t kl = strlen(k);
+		mc_text_add_len(ids, " ", 1);
+		mc_text_add_len(ids, k, kl);
+		if (j < 4) {
+			uint64_t rid = strtoull(k, NULL, 16);
+			mc_text_add(names, j ? ", " : "");
+			mc_text_add(names, reg_name(rid, nb, sizeof(nb)));
+		}
+		k += kl + 1;
+	}
+	mc_text_add(ids, "; DST: not in KVM_GET_REG_LIST");
+	if (a->n > 4)
+		mc_text_add(names, ", ...");
+	uint64_t first = strtoull(a->keys, NULL, 16);
+	v->subject = a->n == 1 ? g_strdup(reg_name(first, nb, sizeof(nb)))
+			       : g_strdup_printf("%u %s registers", a->n, a->cls);
+	v->facts = g_string_free(ids, FALSE);
+	v->remedy = g_strdup("upgrade the destination kernel, or start the guest with a vCPU "
+			     "configuration that does not expose these registers");
+	v->reason = g_strdup_printf("%u %s register%s of the source guest (%s) %s not in the "
+				    "destination's KVM_GET_REG_LIST: KVM_SET_ONE_REG fails there "
+				    "and QEMU aborts the migration",
+				    a->n, a->cls, a->n == 1 ? "" : "s", names->str,
+				    a->n == 1 ? "is" : "are");
+	g_string_free(names, TRUE);
+}
+
+/* l: the source's facts (mc_fact *) of class cls */
+static void add_missing_verdict(mc_rule_ctx *ctx, const char *cls, const GPtrArray *l)
+{
+	size_t len = 0;
+	for (guint j = 0; j < l->len; j++)
+		len += strlen(((const mc_fact *)l->pdata[j])->key) + 1;
+	missing_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_BLOCKED, missing_verdict_text,
+					   sizeof(*a) + len);
+	a->cls = cls;
+	a->n = l->len;
+	char *o = a->keys;
+	for (guint j = 0; j < l->len; j++) {
+		const char *k = ((const mc_fact *)l->pdata[j])->key;
+		size_t n = strlen(k) + 1;
+		memcpy(o, k, n);
+		o += n;
+	}
+}
+
+/* All is well. */
+typedef struct ok_text {
+	size_t nsrc, nchecked;
+	kmodel model;
+	bool dst_only; /* the destination lists more registers */
+} ok_text;
+
+static void ok_verdict_text(const void *args, mc_verdict *v)
+{
+	const ok_text *a = args;
+	v->subject = g_strdup("register list");
+	v->reason = g_strdup_printf(
+	    "all %zu registers of the source guest exist on the destination, and the "
+	    "%s kernel accepts the values of all %zu it checks%s",
+	    a->nsrc, kmodel_name(a->model), a->nchecked,
+	    a->dst_only ? " (it has more; they keep their reset values)" : "");
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
@@ -621,9 +854,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	c.model = dst_model(ctx->dstp, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(ctx->dstp);
 	c.have_dst_ctr = reg_value(ctx->dstp, R_CTR, &c.dst_ctr);
+	const char *rel = mc_pp_get(ctx->dstp, "kernel", "release");
 
 	/* Missing registers, one verdict per register class. */
-	GHashTable *missing = g_hash_table_new_full(g_str_hash, g_str_equal, NULL, NULL);
 	GPtrArray *classes = g_ptr_array_new();
 	GPtrArray *lists = g_ptr_array_new_with_free_func((GDestroyNotify)g_ptr_array_unref);
 	reg_ctx self;
@@ -631,13 +864,12 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	size_t nsrc = 0, nchecked = 0, refused = 0, unknown = 0, legacy = 0, dst_only = 0;
 	/* Both ranges are sorted by key: walk them side by side. */
 	size_t dj = 0;
-	GString *why = g_string_new(NULL);
 	for (size_t i = 0; i < sl; i++) {
 		const mc_pp_reg *sr = mc_pp_arm64_reg_at(ctx->srcp, i), *dr = NULL;
 		const mc_fact *x = sr->fact;
 		int cmp = 1;
 		while (dj < dl && (cmp = key_cmp(mc_pp_arm64_reg_at(ctx->dstp, dj), sr)) < 0) {
-			if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
+			if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
 				dst_only++;
 			dj++;
 		}
@@ -645,7 +877,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			dr = mc_pp_arm64_reg_at(ctx->dstp, dj++);
 		const char *dv = dr ? dr->fact->value : NULL;
 		uint64_t id = sr->id;
-		if (mc_arm64_reg_is_fw(id))
+		if (sr->fw)
 			continue;
 		nsrc++;
 		const char *feat = NULL;
@@ -668,18 +900,21 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			continue;
 		}
 		if (!dv) {
+			/* a handful of classes: found by a look at each */
 			const char *cls = reg_class(id);
-			GPtrArray *l = g_hash_table_lookup(missing, cls);
+			GPtrArray *l = NULL;
+			for (guint k = 0; k < classes->len && !l; k++)
+				if (classes->pdata[k] == cls || strcmp(classes->pdata[k], cls) == 0)
+					l = lists->pdata[k];
 			if (!l) {
-				l = g_ptr_array_new();
-				g_hash_table_insert(missing, (gpointer)cls, l);
+				l = g_ptr_array_sized_new(16);
 				g_ptr_array_add(classes, (gpointer)cls);
 				g_ptr_array_add(lists, l);
 			}
 			g_ptr_array_add(l, (gpointer)x);
 			continue;
 		}
-		if (!mc_arm64_reg_value_checked(id))
+		if (!sr->checked)
 			continue;
 		nchecked++;
 		uint64_t s = sr->value, d = dr->value;
@@ -690,85 +925,30 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			legacy++;
 			continue;
 		}
-		g_string_truncate(why, 0);
-		jlevel l = judge(&c, id, s, d, why);
+		jlevel l = judge(&c, id, s, d, NULL);
 		if (l != J_OK) {
-			char nb[40];
-			g_autofree char *facts = g_strdup_printf(
-			    "SRC arm64.reg %s = 0x%" PRIx64 "; DST arm64.reg %s = 0x%" PRIx64
-			    "; DST kernel %s",
-			    x->key, s, x->key, d, mc_pp_get(ctx->dstp, "kernel", "release"));
 			/* A remedy: the guest started with DST's value, where the
 			 * source kernel lets userspace set it. */
-			g_autofree char *pin = NULL;
-			g_autofree char *remedy = NULL;
-			GString *w2 = g_string_new(NULL);
 			if (l == J_REFUSED && !have_self) {
 				src_self_ctx(ctx->srcp, &self);
 				have_self = true;
 			}
-			if (l == J_REFUSED && pin_reg_id(reg_name(id, nb, sizeof(nb))) == id &&
-			    src_accepts_ctx(&self, id, d, w2) == J_OK)
-				pin = g_strdup_printf("%s=0x%" PRIx64, reg_name(id, nb, sizeof(nb)),
-						      d);
-			g_string_free(w2, TRUE);
-			remedy =
-			    pin ? g_strdup_printf("start the guest with --pin %s (the source "
-						  "kernel accepts it), or choose a destination "
-						  "whose CPU and kernel present the same value",
-						  pin)
-			    : l == J_REFUSED
-				? g_strdup("choose a destination whose CPU and kernel present "
-					   "the same value (a source kernel of Linux 6.7 or later "
-					   "can start the guest with a lower value)")
-				: g_strdup("verify with a test migration to this kernel");
-			mc_plan_add(ctx->plan, FAMILY, l == J_REFUSED ? MC_V_BLOCKED : MC_V_ACTION,
-				    reg_name(id, nb, sizeof(nb)), facts, remedy, pin, "%s: %s",
-				    l == J_REFUSED ? "KVM_SET_ONE_REG refuses it" : "unknown",
-				    why->str);
+			bool pin = l == J_REFUSED && is_pin_reg(id) &&
+				   src_accepts_ctx(&self, id, d, NULL) == J_OK;
+			add_value_verdict(ctx, &c, rel, x->key, id, s, d, l, pin);
 			if (l == J_REFUSED)
 				refused++;
 			else
 				unknown++;
 		}
 	}
-	g_string_free(why, TRUE);
 	for (size_t k = 0; k < classes->len; k++) {
-		const char *cls = classes->pdata[k];
 		GPtrArray *l = lists->pdata[k];
-		GString *ids = g_string_new("SRC arm64.reg");
-		for (size_t j = 0; j < l->len; j++)
-			g_string_append_printf(ids, " %s", ((const mc_fact *)l->pdata[j])->key);
-		g_string_append(ids, "; DST: not in KVM_GET_REG_LIST");
-		char nb[40];
-		uint64_t first = strtoull(((const mc_fact *)l->pdata[0])->key, NULL, 16);
-		g_autofree char *subject = l->len == 1
-					       ? g_strdup(reg_name(first, nb, sizeof(nb)))
-					       : g_strdup_printf("%u %s registers", l->len, cls);
-		GString *names = g_string_new(NULL);
-		for (size_t j = 0; j < l->len && j < 4; j++) {
-			uint64_t rid = strtoull(((const mc_fact *)l->pdata[j])->key, NULL, 16);
-			g_string_append_printf(names, "%s%s", j ? ", " : "",
-					       reg_name(rid, nb, sizeof(nb)));
-		}
-		if (l->len > 4)
-			g_string_append(names, ", ...");
-		mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, subject, ids->str,
-			    "upgrade the destination kernel, or start the guest with a vCPU "
-			    "configuration that does not expose these registers",
-			    NULL,
-			    "%u %s register%s of the source guest (%s) %s not in the destination's "
-			    "KVM_GET_REG_LIST: KVM_SET_ONE_REG fails there and QEMU aborts the "
-			    "migration",
-			    l->len, cls, l->len == 1 ? "" : "s", names->str,
-			    l->len == 1 ? "is" : "are");
-		g_string_free(names, TRUE);
+		add_missing_verdict(ctx, classes->pdata[k], l);
 		refused += l->len;
-		g_string_free(ids, TRUE);
 	}
 	g_ptr_array_unref(lists);
 	g_ptr_array_free(classes, TRUE);
-	g_hash_table_destroy(missing);
 	if (legacy)
 		mc_plan_add(
 		    ctx->plan, FAMILY, MC_V_ACTION, "register values",
@@ -780,15 +960,16 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    "other's values",
 		    legacy);
 	for (; dj < dl; dj++)
-		if (!mc_arm64_reg_is_fw(mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
+		if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
 			dst_only++;
-	if (!refused && !unknown && !legacy)
-		mc_plan_add(
-		    ctx->plan, FAMILY, MC_V_OK, "register list", NULL, NULL, NULL,
-		    "all %zu registers of the source guest exist on the destination, and the "
-		    "%s kernel accepts the values of all %zu it checks%s",
-		    nsrc, kmodel_name(c.model), nchecked,
-		    dst_only ? " (it has more; they keep their reset values)" : "");
+	if (!refused && !unknown && !legacy) {
+		ok_text *a =
+		    mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, ok_verdict_text, sizeof(*a));
+		*a = (ok_text){ .nsrc = nsrc,
+				.nchecked = nchecked,
+				.model = c.model,
+				.dst_only = dst_only != 0 };
+	}
 	return 0;
 }
 
@@ -819,14 +1000,14 @@ static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString
 {
 	uint64_t own;
 	if (!reg_value(c->src, id, &own)) {
-		g_string_append(why, "the source profile has no value for it");
+		say_s(why, "the source profile has no value for it");
 		return J_REFUSED;
 	}
 	if (v != own && c->model != KM_6_12 && c->model != KM_7_3) {
-		g_string_append_printf(why,
-				       "the source kernel (%s) lets userspace change ID registers "
-				       "only from Linux 6.7 on (modelled: 6.12, 7.3)",
-				       mc_pp_release(c->src));
+		say(why,
+		    "the source kernel (%s) lets userspace change ID registers "
+		    "only from Linux 6.7 on (modelled: 6.12, 7.3)",
+		    mc_pp_release(c->src));
 		return J_REFUSED;
 	}
 	return judge(c, id, v, own, why);

@@ -65,7 +65,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	}
 	if (!weaker) {
 		g_autofree char *facts =
-		    g_strdup_printf("SRC kernel %s; DST kernel %s", sr ? sr : "?", dr ? dr : "?");
+		    g_strconcat("SRC kernel ", sr ? sr : "?", "; DST kernel ", dr ? dr : "?", NULL);
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "release", facts, NULL, NULL,
 			    "the destination kernel keeps the source's mitigation settings");
 	}

@@ -103,6 +103,91 @@ static bool pinned_off(const mc_pins *pins, const char *pin)
 	return v && g_ascii_strcasecmp(v, "off") == 0;
 }
 
+/* A verdict, its text written when read (mc_plan_add_lazy): the rule (c
+ * NULL: the summary, all is well), the values, whether the destination has
+ * the capability and whether the guest was started without it. */
+typedef struct cap_text {
+	const cap_rule *c;
+	unsigned long long sv, dv;
+	size_t judged; /* the summary's count */
+	bool d, off;
+} cap_text;
+
+static void cap_verdict_text(const void *args, mc_verdict *v)
+{
+	const cap_text *a = args;
+	const cap_rule *c = a->c;
+	if (!c) {
+		v->reason = g_strdup_printf("the destination offers all %zu guest-relevant "
+					    "capabilities the source has",
+					    a->judged);
+		return;
+	}
+	v->subject = g_strdup(c->cap);
+	/* "SRC CAP=S; DST CAP=D" or "SRC CAP=S; DST: absent" */
+	GString *t = g_string_sized_new(80);
+	mc_text_add(t, "SRC ");
+	mc_text_add(t, c->cap);
+	mc_text_add_len(t, "=", 1);
+	mc_text_u(t, a->sv);
+	if (a->d) {
+		mc_text_add(t, "; DST ");
+		mc_text_add(t, c->cap);
+		mc_text_add_len(t, "=", 1);
+		mc_text_u(t, a->dv);
+	} else {
+		mc_text_add(t, "; DST: absent");
+	}
+	v->facts = g_string_free(t, FALSE);
+	if (c->kind == CAP_LIMIT) {
+		v->remedy =
+		    a->d ? g_strdup_printf("make sure the guest needs no more than %llu %s", a->dv,
+					   c->what)
+			 : g_strdup("check the guest's configuration against the destination");
+		v->reason =
+		    g_strdup_printf("the destination allows fewer %s than the source (%llu < %llu)",
+				    c->what, a->dv, a->sv);
+		return;
+	}
+	if (a->off) {
+		v->reason = g_strdup_printf("the destination lacks %s, but the guest was started "
+					    "without it (%s=off)",
+					    c->what, c->pin);
+		return;
+	}
+	switch (c->kind) {
+	case CAP_FEATURE:
+		v->pin = c->pin ? g_strconcat(c->pin, "=off", NULL) : NULL;
+		v->remedy =
+		    v->pin ? g_strconcat("start the guest without it (--pin ", v->pin, ")", NULL)
+			   : g_strdup("migrate to a destination whose kernel offers it");
+		v->reason =
+		    g_strconcat("the guest can see ", c->what,
+				" on the source; the destination kernel does not offer it", NULL);
+		break;
+	case CAP_STATE:
+		v->remedy = g_strdup("migrate to a destination with a newer kernel");
+		v->reason = g_strconcat("the source VMM saves ", c->what,
+					", which the destination kernel cannot restore", NULL);
+		break;
+	case CAP_OPTIONAL:
+		v->remedy = g_strdup("make sure the guest does not use it (e.g. no such "
+				     "enlightenment in the domain XML)");
+		v->reason = g_strconcat("the destination lacks ", c->what,
+					": fine unless the guest uses it", NULL);
+		break;
+	case CAP_LIMIT:
+		break;
+	}
+}
+
+static mc_level cap_level(const cap_rule *c, bool off)
+{
+	if (c->kind == CAP_LIMIT || c->kind == CAP_OPTIONAL)
+		return MC_V_ACTION;
+	return off ? MC_V_OK : MC_V_BLOCKED;
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	(void)err;
@@ -122,70 +207,20 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		judged++;
 		if (c->kind == CAP_LIMIT ? d && dv >= sv : d)
 			continue; /* fine: no verdict, nothing to format */
-		g_autofree char *facts =
-		    d ? g_strdup_printf("SRC %s=%llu; DST %s=%llu", c->cap, sv, c->cap, dv)
-		      : g_strdup_printf("SRC %s=%llu; DST: absent", c->cap, sv);
-		if (c->kind == CAP_LIMIT) {
-			issues++;
-			g_autofree char *remedy =
-			    d ? g_strdup_printf("make sure the guest needs no more than %llu %s",
-						dv, c->what)
-			      : g_strdup("check the guest's configuration against the destination");
-			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, c->cap, facts, remedy, NULL,
-				    "the destination allows fewer %s than the source (%llu < %llu)",
-				    c->what, dv, sv);
-			continue;
-		}
 		issues++;
-		if (c->kind == CAP_FEATURE && pinned_off(ctx->pins, c->pin)) {
-			mc_plan_add(
-			    ctx->plan, FAMILY, MC_V_OK, c->cap, facts, NULL, NULL,
-			    "the destination lacks %s, but the guest was started without it "
-			    "(%s=off)",
-			    c->what, c->pin);
-			continue;
-		}
-		switch (c->kind) {
-		case CAP_FEATURE: {
-			g_autofree char *pin = c->pin ? g_strdup_printf("%s=off", c->pin) : NULL;
-			g_autofree char *remedy =
-			    pin ? g_strdup_printf("start the guest without it (--pin %s)", pin)
-				: g_strdup("migrate to a destination whose kernel offers it");
-			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, c->cap, facts, remedy, pin,
-				    "the guest can see %s on the source; the destination kernel "
-				    "does not offer it",
-				    c->what);
-			break;
-		}
-		case CAP_STATE:
-			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, c->cap, facts,
-				    "migrate to a destination with a newer kernel", NULL,
-				    "the source VMM saves %s, which the destination kernel cannot "
-				    "restore",
-				    c->what);
-			break;
-		case CAP_OPTIONAL:
-			mc_plan_add(
-			    ctx->plan, FAMILY, MC_V_ACTION, c->cap, facts,
-			    "make sure the guest does not use it (e.g. no such enlightenment "
-			    "in the domain XML)",
-			    NULL, "the destination lacks %s: fine unless the guest uses it",
-			    c->what);
-			break;
-		case CAP_LIMIT:
-			break;
-		}
+		bool off = c->kind == CAP_FEATURE && pinned_off(ctx->pins, c->pin);
+		cap_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, cap_level(c, off),
+					       cap_verdict_text, sizeof(*a));
+		*a = (cap_text){ .c = c, .sv = sv, .dv = dv, .d = d, .off = off };
 	}
-	if (!issues)
-		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "", NULL, NULL, NULL,
-			    "the destination offers all %zu guest-relevant capabilities the source "
-			    "has",
-			    judged);
+	if (!issues) {
+		cap_text *a =
+		    mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, cap_verdict_text, sizeof(*a));
+		*a = (cap_text){ .judged = judged };
+	}
 	return 0;
 }
 
-/* Baseline: a guest-visible feature some host lacks is turned off for
- * every guest (FEATURE=off), where a pin can do it. */
 static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
 		    mc_error *err)
 {

@@ -98,11 +98,78 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 
 /* ---- the rule ---- */
 
-static char *disable_pin(const mc_pins *pins, const char *tok)
+/* A feature bit the destination lacks, its text written when read
+ * (mc_plan_add_lazy). */
+typedef struct missing_text {
+	mc_x86_reg r;
+	unsigned bit;
+	uint32_t sv, dv;
+	bool sh, dh;   /* the hosts' values are known */
+	bool have_cur; /* the guest was started with CPU_DISABLE (cur) */
+	char strs[];   /* label, token, the guest's description, cur */
+} missing_text;
+
+static void missing_verdict_text(const void *args, mc_verdict *v)
 {
-	const char *cur = mc_pins_get(pins, "CPU_DISABLE");
-	return cur ? g_strdup_printf("CPU_DISABLE=%s,%s", cur, tok)
-		   : g_strdup_printf("CPU_DISABLE=%s", tok);
+	const missing_text *a = args;
+	const char *label = a->strs, *tok = label + strlen(label) + 1;
+	const char *describe = tok + strlen(tok) + 1;
+	const char *cur = a->have_cur ? describe + strlen(describe) + 1 : NULL;
+	g_autofree char *svs = a->sh ? g_strdup_printf("0x%08x", a->sv) : g_strdup("absent");
+	g_autofree char *dvs = a->dh ? g_strdup_printf("0x%08x", a->dv) : g_strdup("absent");
+	const char *rn = mc_x86_reg_name(a->r.reg);
+	v->subject = g_strdup(label);
+	v->facts = g_strdup_printf("guest (%s) CPUID 0x%x.%u.%s bit %u; SRC x86.cpuid "
+				   "0x%08x.0x%08x.%s=%s; DST value %s",
+				   describe, a->r.leaf, a->r.index, rn, a->bit, a->r.leaf,
+				   a->r.index, rn, svs, dvs);
+	v->pin = cur ? g_strdup_printf("CPU_DISABLE=%s,%s", cur, tok)
+		     : g_strdup_printf("CPU_DISABLE=%s", tok);
+	v->remedy = g_strdup_printf("start the guest with a CPU model without %s (--pin %s), or "
+				    "pick a CPU model both hosts support",
+				    label, v->pin);
+	v->reason = g_strdup_printf("the guest sees %s on the source but the destination's KVM "
+				    "does not support it",
+				    label);
+}
+
+static void add_missing(mc_rule_ctx *ctx, const mc_x86_guest *g, const mc_cpumodels *m,
+			const mc_x86_reg *r, unsigned b)
+{
+	g_autofree char *label = mc_x86_bit_label(m, r, b);
+	g_autofree char *tok = mc_x86_bit_token(m, r, b);
+	const char *describe = mc_x86_guest_describe(g);
+	const char *cur = mc_pins_get(ctx->pins, "CPU_DISABLE");
+	size_t ll = strlen(label) + 1, lt = strlen(tok) + 1, ld = strlen(describe) + 1,
+	       lc = cur ? strlen(cur) + 1 : 0;
+	missing_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_BLOCKED, missing_verdict_text,
+					   sizeof(*a) + ll + lt + ld + lc);
+	a->r = *r;
+	a->bit = b;
+	a->sv = a->dv = 0;
+	a->sh = mc_x86_host_reg(ctx->srcp, r, &a->sv);
+	a->dh = mc_x86_host_reg(ctx->dstp, r, &a->dv);
+	a->have_cur = cur != NULL;
+	char *o = a->strs;
+	memcpy(o, label, ll);
+	memcpy(o += ll, tok, lt);
+	memcpy(o += lt, describe, ld);
+	if (cur)
+		memcpy(o + ld, cur, lc);
+}
+
+/* All is well, its text written when read (mc_plan_add_lazy). */
+typedef struct summary_text {
+	unsigned nbits, nregs;
+	char describe[]; /* mc_x86_guest_describe */
+} summary_text;
+
+static void summary_verdict_text(const void *args, mc_verdict *v)
+{
+	const summary_text *a = args;
+	v->subject = g_strdup("summary");
+	v->reason = g_strdup_printf("%u feature bits of %u registers present on DST (%s)", a->nbits,
+				    a->nregs, a->describe);
 }
 
 static int run(mc_rule_ctx *ctx, mc_error *err)
@@ -111,7 +178,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.cpuid", "supported CPUID"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
+	const mc_x86_guest *g = mc_rule_x86_guest(ctx, err);
 	if (!g)
 		return -EINVAL;
 	const mc_cpumodels *m = ctx->env->cpumodels;
@@ -129,37 +196,17 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			if (!(miss >> b & 1))
 				continue;
 			nmissing++;
-			g_autofree char *label = mc_x86_bit_label(m, &r, b);
-			g_autofree char *tok = mc_x86_bit_token(m, &r, b);
-			uint32_t sv, dv;
-			bool sh = mc_x86_host_reg(ctx->srcp, &r, &sv);
-			bool dh = mc_x86_host_reg(ctx->dstp, &r, &dv);
-			g_autofree char *svs =
-			    sh ? g_strdup_printf("0x%08x", sv) : g_strdup("absent");
-			g_autofree char *dvs =
-			    dh ? g_strdup_printf("0x%08x", dv) : g_strdup("absent");
-			const char *rn = mc_x86_reg_name(r.reg);
-			g_autofree char *facts =
-			    g_strdup_printf("guest (%s) CPUID 0x%x.%u.%s bit %u; SRC x86.cpuid "
-					    "0x%08x.0x%08x.%s=%s; DST value %s",
-					    mc_x86_guest_describe(g), r.leaf, r.index, rn, b,
-					    r.leaf, r.index, rn, svs, dvs);
-			g_autofree char *pin = disable_pin(ctx->pins, tok);
-			g_autofree char *remedy = g_strdup_printf(
-			    "start the guest with a CPU model without %s (--pin %s), or pick a "
-			    "CPU model both hosts support",
-			    label, pin);
-			mc_plan_add(ctx->plan, FAMILY, MC_V_BLOCKED, label, facts, remedy, pin,
-				    "the guest sees %s on the source but the destination's KVM "
-				    "does not support it",
-				    label);
+			add_missing(ctx, g, m, &r, b);
 		}
 	}
-	if (!nmissing)
-		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "summary", NULL, NULL, NULL,
-			    "%u feature bits of %u registers present on DST (%s)", nbits, nregs,
-			    mc_x86_guest_describe(g));
-	mc_x86_guest_free(g);
+	if (!nmissing) {
+		const char *d = mc_x86_guest_describe(g);
+		size_t n = strlen(d) + 1;
+		summary_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, summary_verdict_text,
+						   sizeof(*a) + n);
+		a->nbits = nbits, a->nregs = nregs;
+		memcpy(a->describe, d, n);
+	}
 	return 0;
 }
 

@@ -550,13 +550,28 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 	return 0;
 }
 
+/* All is well, its text written when read (mc_plan_add_lazy). */
+typedef struct summary_text {
+	unsigned present, nmsr;
+	char describe[]; /* mc_x86_guest_describe */
+} summary_text;
+
+static void summary_verdict_text(const void *args, mc_verdict *v)
+{
+	const summary_text *a = args;
+	v->subject = g_strdup("summary");
+	v->reason = g_strdup_printf("%u of the source's %u MSRs present on DST, the others unused "
+				    "by the guest (%s); feature MSRs compatible",
+				    a->present, a->nmsr, a->describe);
+}
+
 static int run(mc_rule_ctx *ctx, mc_error *err)
 {
 	if (strcmp(mc_pp_arch(ctx->srcp), "x86_64") != 0)
 		return 0;
 	if (!mc_rule_have_domain(ctx, FAMILY, "x86.msr", "MSR index list"))
 		return 0;
-	mc_x86_guest *g = mc_x86_guest_new(ctx->env, ctx->srcp, ctx->pins, err);
+	const mc_x86_guest *g = mc_rule_x86_guest(ctx, err);
 	if (!g)
 		return -EINVAL;
 	const char *cpu = mc_pins_get(ctx->pins, "CPU");
@@ -645,12 +660,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			    "the counters stop counting");
 	}
 	feature_msrs(ctx, g, pt, &nblocked);
-	if (!nblocked && !naction)
-		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "summary", NULL, NULL, NULL,
-			    "%u of the source's %u MSRs present on DST, the others unused by the "
-			    "guest (%s); feature MSRs compatible",
-			    nmsr - nnote, nmsr, mc_x86_guest_describe(g));
-	mc_x86_guest_free(g);
+	if (!nblocked && !naction) {
+		const char *d = mc_x86_guest_describe(g);
+		size_t n = strlen(d) + 1;
+		summary_text *a = mc_plan_add_lazy(ctx->plan, FAMILY, MC_V_OK, summary_verdict_text,
+						   sizeof(*a) + n);
+		a->present = nmsr - nnote, a->nmsr = nmsr;
+		memcpy(a->describe, d, n);
+	}
 	return 0;
 }
 

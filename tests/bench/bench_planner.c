@@ -10,9 +10,12 @@
  * (mc_plan_profile_new, as targets, gate, report and baseline plan many
  * pairs of the same profiles; target: at most 3x the diff) and uncompiled
  * (mc_plan_compute, which compiles both profiles for the one plan, as
- * `migcheck plan` does). Same profiles, same process, alternating rounds
- * (tests/lib/bench.h); each figure is the median of the per-round ratios
- * plan time / diff time. */
+ * `migcheck plan` does). A verdict's text is written when it is first read
+ * (mc_plan_at): the compiled figure reads none (as targets and gate, which
+ * want levels), a second one every verdict's text, and so does the
+ * uncompiled one (as `migcheck plan`, which prints them). Same profiles, same process, alternating
+ * rounds (tests/lib/bench.h); each figure is the median of the per-round ratios plan time / diff
+ * time. */
 #include <glib.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -91,7 +94,8 @@ typedef struct pctx {
 	mc_plan_profile **pp; /* NULL, or p compiled once (mc_plan_compute_compiled) */
 	int n, reps;          /* reps: times each pair is planned per round */
 	bool one_way;         /* only the pair (0, 1) */
-	size_t pairs, worst[3];
+	bool read_text;       /* read every verdict's text (mc_plan_at), as `plan` prints it */
+	size_t pairs, worst[3], chars;
 	const mc_plan_env *env; /* the CPU-model database of the tests */
 } pctx;
 
@@ -130,6 +134,9 @@ static double plan_pairs(void *opaque, int round)
 					fprintf(stderr, "plan: %s\n", err.msg);
 					exit(1);
 				}
+				if (x->read_text)
+					for (size_t v = 0; v < mc_plan_count(pl); v++)
+						x->chars += strlen(mc_plan_at(pl, v)->reason);
 				if (r == 0) {
 					x->worst[mc_plan_worst(pl)]++;
 					x->pairs++;
@@ -183,10 +190,19 @@ int main(int argc, char **argv)
 		printf("plan one %-5s pair %8.1f us   baseline diff %6.1f us   ratio %.1fx",
 		       real_pairs[k].arch, f1.subj_med * 1e6, f1.base_med * 1e6, f1.ratio);
 		tb_print_rounds(stdout, &f1, 0);
+		/* the same, reading every verdict's text: a verdict's text is
+		 * written when first read, which a plan computed for its levels
+		 * (targets, gate) never does, and `plan` always does */
+		one.read_text = true;
+		tb_figure f3;
+		tb_alternate(&f3, runs, diff_pairs, plan_pairs, &one);
+		printf("\n  compiled, every verdict's text read %.1f us, ratio %.1fx",
+		       f3.subj_med * 1e6, f3.ratio);
+		tb_print_rounds(stdout, &f3, 0);
 		one.pp = NULL;
 		tb_alternate(&f2, runs, diff_pairs, plan_pairs, &one);
-		printf("\n  uncompiled (mc_plan_compute, both profiles compiled per plan) %.1f us, "
-		       "ratio %.1fx",
+		printf("\n  uncompiled (mc_plan_compute, both profiles compiled per plan), every "
+		       "verdict's text read (`migcheck plan`) %.1f us, ratio %.1fx",
 		       f2.subj_med * 1e6, f2.ratio);
 		tb_print_rounds(stdout, &f2, 0);
 		printf("\n  (%s -> %s: %zu+%zu facts, %s, %d times per round)\n", real_pairs[k].src,

@@ -209,6 +209,83 @@ START_TEST(compiled_matches_fresh)
 }
 END_TEST
 
+/* A verdict's text is written when it is first read (mc_plan_at), from
+ * what the rule recorded: after the profiles and the facts it was planned
+ * from are gone. Every ordered pair of the distinct profiles of tests/data
+ * is planned from copies of its facts, the copies are freed and their
+ * memory refilled with other text (every letter's case swapped, every digit
+ * d made 9 - d), and only then is the text read: it must be the text of the
+ * same plan read while its facts live. (A verdict that kept a pointer into
+ * the facts would read the refill, or trip ASan and valgrind, which run
+ * this test in check-sanitizers and check-valgrind.) Levels and families
+ * are read first, without the text (mc_plan_level_at, mc_plan_family_at). */
+static char *swapped(const char *s)
+{
+	char *o = g_strdup(s);
+	for (char *c = o; *c; c++)
+		*c = g_ascii_islower(*c)   ? g_ascii_toupper(*c)
+		     : g_ascii_isupper(*c) ? g_ascii_tolower(*c)
+		     : g_ascii_isdigit(*c) ? (char)('0' + '9' - *c)
+					   : *c;
+	return o;
+}
+
+static mc_facts *refill(const mc_facts *f)
+{
+	mc_facts *o = mc_facts_new();
+	for (size_t i = 0; i < mc_facts_count(f); i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		g_autofree char *d = swapped(x->domain), *k = swapped(x->key),
+				*v = swapped(x->value);
+		ck_assert_int_eq(mc_facts_set(o, d, k, v, NULL), 0);
+	}
+	return o;
+}
+
+START_TEST(text_outlives_facts)
+{
+	GPtrArray *all = g_ptr_array_new_with_free_func((GDestroyNotify)mc_facts_free);
+	GHashTable *seen = g_hash_table_new_full(g_str_hash, g_str_equal, g_free, NULL);
+	load_all(tu_datadir(), all, seen);
+	ck_assert_uint_ge(all->len, 50);
+	guint stride = g_getenv("MC_VALGRIND") ? 10 : 1;
+	size_t verdicts = 0;
+	for (guint i = 0; i < all->len; i++) {
+		for (guint j = i % stride; j < all->len; j += stride) {
+			const mc_facts *src = all->pdata[i], *dst = all->pdata[j];
+			mc_error e1 = { 0 }, e2 = { 0 };
+			mc_plan *live = mc_plan_compute(tu_plan_env(), src, dst, NULL, &e1);
+			mc_facts *s2 = mc_facts_dup(src), *d2 = mc_facts_dup(dst);
+			mc_plan *late = mc_plan_compute(tu_plan_env(), s2, d2, NULL, &e2);
+			mc_facts_free(d2);
+			mc_facts_free(s2);
+			mc_facts *r1 = refill(src), *r2 = refill(dst);
+			/* levels and families are read without the text */
+			for (size_t k = 0; late && k < mc_plan_count(late); k++) {
+				ck_assert_int_eq(mc_plan_level_at(late, k),
+						 mc_plan_at(live, k)->level);
+				ck_assert_str_eq(mc_plan_family_at(late, k),
+						 mc_plan_at(live, k)->family);
+			}
+			g_autofree char *b = plan_text(late, &e2);
+			g_autofree char *a = plan_text(live, &e1);
+			ck_assert_msg(strcmp(a, b) == 0,
+				      "profiles %u -> %u:\nread while the facts live:\n%s\nread "
+				      "after:\n%s",
+				      i, j, a, b);
+			verdicts += live ? mc_plan_count(live) : 0;
+			mc_facts_free(r1);
+			mc_facts_free(r2);
+			mc_plan_free(live);
+			mc_plan_free(late);
+		}
+	}
+	ck_assert_uint_gt(verdicts * stride, 10000);
+	g_ptr_array_unref(all);
+	g_hash_table_destroy(seen);
+}
+END_TEST
+
 /* mc_baseline meets each pair's compat pins once per computation, through
  * interned values and a memo, each distinct pin set once a round: its
  * configuration must be, text for text, mc_plan_baseline_pins (every pair
@@ -285,6 +362,7 @@ int main(void)
 	TCase *cc = tcase_create("compiled");
 	tcase_set_timeout(cc, 600);
 	tcase_add_test(cc, compiled_matches_fresh);
+	tcase_add_test(cc, text_outlives_facts);
 	tcase_add_test(cc, baseline_meets_as_pairs);
 	suite_add_tcase(s, cc);
 	pc_add_cases(s, "plan");
