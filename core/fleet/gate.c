@@ -768,9 +768,9 @@ static void decisive(GString *s, const mc_plan *p, const char *sep)
 {
 	mc_level w = mc_plan_worst(p);
 	for (size_t i = 0; i < mc_plan_count(p); i++) {
-		const mc_verdict *v = mc_plan_at(p, i);
-		if (v->level != w || w == MC_V_OK)
+		if (w == MC_V_OK || mc_plan_level_at(p, i) != w)
 			continue;
+		const mc_verdict *v = mc_plan_at(p, i);
 		g_string_append_printf(s, "%s%s %s%s%s", s->len ? sep : "", v->family, v->subject,
 				       *v->subject ? ": " : "", v->reason);
 		if (v->facts)

@@ -89,7 +89,7 @@ static mc_targets *targets_run(const mc_gate_fleet *fleet, const mc_plan_env *en
 			d.plan = p;
 			d.level = mc_plan_worst(p);
 			for (size_t k = 0; k < mc_plan_count(p); k++) {
-				mc_level l = mc_plan_at(p, k)->level;
+				mc_level l = mc_plan_level_at(p, k);
 				d.nactions += l == MC_V_ACTION;
 				d.nblocked += l == MC_V_BLOCKED;
 			}
@@ -148,9 +148,8 @@ const mc_verdict *mc_target_decisive(const mc_target *d, size_t i)
 	if (!d->plan || d->level == MC_V_OK)
 		return NULL;
 	for (size_t k = 0; k < mc_plan_count(d->plan); k++) {
-		const mc_verdict *v = mc_plan_at(d->plan, k);
-		if (v->level == d->level && i-- == 0)
-			return v;
+		if (mc_plan_level_at(d->plan, k) == d->level && i-- == 0)
+			return mc_plan_at(d->plan, k);
 	}
 	return NULL;
 }

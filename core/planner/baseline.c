@@ -275,10 +275,11 @@ void mc_baseline_free(mc_baseline *b)
 static char *first_verdict(const mc_plan *p, mc_level level)
 {
 	for (size_t k = 0; k < mc_plan_count(p); k++) {
+		if (mc_plan_level_at(p, k) != level)
+			continue;
 		const mc_verdict *v = mc_plan_at(p, k);
-		if (v->level == level)
-			return g_strdup_printf("%s %s%s%s", v->family, v->subject,
-					       *v->subject ? ": " : "", v->reason);
+		return g_strdup_printf("%s %s%s%s", v->family, v->subject, *v->subject ? ": " : "",
+				       v->reason);
 	}
 	return g_strdup("?");
 }

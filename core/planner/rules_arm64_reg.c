@@ -410,71 +410,58 @@ static const char *const pin_names[] = {
 	NULL,
 };
 
-/* The register ids of pin_names (0: none), searched once under a lock:
- * report plans on threads (a pthread mutex, which helgrind and TSan
- * follow; they do not follow g_once or pthread_once). */
-static uint64_t pin_ids[G_N_ELEMENTS(pin_names)];
-static bool pin_ids_done;
-static pthread_mutex_t pin_ids_lock = PTHREAD_MUTEX_INITIALIZER;
+/* The register ids of pin_names (0: none) and whether reg_name names each
+ * so, made once under a lock and never changed after: report plans on
+ * threads (a pthread mutex, which helgrind and TSan follow; they do not
+ * follow g_once or pthread_once). */
+typedef struct {
+	uint64_t id[G_N_ELEMENTS(pin_names)];
+	bool named[G_N_ELEMENTS(pin_names)]; /* pin_reg_id(reg_name(id)) == id */
+} pin_table;
 
-static void pin_ids_init(void)
+static const pin_table *pins_table(void)
 {
-	for (size_t k = 0; pin_names[k]; k++) {
-		if (strcmp(pin_names[k], "CTR_EL0") == 0) {
-			pin_ids[k] = R_CTR;
-			continue;
-		}
-		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); id <= SYSREG(3, 0, 0, 7, 7); id++) {
+	static pin_table t;
+	static bool done;
+	static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
+	pthread_mutex_lock(&lock);
+	for (size_t k = 0; !done && pin_names[k]; k++) {
+		if (strcmp(pin_names[k], "CTR_EL0") == 0)
+			t.id[k] = R_CTR;
+		for (uint64_t id = SYSREG(3, 0, 0, 0, 0); !t.id[k] && id <= SYSREG(3, 0, 0, 7, 7);
+		     id++) {
 			const mc_idreg *r = mc_idreg_find(MC_IDREGS_7_3, id);
-			if (r && strcmp(r->name, pin_names[k]) == 0) {
-				pin_ids[k] = id;
-				break;
-			}
+			if (r && strcmp(r->name, pin_names[k]) == 0)
+				t.id[k] = id;
 		}
+		char nb[40];
+		t.named[k] = t.id[k] && g_ascii_strcasecmp(pin_names[k],
+							   reg_name(t.id[k], nb, sizeof(nb))) == 0;
 	}
-}
-
-static uint64_t pin_id_at(size_t i)
-{
-	pthread_mutex_lock(&pin_ids_lock);
-	if (!pin_ids_done) {
-		pin_ids_init();
-		pin_ids_done = true;
-	}
-	uint64_t id = pin_ids[i];
-	pthread_mutex_unlock(&pin_ids_lock);
-	return id;
+	done = true;
+	pthread_mutex_unlock(&lock);
+	return &t;
 }
 
 static uint64_t pin_reg_id(const char *name)
 {
+	const pin_table *t = pins_table();
 	for (size_t i = 0; pin_names[i]; i++) /* a name of the table itself */
 		if (pin_names[i] == name)
-			return pin_id_at(i);
+			return t->id[i];
 	for (size_t i = 0; pin_names[i]; i++)
 		if (g_ascii_strcasecmp(pin_names[i], name) == 0)
-			return pin_id_at(i);
+			return t->id[i];
 	return 0;
 }
 
 /* pin_reg_id(reg_name(id)) == id: a guest can be started with a pin of
- * register id. Whether reg_name names each pin register so is looked up
- * once. */
+ * register id. */
 static bool is_pin_reg(uint64_t id)
 {
-	static bool named[G_N_ELEMENTS(pin_names)];
-	static gsize done;
-	if (g_once_init_enter(&done)) {
-		for (size_t k = 0; pin_names[k]; k++) {
-			char nb[40];
-			uint64_t pid = pin_id_at(k);
-			named[k] = pid && g_ascii_strcasecmp(pin_names[k],
-							     reg_name(pid, nb, sizeof(nb))) == 0;
-		}
-		g_once_init_leave(&done, 1);
-	}
+	const pin_table *t = pins_table();
 	for (size_t k = 0; pin_names[k]; k++)
-		if (named[k] && pin_id_at(k) == id)
+		if (t->named[k] && t->id[k] == id)
 			return true;
 	return false;
 }

@@ -38,7 +38,7 @@ static void text_counts(FILE *out, const mc_plan *p, bool color)
 {
 	size_t n[3] = { 0 };
 	for (size_t i = 0; i < mc_plan_count(p); i++)
-		n[mc_plan_at(p, i)->level]++;
+		n[mc_plan_level_at(p, i)]++;
 	mc_level w = mc_plan_worst(p);
 	fprintf(out, "verdict: %s%s%s (%zu blocked, %zu action, %zu ok)\n",
 		color ? level_color(w) : "", level_label(w), color ? "\033[0m" : "", n[2], n[1],
@@ -113,7 +113,7 @@ static int junit_suite(xmlTextWriterPtr w, const char *name, const mc_plan *p)
 	for (size_t k = 0; (f = mc_rule_family(k)); k++) {
 		bool any = false;
 		for (size_t i = 0; i < mc_plan_count(p) && !any; i++)
-			any = strcmp(mc_plan_at(p, i)->family, f) == 0;
+			any = strcmp(mc_plan_family_at(p, i), f) == 0;
 		if (!any)
 			continue;
 		tests++;
@@ -240,7 +240,7 @@ int mc_report_matrix(FILE *out, mc_format fmt, const mc_matrix *m, const mc_repo
 			mc_level w = mc_plan_worst(p);
 			const mc_verdict *why = NULL;
 			for (size_t i = 0; i < mc_plan_count(p) && !why; i++)
-				if (mc_plan_at(p, i)->level == w && w != MC_V_OK)
+				if (w != MC_V_OK && mc_plan_level_at(p, i) == w)
 					why = mc_plan_at(p, i);
 			fprintf(out, "%-12s %s%-8s%s %s%s%s%s%s\n", mc_direction_name(d),
 				color ? level_color(w) : "", mc_level_name(w),

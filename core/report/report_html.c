@@ -607,7 +607,7 @@ static GPtrArray *nonok(const mc_plan *p)
 	GPtrArray *v = g_ptr_array_new();
 	for (int lv = MC_V_BLOCKED; lv > MC_V_OK; lv--)
 		for (size_t i = 0; i < mc_plan_count(p); i++)
-			if (mc_plan_at(p, i)->level == (mc_level)lv)
+			if (mc_plan_level_at(p, i) == (mc_level)lv)
 				g_ptr_array_add(v, (gpointer)mc_plan_at(p, i));
 	return v;
 }
