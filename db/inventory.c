@@ -867,6 +867,21 @@ static int fact_row_cmp(const void *a, const void *b)
 	return c ? c : strcmp(x->k, y->k);
 }
 
+/* Columns [from, to) of the row st is on are text, else exit 65 naming
+ * the first that is not (and the profile read, if any). */
+static int facts_text(const mc_db *db, sqlite3_stmt *st, int from, int to, const char *profile,
+		      mc_error *err)
+{
+	for (int i = from; i < to; i++)
+		if (sqlite3_column_type(st, i) != SQLITE_TEXT)
+			return mc_error_set(
+			    err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: %s%.12s%sfacts.%s is not text", db->path,
+			    profile ? "profile " : "", profile ? profile : "", profile ? ": " : "",
+			    sqlite3_column_name(st, i));
+	return 0;
+}
+
 mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
@@ -890,14 +905,8 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 	GStringChunk *chunk = g_string_chunk_new(16384);
 	GArray *rows = g_array_new(FALSE, FALSE, sizeof(fact_row));
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 0; i < 3; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
-				mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-					     "%s: inventory is corrupt: profile %.12s: facts.%s "
-					     "is not text",
-					     db->path, id, sqlite3_column_name(st, i));
-				goto fail;
-			}
+		if (facts_text(db, st, 0, 3, id, err) < 0)
+			goto fail;
 		fact_row x;
 		x.d = g_string_chunk_insert(chunk, (const char *)sqlite3_column_text(st, 0));
 		x.k = g_string_chunk_insert(chunk, (const char *)sqlite3_column_text(st, 1));
@@ -963,14 +972,10 @@ static int each_fact_reads(mc_db *db, const mc_db_classifier *c,
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 1; i < 3; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
-				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-						 "%s: inventory is corrupt: facts.%s is not text",
-						 db->path, sqlite3_column_name(st, i));
-				sqlite3_finalize(st);
-				return r;
-			}
+		if ((r = facts_text(db, st, 1, 3, NULL, err)) < 0) {
+			sqlite3_finalize(st);
+			return r;
+		}
 		int stored = sqlite3_column_type(st, 3) == SQLITE_INTEGER
 				 ? (int)sqlite3_column_int64(st, 3)
 				 : -1;
@@ -1330,14 +1335,10 @@ int mc_db_each_fact(mc_db *db,
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		for (int i = 1; i < 4; i++)
-			if (sqlite3_column_type(st, i) != SQLITE_TEXT) {
-				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-						 "%s: inventory is corrupt: facts.%s is not text",
-						 db->path, sqlite3_column_name(st, i));
-				sqlite3_finalize(st);
-				return r;
-			}
+		if ((r = facts_text(db, st, 1, 4, NULL, err)) < 0) {
+			sqlite3_finalize(st);
+			return r;
+		}
 		if (cb((long long)sqlite3_column_int64(st, 0),
 		       (const char *)sqlite3_column_text(st, 1),
 		       (const char *)sqlite3_column_text(st, 2),
