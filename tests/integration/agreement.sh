@@ -24,7 +24,7 @@
 # keeps every host's facts and state dump there.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 2
 # shellcheck source=tests/integration/emu.sh
 source "$(dirname "$0")/emu.sh"
 emu_prepare

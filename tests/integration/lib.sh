@@ -18,18 +18,27 @@ export MIGCHECK_DB="$T_TMP/inventory.db"
 # machine's own
 export MIGCHECK_CACHE_DIR="$T_TMP/cache"
 
-# heavy_test: this test boots emulated hosts (TCG, each keeping a core
-# busy). With MC_HEAVY_LOCK set (check-all's parallel rounds), it waits
-# for that lock file and holds it until it exits, so at most one such test
-# runs at a time while the other job slots run the light tests. The open
-# descriptor is inherited by the test's children, which need not lock again.
-# The time finish prints starts when the lock is had.
+# heavy_test [CORES]: this test boots emulated hosts, keeping CORES cores
+# busy (2: two hosts at a time, emu_jobs; 1, the default: one host, one TCG
+# thread). With MC_HEAVY_LOCK set (check-all's parallel rounds), the
+# machine's two cores are two lock files, $MC_HEAVY_LOCK.1 and .2: a
+# 2-core test waits for both (in that order), a 1-core test for either, and
+# holds them until it exits, so the heavy tests share the cores while the
+# other job slots run the light tests. The open descriptors are inherited by
+# the test's children, which need not lock again. The time finish prints
+# starts when the locks are had.
 heavy_test() {
 	[[ -n ${MC_HEAVY_LOCK:-} ]] || return 0
-	local t0=$SECONDS
-	exec {MC_HEAVY_FD}>>"$MC_HEAVY_LOCK" || return 1
-	flock "$MC_HEAVY_FD" || return 1
-	((SECONDS - t0 < 2)) || echo "# waited $((SECONDS - t0)) s for the emulated-host lock ($MC_HEAVY_LOCK)"
+	local cores=${1:-1} t0=$SECONDS
+	exec {MC_HEAVY_FD1}>>"$MC_HEAVY_LOCK.1" {MC_HEAVY_FD2}>>"$MC_HEAVY_LOCK.2" || return 1
+	if ((cores >= 2)); then
+		flock "$MC_HEAVY_FD1" && flock "$MC_HEAVY_FD2" || return 1
+	else
+		until flock -n "$MC_HEAVY_FD1" || flock -n "$MC_HEAVY_FD2"; do
+			sleep 1
+		done
+	fi
+	((SECONDS - t0 < 2)) || echo "# waited $((SECONDS - t0)) s for the emulated-host locks ($MC_HEAVY_LOCK.*)"
 	# the summary's time (finish) is the test's own, not the wait
 	SECONDS=0
 }

@@ -15,7 +15,7 @@
 # (blocked or action), and ok respectively, for every pair. The matrix is printed.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 2
 # shellcheck source=tests/integration/emu.sh
 source "$(dirname "$0")/emu.sh"
 
