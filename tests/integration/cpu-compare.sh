@@ -26,7 +26,7 @@
 # excused. The agreement table is printed.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 1
 
 VIRSH=(virsh -q -c "${MC_LIBVIRT_URI:-qemu:///system}")
 command -v virsh >/dev/null || skip "virsh not installed"

@@ -7,7 +7,7 @@
 # shows the real differences between the arm64 CPU models with `migcheck diff`.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 1
 # shellcheck source=tests/integration/emu.sh
 source "$(dirname "$0")/emu.sh"
 mc() { "$MIGCHECK" "$@"; }

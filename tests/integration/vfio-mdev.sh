@@ -12,7 +12,7 @@
 # MCMIG_HOST_GENS (default "6.1 6.12").
 # shellcheck source=tests/integration/lib.sh
 . "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 1
 # shellcheck source=tests/hosts/lib.sh
 . "$MC_SRCDIR/tests/hosts/lib.sh"
 # shellcheck disable=SC2034 # used by tests/hosts/lib.sh's messages

@@ -9,7 +9,7 @@
 # inner run happened and passed, and shows its timings.
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 1
 HOSTS=$MC_SRCDIR/tests/hosts
 
 [[ $(id -u) -eq 0 ]] || skip "needs root (namespaces and mounts inside the emulated host run as root; the emulated host's kernel and the backports tree are in root's cache)"

@@ -17,7 +17,7 @@
 # lost; README, "VFIO live migration"). Environment: MCMIG_STATE_SIZE (default 8 MiB).
 # shellcheck source=tests/integration/lib.sh
 source "$(dirname "$0")/lib.sh"
-heavy_test
+heavy_test 1
 # shellcheck source=tests/hosts/lib.sh
 . "$MC_SRCDIR/tests/hosts/lib.sh"
 # shellcheck disable=SC2034 # used by tests/hosts/lib.sh's messages
