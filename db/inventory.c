@@ -294,8 +294,6 @@ static void sql_hex64(sqlite3_context *ctx, int argc, sqlite3_value **argv)
 	sqlite3_result_int(ctx, ok);
 }
 
-/* The rules of schema `version`: every row (`full`), or for a reader only
- * the profiles' rows and that the other tables and columns exist. */
 /* 1 when some row of `table` breaks a rule of schema `version`, 0 when none
  * does, -errno: one scan for all its rules (the rule then found one by one,
  * for the message). Any error (a missing column) is left to the rules. */
@@ -316,6 +314,8 @@ static int table_bad(mc_db *db, const char *table, long version)
 	return r;
 }
 
+/* The rules of schema `version`: every row (`full`), or for a reader only
+ * the profiles' rows and that the other tables and columns exist. */
 static int db_check_columns(mc_db *db, long version, bool full, mc_error *err)
 {
 	/* The common case, a good file: one scan per table. */
@@ -1199,33 +1199,48 @@ static const char *type_name(int t)
 	}
 }
 
-/* The host row's columns, checked as it is read (a reader's open checks
- * the profiles only: see column_rules). */
+/* A column of a host row read at index col: 0 when it is what
+ * column_rules asks of hosts.`column`, else exit 65 saying why. */
+typedef struct {
+	const char *column, *why;
+	int type;      /* SQLITE_TEXT or SQLITE_INTEGER */
+	bool null_ok;  /* or NULL */
+	bool nonempty; /* and not '' */
+} host_col;
+
+static const host_col host_name = { "name", "not a host name", SQLITE_TEXT, false, true };
+static const host_col host_pid = { "pid", "not a profile reference", SQLITE_INTEGER, false, false };
+
+static int host_col_check(mc_db *db, sqlite3_stmt *st, int col, const host_col *c, mc_error *err)
+{
+	int t = sqlite3_column_type(st, col);
+	bool ok = t == c->type || (c->null_ok && t == SQLITE_NULL);
+	if (ok && c->nonempty && sqlite3_column_bytes(st, col) == 0)
+		ok = false;
+	if (ok)
+		return 0;
+	return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: hosts.%s in a row: %s (%s)", db->path,
+			    c->column, c->why, type_name(t));
+}
+
+/* The host row's columns (host_select's), checked as it is read (a
+ * reader's open checks the profiles only: see column_rules). */
 static int host_row_check(mc_db *db, sqlite3_stmt *st, mc_error *err)
 {
+	static const host_col probed_at = { "probed_at", "not a time", SQLITE_TEXT, false, false };
+	static const host_col source = { "source", "not text", SQLITE_TEXT, false, false };
+	static const host_col uuid = { "uuid", "not text", SQLITE_TEXT, true, false };
 	static const struct {
 		int col;
-		const char *column, *why;
-		bool null_ok;
+		const host_col *c;
 	} cols[] = {
-		{ 0, "name", "not a host name", false },
-		{ 8, "pid", "not a profile reference", false },
-		{ 4, "probed_at", "not a time", false },
-		{ 5, "source", "not text", false },
-		{ 6, "uuid", "not text", true },
+		{ 0, &host_name }, { 8, &host_pid }, { 4, &probed_at }, { 5, &source }, { 6, &uuid }
 	};
-	for (size_t i = 0; i < G_N_ELEMENTS(cols); i++) {
-		int t = sqlite3_column_type(st, cols[i].col);
-		bool ok = cols[i].col == 8
-			      ? t == SQLITE_INTEGER
-			      : t == SQLITE_TEXT || (cols[i].null_ok && t == SQLITE_NULL);
-		if (ok && cols[i].col == 0 && sqlite3_column_bytes(st, 0) == 0)
-			ok = false;
-		if (!ok)
-			return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-					    "%s: inventory is corrupt: hosts.%s in a row: %s (%s)",
-					    db->path, cols[i].column, cols[i].why, type_name(t));
-	}
+	int r;
+	for (size_t i = 0; i < G_N_ELEMENTS(cols); i++)
+		if ((r = host_col_check(db, st, cols[i].col, cols[i].c, err)) < 0)
+			return r;
 	if (sqlite3_column_type(st, 9) == SQLITE_NULL)
 		return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
 				    "%s: inventory is corrupt: hosts.pid in a row: refers to no "
@@ -1444,14 +1459,8 @@ int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, vo
 	if (r < 0)
 		return r;
 	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
-		int tn = sqlite3_column_type(st, 0), tp = sqlite3_column_type(st, 1);
-		if (tn != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0 || tp != SQLITE_INTEGER) {
-			bool name = tn != SQLITE_TEXT || sqlite3_column_bytes(st, 0) == 0;
-			r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-					 "%s: inventory is corrupt: hosts.%s in a row: %s (%s)",
-					 db->path, name ? "name" : "pid",
-					 name ? "not a host name" : "not a profile reference",
-					 type_name(name ? tn : tp));
+		if ((r = host_col_check(db, st, 0, &host_name, err)) < 0 ||
+		    (r = host_col_check(db, st, 1, &host_pid, err)) < 0) {
 			sqlite3_finalize(st);
 			return r;
 		}
