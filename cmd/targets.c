@@ -54,7 +54,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	mc_error err = { 0 };
 	mc_pins *pins = mc_pins_new();
 	mc_named_profile s = { 0 };
-	mc_gate_fleet *fleet = NULL;
 	mc_targets *t = NULL;
 	mc_db *db = NULL;
 	int opt, rc;
@@ -101,19 +100,8 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 		fctx.db_path = fleet_db;
 	if (!(db = mc_ctx_open_db(&fctx, MC_DB_READ, &err)) ||
 	    mc_resolve_profile(&fctx, &db, argv[optind], &s, &err) < 0 ||
-	    !(fleet = mc_gate_fleet_load_classes_of(db, mc_facts_get(s.facts, "kernel", "arch"),
-						    &err))) {
-		rc = mc_report(&err);
-		goto out;
-	}
-	if (mc_gate_fleet_count(fleet) == 0) {
-		mc_error_set(&err, MC_EXIT_NOINPUT, ENOENT, "targets: inventory %s has no hosts",
-			     mc_db_path(db));
-		rc = mc_report(&err);
-		goto out;
-	}
-	if (!(t = (hosts_only ? mc_targets_run_usable : mc_targets_run)(
-		  fleet, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL, pins, &err))) {
+	    !(t = mc_targets_run_db(db, mc_ctx_plan_env(ctx), s.facts, s.in_db ? s.host : NULL,
+				    pins, hosts_only, &err))) {
 		rc = mc_report(&err);
 		goto out;
 	}
@@ -126,7 +114,6 @@ static int run(mc_ctx *ctx, int argc, char **argv)
 	rc = mc_targets_status(t);
 out:
 	mc_targets_free(t);
-	mc_gate_fleet_free(fleet);
 	mc_named_profile_clear(&s);
 	mc_pins_free(pins);
 	mc_db_close(db);

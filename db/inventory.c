@@ -17,10 +17,12 @@
 extern const char mc_schema_inventory_001[];
 extern const char mc_schema_inventory_002[];
 extern const char mc_schema_inventory_003[];
+extern const char mc_schema_inventory_004[];
 static const char *const migrations[MC_DB_SCHEMA_VERSION] = {
 	mc_schema_inventory_001,
 	mc_schema_inventory_002,
 	mc_schema_inventory_003,
+	mc_schema_inventory_004,
 };
 
 static const mc_db_classifier *classifier; /* mc_db_set_classifier */
@@ -158,6 +160,7 @@ void mc_db_rollback(mc_db *db)
 /* Bring the schema from `from` to MC_DB_SCHEMA_VERSION, all in one
  * transaction: an interrupted migration leaves the old inventory. */
 static int db_check_columns(mc_db *db, long version, bool full, mc_error *err);
+static int db_fill_canon(mc_db *db, mc_error *err);
 
 static int db_migrate(mc_db *db, long from, mc_error *err)
 {
@@ -189,6 +192,8 @@ static int db_migrate(mc_db *db, long from, mc_error *err)
 		    (r = db_exec(db, ver, err, what)) < 0)
 			goto fail;
 	}
+	if (from > 0 && from < 4 && (r = db_fill_canon(db, err)) < 0)
+		goto fail;
 	if ((r = mc_db_commit(db, err)) < 0)
 		goto fail;
 	return 0;
@@ -278,6 +283,9 @@ static const struct column_rule {
 	{ "host_history", "name", "typeof(name) != 'text'", "not a host name", 2 },
 	{ "host_history", "pid", "typeof(pid) != 'integer'", "not a profile reference", 2 },
 	{ "host_history", "probed_at", "typeof(probed_at) != 'text'", "not a time", 2 },
+	{ "profile_canon", "pid", "pid NOT IN (SELECT pid FROM profiles)", "refers to no profile",
+	  4 },
+	{ "profile_canon", "canon", "typeof(canon) != 'blob'", "not a profile's facts", 4 },
 };
 
 /* SQL mc_hex64(x): 1 when x is text of 64 lowercase hex digits (a profile
@@ -319,14 +327,16 @@ static int table_bad(mc_db *db, const char *table, long version)
 static int db_check_columns(mc_db *db, long version, bool full, mc_error *err)
 {
 	/* The common case, a good file: one scan per table. */
-	bool bad[3] = { !full || table_bad(db, "hosts", version),
+	bool bad[4] = { !full || table_bad(db, "hosts", version),
 			table_bad(db, "profiles", version),
-			!full || version < 2 || table_bad(db, "host_history", version) };
+			!full || version < 2 || table_bad(db, "host_history", version),
+			!full || version < 4 || table_bad(db, "profile_canon", version) };
 	for (size_t i = 0; i < G_N_ELEMENTS(column_rules); i++) {
 		const struct column_rule *c = &column_rules[i];
-		int t = strcmp(c->table, "hosts") == 0      ? 0
-			: strcmp(c->table, "profiles") == 0 ? 1
-							    : 2;
+		int t = strcmp(c->table, "hosts") == 0          ? 0
+			: strcmp(c->table, "profiles") == 0     ? 1
+			: strcmp(c->table, "host_history") == 0 ? 2
+								: 3;
 		if (!bad[t] || c->since > version)
 			continue;
 		bool rows = full || strcmp(c->table, "profiles") == 0;
@@ -658,6 +668,29 @@ static char *now_iso(void)
 	return g_strdup(mc_time_iso(time(NULL), buf, sizeof(buf)));
 }
 
+/* Profile pid's facts as one value (schema 4's profile_canon). */
+static int store_canon(mc_db *db, sqlite3_int64 pid, const mc_facts *f, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	size_t len = 0;
+	int r = prep_cached(db, &st, "INSERT INTO profile_canon (pid, canon) VALUES (?1, ?2)", err),
+	    rc;
+	if (r < 0)
+		return r;
+	char *canon = mc_facts_canonical(f, &len);
+	if (!canon) {
+		r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "store profile: out of memory");
+		goto out;
+	}
+	sqlite3_bind_int64(st, 1, pid);
+	sqlite3_bind_blob(st, 2, canon, (int)len, free);
+	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
+		r = db_fail(db, rc, err, "store a profile's facts");
+out:
+	done(st);
+	return r;
+}
+
 /* Insert the profile if new; returns its pid through *pid_out. Must run
  * inside a transaction. */
 static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_LEN + 1],
@@ -693,6 +726,8 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 		goto out;
 	}
 	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
+	if ((r = store_canon(db, pid, f, err)) < 0)
+		goto out;
 
 	if ((r = prep_cached(db, &ins_fact,
 			     "INSERT OR IGNORE INTO facts (domain, key, value, reads) "
@@ -882,18 +917,81 @@ static int facts_text(const mc_db *db, sqlite3_stmt *st, int from, int to, const
 	return 0;
 }
 
+/* Profile `id` from its one-row form (profile_canon, schema 4): 1 and *out,
+ * 0 and *pid when it has none (the caller reads profile_facts), -ENOENT
+ * (66) when there is no such profile, -errno. The text is checked against the
+ * id (its SHA-256) and then as canonical text (mc_facts_adopt_canonical). */
+static int load_canon(mc_db *db, const char *id, sqlite3_int64 *pid, mc_facts **out, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep_cached(db, &st,
+			    "SELECT p.pid, c.canon, c.pid IS NOT NULL FROM profiles p "
+			    "LEFT JOIN profile_canon c ON c.pid = p.pid WHERE p.id = ?1",
+			    err);
+	if (r < 0)
+		return r;
+	sqlite3_bind_text(st, 1, id, -1, SQLITE_STATIC);
+	int rc = sqlite3_step(st);
+	if (rc == SQLITE_DONE) {
+		r = mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path, id);
+		goto out;
+	}
+	if (rc != SQLITE_ROW) {
+		r = db_fail(db, rc, err, "load profile");
+		goto out;
+	}
+	*pid = sqlite3_column_int64(st, 0);
+	if (!sqlite3_column_int(st, 2)) {
+		r = 0;
+		goto out;
+	}
+	if (sqlite3_column_type(st, 1) != SQLITE_BLOB) { /* a reader checks as it reads */
+		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				 "%s: inventory is corrupt: profile %.12s: profile_canon.canon is "
+				 "not a profile's facts",
+				 db->path, id);
+		goto out;
+	}
+	size_t len = (size_t)sqlite3_column_bytes(st, 1);
+	const void *blob = sqlite3_column_blob(st, 1);
+	char *check =
+	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)(blob ? blob : ""), len);
+	if (strcmp(check, id) != 0) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				 "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
+				 db->path, id, check);
+		g_free(check);
+		goto out;
+	}
+	g_free(check);
+	char *text = malloc(len + 1);
+	if (!text) {
+		r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "load profile: out of memory");
+		goto out;
+	}
+	memcpy(text, blob ? blob : "", len);
+	text[len] = '\0';
+	mc_error sub = { 0 };
+	if (!(*out = mc_facts_adopt_canonical(text, len, "profile_canon.canon", &sub))) {
+		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				 "%s: inventory is corrupt: profile %.12s: %s", db->path, id,
+				 sub.msg);
+		goto out;
+	}
+	r = 1;
+out:
+	done(st);
+	return r;
+}
+
 mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
 	mc_facts *f = NULL;
-	sqlite3_int64 pid;
-	int r = lookup_pid(db, id, &pid, err), rc;
-	if (r < 0)
-		return NULL;
-	if (r == 0) {
-		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "%s: no profile %s", db->path, id);
-		return NULL;
-	}
+	sqlite3_int64 pid = 0;
+	int r = load_canon(db, id, &pid, &f, err), rc;
+	if (r != 0)
+		return r > 0 ? f : NULL;
 	/* Read in key order (pid, fid) and sorted here: sqlite's ORDER BY
 	 * (a temporary b-tree per profile) cost four times the read. */
 	if (prep_cached(db, &st,
@@ -957,6 +1055,41 @@ fail:
 	g_array_free(rows, TRUE);
 	mc_facts_free(f);
 	return NULL;
+}
+
+/* Schema 4's profile_canon row of every profile without one, from its fact
+ * rows (checked against its id as they load). Inside the migration's
+ * transaction. */
+static int db_fill_canon(mc_db *db, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	g_autoptr(GPtrArray) ids = g_ptr_array_new_with_free_func(g_free);
+	g_autoptr(GArray) pids = g_array_new(FALSE, FALSE, sizeof(sqlite3_int64));
+	int r = prep(db, &st,
+		     "SELECT pid, id FROM profiles "
+		     "WHERE pid NOT IN (SELECT pid FROM profile_canon)",
+		     err),
+	    rc;
+	if (r < 0)
+		return r;
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) { /* columns checked */
+		sqlite3_int64 pid = sqlite3_column_int64(st, 0);
+		g_array_append_val(pids, pid);
+		g_ptr_array_add(ids, g_strdup((const char *)sqlite3_column_text(st, 1)));
+	}
+	sqlite3_finalize(st);
+	if (rc != SQLITE_DONE)
+		return db_fail(db, rc, err, "list profiles");
+	for (guint i = 0; i < ids->len; i++) {
+		mc_facts *f = mc_db_load_profile(db, ids->pdata[i], err);
+		if (!f)
+			return -(err && err->errnum ? err->errnum : EIO);
+		r = store_canon(db, g_array_index(pids, sqlite3_int64, i), f, err);
+		mc_facts_free(f);
+		if (r < 0)
+			return r;
+	}
+	return 0;
 }
 
 /* ---- migration classes ---- */
@@ -1472,6 +1605,43 @@ int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, vo
 	}
 	sqlite3_finalize(st);
 	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list hosts");
+}
+
+int mc_db_each_host_name_of(mc_db *db, long long pid, int (*cb)(const char *name, void *opaque),
+			    void *opaque, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep_cached(db, &st, "SELECT name FROM hosts WHERE pid = ?1 ORDER BY name", err),
+	    rc;
+	if (r < 0)
+		return r;
+	sqlite3_bind_int64(st, 1, (sqlite3_int64)pid);
+	while ((rc = sqlite3_step(st)) == SQLITE_ROW) {
+		if ((r = host_col_check(db, st, 0, &host_name, err)) < 0) {
+			done(st);
+			return r;
+		}
+		if (cb((const char *)sqlite3_column_text(st, 0), opaque) != 0) {
+			rc = SQLITE_DONE;
+			break;
+		}
+	}
+	done(st);
+	return rc == SQLITE_DONE ? 0 : db_fail(db, rc, err, "list hosts");
+}
+
+int mc_db_has_hosts(mc_db *db, mc_error *err)
+{
+	sqlite3_stmt *st = NULL;
+	int r = prep_cached(db, &st, "SELECT EXISTS (SELECT 1 FROM hosts)", err), rc;
+	if (r < 0)
+		return r;
+	if ((rc = sqlite3_step(st)) == SQLITE_ROW)
+		r = sqlite3_column_int(st, 0) != 0;
+	else
+		r = db_fail(db, rc, err, "count hosts");
+	done(st);
+	return r;
 }
 
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err)

@@ -14,7 +14,7 @@ typedef struct mc_db mc_db; /* opaque */
 /* PRAGMA application_id of a migcheck inventory ("mgch"). */
 #define MC_DB_APPLICATION_ID 0x6d676368
 /* Schema version this build writes (PRAGMA user_version). */
-#define MC_DB_SCHEMA_VERSION 3
+#define MC_DB_SCHEMA_VERSION 4
 
 typedef enum { MC_DB_READ, MC_DB_WRITE } mc_db_mode;
 
@@ -153,6 +153,13 @@ int mc_db_each_profile_key(mc_db *db,
 			   void *opaque, mc_error *err);
 int mc_db_each_host_pid(mc_db *db, int (*cb)(const char *name, long long pid, void *opaque),
 			void *opaque, mc_error *err);
+/* The names of the hosts of profile `pid` (a pid from mc_db_each_profile_key),
+ * by name, read from an index alone (each name checked as read: 65); cb
+ * returning non-zero stops the walk. */
+int mc_db_each_host_name_of(mc_db *db, long long pid, int (*cb)(const char *name, void *opaque),
+			    void *opaque, mc_error *err);
+/* 1 when the inventory has a host, 0 when it has none, -errno. */
+int mc_db_has_hosts(mc_db *db, mc_error *err);
 
 /* Counts, for summaries. */
 int mc_db_counts(mc_db *db, long *hosts, long *profiles, long *facts, mc_error *err);

@@ -57,6 +57,14 @@ mc_facts *mc_facts_dup(const mc_facts *f);
  * "NAME:LINE: problem". */
 mc_facts *mc_facts_parse(const char *text, size_t len, const char *name, mc_error *err);
 
+/* The facts of `text`, exactly the canonical text (mc_facts_canonical):
+ * lines "DOMAIN<TAB>KEY<TAB>VALUE<LF>" in strictly ascending (domain, key)
+ * order, nothing else. The facts take `text` (len bytes, malloc'd, with a
+ * NUL at text[len]) in every case and point into it: one allocation for
+ * the whole profile, no copy per fact. NULL and err (65, "NAME:LINE:
+ * problem") when it is not canonical text. */
+mc_facts *mc_facts_adopt_canonical(char *text, size_t len, const char *name, mc_error *err);
+
 /* Canonical text (sorted, one fact per line, LF terminated). Caller frees. */
 char *mc_facts_canonical(const mc_facts *f, size_t *len_out);
 

@@ -8,9 +8,12 @@
 #define TEXT_VERDICTS 3
 
 struct mc_targets {
-	GArray *dests;    /* mc_target */
-	GPtrArray *plans; /* mc_plan *, owned, one per destination profile planned */
-	GPtrArray *whys;  /* owned strings */
+	GArray *dests;        /* mc_target */
+	GPtrArray *plans;     /* mc_plan *, owned, one per destination profile planned */
+	GPtrArray *whys;      /* owned strings */
+	GPtrArray *facts;     /* mc_facts *, owned: the classes planned (from a db) */
+	GStringChunk *strs;   /* host names and profile ids (from a db) */
+	mc_gate_fleet *fleet; /* owned, when read from a db through a fleet */
 };
 
 void mc_targets_free(mc_targets *t)
@@ -23,6 +26,11 @@ void mc_targets_free(mc_targets *t)
 		g_ptr_array_free(t->plans, TRUE);
 	if (t->whys)
 		g_ptr_array_free(t->whys, TRUE);
+	if (t->facts)
+		g_ptr_array_free(t->facts, TRUE);
+	if (t->strs)
+		g_string_chunk_free(t->strs);
+	mc_gate_fleet_free(t->fleet);
 	g_free(t);
 }
 
@@ -107,6 +115,183 @@ static mc_targets *targets_run(const mc_gate_fleet *fleet, const mc_plan_env *en
 	return t;
 }
 
+/* ---- from the inventory ---- */
+
+typedef struct {
+	long long pid;
+	const char *id, *arch, *cls; /* in the run's chunk */
+} tprofile;
+
+typedef struct {
+	GArray *profiles;   /* tprofile */
+	GHashTable *bycls;  /* class key -> GArray * of profile indexes */
+	GPtrArray *classes; /* GArray * of profile indexes, first seen first */
+	GStringChunk *strs;
+	bool unkeyed; /* a profile without a stored class key */
+} tkeys;
+
+static int tkey(long long pid, const char *id, const char *arch, const char *cls, void *opaque)
+{
+	tkeys *k = opaque;
+	if (!cls) {
+		k->unkeyed = true;
+		return 1;
+	}
+	gpointer key = NULL, members = NULL;
+	if (!g_hash_table_lookup_extended(k->bycls, cls, &key, &members)) {
+		key = g_string_chunk_insert(k->strs, cls);
+		members = g_array_new(FALSE, FALSE, sizeof(guint));
+		g_hash_table_insert(k->bycls, key, members);
+		g_ptr_array_add(k->classes, members);
+	}
+	tprofile p = { pid, g_string_chunk_insert(k->strs, id),
+		       g_string_chunk_insert_const(k->strs, arch ? arch : ""), key };
+	guint idx = k->profiles->len;
+	g_array_append_val(k->profiles, p);
+	g_array_append_val(members, idx);
+	return 0;
+}
+
+typedef struct {
+	mc_targets *t;
+	mc_target d;
+	const char *src_host;
+	size_t added; /* destinations of the class */
+} tdest;
+
+static int tdest_add(const char *name, void *opaque)
+{
+	tdest *x = opaque;
+	if (x->src_host && strcmp(name, x->src_host) == 0)
+		return 0;
+	x->d.host = g_string_chunk_insert(x->t->strs, name);
+	g_array_append_val(x->t->dests, x->d);
+	x->added++;
+	return 0;
+}
+
+/* 1 and *out planned from the stored classes; 0 when they are not current
+ * (the caller goes through a fleet); -errno. Each class of the source's
+ * architecture is planned once, from the facts of one of its profiles; its
+ * hosts are read only when listed (all of them, or with !blocked only the
+ * usable classes'), by profile through an index. */
+static int targets_stored(mc_db *db, const mc_plan_env *env, const mc_facts *src,
+			  const char *src_host, const mc_pins *pins, bool blocked, mc_targets **out,
+			  mc_error *err)
+{
+	int r = mc_db_classes_stale(db, mc_gate_classifier(), err);
+	if (r != 0)
+		return r < 0 ? r : 0;
+	tkeys k = { g_array_new(FALSE, FALSE, sizeof(tprofile)),
+		    g_hash_table_new(g_str_hash, g_str_equal),
+		    g_ptr_array_new_with_free_func((GDestroyNotify)g_array_unref),
+		    g_string_chunk_new(65536), false };
+	mc_targets *t = g_new0(mc_targets, 1);
+	t->dests = g_array_new(FALSE, TRUE, sizeof(mc_target));
+	t->plans = g_ptr_array_new_with_free_func(plan_free);
+	t->whys = g_ptr_array_new_with_free_func(g_free);
+	t->facts = g_ptr_array_new_with_free_func((GDestroyNotify)mc_facts_free);
+	t->strs = g_string_chunk_new(65536);
+	mc_autoplancache *cache = mc_plan_cache_new(); /* the source compiled once */
+	const char *arch = mc_facts_get(src, "kernel", "arch");
+	if ((r = mc_db_each_profile_key(db, tkey, &k, err)) < 0)
+		goto out;
+	if (k.unkeyed) {
+		r = 0;
+		goto out;
+	}
+	for (guint c = 0; c < k.classes->len; c++) {
+		const GArray *members = k.classes->pdata[c];
+		const tprofile *rep =
+		    &g_array_index(k.profiles, tprofile, g_array_index(members, guint, 0));
+		tdest x = { t, { .profile = rep->id, .level = MC_V_BLOCKED }, src_host, 0 };
+		if (!arch || !*rep->arch || strcmp(arch, rep->arch) != 0) {
+			if (!blocked)
+				continue;
+			char *why = g_strdup_printf("another architecture (%s; the source is %s)",
+						    *rep->arch ? rep->arch : "unknown",
+						    arch ? arch : "unknown");
+			g_ptr_array_add(t->whys, why);
+			x.d.why = why;
+		} else {
+			mc_facts *q = mc_db_load_profile(db, rep->id, err);
+			if (!q) {
+				r = -(err && err->errnum ? err->errnum : EIO);
+				goto out;
+			}
+			g_ptr_array_add(t->facts, q);
+			const char *qarch = mc_facts_get(q, "kernel", "arch");
+			if (g_strcmp0(qarch, rep->arch) != 0) {
+				r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+						 "%s: inventory is corrupt: profile %.12s: "
+						 "profiles.arch is '%s', its facts say '%s'",
+						 mc_db_path(db), rep->id, rep->arch,
+						 qarch ? qarch : "");
+				goto out;
+			}
+			mc_plan *p = mc_plan_compute_cached(cache, env, src, q, pins, err);
+			if (!p) {
+				mc_error_prefix(err, "targets: plan to profile %.12s", rep->id);
+				r = -(err && err->errnum ? err->errnum : EINVAL);
+				goto out;
+			}
+			g_ptr_array_add(t->plans, p);
+			x.d.plan = p;
+			x.d.level = mc_plan_worst(p);
+			for (size_t i = 0; i < mc_plan_count(p); i++) {
+				mc_level l = mc_plan_level_at(p, i);
+				x.d.nactions += l == MC_V_ACTION;
+				x.d.nblocked += l == MC_V_BLOCKED;
+			}
+			if (!blocked && x.d.level == MC_V_BLOCKED)
+				continue;
+		}
+		for (guint m = 0; m < members->len; m++) {
+			const tprofile *p =
+			    &g_array_index(k.profiles, tprofile, g_array_index(members, guint, m));
+			x.d.profile = g_string_chunk_insert_const(t->strs, p->id);
+			if ((r = mc_db_each_host_name_of(db, p->pid, tdest_add, &x, err)) < 0)
+				goto out;
+		}
+		if (x.d.plan && !x.added) /* no host but the source: not counted */
+			g_ptr_array_remove_index(t->plans, t->plans->len - 1);
+	}
+	g_array_sort(t->dests, best_first);
+	*out = t;
+	t = NULL;
+	r = 1;
+out:
+	mc_targets_free(t);
+	g_hash_table_destroy(k.bycls);
+	g_ptr_array_free(k.classes, TRUE);
+	g_array_free(k.profiles, TRUE);
+	g_string_chunk_free(k.strs);
+	return r;
+}
+
+mc_targets *mc_targets_run_db(mc_db *db, const mc_plan_env *env, const mc_facts *src,
+			      const char *src_host, const mc_pins *pins, bool usable_only,
+			      mc_error *err)
+{
+	mc_targets *t = NULL;
+	int r = mc_db_has_hosts(db, err);
+	if (r == 0)
+		mc_error_set(err, MC_EXIT_NOINPUT, ENOENT, "targets: inventory %s has no hosts",
+			     mc_db_path(db));
+	if (r <= 0 ||
+	    (r = targets_stored(db, env, src, src_host, pins, !usable_only, &t, err)) != 0)
+		return r > 0 ? t : NULL;
+	mc_gate_fleet *fleet =
+	    mc_gate_fleet_load_classes_of(db, mc_facts_get(src, "kernel", "arch"), err);
+	if (!fleet)
+		return NULL;
+	if ((t = targets_run(fleet, env, src, src_host, pins, !usable_only, err)))
+		t->fleet = fleet;
+	else
+		mc_gate_fleet_free(fleet);
+	return t;
+}
+
 mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, const mc_facts *src,
 			   const char *src_host, const mc_pins *pins, mc_error *err)
 {
@@ -159,7 +344,7 @@ int mc_targets_write_text(FILE *out, const mc_targets *t, const char *src_label,
 {
 	if (hosts_only) {
 		for (guint i = 0; i < t->dests->len; i++) {
-			const mc_target *d = &g_array_index(t->dests, mc_target, i);
+			const mc_target *d = mc_targets_at(t, i);
 			if (d->level != MC_V_BLOCKED)
 				fprintf(out, "%s\n", d->host);
 		}
@@ -172,7 +357,7 @@ int mc_targets_write_text(FILE *out, const mc_targets *t, const char *src_label,
 			n[g_array_index(t->dests, mc_target, i).level]++;
 		int group = -1;
 		for (guint i = 0; i < t->dests->len; i++) {
-			const mc_target *d = &g_array_index(t->dests, mc_target, i);
+			const mc_target *d = mc_targets_at(t, i);
 			if ((int)d->level != group) {
 				group = (int)d->level;
 				fprintf(out, "%s (%zu host%s)\n", mc_level_name(d->level),

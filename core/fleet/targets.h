@@ -39,6 +39,15 @@ mc_targets *mc_targets_run(const mc_gate_fleet *fleet, const mc_plan_env *env, c
 mc_targets *mc_targets_run_usable(const mc_gate_fleet *fleet, const mc_plan_env *env,
 				  const mc_facts *src, const char *src_host, const mc_pins *pins,
 				  mc_error *err);
+/* The same for the hosts of inventory `db` (`usable_only`: as
+ * mc_targets_run_usable), read as the answer needs them: with current stored
+ * classes (mc_db_classes_stale), a profile of each class of the source's
+ * architecture, and the hosts of the classes listed only; else through
+ * mc_gate_fleet_load_classes_of. -ENOENT (66) when the inventory has no
+ * hosts. */
+mc_targets *mc_targets_run_db(mc_db *db, const mc_plan_env *env, const mc_facts *src,
+			      const char *src_host, const mc_pins *pins, bool usable_only,
+			      mc_error *err);
 void mc_targets_free(mc_targets *t);
 size_t mc_targets_count(const mc_targets *t);
 /* The i-th destination, best first. */

@@ -70,10 +70,16 @@ fault_end "exit 65, one line naming the path; nothing created, opened for writin
 # never crash or print a GLib-CRITICAL. Where the checks are (db/inventory.c
 # column_rules): a reader's open checks every profiles row and that the
 # tables and columns exist; the host rows are checked as a verb reads them
-# (hosts, report and gate read them all); every row of hosts and
-# host_history is checked when a writer opens the file (import here), which
-# must refuse each of those cases. A lookup by the name the case took away
-# (show x86-a when hosts.name is NULL) may find no such host (66).
+# (hosts, report and gate read them all); every row of hosts, host_history
+# and profile_canon is checked when a writer opens the file (import here),
+# which must refuse each of those cases (a profile_canon value of the right
+# type is checked against the profile's id as it is read, like fact rows
+# and their values, not at open). A profile loads from its one-value
+# form (profile_canon, checked as it is read) when it has one, so the cases
+# of facts and profile_facts also delete those rows: the profiles then load
+# from their fact rows, as in a file changed by hand, and those are checked
+# as read. A lookup by the name the case took away (show x86-a when
+# hosts.name is NULL) may find no such host (66).
 fault_begin "inventory with a NULL or mistyped value in every column of every table (rebuilt without constraints by the sqlite3 CLI), read by hosts, show, plan, export, report, gate --fleet"
 GOOD=$T_TMP/good.db
 cp "$MIGCHECK_DB" "$GOOD"
@@ -93,6 +99,9 @@ cases=(
 	"facts domain null fid=$A_FID" "facts key blob fid=$A_FID" "facts value null fid=$A_FID"
 	"facts fid text fid=$A_FID"
 	"profile_facts pid null pid=$A_PID" "profile_facts fid text pid=$A_PID"
+	"profile_canon canon null pid=$A_PID" "profile_canon canon text pid=$A_PID"
+	"profile_canon canon blob pid=$A_PID" "profile_canon pid text pid=$A_PID"
+	"profile_canon pid dangling pid=$A_PID"
 	"host_history name null name='x86-a'" "host_history pid text name='x86-a'"
 	"host_history probed_at null name='x86-a'"
 )
@@ -104,7 +113,9 @@ for c in "${cases[@]}"; do
 	rm -f "$db" "$db-wal" "$db-shm"
 	cp "$GOOD" "$db"
 	cols=$(sqlite3 "$db" "SELECT group_concat(name || ' ' || type, ', ') FROM pragma_table_info('$table')")
-	if ! sqlite3 "$db" "PRAGMA foreign_keys = OFF; BEGIN;
+	rows_only=
+	[[ $table == facts || $table == profile_facts ]] && rows_only="DELETE FROM profile_canon;"
+	if ! sqlite3 "$db" "PRAGMA foreign_keys = OFF; BEGIN; $rows_only
 		CREATE TABLE mc_copy AS SELECT * FROM $table; DROP TABLE $table;
 		CREATE TABLE $table ($cols); INSERT INTO $table SELECT * FROM mc_copy; DROP TABLE mc_copy;
 		UPDATE $table SET $col = ${kind_sql[$kind]} WHERE $where; COMMIT;" 2>"$T_TMP/sqlerr"; then
@@ -121,7 +132,8 @@ for c in "${cases[@]}"; do
 		# shellcheck disable=SC2086 # the verb line is split on purpose
 		mc --db "$db" $r >/dev/null 2>"$T_TMP/e"
 		rc=$?
-		if [[ $r == import* && ($table == hosts || $table == host_history) && $rc != 65 ]]; then
+		if [[ $r == import* && ($table == hosts || $table == host_history ||
+			($table == profile_canon && $kind != blob)) && $rc != 65 ]]; then
 			not_ok "$c: the writer's open did not refuse it ('$r' exit $rc)"
 			bad=$((bad + 1))
 		fi

@@ -24,6 +24,35 @@ START_TEST(facts_file)
 	mc_error err = { 0 };
 	mc_facts *f = mc_facts_parse(in, len, label, &err);
 	g_autofree char *want_err = tu_read(err_path, NULL);
+	g_autofree char *canon_want = tu_read(canon_path, NULL);
+	/* mc_facts_adopt_canonical takes exactly the canonical text: this
+	 * input when it is that already (else it refuses it: 65, one line
+	 * naming the input), and the .canon text, always. */
+	bool is_canon = !want_err && canon_want && strlen(canon_want) == len &&
+			memcmp(canon_want, in, len) == 0;
+	for (int which = 0; which < 2; which++) {
+		const char *text = which ? canon_want : in;
+		size_t tlen = which ? (canon_want ? strlen(canon_want) : 0) : len;
+		if (which && !canon_want)
+			break;
+		char *copy = g_malloc(tlen + 1);
+		memcpy(copy, text, tlen);
+		copy[tlen] = '\0';
+		mc_error aerr = { 0 };
+		mc_facts *a = mc_facts_adopt_canonical(copy, tlen, label, &aerr);
+		if (which || is_canon) {
+			ck_assert_msg(a != NULL, "%s: not adopted: %s", name, aerr.msg);
+			char *back = mc_facts_canonical(a, NULL);
+			ck_assert_str_eq(back, canon_want);
+			free(back);
+		} else {
+			ck_assert_msg(a == NULL, "%s: adopted text that is not canonical", name);
+			ck_assert_int_eq(aerr.exit_code, MC_EXIT_DATAERR);
+			ck_assert_msg(strncmp(aerr.msg, label, strlen(label)) == 0, "%s", aerr.msg);
+			ck_assert_ptr_null(strchr(aerr.msg, '\n'));
+		}
+		mc_facts_free(a);
+	}
 	if (want_err) {
 		g_strchomp(want_err);
 		ck_assert_msg(f == NULL, "%s: parsed, expected error '%s'", name, want_err);
@@ -57,6 +86,61 @@ START_TEST(facts_file)
 	free(canon);
 	mc_facts_free(g);
 	mc_facts_free(f);
+}
+END_TEST
+
+/* mc_facts_adopt_canonical checks a line in one pass, eight bytes at a time
+ * where it can: every byte value at every offset of a long value (and of a
+ * long key) must be refused or taken exactly as mc_facts_parse (the
+ * per-field checks) refuses or takes it. */
+START_TEST(adopt_agrees_with_parse)
+{
+	for (int where = 0; where < 2; where++) {
+		for (int c = 1; c < 256; c++) {
+			if (c == '\n')
+				continue;
+			for (int off = 0; off < 24; off++) {
+				char field[32];
+				memset(field, 'a', 24);
+				field[24] = '\0';
+				field[off] = (char)c;
+				g_autofree char *text = where
+							    ? g_strdup_printf("d\t%s\tv\n", field)
+							    : g_strdup_printf("d\tk\t%s\n", field);
+				size_t len = strlen(text);
+				mc_error e1 = { 0 }, e2 = { 0 };
+				mc_facts *p = mc_facts_parse(text, len, "in", &e1);
+				mc_facts *a =
+				    mc_facts_adopt_canonical(g_strdup(text), len, "in", &e2);
+				ck_assert_msg(
+				    !p == !a, "byte 0x%02x at %d (%s): parse %s, adopt %s", c, off,
+				    where ? "key" : "value", p ? "ok" : e1.msg, a ? "ok" : e2.msg);
+				if (!a)
+					ck_assert_int_eq(e2.exit_code, MC_EXIT_DATAERR);
+				mc_facts_free(p);
+				mc_facts_free(a);
+			}
+		}
+	}
+	/* and multi-byte UTF-8 across the eight-byte words */
+	static const char *const seqs[] = { "\xc3\xa9",         "\xe2\x82\xac", "\xf0\x9f\x98\x80",
+					    "\xc0\xaf",         "\xed\xa0\x80", "\xef\xbf\xbe",
+					    "\xf4\x90\x80\x80", "\xe2\x82" };
+	for (size_t i = 0; i < G_N_ELEMENTS(seqs); i++) {
+		for (int off = 0; off < 16; off++) {
+			g_autofree char *pad = g_strnfill(off, 'a');
+			g_autofree char *text =
+			    g_strdup_printf("d\tk\t%s%sbbbbbbbbbb\n", pad, seqs[i]);
+			size_t len = strlen(text);
+			mc_error e1 = { 0 }, e2 = { 0 };
+			mc_facts *p = mc_facts_parse(text, len, "in", &e1);
+			mc_facts *a = mc_facts_adopt_canonical(g_strdup(text), len, "in", &e2);
+			ck_assert_msg(!p == !a, "sequence %zu at %d: parse %s, adopt %s", i, off,
+				      p ? "ok" : e1.msg, a ? "ok" : e2.msg);
+			mc_facts_free(p);
+			mc_facts_free(a);
+		}
+	}
 }
 END_TEST
 
@@ -160,6 +244,7 @@ int main(void)
 	Suite *s = suite_create("facts");
 	TCase *tc = tcase_create("model");
 	tcase_add_test(tc, set_replaces_and_sorts);
+	tcase_add_test(tc, adopt_agrees_with_parse);
 	tcase_add_test(tc, domain_range);
 	tcase_add_test(tc, diff_walk);
 	tcase_add_test(tc, many_unsorted);

@@ -11,6 +11,7 @@
 #include <string.h>
 
 #include "core/fleet/gate.h"
+#include "core/fleet/targets.h"
 #include "core/model/profile.h"
 #include "db/identity.h"
 #include "db/inventory.h"
@@ -242,6 +243,41 @@ static void equal_reference(mc_db *db, size_t nfiles)
 		ck_assert_int_eq(mc_profile_id(mc_gate_fleet_facts(want, i), b, &err), 0);
 		ck_assert_str_eq(a, b);
 	}
+	/* targets from the inventory (mc_targets_run_db: stored classes, or
+	 * the fleet when they are not current) against the reference fleet,
+	 * from a host of each entry: the same destinations in the same order,
+	 * with the same profiles, levels and counts, and the same plan count
+	 * when every destination is listed. */
+	for (size_t i = 0; i < n; i++) {
+		const char *src_host = mc_gate_fleet_host(want, i, 0);
+		const mc_facts *src = mc_gate_fleet_facts(want, i);
+		for (int usable = 0; usable < 2; usable++) {
+			mc_targets *tw = (usable ? mc_targets_run_usable : mc_targets_run)(
+			    want, NULL, src, src_host, NULL, &err);
+			ck_assert_msg(tw != NULL, "%s", err.msg);
+			mc_targets *tg =
+			    mc_targets_run_db(db, NULL, src, src_host, NULL, usable != 0, &err);
+			ck_assert_msg(tg != NULL, "%s", err.msg);
+			size_t nd = mc_targets_count(tw);
+			ck_assert_uint_eq(mc_targets_count(tg), nd);
+			ck_assert_uint_gt(nd, 0);
+			for (size_t k = 0; k < nd; k++) {
+				const mc_target *a = mc_targets_at(tg, k),
+						*b = mc_targets_at(tw, k);
+				ck_assert_str_eq(a->host, b->host);
+				ck_assert_str_eq(a->profile, b->profile);
+				ck_assert_int_eq(a->level, b->level);
+				ck_assert_uint_eq(a->nactions, b->nactions);
+				ck_assert_uint_eq(a->nblocked, b->nblocked);
+				ck_assert_int_eq(!a->plan, !b->plan);
+			}
+			if (!usable)
+				ck_assert_uint_eq(mc_targets_plans(tg), mc_targets_plans(tw));
+			ck_assert_int_eq(mc_targets_status(tg), mc_targets_status(tw));
+			mc_targets_free(tg);
+			mc_targets_free(tw);
+		}
+	}
 	mc_gate_fleet_free(got);
 	mc_gate_fleet_free(want);
 	mc_gate_fleet_free(all);
@@ -280,7 +316,7 @@ START_TEST(old_schema_keys_computed)
 	mc_db_set_classifier(mc_gate_classifier());
 	mc_db *db = mc_db_open(path, MC_DB_READ, &err);
 	ck_assert_msg(db != NULL, "%s", err.msg);
-	ck_assert_int_eq(mc_db_schema_version(db, &err), 3);
+	ck_assert_int_eq(mc_db_schema_version(db, &err), MC_DB_SCHEMA_VERSION);
 	ck_assert_int_eq(mc_db_classes_stale(db, mc_gate_classifier(), &err), 0);
 	static const char *const hnames[] = { "a1", "a2", "b1", "b2" };
 	char *keys[4];
@@ -311,6 +347,35 @@ START_TEST(old_schema_keys_computed)
 		g_free(keys[i]);
 	mc_db_set_classifier(NULL);
 	mc_db_close(db);
+	/* Schema 4 filled in by the migration: every profile's facts as one
+	 * value whose SHA-256 is its id, and the hosts' (pid, name) index in
+	 * place of the pid one. */
+	ck_assert_int_eq(sqlite3_open(path, &h), SQLITE_OK);
+	sqlite3_stmt *st = NULL;
+	ck_assert_int_eq(sqlite3_prepare_v2(h,
+					    "SELECT p.id, c.canon FROM profiles p "
+					    "JOIN profile_canon c ON c.pid = p.pid",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	int nrows = 0;
+	while (sqlite3_step(st) == SQLITE_ROW) {
+		g_autofree char *sum = g_compute_checksum_for_data(
+		    G_CHECKSUM_SHA256, sqlite3_column_blob(st, 1), sqlite3_column_bytes(st, 1));
+		ck_assert_str_eq(sum, (const char *)sqlite3_column_text(st, 0));
+		nrows++;
+	}
+	sqlite3_finalize(st);
+	ck_assert_int_eq(nrows, 3);
+	ck_assert_int_eq(sqlite3_prepare_v2(h,
+					    "SELECT group_concat(name, ' ') FROM (SELECT name FROM "
+					    "sqlite_master WHERE type = 'index' AND tbl_name = "
+					    "'hosts' AND sql IS NOT NULL ORDER BY name)",
+					    -1, &st, NULL),
+			 SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(st), SQLITE_ROW);
+	ck_assert_str_eq((const char *)sqlite3_column_text(st, 0), "hosts_pid_name hosts_uuid");
+	sqlite3_finalize(st);
+	sqlite3_close(h);
 	tu_rmtree(dir);
 }
 END_TEST

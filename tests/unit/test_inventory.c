@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <glib/gstdio.h>
 
 #include "db/inventory.h"
 #include "tests/lib/testutil.h"
@@ -307,21 +308,68 @@ START_TEST(tamper_and_corruption)
 	mc_facts_free(f);
 	mc_db_close(db);
 
-	/* A fact edited behind migcheck's back: the id no longer matches. */
-	sqlite3 *raw = NULL;
-	ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
-	ck_assert_int_eq(sqlite3_exec(raw,
-				      "UPDATE facts SET value = '0' WHERE fid = 7; "
-				      "PRAGMA wal_checkpoint(TRUNCATE);",
-				      NULL, NULL, NULL),
-			 SQLITE_OK);
-	sqlite3_close(raw);
-	db = mc_db_open(path, MC_DB_READ, &err);
-	ck_assert_msg(db != NULL, "%s", err.msg);
-	ck_assert_ptr_null(mc_db_load_profile(db, id, &err));
-	ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
-	ck_assert_msg(strstr(err.msg, "corrupt"), "%s", err.msg);
-	mc_db_close(db);
+	/* The profile edited behind migcheck's back, each case on a copy of
+	 * the file: in its one-value form (profile_canon), in its fact rows,
+	 * in both. A load reads the one-value form when there is one (fact
+	 * rows edited alone change nothing it reads), else the fact rows; what
+	 * it reads must hash to the id and be canonical text, else 65. */
+	static const struct {
+		const char *sql, *err; /* err NULL: loads, the same facts */
+	} edits[] = {
+		{ "UPDATE profile_canon SET canon = CAST(replace(CAST(canon AS TEXT), "
+		  "'0x00000007	1', '0x00000007	0') AS BLOB)",
+		  "content hashes to" },
+		{ "UPDATE facts SET value = '0' WHERE fid = 7", NULL },
+		{ "UPDATE facts SET value = '0' WHERE fid = 7; DELETE FROM profile_canon",
+		  "content hashes to" },
+		{ "DELETE FROM profile_canon", NULL },
+		/* text out of order under an id that is its SHA-256 */
+		{ "UPDATE profile_canon SET canon = CAST('b	k	v' || char(10) || 'a	"
+		  "k	v' || "
+		  "char(10) AS BLOB); UPDATE profiles SET id = "
+		  "'157d6a8e9c86cda3b8a87f4ce27270facacf7329bdb54c89836210e9221e2336'",
+		  "profile_canon.canon:2: fact a k is out of order" },
+		{ "UPDATE profile_canon SET canon = 'x'", "not a profile's facts" },
+	};
+	gsize pristine_len = 0;
+	g_autofree char *pristine = NULL;
+	ck_assert(g_file_get_contents(path, &pristine, &pristine_len, NULL));
+	for (size_t e = 0; e < G_N_ELEMENTS(edits); e++) {
+		ck_assert(g_file_set_contents(path, pristine, (gssize)pristine_len, NULL));
+		g_autofree char *wal = g_strconcat(path, "-wal", NULL);
+		g_unlink(wal);
+		sqlite3 *raw = NULL;
+		ck_assert_int_eq(sqlite3_open(path, &raw), SQLITE_OK);
+		g_autofree char *sql =
+		    g_strdup_printf("%s; PRAGMA wal_checkpoint(TRUNCATE);", edits[e].sql);
+		ck_assert_msg(sqlite3_exec(raw, sql, NULL, NULL, NULL) == SQLITE_OK, "%s: %s",
+			      edits[e].sql, sqlite3_errmsg(raw));
+		sqlite3_close(raw);
+		mc_error_clear(&err);
+		db = mc_db_open(path, MC_DB_READ, &err);
+		ck_assert_msg(db != NULL, "%s", err.msg);
+		const char *load_id =
+		    strstr(edits[e].sql, "SET id")
+			? "157d6a8e9c86cda3b8a87f4ce27270facacf7329bdb54c89836210e9221e2336"
+			: id;
+		mc_facts *g = mc_db_load_profile(db, load_id, &err);
+		if (edits[e].err) {
+			ck_assert_msg(g == NULL, "%s: loaded", edits[e].sql);
+			ck_assert_int_eq(err.exit_code, MC_EXIT_DATAERR);
+			ck_assert_msg(strstr(err.msg, edits[e].err), "%s: %s", edits[e].sql,
+				      err.msg);
+			ck_assert_msg(strstr(err.msg, "inventory is corrupt"), "%s", err.msg);
+			ck_assert_ptr_null(strchr(err.msg, '\n'));
+		} else {
+			ck_assert_msg(g != NULL, "%s: %s", edits[e].sql, err.msg);
+			char again[MC_PROFILE_ID_LEN + 1];
+			ck_assert_int_eq(mc_profile_id(g, again, &err), 0);
+			ck_assert_str_eq(again, id);
+			ck_assert_uint_eq(mc_facts_count(g), 3000);
+		}
+		mc_facts_free(g);
+		mc_db_close(db);
+	}
 
 	/* Pages overwritten with garbage: a clear error, never a crash. */
 	FILE *fp = fopen(path, "r+b");
