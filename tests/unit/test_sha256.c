@@ -130,7 +130,8 @@ START_TEST(same_as_glib)
 		const size_t split[] = { len / 3 + 1 };
 		char phex[MC_SHA256_HEX_LEN + 1];
 		pieces(buf, len, split, 1, phex);
-		ck_assert_msg(strcmp(phex, glib) == 0, "length %zu in pieces of %zu", len, split[0]);
+		ck_assert_msg(strcmp(phex, glib) == 0, "length %zu in pieces of %zu", len,
+			      split[0]);
 	}
 }
 END_TEST
