@@ -53,6 +53,7 @@ void mc_sha256_update(mc_sha256_ctx *c, const void *data, size_t len)
 
 void mc_sha256_hex_final(mc_sha256_ctx *c, char hex[MC_SHA256_HEX_LEN + 1])
 {
+	hex[0] = '\0'; /* a second call: "" and a GLib-CRITICAL */
 	g_return_if_fail(!c->done);
 	unsigned char d[MC_SHA256_LEN];
 	sha256_digest(&c->s, MC_SHA256_LEN, d);
