@@ -10,7 +10,7 @@ PKGS=(
 	# the Debian package (dpkg-buildpackage, debian/) and its check
 	debhelper dpkg-dev lintian
 	libvirt-dev libxml2-dev libsqlite3-dev libcurl4-openssl-dev check libglib2.0-dev
-	libjson-glib-dev
+	libjson-glib-dev nettle-dev
 	# style, memory checking
 	clang-format cppcheck valgrind libxml2-utils sqlite3 shellcheck
 	# --format json outputs validated against schemas/*.schema.json (json.sh)

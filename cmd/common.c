@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include "core/base/log.h"
+#include "core/base/sha256.h"
 #include "core/fleet/gate.h"
 #include "cmd/cmd.h"
 
@@ -115,7 +116,8 @@ static char *cpu_map_cache(const char *dir)
 		base = g_build_filename(g_get_user_cache_dir(), "migcheck", NULL);
 	if (!*base || g_mkdir_with_parents(base, 0750) < 0)
 		return NULL;
-	g_autofree char *sum = g_compute_checksum_for_string(G_CHECKSUM_SHA256, dir, -1);
+	char sum[MC_SHA256_HEX_LEN + 1];
+	mc_sha256_hex(dir, strlen(dir), sum);
 	sum[16] = '\0';
 	g_autofree char *name = g_strdup_printf("cpu_map-%s.cache", sum);
 	return g_build_filename(base, name, NULL);

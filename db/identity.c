@@ -6,17 +6,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/sha256.h"
+
 int mc_profile_id(const mc_facts *f, char id[MC_PROFILE_ID_LEN + 1], mc_error *err)
 {
 	size_t len = 0;
 	char *canon = mc_facts_canonical(f, &len);
 	if (!canon)
 		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "profile id: out of memory");
-	g_autofree char *hex =
-	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)canon, len);
+	_Static_assert(MC_PROFILE_ID_LEN == MC_SHA256_HEX_LEN, "profile id: hex SHA-256");
+	mc_sha256_hex(canon, len, id);
 	free(canon);
-	memcpy(id, hex, MC_PROFILE_ID_LEN);
-	id[MC_PROFILE_ID_LEN] = '\0';
 	return 0;
 }
 

@@ -3,6 +3,7 @@
 #include "core/fleet/http.h"
 
 #include "core/base/log.h"
+#include "core/base/sha256.h"
 
 #include <curl/curl.h>
 #include <errno.h>
@@ -555,8 +556,8 @@ static int request(mc_http *h, method m, const char *url, const char *body, size
 	if (h->sigv4) {
 		/* S3 wants the payload hash as a header (it is part of the
 		 * signature). */
-		g_autofree char *sum = g_compute_checksum_for_data(
-		    G_CHECKSUM_SHA256, (const guchar *)(body ? body : ""), body ? len : 0);
+		char sum[MC_SHA256_HEX_LEN + 1];
+		mc_sha256_hex(body, body ? len : 0, sum);
 		g_autofree char *hh = g_strdup_printf("x-amz-content-sha256: %s", sum);
 		hdrs = curl_slist_append(hdrs, hh);
 		if (h->token)
@@ -775,8 +776,8 @@ static struct curl_slist *get_headers(const mc_http *h)
 	struct curl_slist *hdrs = NULL;
 	if (!h->sigv4)
 		return curl_slist_append(hdrs, "Expect:");
-	g_autofree char *sum =
-	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)"", 0);
+	char sum[MC_SHA256_HEX_LEN + 1];
+	mc_sha256_hex(NULL, 0, sum);
 	g_autofree char *hh = g_strdup_printf("x-amz-content-sha256: %s", sum);
 	hdrs = curl_slist_append(hdrs, hh);
 	if (h->token)

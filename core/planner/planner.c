@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "core/base/sha256.h"
 #include "core/planner/rule.h"
 #include "core/planner/x86_guest.h"
 
@@ -467,7 +468,7 @@ bool mc_plan_reads_fact(const char *domain, const char *key)
 
 void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
 {
-	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
+	mc_sha256_ctx *c = mc_sha256_new();
 	const char *dom = NULL; /* the domain of the previous fact */
 	bool dom_read = false;
 	for (size_t i = 0; i < mc_facts_count(f); i++) {
@@ -476,22 +477,23 @@ void mc_plan_class_id(const mc_facts *f, char out[MC_CLASS_ID_LEN + 1])
 			dom = x->domain;
 			dom_read = mc_plan_reads_fact(dom, NULL);
 			if (dom_read) { /* present: mc_rule_have_domain looks */
-				g_checksum_update(c, (const guchar *)dom, (gssize)strlen(dom));
-				g_checksum_update(c, (const guchar *)"\n", 1);
+				mc_sha256_update(c, dom, strlen(dom));
+				mc_sha256_update(c, "\n", 1);
 			}
 		}
 		if (!dom_read || !mc_plan_reads_fact(x->domain, x->key))
 			continue;
 		/* the canonical line "DOMAIN\tKEY\tVALUE\n", in pieces */
-		g_checksum_update(c, (const guchar *)x->domain, (gssize)strlen(x->domain));
-		g_checksum_update(c, (const guchar *)"\t", 1);
-		g_checksum_update(c, (const guchar *)x->key, (gssize)strlen(x->key));
-		g_checksum_update(c, (const guchar *)"\t", 1);
-		g_checksum_update(c, (const guchar *)x->value, (gssize)strlen(x->value));
-		g_checksum_update(c, (const guchar *)"\n", 1);
+		mc_sha256_update(c, x->domain, strlen(x->domain));
+		mc_sha256_update(c, "\t", 1);
+		mc_sha256_update(c, x->key, strlen(x->key));
+		mc_sha256_update(c, "\t", 1);
+		mc_sha256_update(c, x->value, strlen(x->value));
+		mc_sha256_update(c, "\n", 1);
 	}
-	g_strlcpy(out, g_checksum_get_string(c), MC_CLASS_ID_LEN + 1);
-	g_checksum_free(c);
+	_Static_assert(MC_CLASS_ID_LEN == MC_SHA256_HEX_LEN, "class id: hex SHA-256");
+	mc_sha256_hex_final(c, out);
+	mc_sha256_free(c);
 }
 
 /* ---- one configuration for many hosts ---- */

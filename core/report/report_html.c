@@ -7,6 +7,7 @@
 #include <stdarg.h>
 #include <string.h>
 
+#include "core/base/sha256.h"
 #include "core/model/profile.h"
 
 #define XHTML_NS "http://www.w3.org/1999/xhtml"
@@ -1003,13 +1004,9 @@ static void write_profiles(wr *w, const mc_gate_fleet *f, const prof *p, size_t 
 
 static char *csp_hash(const char *s)
 {
-	guint8 d[32];
-	gsize len = sizeof(d);
-	GChecksum *c = g_checksum_new(G_CHECKSUM_SHA256);
-	g_checksum_update(c, (const guchar *)s, strlen(s));
-	g_checksum_get_digest(c, d, &len);
-	g_checksum_free(c);
-	g_autofree char *b = g_base64_encode(d, len);
+	unsigned char d[MC_SHA256_LEN];
+	mc_sha256(s, strlen(s), d);
+	g_autofree char *b = g_base64_encode(d, sizeof(d));
 	return g_strdup_printf("'sha256-%s'", b);
 }
 

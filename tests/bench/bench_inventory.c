@@ -11,15 +11,16 @@
  *    SHA-256 id, dedup of profiles and facts, one transaction per host) vs.
  *    plain SQL through the sqlite3 API writing the same rows into the same
  *    schema (schemas/inventory-*.sql): per host one transaction, the
- *    profile id computed (canonical form, SHA-256), the profile and its
- *    facts stored once, the host and its history row. Both start from a
- *    fresh file per round, with the same pragmas; the rows are compared
- *    after every round. */
+ *    profile id computed (canonical form, SHA-256 by nettle, as migcheck's
+ *    is), the profile and its facts stored once, the host and its history
+ *    row. Both start from a fresh file per round, with the same pragmas; the
+ *    rows are compared after every round. */
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <glib.h>
 #include <glib/gstdio.h>
+#include <nettle/sha2.h>
 #include <sqlite3.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -351,7 +352,6 @@ static void plain_store(plain *p, const char *name, const mc_facts *f)
 	row *rows = g_new(row, n);
 	char now[32];
 	iso_now(now, sizeof(now));
-	GChecksum *sum = g_checksum_new(G_CHECKSUM_SHA256);
 	for (size_t i = 0; i < n; i++) {
 		const mc_fact *x = mc_facts_at(f, i);
 		rows[i] = (row){ x->domain, x->key, x->value };
@@ -361,8 +361,14 @@ static void plain_store(plain *p, const char *name, const mc_facts *f)
 	for (size_t i = 0; i < n; i++)
 		g_string_append_printf(canon, "%s\t%s\t%s\n", rows[i].domain, rows[i].key,
 				       rows[i].value);
-	g_checksum_update(sum, (const guchar *)canon->str, (gssize)canon->len);
-	const char *id = g_checksum_get_string(sum);
+	struct sha256_ctx sum;
+	uint8_t d[SHA256_DIGEST_SIZE];
+	char id[2 * SHA256_DIGEST_SIZE + 1];
+	sha256_init(&sum);
+	sha256_update(&sum, canon->len, (const uint8_t *)canon->str);
+	sha256_digest(&sum, sizeof(d), d);
+	for (size_t i = 0; i < sizeof(d); i++)
+		snprintf(id + 2 * i, 3, "%02x", d[i]);
 
 	sql(p->h, "BEGIN IMMEDIATE");
 	sqlite3_int64 pid;
@@ -407,7 +413,6 @@ static void plain_store(plain *p, const char *name, const mc_facts *f)
 	step_done(p->h, p->hist);
 	sql(p->h, "COMMIT");
 	g_string_free(canon, TRUE);
-	g_checksum_free(sum);
 	g_free(rows);
 }
 

@@ -8,10 +8,10 @@ Usage: data-check.py DATADIR CHECK...     check the expectations of folders
 Each unit test compares migcheck with a file of expectations; this script
 backs those files with a second opinion that shares no code with migcheck:
 Python's own XML parser (expat), sqlite3 module, hashlib, base64 and sort,
-libxml2's RelaxNG validator (xmllint) on the schemas, a writer of its own,
-or single `migcheck plan SRC DST` runs for aggregate outputs (report cells,
-gate pairs, matrix rows). CHECK is one of the names in CHECKS below (or
-"all"); each folder's README says which check backs it.
+coreutils' sha256sum, libxml2's RelaxNG validator (xmllint) on the schemas,
+a writer of its own, or single `migcheck plan SRC DST` runs for aggregate
+outputs (report cells, gate pairs, matrix rows). CHECK is one of the names
+in CHECKS below (or "all"); each folder's README says which check backs it.
 
 Prints "CHECK: N checked" per check and "FAIL FILE: reason" per mismatch;
 exit 1 on any mismatch, or when a check found nothing to check. An
@@ -21,7 +21,7 @@ Environment: MIGCHECK (the binary, for the plan-based checks); XMLLINT
 (default xmllint); MC_DATA_CHECK_ONLY=NAME (only the case NAME of each
 folder); MC_DATA_CHECK_CACHE=FILE (plan answers kept between runs). Run by
 tests/integration/data-check.sh and report-html.sh. Test helper only: the
-standard library and xmllint.
+standard library, xmllint and sha256sum.
 """
 import base64
 import binascii
@@ -719,6 +719,31 @@ def check_facts(data):
             fail(what, ".canon is not the facts sorted bytewise by (domain, key)")
         if read(os.path.join(d, name + ".id")).strip() != profile_id(facts):
             fail(what, ".id is not the SHA-256 of the canonical text")
+    return n
+
+
+# ==== sha256: coreutils' sha256sum ====
+
+def check_sha256(data):
+    """Every NAME.sha256 against sha256sum of NAME.in, or of the bytes
+    NAME.gen describes ("LENGTH MODULUS": byte i = i % MODULUS)."""
+    d = os.path.join(data, "sha256")
+    n = 0
+    for name in names(d, ".sha256"):
+        what = f"sha256/{name}"
+        n += 1
+        in_p, gen_p = os.path.join(d, name + ".in"), os.path.join(d, name + ".gen")
+        if os.path.exists(in_p):
+            buf = read(in_p, "rb")
+        elif os.path.exists(gen_p):
+            length, mod = (int(x) for x in read(gen_p).split())
+            buf = bytes(i % mod for i in range(length))
+        else:
+            fail(what, "no .in or .gen input")
+            continue
+        r = subprocess.run(["sha256sum"], input=buf, capture_output=True, check=True)
+        if read(os.path.join(d, name + ".sha256")).strip() != r.stdout.split()[0].decode():
+            fail(what, ".sha256 is not what sha256sum says")
     return n
 
 
@@ -1508,6 +1533,7 @@ CHECKS = {
     "profile-xml": check_profile_xml,
     "inventory": check_inventory,
     "facts": check_facts,
+    "sha256": check_sha256,
     "fleet-index": check_fleet_index,
     "fleet-listing": check_fleet_listing,
     "fleet-conf": check_fleet_conf,
