@@ -1,5 +1,6 @@
 #include "db/inventory.h"
 #include "config.h"
+#include "core/base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -126,6 +127,17 @@ int mc_db_begin(mc_db *db, mc_error *err)
 {
 	g_autofree char *sql = g_strdup_printf("SAVEPOINT mc%d", db->depth);
 	int r = db_exec(db, db->depth ? sql : "BEGIN IMMEDIATE", err, "begin");
+	if (r == 0)
+		db->depth++;
+	return r;
+}
+
+int mc_db_read_begin(mc_db *db, mc_error *err)
+{
+	if (db->depth)
+		return mc_error_set(err, MC_EXIT_SOFTWARE, EINVAL, "%s: read inside a batch",
+				    db->path);
+	int r = db_exec(db, "BEGIN DEFERRED", err, "begin");
 	if (r == 0)
 		db->depth++;
 	return r;
@@ -925,7 +937,7 @@ static int load_canon(mc_db *db, const char *id, sqlite3_int64 *pid, mc_facts **
 {
 	sqlite3_stmt *st = NULL;
 	int r = prep_cached(db, &st,
-			    "SELECT p.pid, c.canon, c.pid IS NOT NULL FROM profiles p "
+			    "SELECT p.pid, typeof(c.canon), c.rowid FROM profiles p "
 			    "LEFT JOIN profile_canon c ON c.pid = p.pid WHERE p.id = ?1",
 			    err);
 	if (r < 0)
@@ -941,36 +953,50 @@ static int load_canon(mc_db *db, const char *id, sqlite3_int64 *pid, mc_facts **
 		goto out;
 	}
 	*pid = sqlite3_column_int64(st, 0);
-	if (!sqlite3_column_int(st, 2)) {
+	if (sqlite3_column_type(st, 2) == SQLITE_NULL) {
 		r = 0;
 		goto out;
 	}
-	if (sqlite3_column_type(st, 1) != SQLITE_BLOB) { /* a reader checks as it reads */
+	if (strcmp((const char *)sqlite3_column_text(st, 1), "blob") != 0) { /* checked as read */
 		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
 				 "%s: inventory is corrupt: profile %.12s: profile_canon.canon is "
 				 "not a profile's facts",
 				 db->path, id);
 		goto out;
 	}
-	size_t len = (size_t)sqlite3_column_bytes(st, 1);
-	const void *blob = sqlite3_column_blob(st, 1);
-	char *check =
-	    g_compute_checksum_for_data(G_CHECKSUM_SHA256, (const guchar *)(blob ? blob : ""), len);
-	if (strcmp(check, id) != 0) {
-		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-				 "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
-				 db->path, id, check);
-		g_free(check);
+	/* Read straight into the facts' buffer (sqlite's column value would be
+	 * a copy of its pages, copied again), in the statement's snapshot. */
+	sqlite3_blob *b = NULL;
+	if ((rc = sqlite3_blob_open(db->h, "main", "profile_canon", "canon",
+				    sqlite3_column_int64(st, 2), 0, &b)) != SQLITE_OK) {
+		sqlite3_blob_close(b);
+		r = db_fail(db, rc, err, "load profile");
 		goto out;
 	}
-	g_free(check);
+	size_t len = (size_t)sqlite3_blob_bytes(b);
 	char *text = malloc(len + 1);
 	if (!text) {
+		sqlite3_blob_close(b);
 		r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "load profile: out of memory");
 		goto out;
 	}
-	memcpy(text, blob ? blob : "", len);
+	rc = len ? sqlite3_blob_read(b, text, (int)len, 0) : SQLITE_OK;
+	sqlite3_blob_close(b);
+	if (rc != SQLITE_OK) {
+		free(text);
+		r = db_fail(db, rc, err, "load profile");
+		goto out;
+	}
 	text[len] = '\0';
+	char check[MC_SHA256_HEX_LEN + 1];
+	mc_sha256_hex(text, len, check);
+	if (strcmp(check, id) != 0) {
+		free(text);
+		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+				 "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
+				 db->path, id, check);
+		goto out;
+	}
 	mc_error sub = { 0 };
 	if (!(*out = mc_facts_adopt_canonical(text, len, "profile_canon.canon", &sub))) {
 		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,

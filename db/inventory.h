@@ -85,6 +85,10 @@ int mc_db_has_profile(mc_db *db, const char *id, mc_error *err);
 int mc_db_begin(mc_db *db, mc_error *err);
 int mc_db_commit(mc_db *db, mc_error *err);
 void mc_db_rollback(mc_db *db);
+/* One snapshot for many reads: every read until mc_db_rollback (or
+ * mc_db_commit) sees the file as it was at the first of them, whatever a
+ * writer commits meanwhile. Not nested in a batch. */
+int mc_db_read_begin(mc_db *db, mc_error *err);
 
 /* Load a profile by full id; verifies the content still hashes to the id. */
 mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err);

@@ -106,47 +106,65 @@ static unsigned utf8_seq(const unsigned char *s)
 	return n + 1;
 }
 
-/* True when none of the 8 bytes of w is below 0x20 (a tab among them) or
- * above 0x7e; false may be wrong (then the bytes are looked at one by one). */
-static inline bool plain8(uint64_t w)
+/* The offset in 8 bytes (w, as loaded from memory) of the first that is
+ * below 0x20 (a tab among them) or above 0x7e, 8 when none is. The high
+ * bit of each byte flags it; a borrow or carry can flag a byte after a
+ * flagged one, never one before, so the first flag is exact. */
+static inline unsigned first_special8(uint64_t w)
 {
 	const uint64_t ones = 0x0101010101010101u, high = 0x8080808080808080u;
-	return !(((w - 0x20 * ones) & ~w & high) | ((w | (w + ones)) & high));
+	uint64_t m = ((w - 0x20 * ones) & ~w & high) | ((w | (w + ones)) & high);
+	if (!m)
+		return 8;
+#if __BYTE_ORDER__ == __ORDER_BIG_ENDIAN__
+	return (unsigned)__builtin_clzll(m) / 8;
+#else
+	return (unsigned)__builtin_ctzll(m) / 8;
+#endif
 }
 
-/* One line [p, nl) of canonical text split in place at its two tabs into
- * *d, *k, *v, in one pass, when it is a fact mc_fact_check accepts: true.
- * false: the line is left to mc_fact_check for the message. */
-static bool line_split(char *p, char *nl, const char **d, const char **k, const char **v)
+/* The line of canonical text at p (before end) split in place at its two
+ * tabs into *d, *k, *v, in one pass, when it ends with a line break and is
+ * a fact mc_fact_check accepts: its line break (now a NUL). NULL: the line
+ * is left to mc_fact_check for the message. */
+static char *line_split(char *p, char *end, const char **d, const char **k, const char **v)
 {
 	char *field[3] = { p, NULL, NULL };
 	int n = 0;
-	const unsigned char *q = (const unsigned char *)p, *end = (const unsigned char *)nl;
-	while (q < end) {
-		uint64_t w;
-		if (end - q >= 8 && (memcpy(&w, q, 8), plain8(w))) {
-			q += 8;
-			continue;
+	const unsigned char *q = (const unsigned char *)p, *e = (const unsigned char *)end;
+	for (;;) {
+		if (e - q >= 8) {
+			uint64_t w;
+			memcpy(&w, q, 8);
+			unsigned skip = first_special8(w);
+			q += skip;
+			if (skip == 8)
+				continue;
 		}
+		if (q == e)
+			return NULL; /* no line break */
 		unsigned c = *q;
 		if (c >= 0x20 && c < 0x7f) {
 			q++;
 		} else if (c == '\t' && n < 2) {
 			if (q == (const unsigned char *)field[n] || q[-1] == ' ')
-				return false; /* an empty domain or key, trailing space */
+				return NULL; /* an empty domain or key, trailing space */
 			field[++n] = (char *)q + 1;
 			q++;
+		} else if (c == '\n') {
+			break;
 		} else if (c >= 0x80 && (c = utf8_seq(q)) != 0) {
 			q += c;
 		} else {
-			return false;
+			return NULL;
 		}
 	}
-	if (n != 2 || *field[0] == '#' || (end > (const unsigned char *)field[2] && end[-1] == ' '))
-		return false;
+	if (n != 2 || *field[0] == '#' || ((char *)q > field[2] && q[-1] == ' '))
+		return NULL;
+	char *nl = (char *)q;
 	field[1][-1] = field[2][-1] = *nl = '\0';
 	*d = field[0], *k = field[1], *v = field[2];
-	return true;
+	return nl;
 }
 
 static int field_check(const char *what, const char *s, bool may_be_empty, mc_error *err)
@@ -459,52 +477,64 @@ mc_facts *mc_facts_adopt_canonical(char *text, size_t len, const char *name, mc_
 	}
 	f->block = text;
 	f->block_len = len;
-	if (memchr(text, '\0', len)) {
-		mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s: contains a NUL byte", name);
-		goto fail;
-	}
-	size_t lineno = 0, nlines = 0;
-	for (const char *q = text; (q = memchr(q, '\n', (size_t)(text + len - q))); q++)
-		nlines++;
-	if (nlines && !(f->v = malloc(nlines * sizeof(*f->v)))) {
-		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory", name);
-		goto fail;
-	}
-	f->cap = nlines;
+	size_t lineno = 0, prev_len = 0; /* the previous fact's "DOMAIN\0KEY\0" */
 	char *p = text, *end = text + len;
 	while (p < end) {
-		char *nl = memchr(p, '\n', (size_t)(end - p));
-		lineno++;
-		if (!nl) {
-			mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-				     "%s:%zu: the last line has no line break", name, lineno);
-			goto fail;
-		}
 		mc_fact x;
-		if (!line_split(p, nl, &x.domain, &x.key, &x.value)) { /* say why */
-			char *t1 = memchr(p, '\t', (size_t)(nl - p));
+		char *nl = line_split(p, end, &x.domain, &x.key, &x.value);
+		lineno++;
+		if (!nl) { /* say why */
+			nl = memchr(p, '\n', (size_t)(end - p));
+			char *t1 = nl ? memchr(p, '\t', (size_t)(nl - p)) : NULL;
 			char *t2 = t1 ? memchr(t1 + 1, '\t', (size_t)(nl - t1 - 1)) : NULL;
-			if (!t2) {
+			if (!nl) {
+				mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					     "%s:%zu: the last line has no line break", name,
+					     lineno);
+			} else if (memchr(p, '\0', (size_t)(nl - p))) {
+				mc_error_set(err, MC_EXIT_DATAERR, EINVAL, "%s:%zu: a NUL byte",
+					     name, lineno);
+			} else if (!t2) {
 				mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 					     "%s:%zu: expected DOMAIN<TAB>KEY<TAB>VALUE", name,
 					     lineno);
+			} else {
+				*t1 = *t2 = *nl = '\0';
+				mc_error sub = { 0 };
+				if (mc_fact_check(p, t1 + 1, t2 + 1, &sub) == 0)
+					mc_error_set(&sub, MC_EXIT_DATAERR, EINVAL, "not a fact");
+				mc_error_set(err, sub.exit_code, sub.errnum, "%s:%zu: %s", name,
+					     lineno, sub.msg);
+			}
+			goto fail;
+		}
+		/* (domain, key) above the previous fact's: the bytes of
+		 * "DOMAIN\0KEY\0" compare as strcmp does each part, and equal
+		 * prefixes of that length are equal keys */
+		size_t dk_len = (size_t)(x.value - x.domain);
+		if (f->n) {
+			const char *prev = f->v[f->n - 1].domain;
+			int c = memcmp(prev, x.domain, prev_len < dk_len ? prev_len : dk_len);
+			if (c >= 0) {
+				mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+					     "%s:%zu: fact %s %s is out of order or a duplicate",
+					     name, lineno, x.domain, x.key);
 				goto fail;
 			}
-			*t1 = *t2 = *nl = '\0';
-			mc_error sub = { 0 };
-			if (mc_fact_check(p, t1 + 1, t2 + 1, &sub) == 0)
-				mc_error_set(&sub, MC_EXIT_DATAERR, EINVAL, "not a fact");
-			mc_error_set(err, sub.exit_code, sub.errnum, "%s:%zu: %s", name, lineno,
-				     sub.msg);
-			goto fail;
 		}
-		if (f->n && fact_cmp(&f->v[f->n - 1], &x) >= 0) {
-			mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
-				     "%s:%zu: fact %s %s is out of order or a duplicate", name,
-				     lineno, x.domain, x.key);
-			goto fail;
+		if (f->n == f->cap) {
+			size_t ncap = f->cap ? 2 * f->cap : len / 32 + 16;
+			mc_fact *nv = realloc(f->v, ncap * sizeof(*nv));
+			if (!nv) {
+				mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "%s: out of memory",
+					     name);
+				goto fail;
+			}
+			f->v = nv;
+			f->cap = ncap;
 		}
 		f->v[f->n++] = x;
+		prev_len = dk_len;
 		p = nl + 1;
 	}
 	return f;

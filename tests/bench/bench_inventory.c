@@ -274,7 +274,7 @@ typedef struct ictx {
 	int nhosts, nprofiles;
 	mc_facts **profiles;
 	const char *dir;
-	char *schema;             /* inventory-001.sql to inventory-003.sql */
+	char *schema;             /* inventory-001.sql to inventory-004.sql */
 	long hosts, profs, facts; /* stored by the last round (both sides) */
 } ictx;
 
@@ -340,10 +340,11 @@ static int row_cmp(const void *a, const void *b)
 
 /* The plain-SQL writer, one host: the profile's id (SHA-256 of its facts
  * sorted by domain and key, one "domain TAB key TAB value LF" each), the
- * profile and its facts unless stored, the host and its history. */
+ * profile, its facts and that text (profile_canon) unless stored, the host
+ * and its history. */
 typedef struct plain {
 	sqlite3 *h;
-	sqlite3_stmt *find, *ins_prof, *ins_fact, *link, *host, *hist;
+	sqlite3_stmt *find, *ins_prof, *ins_fact, *link, *canon, *host, *hist;
 } plain;
 
 static void plain_store(plain *p, const char *name, const mc_facts *f)
@@ -401,6 +402,9 @@ static void plain_store(plain *p, const char *name, const mc_facts *f)
 			sqlite3_bind_text(p->link, 4, rows[i].value, -1, SQLITE_STATIC);
 			step_done(p->h, p->link);
 		}
+		sqlite3_bind_int64(p->canon, 1, pid);
+		sqlite3_bind_blob(p->canon, 2, canon->str, (int)canon->len, SQLITE_STATIC);
+		step_done(p->h, p->canon);
 	}
 	sqlite3_bind_text(p->host, 1, name, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(p->host, 2, pid);
@@ -442,6 +446,7 @@ static double import_plain(void *opaque, int round)
 	    prep(p.h, "INSERT OR IGNORE INTO facts (domain, key, value) VALUES (?1, ?2, ?3)");
 	p.link = prep(p.h, "INSERT INTO profile_facts (pid, fid) SELECT ?1, fid FROM facts "
 			   "WHERE domain = ?2 AND key = ?3 AND value = ?4");
+	p.canon = prep(p.h, "INSERT INTO profile_canon (pid, canon) VALUES (?1, ?2)");
 	p.host =
 	    prep(p.h, "INSERT INTO hosts (name, pid, probed_at, source) VALUES (?1, ?2, ?3, ?4) "
 		      "ON CONFLICT (name) DO UPDATE SET pid = excluded.pid, "
@@ -455,7 +460,7 @@ static double import_plain(void *opaque, int round)
 		plain_store(&p, name, x->profiles[i % x->nprofiles]);
 	}
 	double t = tb_now() - t0;
-	sqlite3_stmt *all[] = { p.find, p.ins_prof, p.ins_fact, p.link, p.host, p.hist };
+	sqlite3_stmt *all[] = { p.find, p.ins_prof, p.ins_fact, p.link, p.canon, p.host, p.hist };
 	for (size_t i = 0; i < G_N_ELEMENTS(all); i++)
 		sqlite3_finalize(all[i]);
 	sqlite3_close(p.h);
@@ -562,15 +567,19 @@ int main(int argc, char **argv)
 	/* ---- import ---- */
 	ictx ic = { .nhosts = nhosts, .nprofiles = nprofiles };
 	g_autofree char *dir = g_dir_make_tmp("migcheck-bench-XXXXXX", NULL);
-	g_autofree char *s1 = NULL, *s2 = NULL, *s3 = NULL;
-	g_autofree char *p1 = g_build_filename(schemas, "inventory-001.sql", NULL);
-	g_autofree char *p2 = g_build_filename(schemas, "inventory-002.sql", NULL);
-	g_autofree char *p3 = g_build_filename(schemas, "inventory-003.sql", NULL);
-	if (!dir || !g_file_get_contents(p1, &s1, NULL, NULL) ||
-	    !g_file_get_contents(p2, &s2, NULL, NULL) || !g_file_get_contents(p3, &s3, NULL, NULL))
-		die(schemas, "cannot read inventory-001.sql to inventory-003.sql");
+	if (!dir)
+		die("migcheck-bench-XXXXXX", "cannot make a directory");
+	GString *schema = g_string_new(NULL); /* every migration, in order */
+	for (int v = 1; v <= MC_DB_SCHEMA_VERSION; v++) {
+		g_autofree char *name = g_strdup_printf("inventory-%03d.sql", v);
+		g_autofree char *path = g_build_filename(schemas, name, NULL);
+		g_autofree char *text = NULL;
+		if (!g_file_get_contents(path, &text, NULL, NULL))
+			die(path, "cannot read it");
+		g_string_append_printf(schema, "%s\n", text);
+	}
 	ic.dir = dir;
-	ic.schema = g_strconcat(s1, "\n", s2, "\n", s3, NULL);
+	ic.schema = g_string_free(schema, FALSE);
 	ic.profiles = g_new0(mc_facts *, nprofiles);
 	for (int i = 0; i < nprofiles; i++)
 		ic.profiles[i] = gen_profile(i);
