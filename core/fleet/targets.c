@@ -12,7 +12,6 @@ struct mc_targets {
 	guint *order;         /* dests' indexes best first; NULL: dests is in order */
 	GPtrArray *plans;     /* mc_plan *, owned, one per destination profile planned */
 	GPtrArray *whys;      /* owned strings */
-	GPtrArray *facts;     /* mc_facts *, owned: the classes planned (from a db) */
 	GStringChunk *strs;   /* host names and profile ids (from a db) */
 	mc_gate_fleet *fleet; /* owned, when read from a db through a fleet */
 };
@@ -28,8 +27,6 @@ void mc_targets_free(mc_targets *t)
 		g_ptr_array_free(t->plans, TRUE);
 	if (t->whys)
 		g_ptr_array_free(t->whys, TRUE);
-	if (t->facts)
-		g_ptr_array_free(t->facts, TRUE);
 	if (t->strs)
 		g_string_chunk_free(t->strs);
 	mc_gate_fleet_free(t->fleet);
@@ -276,34 +273,41 @@ static bool same_arch(const char *arch, const tprofile *rep)
 	return arch && *rep->arch && strcmp(arch, rep->arch) == 0;
 }
 
-/* Plan every class of the source's architecture into plans[] and facts[]
- * (per class), from the facts of the class's first profile, each compiled
- * once; 0, or -errno with err. */
+/* Plan every class of the source's architecture into plans[] (per class),
+ * from the facts of the class's first profile: the source compiled once,
+ * each class's profile loaded, compiled, planned to and freed (a plan
+ * needs neither once made), so the next one reuses its memory; 0, or
+ * -errno with err. */
 static int plan_classes(mc_db *db, const tkeys *k, const char *arch, const mc_plan_env *env,
-			const mc_facts *src, const mc_pins *pins, mc_plan **plans, mc_facts **facts,
-			mc_error *err)
+			const mc_facts *src, const mc_pins *pins, mc_plan **plans, mc_error *err)
 {
-	mc_autoplancache *cache = mc_plan_cache_new(); /* the source compiled once */
-	for (guint c = 0; c < k->classes->len; c++) {
+	mc_autoplanprofile *s = mc_plan_profile_new(src);
+	int r = 0;
+	for (guint c = 0; c < k->classes->len && r == 0; c++) {
 		const tprofile *rep = class_rep(k, c);
 		if (!same_arch(arch, rep))
 			continue;
-		mc_facts *q = facts[c] = mc_db_load_profile(db, rep->id, err);
+		mc_facts *q = mc_db_load_profile(db, rep->id, err);
 		if (!q)
 			return -(err && err->errnum ? err->errnum : EIO);
 		const char *qarch = mc_facts_get(q, "kernel", "arch");
-		if (g_strcmp0(qarch, rep->arch) != 0)
-			return mc_error_set(
-			    err, MC_EXIT_DATAERR, EBADMSG,
-			    "%s: inventory is corrupt: profile %.12s: profiles.arch "
-			    "is '%s', its facts say '%s'",
-			    mc_db_path(db), rep->id, rep->arch, qarch ? qarch : "");
-		if (!(plans[c] = mc_plan_compute_cached(cache, env, src, q, pins, err))) {
+		mc_plan_profile *d = NULL;
+		if (g_strcmp0(qarch, rep->arch) != 0) {
+			r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+					 "%s: inventory is corrupt: profile %.12s: profiles.arch "
+					 "is '%s', its facts say '%s'",
+					 mc_db_path(db), rep->id, rep->arch, qarch ? qarch : "");
+		} else if (!(d = mc_plan_profile_new(q)) ||
+			   !(plans[c] = mc_plan_compute_compiled(env, s, d, pins, err))) {
+			if (!d)
+				mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "out of memory");
 			mc_error_prefix(err, "targets: plan to profile %.12s", rep->id);
-			return -(err && err->errnum ? err->errnum : EINVAL);
+			r = -(err && err->errnum ? err->errnum : EINVAL);
 		}
+		mc_plan_profile_free(d);
+		mc_facts_free(q);
 	}
-	return 0;
+	return r;
 }
 
 /* 1 and *out planned from the stored classes; 0 when they are not current
@@ -331,11 +335,9 @@ static int targets_stored(mc_db *db, const mc_plan_env *env, const mc_facts *src
 	t->dests = g_array_new(FALSE, TRUE, sizeof(mc_target));
 	t->plans = g_ptr_array_new_with_free_func(plan_free);
 	t->whys = g_ptr_array_new_with_free_func(g_free);
-	t->facts = g_ptr_array_new_with_free_func((GDestroyNotify)mc_facts_free);
 	t->strs = g_string_chunk_new(65536);
 	const char *arch = mc_facts_get(src, "kernel", "arch");
 	mc_plan **plans = NULL;
-	mc_facts **facts = NULL;
 	GArray *runs = g_array_new(FALSE, FALSE, sizeof(drun)); /* of t->dests */
 	guint n = 0;
 	if ((r = mc_db_each_profile_key(db, tkey, &k, err)) < 0)
@@ -346,8 +348,7 @@ static int targets_stored(mc_db *db, const mc_plan_env *env, const mc_facts *src
 	}
 	n = k.classes->len;
 	plans = g_new0(mc_plan *, n);
-	facts = g_new0(mc_facts *, n);
-	if ((r = plan_classes(db, &k, arch, env, src, pins, plans, facts, err)) < 0)
+	if ((r = plan_classes(db, &k, arch, env, src, pins, plans, err)) < 0)
 		goto out;
 	for (guint c = 0; c < n; c++) {
 		const GArray *members = k.classes->pdata[c];
@@ -363,9 +364,8 @@ static int targets_stored(mc_db *db, const mc_plan_env *env, const mc_facts *src
 			x.d.why = why;
 		} else {
 			mc_plan *p = plans[c];
-			g_ptr_array_add(t->facts, facts[c]);
 			g_ptr_array_add(t->plans, p);
-			plans[c] = NULL, facts[c] = NULL; /* t's now */
+			plans[c] = NULL; /* t's now */
 			x.d.plan = p;
 			x.d.level = mc_plan_worst(p);
 			for (size_t i = 0; i < mc_plan_count(p); i++) {
@@ -398,10 +398,8 @@ out:
 	g_array_free(runs, TRUE);
 	for (guint c = 0; c < n; c++) {
 		mc_plan_free(plans ? plans[c] : NULL);
-		mc_facts_free(facts ? facts[c] : NULL);
 	}
 	g_free(plans);
-	g_free(facts);
 	mc_targets_free(t);
 	g_hash_table_destroy(k.bycls);
 	g_ptr_array_free(k.classes, TRUE);
