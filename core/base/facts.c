@@ -129,7 +129,7 @@ static inline unsigned first_special8(uint64_t w)
  * is left to mc_fact_check for the message. */
 static char *line_split(char *p, char *end, const char **d, const char **k, const char **v)
 {
-	char *field[3] = { p, NULL, NULL };
+	char *field[3] = { p, NULL, NULL }, *tab[2] = { NULL, NULL };
 	int n = 0;
 	const unsigned char *q = (const unsigned char *)p, *e = (const unsigned char *)end;
 	for (;;) {
@@ -149,6 +149,7 @@ static char *line_split(char *p, char *end, const char **d, const char **k, cons
 		} else if (c == '\t' && n < 2) {
 			if (q == (const unsigned char *)field[n] || q[-1] == ' ')
 				return NULL; /* an empty domain or key, trailing space */
+			tab[n] = (char *)q;
 			field[++n] = (char *)q + 1;
 			q++;
 		} else if (c == '\n') {
@@ -162,7 +163,7 @@ static char *line_split(char *p, char *end, const char **d, const char **k, cons
 	if (n != 2 || *field[0] == '#' || ((char *)q > field[2] && q[-1] == ' '))
 		return NULL;
 	char *nl = (char *)q;
-	field[1][-1] = field[2][-1] = *nl = '\0';
+	*tab[0] = *tab[1] = *nl = '\0';
 	*d = field[0], *k = field[1], *v = field[2];
 	return nl;
 }
