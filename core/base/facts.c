@@ -44,45 +44,9 @@ void mc_facts_free(mc_facts *f)
 	free(f);
 }
 
-/* Offset of the first byte that is not XML-safe text (a C0 control
- * character, DEL, or not well-formed UTF-8: overlong, surrogate, above
- * U+10FFFF, U+FFFE/U+FFFF), or (size_t)-1 when all of it is. */
-static size_t text_check(const char *str)
-{
-	const unsigned char *s = (const unsigned char *)str;
-	size_t i = 0;
-	while (s[i]) {
-		unsigned c = s[i], n;
-		unsigned long cp;
-		if (c < 0x80) {
-			if (c < 0x20 || c == 0x7f)
-				return i;
-			i++;
-			continue;
-		}
-		if (c >= 0xc2 && c <= 0xdf)
-			n = 1, cp = c & 0x1f;
-		else if (c >= 0xe0 && c <= 0xef)
-			n = 2, cp = c & 0x0f;
-		else if (c >= 0xf0 && c <= 0xf4)
-			n = 3, cp = c & 0x07;
-		else
-			return i;
-		for (unsigned k = 1; k <= n; k++) {
-			if ((s[i + k] & 0xc0) != 0x80)
-				return i;
-			cp = (cp << 6) | (s[i + k] & 0x3f);
-		}
-		if ((n == 2 && cp < 0x800) || (n == 3 && (cp < 0x10000 || cp > 0x10ffff)) ||
-		    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
-			return i;
-		i += n + 1;
-	}
-	return (size_t)-1;
-}
-
-/* The length of the well-formed UTF-8 sequence of a code point XML
- * allows at s (s[0] >= 0x80), 0 when there is none (text_check's rules). */
+/* The length of the well-formed UTF-8 sequence at s (s[0] >= 0x80) of a
+ * code point XML allows, 0 when there is none: overlong, a surrogate,
+ * above U+10FFFF, U+FFFE/U+FFFF, or cut short (a NUL among its bytes). */
 static unsigned utf8_seq(const unsigned char *s)
 {
 	unsigned c = s[0], n;
@@ -104,6 +68,29 @@ static unsigned utf8_seq(const unsigned char *s)
 	    (cp >= 0xd800 && cp <= 0xdfff) || cp == 0xfffe || cp == 0xffff)
 		return 0;
 	return n + 1;
+}
+
+/* Offset of the first byte that is not XML-safe text (a C0 control
+ * character, DEL, or not well-formed UTF-8: overlong, surrogate, above
+ * U+10FFFF, U+FFFE/U+FFFF), or (size_t)-1 when all of it is. */
+static size_t text_check(const char *str)
+{
+	const unsigned char *s = (const unsigned char *)str;
+	size_t i = 0;
+	while (s[i]) {
+		unsigned c = s[i];
+		if (c < 0x80) {
+			if (c < 0x20 || c == 0x7f)
+				return i;
+			i++;
+			continue;
+		}
+		unsigned n = utf8_seq(s + i);
+		if (!n)
+			return i;
+		i += n;
+	}
+	return (size_t)-1;
 }
 
 /* The offset in 8 bytes (w, as loaded from memory) of the first that is
