@@ -8,14 +8,29 @@
 
 #include "core/base/sha256.h"
 
+void mc_profile_id_of_text(const char *canon, size_t len, char id[MC_PROFILE_ID_LEN + 1])
+{
+	_Static_assert(MC_PROFILE_ID_LEN == MC_SHA256_HEX_LEN, "profile id: hex SHA-256");
+	mc_sha256_hex(canon, len, id);
+}
+
+char *mc_profile_text(const mc_facts *f, size_t *len, char id[MC_PROFILE_ID_LEN + 1], mc_error *err)
+{
+	char *canon = mc_facts_canonical(f, len);
+	if (!canon) {
+		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "profile id: out of memory");
+		return NULL;
+	}
+	mc_profile_id_of_text(canon, *len, id);
+	return canon;
+}
+
 int mc_profile_id(const mc_facts *f, char id[MC_PROFILE_ID_LEN + 1], mc_error *err)
 {
 	size_t len = 0;
-	char *canon = mc_facts_canonical(f, &len);
+	char *canon = mc_profile_text(f, &len, id, err);
 	if (!canon)
-		return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "profile id: out of memory");
-	_Static_assert(MC_PROFILE_ID_LEN == MC_SHA256_HEX_LEN, "profile id: hex SHA-256");
-	mc_sha256_hex(canon, len, id);
+		return -ENOMEM;
 	free(canon);
 	return 0;
 }

@@ -13,6 +13,12 @@
 
 /* id = hex SHA-256 of the canonical text. `id` gets 65 bytes. */
 int mc_profile_id(const mc_facts *f, char id[MC_PROFILE_ID_LEN + 1], mc_error *err);
+/* The same, given the canonical text (len bytes). */
+void mc_profile_id_of_text(const char *canon, size_t len, char id[MC_PROFILE_ID_LEN + 1]);
+/* f's canonical text (mc_facts_canonical: the caller frees it, len bytes)
+ * and its id, for a caller that needs both; NULL when out of memory. */
+char *mc_profile_text(const mc_facts *f, size_t *len, char id[MC_PROFILE_ID_LEN + 1],
+		      mc_error *err);
 
 /* Host identity as carried in profile documents and the inventory. */
 typedef struct mc_host_info {

@@ -1,6 +1,5 @@
 #include "db/inventory.h"
 #include "config.h"
-#include "core/base/sha256.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -680,25 +679,21 @@ static char *now_iso(void)
 	return g_strdup(mc_time_iso(time(NULL), buf, sizeof(buf)));
 }
 
-/* Profile pid's facts as one value (schema 4's profile_canon). */
-static int store_canon(mc_db *db, sqlite3_int64 pid, const mc_facts *f, mc_error *err)
+/* Profile pid's facts as one value (schema 4's profile_canon): its
+ * canonical text, len bytes, which this takes (freed in every case). */
+static int store_canon(mc_db *db, sqlite3_int64 pid, char *canon, size_t len, mc_error *err)
 {
 	sqlite3_stmt *st = NULL;
-	size_t len = 0;
 	int r = prep_cached(db, &st, "INSERT INTO profile_canon (pid, canon) VALUES (?1, ?2)", err),
 	    rc;
-	if (r < 0)
+	if (r < 0) {
+		free(canon);
 		return r;
-	char *canon = mc_facts_canonical(f, &len);
-	if (!canon) {
-		r = mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "store profile: out of memory");
-		goto out;
 	}
 	sqlite3_bind_int64(st, 1, pid);
 	sqlite3_bind_blob(st, 2, canon, (int)len, free);
 	if ((rc = sqlite3_step(st)) != SQLITE_DONE)
 		r = db_fail(db, rc, err, "store a profile's facts");
-out:
 	done(st);
 	return r;
 }
@@ -710,11 +705,15 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 {
 	sqlite3_stmt *ins_fact = NULL, *get_fact = NULL, *link = NULL, *ins_prof = NULL;
 	g_autofree char *created = now_iso();
-	int r = mc_profile_id(f, id, err), rc;
-	if (r < 0)
-		return r;
-	if ((r = lookup_pid(db, id, pid_out, err)) != 0)
+	size_t clen = 0;
+	char *canon = mc_profile_text(f, &clen, id, err); /* the id's, and profile_canon's */
+	if (!canon)
+		return -ENOMEM;
+	int r = lookup_pid(db, id, pid_out, err), rc;
+	if (r != 0) {
+		free(canon);
 		return r < 0 ? r : 0; /* already stored */
+	}
 
 	const char *arch = mc_facts_get(f, "kernel", "arch");
 	const char *kernel = mc_facts_get(f, "kernel", "release");
@@ -738,7 +737,9 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 		goto out;
 	}
 	sqlite3_int64 pid = sqlite3_last_insert_rowid(db->h);
-	if ((r = store_canon(db, pid, f, err)) < 0)
+	r = store_canon(db, pid, canon, clen, err);
+	canon = NULL; /* store_canon's */
+	if (r < 0)
 		goto out;
 
 	if ((r = prep_cached(db, &ins_fact,
@@ -791,6 +792,7 @@ static int store_profile_tx(mc_db *db, const mc_facts *f, char id[MC_PROFILE_ID_
 	*pid_out = pid;
 	r = 0;
 out:
+	free(canon);
 	done(ins_fact);
 	done(get_fact);
 	done(link);
@@ -929,6 +931,20 @@ static int facts_text(const mc_db *db, sqlite3_stmt *st, int from, int to, const
 	return 0;
 }
 
+/* 0 when `canon` (len bytes), a profile's canonical text read back, has id
+ * `id`; else exit 65, the inventory corrupt. */
+static int content_check(const mc_db *db, const char *id, const char *canon, size_t len,
+			 mc_error *err)
+{
+	char check[MC_PROFILE_ID_LEN + 1];
+	mc_profile_id_of_text(canon, len, check);
+	if (strcmp(check, id) == 0)
+		return 0;
+	return mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
+			    "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
+			    db->path, id, check);
+}
+
 /* Profile `id` from its one-row form (profile_canon, schema 4): 1 and *out,
  * 0 and *pid when it has none (the caller reads profile_facts), -ENOENT
  * (66) when there is no such profile, -errno. The text is checked against the
@@ -988,13 +1004,8 @@ static int load_canon(mc_db *db, const char *id, sqlite3_int64 *pid, mc_facts **
 		goto out;
 	}
 	text[len] = '\0';
-	char check[MC_SHA256_HEX_LEN + 1];
-	mc_sha256_hex(text, len, check);
-	if (strcmp(check, id) != 0) {
+	if ((r = content_check(db, id, text, len, err)) < 0) {
 		free(text);
-		r = mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-				 "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
-				 db->path, id, check);
 		goto out;
 	}
 	mc_error sub = { 0 };
@@ -1062,15 +1073,16 @@ mc_facts *mc_db_load_profile(mc_db *db, const char *id, mc_error *err)
 			goto fail;
 		}
 	}
-	char check[MC_PROFILE_ID_LEN + 1];
-	if (mc_profile_id(f, check, err) < 0)
-		goto fail;
-	if (strcmp(check, id) != 0) {
-		mc_error_set(err, MC_EXIT_DATAERR, EBADMSG,
-			     "%s: inventory is corrupt: profile %.12s content hashes to %.12s",
-			     db->path, id, check);
+	size_t len = 0;
+	char *canon = mc_facts_canonical(f, &len);
+	if (!canon) {
+		mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "load profile: out of memory");
 		goto fail;
 	}
+	r = content_check(db, id, canon, len, err);
+	free(canon);
+	if (r < 0)
+		goto fail;
 	done(st);
 	g_string_chunk_free(chunk);
 	g_array_free(rows, TRUE);
@@ -1110,9 +1122,13 @@ static int db_fill_canon(mc_db *db, mc_error *err)
 		mc_facts *f = mc_db_load_profile(db, ids->pdata[i], err);
 		if (!f)
 			return -(err && err->errnum ? err->errnum : EIO);
-		r = store_canon(db, g_array_index(pids, sqlite3_int64, i), f, err);
+		size_t len = 0;
+		char *canon = mc_facts_canonical(f, &len);
 		mc_facts_free(f);
-		if (r < 0)
+		if (!canon)
+			return mc_error_set(err, MC_EXIT_SOFTWARE, ENOMEM, "out of memory");
+		if ((r = store_canon(db, g_array_index(pids, sqlite3_int64, i), canon, len, err)) <
+		    0)
 			return r;
 	}
 	return 0;
