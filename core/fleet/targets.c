@@ -38,17 +38,21 @@ static void plan_free(gpointer p)
 	mc_plan_free(p);
 }
 
+/* Best first, all but the host name, as one number: the level, another
+ * architecture (not planned) last, the fewest actions, the fewest blocked
+ * verdicts (counts beyond 2^27 - 1 tie). */
+static guint64 dest_key(const mc_target *d)
+{
+	guint64 na = MIN(d->nactions, (1u << 27) - 1), nb = MIN(d->nblocked, (1u << 27) - 1);
+	return ((guint64)d->level << 56) | ((guint64)!d->plan << 55) | (na << 27) | nb;
+}
+
 static gint best_first(gconstpointer pa, gconstpointer pb)
 {
 	const mc_target *a = pa, *b = pb;
-	if (a->level != b->level)
-		return a->level < b->level ? -1 : 1;
-	if (!a->plan != !b->plan) /* another architecture last */
-		return a->plan ? -1 : 1;
-	if (a->nactions != b->nactions)
-		return a->nactions < b->nactions ? -1 : 1;
-	if (a->nblocked != b->nblocked)
-		return a->nblocked < b->nblocked ? -1 : 1;
+	guint64 ka = dest_key(a), kb = dest_key(b);
+	if (ka != kb)
+		return ka < kb ? -1 : 1;
 	return strcmp(a->host, b->host);
 }
 
@@ -173,15 +177,9 @@ static int tdest_add(const char *name, void *opaque)
  * same plan. */
 typedef struct {
 	guint start, len, at; /* in dests; at: the next to take */
-	guint64 key;          /* best_first up to the host name */
+	guint64 key;          /* dest_key */
 	guint64 p[2];         /* the next's host name: its first 16 bytes, big-endian */
 } drun;
-
-static guint64 dest_key(const mc_target *d)
-{
-	guint64 na = MIN(d->nactions, (1u << 27) - 1), nb = MIN(d->nblocked, (1u << 27) - 1);
-	return ((guint64)d->level << 56) | ((guint64)!d->plan << 55) | (na << 27) | nb;
-}
 
 static gint drun_cmp(gconstpointer a, gconstpointer b)
 {
