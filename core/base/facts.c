@@ -110,6 +110,14 @@ static inline unsigned first_special8(uint64_t w)
 #endif
 }
 
+/* A domain may not start with '#' (a comment) nor with U+FEFF: at the start
+ * of a file that is a byte order mark, which the parser skips, so a fact
+ * beginning with one would lose it when its canonical text is read again. */
+static bool bom_at(const char *s)
+{
+	return strncmp(s, "\xef\xbb\xbf", 3) == 0;
+}
+
 /* The line of canonical text at p (before end) split in place at its two
  * tabs into *d, *k, *v, in one pass, when it ends with a line break and is
  * a fact mc_fact_check accepts: its line break (now a NUL). NULL: the line
@@ -147,7 +155,8 @@ static char *line_split(char *p, char *end, const char **d, const char **k, cons
 			return NULL;
 		}
 	}
-	if (n != 2 || *field[0] == '#' || ((char *)q > field[2] && q[-1] == ' '))
+	if (n != 2 || *field[0] == '#' || bom_at(field[0]) ||
+	    ((char *)q > field[2] && q[-1] == ' '))
 		return NULL;
 	char *nl = (char *)q;
 	*tab[0] = *tab[1] = *nl = '\0';
@@ -190,6 +199,10 @@ int mc_fact_check(const char *domain, const char *key, const char *value, mc_err
 	if (domain[0] == '#')
 		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
 				    "fact domain \"%.64s\" starts with '#'", domain);
+	if (bom_at(domain))
+		return mc_error_set(err, MC_EXIT_DATAERR, EINVAL,
+				    "fact domain \"%.64s\" starts with a byte order mark (U+FEFF)",
+				    domain);
 	if ((r = field_check("key", key, false, err)) < 0)
 		return r;
 	return field_check("value", value, true, err);

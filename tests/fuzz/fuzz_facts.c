@@ -1,12 +1,27 @@
 /* Fuzz target: the facts text format (migcheck import, fleet profiles, the
  * hook's embedded profile). Invariants: a parsed text's canonical form parses
- * to the same canonical form and id, and survives the XML round trip. */
+ * to the same canonical form and id, and survives the XML round trip; the
+ * one-pass reader of stored profiles (mc_facts_adopt_canonical) takes the
+ * input exactly when it is already canonical, and reads the same facts. */
 #include <glib.h>
+#include <stdbool.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "core/base/facts.h"
 #include "core/model/profile.h"
 #include "tests/fuzz/fuzz.h"
+
+/* what mc_facts_adopt_canonical takes: malloc'd, a NUL after the end */
+static char *dup_text(const void *p, size_t n)
+{
+	char *s = malloc(n + 1);
+	if (s) {
+		memcpy(s, p, n);
+		s[n] = '\0';
+	}
+	return s;
+}
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
@@ -25,6 +40,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	FUZZ_CHECK(g != NULL, "canonical form does not parse: %s", err.msg);
 	canon2 = mc_facts_canonical(g, &len2);
 	FUZZ_CHECK(len == len2 && memcmp(canon, canon2, len) == 0, "canonical form not stable");
+	/* the inventory's one-pass reader takes exactly the canonical texts */
+	mc_facts *a = mc_facts_adopt_canonical(dup_text(data, size), size, "adopt", &err);
+	bool is_canon = size == len && memcmp(data, canon, len) == 0;
+	FUZZ_CHECK(!a == !is_canon, "adopt %s a %scanonical text: %s", a ? "took" : "refused",
+		   is_canon ? "" : "non-", a ? "" : err.msg);
+	if (!a)
+		FUZZ_CHECK(err.msg[0] && !strchr(err.msg, '\n'), "error not one line: %s", err.msg);
+	mc_facts_free(a);
+	a = mc_facts_adopt_canonical(dup_text(canon, len), len, "adopt", &err);
+	FUZZ_CHECK(a != NULL, "adopt refused the canonical text: %s", err.msg);
+	g_free(canon2);
+	canon2 = mc_facts_canonical(a, &len2);
+	mc_facts_free(a);
+	FUZZ_CHECK(len == len2 && memcmp(canon, canon2, len) == 0, "adopt changed the facts");
 	char id1[MC_PROFILE_ID_LEN + 1], id2[MC_PROFILE_ID_LEN + 1];
 	FUZZ_CHECK(mc_profile_id(f, id1, &err) == 0 && mc_profile_id(g, id2, &err) == 0, "id: %s",
 		   err.msg);

@@ -44,6 +44,12 @@ for t in "$@"; do
 	if [[ $rc -ne 0 ]]; then
 		failed=1
 		grep -E 'ERROR|invariant|SUMMARY|Test unit written' "$log" | head -n 8 >&2
+		# the input itself, so that a CI log alone reproduces it
+		art=$(sed -n 's/.*Test unit written to //p' "$log" | tail -n1)
+		if [[ -f $art ]]; then
+			echo "run.sh: the input ($(stat -c %s "$art") bytes; base64 of its first 8 KiB):" \
+				"$(head -c 8192 "$art" | base64 -w0)" >&2
+		fi
 		echo "run.sh: reproduce with $bin <artifact>; add the input to tests/data/fuzz/$t/ as a regression" >&2
 	fi
 done

@@ -112,6 +112,8 @@ def parse_facts(data):
                 raise FactsError(f"{n}: {why}")
         if parts[0].startswith(b"#"):
             raise FactsError(f"{n}: fact domain starts with '#'")
+        if parts[0].startswith(b"\xef\xbb\xbf"):
+            raise FactsError(f"{n}: fact domain starts with a byte order mark")
         k = (parts[0], parts[1])
         if k in facts:
             raise FactsError(f"duplicate fact {k[0].decode()} {k[1].decode()}")
