@@ -1,5 +1,6 @@
 #include "db/inventory.h"
 #include "config.h"
+#include "core/base/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -414,6 +415,18 @@ static char *readonly_media_uri(const char *path)
 	return g_strconcat("file:", esc, "?immutable=1", NULL);
 }
 
+/* A WAL inventory's -shm file is missing and this user cannot create it
+ * in the inventory's directory (sqlite then cannot read the file: it
+ * answers "attempt to write a readonly database"). Writers keep the file
+ * (SQLITE_FCNTL_PERSIST_WAL); another program's last connection removes it. */
+static bool shm_missing_here(const char *path)
+{
+	struct stat st;
+	g_autofree char *shm = g_strconcat(path, "-shm", NULL);
+	g_autofree char *dir = g_path_get_dirname(path);
+	return stat(shm, &st) < 0 && errno == ENOENT && access(dir, W_OK) < 0;
+}
+
 /* Switch to WAL (a no-op once the file is WAL). Changing the journal mode
  * needs the exclusive lock, and sqlite answers BUSY at once, without its busy
  * handler, while another connection holds a lock (several first writers
@@ -474,6 +487,58 @@ static int fix_mode(mc_db *db, mc_error *err)
 }
 
 static int db_classify(mc_db *db, mc_error *err);
+
+static void handle_setup(sqlite3 *h)
+{
+	sqlite3_extended_result_codes(h, 1);
+	sqlite3_create_function(h, "mc_hex64", 1,
+				SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY, NULL,
+				sql_hex64, NULL, NULL);
+	sqlite3_busy_timeout(h, 5000);
+}
+
+/* An inventory of an older schema opened by a reader who cannot write it (a
+ * group reader, a read-only mount) before any writer has migrated it: the
+ * reader gets a copy in memory, migrated and checked as a writer would, and
+ * reads that. One snapshot of the file (sqlite's backup copies it under one
+ * read lock); the file itself is left as it is, for its owner's next command
+ * to migrate. */
+static int read_migrated_copy(mc_db *db, mc_error *err)
+{
+	sqlite3 *mem = NULL;
+	int rc =
+	    sqlite3_open_v2(":memory:", &mem, SQLITE_OPEN_READWRITE | SQLITE_OPEN_NOMUTEX, NULL);
+	if (rc != SQLITE_OK) {
+		sqlite3_close(mem);
+		return db_fail(db, rc, err, "open a copy in memory");
+	}
+	sqlite3_backup *b = sqlite3_backup_init(mem, "main", db->h, "main");
+	rc = b ? sqlite3_backup_step(b, -1) : sqlite3_errcode(mem);
+	if (b)
+		sqlite3_backup_finish(b);
+	if (rc != SQLITE_DONE) {
+		int r = db_fail(db, rc == SQLITE_OK ? SQLITE_ERROR : rc, err, "copy to memory");
+		sqlite3_close(mem);
+		return r;
+	}
+	sqlite3_close(db->h);
+	db->h = mem;
+	handle_setup(db->h);
+	mc_log(MC_LOG_VERBOSE,
+	       "%s: schema older than %d and not writable here: read through a "
+	       "migrated copy in memory",
+	       db->path, MC_DB_SCHEMA_VERSION);
+	int r = mc_db_begin(db, err);
+	if (r == 0 && (r = db_identify(db, MC_DB_WRITE, err)) == 0 &&
+	    (r = db_check_columns(db, MC_DB_SCHEMA_VERSION, true, err)) == 0 &&
+	    (r = db_classify(db, err)) == 0)
+		return mc_db_commit(db, err);
+	if (r > 0)
+		r = mc_error_set(err, MC_EXIT_SOFTWARE, EPROTO, "%s: copy in memory not migrated",
+				 db->path);
+	mc_db_rollback(db);
+	return r;
+}
 
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 {
@@ -537,11 +602,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			db_fail(db, rc, err, "open");
 			goto fail;
 		}
-		sqlite3_extended_result_codes(db->h, 1);
-		sqlite3_create_function(db->h, "mc_hex64", 1,
-					SQLITE_UTF8 | SQLITE_DETERMINISTIC | SQLITE_DIRECTONLY,
-					NULL, sql_hex64, NULL, NULL);
-		sqlite3_busy_timeout(db->h, 5000);
+		handle_setup(db->h);
 		/* A writer identifies the file and creates or migrates the
 		 * schema under the write lock, in one transaction: of several
 		 * first writers on a new (empty) file exactly one creates the
@@ -549,6 +610,15 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 		if (mode == MC_DB_WRITE && mc_db_begin(db, err) < 0)
 			goto fail;
 		r = db_identify(db, mode, err);
+		if (r < 0 && mode == MC_DB_READ && !uri && err &&
+		    err->exit_code == MC_EXIT_NOPERM && shm_missing_here(path)) {
+			mc_error_clear(err);
+			r = mc_error_set(err, MC_EXIT_NOPERM, EACCES,
+					 "%s: cannot be read by this user: its -shm file is gone "
+					 "and this user cannot create it (any migcheck command run "
+					 "by the inventory's owner puts it back)",
+					 path);
+		}
 		/* Checked (and refused) before the transaction that created or
 		 * migrated the schema commits: a refused file is left as it was. */
 		if (r == 0)
@@ -557,6 +627,12 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			r = mc_db_commit(db, err);
 		if (r < 0)
 			goto fail;
+		if (r == 1 && access(path, W_OK) < 0) {
+			/* older schema, and this user cannot migrate the file */
+			if ((r = read_migrated_copy(db, err)) < 0)
+				goto fail;
+			break;
+		}
 		if (r == 1) { /* older schema: migrate through a read-write handle */
 			sqlite3_close(db->h);
 			db->h = NULL;

@@ -184,6 +184,42 @@ err_has "$DB: inventory is read-only (Permission denied)"
 intact "$DB" "$T_TMP/view.before"
 fault_end "reads work; import exits 77 with a one-line 'inventory is read-only' error naming the file; inventory intact"
 
+echo "# at ${SECONDS}s"
+fault_begin "an inventory of an older schema (3), read by the group member before any writer has migrated it"
+OLD=$RO/old.db
+cp "$REF" "$OLD"
+# (schema 3 is schema 4 without these two; persist_wal keeps -wal and -shm,
+# as migcheck's writers do, for a reader who cannot create them)
+printf '%s\n' '.filectrl persist_wal 1' 'BEGIN; DROP TABLE profile_canon;' \
+	'DROP INDEX hosts_pid_name; CREATE INDEX hosts_pid ON hosts (pid);' \
+	'PRAGMA user_version = 3; COMMIT;' | sqlite3 "$OLD" >/dev/null
+chgrp 65534 "$OLD"* && chmod 0640 "$OLD"*
+sum_before=$(cat "$OLD"* | md5sum)
+VIEW_AS=(nobody)
+view "$OLD" >"$T_TMP/view.old" 2>&1
+VIEW_AS=()
+check "  the group member reads the same hosts, facts and plan as from the current schema" \
+	cmp -s "$T_TMP/view.base" "$T_TMP/view.old"
+check "  the files are untouched (the same bytes)" test "$(cat "$OLD"* | md5sum)" = "$sum_before"
+check "  still schema 3" test "$(sqlite3 "$OLD" 'PRAGMA user_version')" = 3
+expect_exit 0 "the owner's first command migrates it" "$MIGCHECK" --db "$OLD" hosts
+check "  now schema 4" test "$(sqlite3 "$OLD" 'PRAGMA user_version')" = 4
+fault_end "a reader who cannot write an older-schema inventory reads it through a migrated copy in memory: same view, file untouched; the owner's next command migrates it"
+
+echo "# at ${SECONDS}s"
+fault_begin "the group member reads an inventory whose -wal and -shm files another program's last connection removed"
+sqlite3 "$DB" 'PRAGMA user_version' >/dev/null # the sqlite3 shell removes them as it closes
+check "  -shm gone" test ! -e "$DB-shm"
+expect_exit 77 "hosts as the group member" nobody "$MIGCHECK" --db "$DB" hosts
+err_has "$DB: cannot be read by this user: its -shm file is gone"
+expect_exit 0 "a read by the owner puts them back" "$MIGCHECK" --db "$DB" hosts
+VIEW_AS=(nobody)
+view "$DB" >"$T_TMP/view.now" 2>&1
+VIEW_AS=()
+check "  then the group member reads the same hosts, facts and plan as root" \
+	cmp -s "$T_TMP/view.before" "$T_TMP/view.now"
+fault_end "exit 77 with a one-line error naming the file and the missing -shm file, and what puts it back; after any command of the owner's, reads work"
+
 # ---- 3. another writer holds the inventory ----
 DB=$T_TMP/locked.db
 cp "$REF" "$DB"
