@@ -1,11 +1,10 @@
 #include "core/libvirt/hostmap.h"
+#include "core/model/profile.h"
 
 #include <errno.h>
 #include <glib.h>
 #include <stdio.h>
 #include <string.h>
-
-#define DOM "vfio.dev"
 
 typedef struct entry {
 	char *src, *dst, *how;
@@ -87,17 +86,12 @@ void mc_hostmap_add_held(mc_hostmap *m, const char *dev, const char *holder)
 	g_hash_table_replace(m->held, g_ascii_strdown(dev, -1), g_strdup(holder));
 }
 
-static const char *dget(const mc_facts *f, const char *dev, const char *field)
-{
-	g_autofree char *key = g_strdup_printf("%s.%s", dev, field);
-	return mc_facts_get(f, DOM, key);
-}
-
 /* mdev type or PCI ids */
 static const char *type_of(const mc_facts *f, const char *dev)
 {
-	const char *kind = dget(f, dev, "kind");
-	return kind && !strcmp(kind, "mdev") ? dget(f, dev, "mdev_type") : dget(f, dev, "ids");
+	const char *kind = mc_profile_vfio_get(f, dev, "kind");
+	return kind && !strcmp(kind, "mdev") ? mc_profile_vfio_get(f, dev, "mdev_type")
+					     : mc_profile_vfio_get(f, dev, "ids");
 }
 
 static bool can_migrate(const char *mig)
@@ -123,10 +117,13 @@ static const char *taken_by(const mc_hostmap *m, const char *dev)
 static char *refusal(const mc_hostmap *m, const mc_facts *src, const char *s, const mc_facts *dst,
 		     const char *c)
 {
-	const char *sk = dget(src, s, "kind"), *dk = dget(dst, c, "kind");
+	const char *sk = mc_profile_vfio_get(src, s, "kind"),
+		   *dk = mc_profile_vfio_get(dst, c, "kind");
 	const char *st = type_of(src, s), *dt = type_of(dst, c);
-	const char *sd = dget(src, s, "driver"), *dd = dget(dst, c, "driver");
-	const char *sv = dget(src, s, "driver_version"), *dv = dget(dst, c, "driver_version");
+	const char *sd = mc_profile_vfio_get(src, s, "driver"),
+		   *dd = mc_profile_vfio_get(dst, c, "driver");
+	const char *sv = mc_profile_vfio_get(src, s, "driver_version"),
+		   *dv = mc_profile_vfio_get(dst, c, "driver_version");
 	const char *holder = g_hash_table_lookup(m->held, c), *other = taken_by(m, c);
 	if (!dk || !sk || strcmp(sk, dk) != 0)
 		return g_strdup_printf("a %s device", dk ? dk : "unknown");
@@ -141,29 +138,15 @@ static char *refusal(const mc_hostmap *m, const mc_facts *src, const char *s, co
 		return g_strdup_printf("held by running domain '%s'", holder);
 	if (other)
 		return g_strdup_printf("already chosen for %s", other);
-	const char *open = dget(dst, c, "open");
+	const char *open = mc_profile_vfio_get(dst, c, "open");
 	if (open && strcmp(open, "ok") != 0)
 		return g_strdup_printf("not free when probed (%s)", open);
-	const char *mig = dget(dst, c, "migration");
+	const char *mig = mc_profile_vfio_get(dst, c, "migration");
 	if (!mig)
 		return g_strdup("migration support not probed");
 	if (!can_migrate(mig))
 		return g_strdup_printf("no VFIO migration support (migration=%s)", mig);
 	return NULL;
-}
-
-/* The VFIO devices of a profile (names of the DEV.kind facts), sorted. */
-static GPtrArray *devices(const mc_facts *f)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	size_t first, last;
-	mc_facts_domain_range(f, DOM, &first, &last);
-	for (size_t i = first; i < last; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
-		if (g_str_has_suffix(x->key, ".kind"))
-			g_ptr_array_add(out, g_strndup(x->key, strlen(x->key) - 5));
-	}
-	return out;
 }
 
 static void add_entry(mc_hostmap *m, const char *src, const char *dst, char *how)
@@ -187,7 +170,7 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, con
 			    (char *)m->ovr_src->pdata[i], (char *)m->ovr_dst->pdata[i],
 			    (char *)m->ovr_src->pdata[i]);
 	}
-	g_autoptr(GPtrArray) cands = devices(dst);
+	g_autoptr(GPtrArray) cands = mc_profile_vfio_devices(dst);
 	/* overrides first: an automatic choice never takes a mapped device */
 	for (size_t i = 0; i < g->n_hostdevs; i++)
 		add_entry(m, g->hostdevs[i].id, NULL, NULL);
@@ -213,14 +196,14 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, con
 		entry *e = &g_array_index(m->entries, entry, i);
 		if (e->dst)
 			continue;
-		if (!dget(src, e->src, "kind"))
+		if (!mc_profile_vfio_get(src, e->src, "kind"))
 			return mc_error_set(
 			    err, MC_EXIT_NOINPUT, ENOENT,
 			    "host device %s is not among the source profile's VFIO "
 			    "devices: probe the source with the device bound to its "
 			    "VFIO driver, or pass --src-profile",
 			    e->src);
-		const char *mig = dget(src, e->src, "migration");
+		const char *mig = mc_profile_vfio_get(src, e->src, "migration");
 		if (mig && !can_migrate(mig)) {
 			e->how = g_strdup_printf("the source device cannot migrate "
 						 "(migration=%s)",
@@ -231,7 +214,7 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, con
 		 * same PCI slot), else the first that fits in sorted order */
 		const char *pick = NULL;
 		g_autofree char *same = refusal(m, src, e->src, dst, e->src);
-		if (dget(dst, e->src, "kind") && !same)
+		if (mc_profile_vfio_get(dst, e->src, "kind") && !same)
 			pick = e->src;
 		GString *why = g_string_new(NULL);
 		for (guint k = 0; k < cands->len && !pick; k++) {
@@ -243,8 +226,9 @@ int mc_hostmap_choose(mc_hostmap *m, const mc_guest *g, const mc_facts *src, con
 				g_string_append_printf(why, "%s%s: %s", why->len ? "; " : "", c, r);
 		}
 		if (!pick) {
-			const char *st = type_of(src, e->src), *sd = dget(src, e->src, "driver"),
-				   *sv = dget(src, e->src, "driver_version");
+			const char *st = type_of(src, e->src),
+				   *sd = mc_profile_vfio_get(src, e->src, "driver"),
+				   *sv = mc_profile_vfio_get(src, e->src, "driver_version");
 			int r = mc_error_set(
 			    err, MC_EXIT_NODEVICE, ENODEV,
 			    "host device %s (%s %s, driver %s %s): no destination device fits: %s",

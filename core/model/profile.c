@@ -170,3 +170,24 @@ mc_facts *mc_profile_load_file(const char *path, mc_host_info *host, mc_error *e
 	}
 	return mc_facts_parse(buf, len, name, err);
 }
+
+/* ---- the VFIO device facts (vfio.dev) ---- */
+
+GPtrArray *mc_profile_vfio_devices(const mc_facts *f)
+{
+	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
+	size_t first, last;
+	mc_facts_domain_range(f, "vfio.dev", &first, &last);
+	for (size_t i = first; i < last; i++) {
+		const mc_fact *x = mc_facts_at(f, i);
+		if (g_str_has_suffix(x->key, ".kind"))
+			g_ptr_array_add(out, g_strndup(x->key, strlen(x->key) - 5));
+	}
+	return out;
+}
+
+const char *mc_profile_vfio_get(const mc_facts *f, const char *dev, const char *field)
+{
+	g_autofree char *key = g_strdup_printf("%s.%s", dev, field);
+	return mc_facts_get(f, "vfio.dev", key);
+}

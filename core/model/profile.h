@@ -3,6 +3,7 @@
 #ifndef MC_PROFILE_H
 #define MC_PROFILE_H
 
+#include <glib.h>
 #include <stddef.h>
 #include <time.h>
 
@@ -29,6 +30,12 @@ mc_facts *mc_profile_load_file(const char *path, mc_host_info *host, mc_error *e
 /* Read a whole file (bounded by MC_PROFILE_MAX_BYTES); `-` is stdin. Caller
  * g_free()s. */
 char *mc_read_file(const char *path, size_t *len, mc_error *err);
+
+/* The VFIO devices of a profile: the DEV of each vfio.dev "DEV.kind" fact,
+ * sorted (strings the array frees). */
+GPtrArray *mc_profile_vfio_devices(const mc_facts *f);
+/* The vfio.dev fact "DEV.FIELD" of a profile, NULL when there is none. */
+const char *mc_profile_vfio_get(const mc_facts *f, const char *dev, const char *field);
 
 /* The embedded RelaxNG grammar of profile documents. */
 extern const char mc_schema_profile_rng[];

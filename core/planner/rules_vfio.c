@@ -11,30 +11,11 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "core/model/profile.h"
 #include "core/planner/rule.h"
 
 #define FAMILY "vfio"
 #define DOM "vfio.dev"
-
-static const char *dget(const mc_facts *f, const char *dev, const char *field)
-{
-	g_autofree char *key = g_strdup_printf("%s.%s", dev, field);
-	return mc_facts_get(f, DOM, key);
-}
-
-/* The VFIO devices of a profile (names of the DEV.kind facts), sorted. */
-static GPtrArray *devices(const mc_facts *f)
-{
-	GPtrArray *out = g_ptr_array_new_with_free_func(g_free);
-	size_t first, last;
-	mc_facts_domain_range(f, DOM, &first, &last);
-	for (size_t i = first; i < last; i++) {
-		const mc_fact *x = mc_facts_at(f, i);
-		if (g_str_has_suffix(x->key, ".kind"))
-			g_ptr_array_add(out, g_strndup(x->key, strlen(x->key) - 5));
-	}
-	return out;
-}
 
 /* HOSTDEV_DST=DEV|-[,...]: the destination device of each HOSTDEV entry, in
  * the same order ("-": the rule's own choice); `migcheck migrate` sets it
@@ -77,7 +58,7 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 		return 0;
 	g_auto(GStrv) devs = g_strsplit(v, ",", -1);
 	for (char **d = devs; *d; d++)
-		if (!dget(src, *d, "kind"))
+		if (!mc_profile_vfio_get(src, *d, "kind"))
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 					    "pin HOSTDEV=%s: the source has no VFIO device %s", v,
 					    *d);
@@ -87,12 +68,13 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 /* Identity a destination device must match: "pci IDS" or "mdev TYPE DRIVER". */
 static char *identity(const mc_facts *f, const char *dev)
 {
-	const char *kind = dget(f, dev, "kind");
+	const char *kind = mc_profile_vfio_get(f, dev, "kind");
 	if (!kind)
 		return NULL;
 	if (!strcmp(kind, "mdev"))
-		return g_strdup_printf("mdev type %s", dget(f, dev, "mdev_type") ?: "?");
-	return g_strdup_printf("%s", dget(f, dev, "ids") ?: "?");
+		return g_strdup_printf("mdev type %s",
+				       mc_profile_vfio_get(f, dev, "mdev_type") ?: "?");
+	return g_strdup_printf("%s", mc_profile_vfio_get(f, dev, "ids") ?: "?");
 }
 
 typedef struct mig {
@@ -103,7 +85,7 @@ typedef struct mig {
 static mig mig_of(const mc_facts *f, const char *dev)
 {
 	mig m = { 0 };
-	m.text = dget(f, dev, "migration");
+	m.text = mc_profile_vfio_get(f, dev, "migration");
 	if (!m.text)
 		return m;
 	m.known = true;
@@ -120,7 +102,7 @@ static mig mig_of(const mc_facts *f, const char *dev)
 /* -1 unknown, else 0/1: the device's container, else the host's. */
 static int coherent(const mc_facts *f, const char *dev)
 {
-	const char *v = dev ? dget(f, dev, "coherent") : NULL;
+	const char *v = dev ? mc_profile_vfio_get(f, dev, "coherent") : NULL;
 	if (!v)
 		v = mc_facts_get(f, "iommu", "dma_cc");
 	return v ? (strcmp(v, "0") != 0) : -1;
@@ -212,14 +194,14 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		for (char **d = devs; *d; d++)
 			g_ptr_array_add(hostdevs, g_strdup(*d));
 	} else {
-		hostdevs = devices(ctx->src);
+		hostdevs = mc_profile_vfio_devices(ctx->src);
 	}
 	if (!hostdevs->len) {
 		mc_plan_add(ctx->plan, FAMILY, MC_V_OK, "", NULL, NULL, NULL,
 			    "no passed-through (VFIO) devices");
 		return 0;
 	}
-	g_autoptr(GPtrArray) dst_devs = devices(ctx->dst);
+	g_autoptr(GPtrArray) dst_devs = mc_profile_vfio_devices(ctx->dst);
 	g_autoptr(GHashTable) taken = g_hash_table_new(g_str_hash, g_str_equal);
 	size_t migratable = 0;
 	for (guint i = 0; i < hostdevs->len; i++) {
@@ -231,9 +213,9 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		const char *sdev = hostdevs->pdata[i];
 		size_t n0 = mc_plan_count(ctx->plan);
 		mig sm = mig_of(ctx->src, sdev);
-		const char *sdrv = dget(ctx->src, sdev, "driver") ?: "?";
+		const char *sdrv = mc_profile_vfio_get(ctx->src, sdev, "driver") ?: "?";
 		if (!sm.known) {
-			const char *why = dget(ctx->src, sdev, "open");
+			const char *why = mc_profile_vfio_get(ctx->src, sdev, "open");
 			g_autofree char *facts =
 			    g_strdup_printf("SRC %s.open=%s", sdev, why ? why : "(not probed)");
 			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, sdev, facts,
@@ -276,7 +258,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				continue;
 			}
 			if (!want || strcmp(have, want) != 0) {
-				bool mdev = !strcmp(dget(ctx->dst, pick, "kind") ?: "", "mdev");
+				bool mdev = !strcmp(
+				    mc_profile_vfio_get(ctx->dst, pick, "kind") ?: "", "mdev");
 				mc_plan_add(
 				    ctx->plan, FAMILY, MC_V_BLOCKED, sdev, facts,
 				    "map the device to a destination device of the same "
@@ -313,12 +296,12 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		}
 		g_hash_table_add(taken, (gpointer)ddev);
 		mig dm = mig_of(ctx->dst, ddev);
-		const char *ddrv = dget(ctx->dst, ddev, "driver") ?: "?";
+		const char *ddrv = mc_profile_vfio_get(ctx->dst, ddev, "driver") ?: "?";
 		g_autofree char *mfacts =
 		    g_strdup_printf("SRC %s.migration=%s; DST %s.migration=%s", sdev,
 				    sm.text ?: "unknown", ddev, dm.text ?: "unknown");
 		if (!dm.known) {
-			const char *why = dget(ctx->dst, ddev, "open");
+			const char *why = mc_profile_vfio_get(ctx->dst, ddev, "open");
 			mc_plan_add(ctx->plan, FAMILY, MC_V_ACTION, sdev, mfacts,
 				    "probe the destination while the device is free", NULL,
 				    "migration support of %s on the destination is unknown: %s",
@@ -349,8 +332,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			    "(no pre-copy phase on the way back, and the destination cannot "
 			    "pre-load the initial data)");
 		/* The state stream: same driver and version. */
-		const char *sver = dget(ctx->src, sdev, "driver_version");
-		const char *dver = dget(ctx->dst, ddev, "driver_version");
+		const char *sver = mc_profile_vfio_get(ctx->src, sdev, "driver_version");
+		const char *dver = mc_profile_vfio_get(ctx->dst, ddev, "driver_version");
 		g_autofree char *dfacts =
 		    g_strdup_printf("SRC %s.driver=%s %s; DST %s.driver=%s %s", sdev, sdrv,
 				    sver ?: "(no version)", ddev, ddrv, dver ?: "(no version)");
@@ -371,7 +354,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 				    "whether the destination accepts the state stream is unknown",
 				    sdrv, sver ?: "unknown", dver ?: "unknown");
 		}
-		const char *sl = dget(ctx->src, sdev, "dma_logging");
+		const char *sl = mc_profile_vfio_get(ctx->src, sdev, "dma_logging");
 		if (sl && !strcmp(sl, "0"))
 			mc_plan_add(
 			    ctx->plan, FAMILY, MC_V_ACTION, sdev, "SRC dma_logging=0",
