@@ -424,10 +424,11 @@ static void apply_model_defaults(mc_x86_guest *g, const mc_plan_profile *src)
  * appendix A; the map's vmx-* features): libvirt 11's CPU map lists them in
  * most Intel models, none of which enables vmx itself, so a guest started
  * with such a model (or with CPU_DISABLE=vmx) sees none of them. The
- * VMX controls' bits are as the map writes them (its eax word). */
+ * VMX controls' bits are as the map writes them (its eax word: QEMU's
+ * feature word, the controls that can be 1). */
 typedef struct {
-	bool from_msr;     /* from: a bit of feature MSR `msr` ... */
-	uint32_t leaf;     /* ... or CPUID bit leaf.0.reg[bit]; the MSR index */
+	bool from_msr;     /* from: bit `bit` of feature MSR `leaf`, or ... */
+	uint32_t leaf;     /* ... CPUID bit leaf.0.reg[bit] (0xd: leaf 0xd.1) */
 	unsigned reg, bit; /* reg unused for an MSR */
 	uint32_t to_msr;
 	uint64_t to_mask;
