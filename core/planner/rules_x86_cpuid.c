@@ -64,6 +64,26 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
+/* A pin error is one line of at most MC_ERROR_MSG_MAX bytes, prefixes
+ * added on the way up included: a longer list of features (a recent model
+ * on an old host) would be cut, with the features it names and the end of
+ * the sentence. Keep the first ones that fit and say how many follow, so
+ * that the error always names what is missing. */
+#define PIN_LIST_MAX 480
+static void shorten_list(GString *list)
+{
+	if (list->len <= PIN_LIST_MAX)
+		return;
+	size_t cut = PIN_LIST_MAX;
+	while (cut > 0 && list->str[cut] != ',')
+		cut--;
+	unsigned more = 0;
+	for (size_t i = cut; i < list->len; i++)
+		more += list->str[i] == ',';
+	g_string_truncate(list, cut);
+	g_string_append_printf(list, " and %u more", more);
+}
+
 static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp,
 			     const mc_pins *pins, mc_error *err)
 {
@@ -86,11 +106,13 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 	}
 	mc_x86_guest_msr_missing(g, src, miss);
 	int rc = 0;
-	if (miss->len)
+	if (miss->len) {
+		shorten_list(miss);
 		rc = mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 				  "%s needs CPU features the source's KVM does not offer (%s): "
 				  "a guest could not start there with it; add them to CPU_DISABLE",
 				  mc_x86_guest_describe(g), miss->str);
+	}
 	g_string_free(miss, TRUE);
 	mc_x86_guest_free(g);
 	return rc;

@@ -27,7 +27,9 @@
  *    A pinned CPU model (CPU=MODEL) shows the guest exactly the feature-MSR
  *    bits its libvirt/QEMU definition lists (Cooperlake: rdctl-no, ibrs-all,
  *    skip-l1dfl-vmentry, mds-no, pschange-mc-no, taa-no; Snowridge:
- *    split-lock-detect), minus CPU_DISABLE. QEMU 7.2 filters those bits like
+ *    split-lock-detect), minus CPU_DISABLE, minus what QEMU's feature
+ *    dependencies drop (x86_guest.c: e.g. every VMX capability bit, libvirt
+ *    11's vmx-* features, when the guest has no vmx). QEMU 7.2 filters those bits like
  *    CPUID bits (target/i386/cpu.c x86_cpu_filter_features: requested &
  *    ~x86_cpu_get_supported_feature_word(), for MSR words the host's
  *    KVM_GET_MSRS value, kvm_arch_get_supported_msr_feature; `enforce`

@@ -411,6 +411,90 @@ static void apply_model_defaults(mc_x86_guest *g, const mc_plan_profile *src)
 	}
 }
 
+/* What QEMU (7.2 and 10.0 alike) gives a guest of feature-MSR bits it
+ * asked for, by its feature_dependencies table (target/i386/cpu.c), applied
+ * in x86_cpu_expand_features before the features are filtered against the
+ * host (x86_cpu_filter_features): the `to` bits of an MSR are cleared when
+ * the guest lacks the `from` feature, a CPUID bit or a bit of another
+ * feature MSR. So a CPU model's feature-MSR bits the guest cannot have are
+ * never asked of the host either. In table order: a chain (vmx, then the
+ * secondary controls, then EPT/VPID) clears every link after a missing one.
+ *
+ * Most of it is the VMX capability MSRs (IA32_VMX_*, Intel SDM vol. 3
+ * appendix A; the map's vmx-* features): libvirt 11's CPU map lists them in
+ * most Intel models, none of which enables vmx itself, so a guest started
+ * with such a model (or with CPU_DISABLE=vmx) sees none of them. The
+ * VMX controls' bits are as the map writes them (its eax word: QEMU's
+ * feature word, the controls that can be 1). */
+typedef struct {
+	bool from_msr;     /* from: bit `bit` of feature MSR `leaf`, or ... */
+	uint32_t leaf;     /* ... CPUID bit leaf.0.reg[bit] (0xd: leaf 0xd.1) */
+	unsigned reg, bit; /* reg unused for an MSR */
+	uint32_t to_msr;
+	uint64_t to_mask;
+} msr_dep;
+#define DEP_CPUID(l, r, b, m, mask)                                                                \
+	{                                                                                          \
+		false, l, r, b, m, mask                                                            \
+	}
+#define DEP_MSR(f, b, m, mask)                                                                     \
+	{                                                                                          \
+		true, f, 0, b, m, mask                                                             \
+	}
+static const msr_dep msr_deps[] = {
+	DEP_CPUID(0x7, EDX, 29, 0x10a, ~0ull),            /* arch-capabilities: ARCH_CAPABILITIES */
+	DEP_CPUID(0x7, EDX, 30, 0xcf, ~0ull),             /* core-capability: CORE_CAPABILITIES */
+	DEP_CPUID(0x1, ECX, 15, 0x345, ~0ull),            /* pdcm: PERF_CAPABILITIES */
+	DEP_CPUID(0x1, ECX, 5, 0x48e, ~0ull),             /* vmx: (TRUE_)PROCBASED_CTLS */
+	DEP_CPUID(0x1, ECX, 5, 0x48d, ~0ull),             /* vmx: (TRUE_)PINBASED_CTLS */
+	DEP_CPUID(0x1, ECX, 5, 0x48f, ~0ull),             /* vmx: (TRUE_)EXIT_CTLS */
+	DEP_CPUID(0x1, ECX, 5, 0x490, ~0ull),             /* vmx: (TRUE_)ENTRY_CTLS */
+	DEP_CPUID(0x1, ECX, 5, 0x485, ~0ull),             /* vmx: VMX_MISC */
+	DEP_CPUID(0x1, ECX, 5, 0x480, ~0ull),             /* vmx: VMX_BASIC */
+	DEP_CPUID(0x80000001, EDX, 29, 0x490, 1ull << 9), /* lm: vmx-entry-ia32e-mode */
+	DEP_MSR(0x48e, 31, 0x48b, ~0ull),                 /* vmx-secondary-ctls: PROCBASED_CTLS2 */
+	DEP_CPUID(0xd, EAX, 3, 0x48b, 1ull << 20),        /* xsaves (0xd.1): vmx-xsaves */
+	DEP_CPUID(0x1, ECX, 30, 0x48b, 1ull << 11),       /* rdrand: vmx-rdrand-exit */
+	DEP_CPUID(0x7, EBX, 10, 0x48b, 1ull << 12),       /* invpcid: vmx-invpcid-exit */
+	DEP_CPUID(0x7, EBX, 18, 0x48b, 1ull << 16),       /* rdseed: vmx-rdseed-exit */
+	DEP_CPUID(0x80000001, EDX, 27, 0x48b, 1ull << 3), /* rdtscp: vmx-rdtscp-exit */
+	DEP_MSR(0x48b, 1, 0x48c, 0xffffffffull),          /* vmx-ept: EPT capabilities */
+	DEP_MSR(0x48b, 1, 0x48b, 1ull << 7),              /* vmx-ept: vmx-unrestricted-guest */
+	DEP_MSR(0x48b, 5, 0x48c, 0xffffffffull << 32),    /* vmx-vpid: VPID capabilities */
+	DEP_MSR(0x48b, 13, 0x491, ~0ull),                 /* vmx-vmfunc: VMFUNC */
+};
+
+/* The guest's bits of feature MSR `index` (the model's, CPU_DISABLE
+ * applied). */
+static uint64_t guest_msr_bits(const mc_x86_guest *g, uint32_t index)
+{
+	uint64_t v = 0;
+	for (guint i = 0; i < g->msrs->len; i++) {
+		const mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, i);
+		if (it->leaf == index)
+			v |= it->mask;
+	}
+	return v;
+}
+
+static void msr_dependencies(mc_x86_guest *g)
+{
+	for (size_t k = 0; k < G_N_ELEMENTS(msr_deps); k++) {
+		const msr_dep *d = &msr_deps[k];
+		/* xsaves is CPUID 0xd.1.eax: the only `from` with an index */
+		unsigned index = d->leaf == 0xd ? 1 : 0;
+		bool have = d->from_msr ? (guest_msr_bits(g, d->leaf) >> d->bit & 1)
+					: mc_x86_guest_has(g, d->leaf, index, d->reg, d->bit);
+		if (have)
+			continue;
+		for (guint i = 0; i < g->msrs->len; i++) {
+			mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, i);
+			if (it->leaf == d->to_msr)
+				it->mask &= ~d->to_mask;
+		}
+	}
+}
+
 mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *src,
 			       const mc_pins *pins, mc_error *err)
 {
@@ -465,25 +549,7 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 			mm->bits &= rb ? rb->bits : 0;
 		}
 	}
-	/* QEMU 7.2 feature_dependencies (target/i386/cpu.c): a feature MSR's
-	 * bits are cleared when the guest does not see the CPUID bit that
-	 * announces the MSR. */
-	static const struct {
-		uint32_t msr, leaf;
-		unsigned reg, bit;
-	} announced_by[] = {
-		{ 0x10a, 0x7, EDX, 29 }, /* ARCH_CAPABILITIES: arch-capabilities */
-		{ 0xcf, 0x7, EDX, 30 },  /* CORE_CAPABILITY: core-capability */
-		{ 0x345, 0x1, ECX, 15 }, /* PERF_CAPABILITIES: pdcm */
-	};
-	for (guint i = 0; i < g->msrs->len; i++) {
-		mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, i);
-		for (size_t k = 0; k < G_N_ELEMENTS(announced_by); k++)
-			if (it->leaf == announced_by[k].msr &&
-			    !mc_x86_guest_has(g, announced_by[k].leaf, 0, announced_by[k].reg,
-					      announced_by[k].bit))
-				it->mask = 0;
-	}
+	msr_dependencies(g);
 	return g;
 }
 

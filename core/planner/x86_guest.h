@@ -76,8 +76,12 @@ char *mc_x86_guest_msr_token(const mc_x86_guest *g, unsigned index, unsigned bit
 /* Append (comma-separated) the pinned CPU model's feature-MSR bits `host`
  * does not offer (QEMU 7.2 x86_cpu_filter_features filters a model's MSR
  * feature words like its CPUID words, so the model cannot start there with
- * enforce, and libvirt reports it unusable). Nothing for host-passthrough,
- * or for a profile without MSR facts (unknown is not missing). */
+ * enforce, and libvirt reports it unusable). The model's bits are those the
+ * guest has after QEMU's feature dependencies (x86_guest.c msr_deps): no
+ * VMX capability bit (libvirt 11's vmx-* features) without vmx, no
+ * ARCH_CAPABILITIES bit without arch-capabilities, ... Nothing for
+ * host-passthrough, or for a profile without MSR facts (unknown is not
+ * missing). */
 void mc_x86_guest_msr_missing(const mc_x86_guest *g, const mc_facts *host, GString *out);
 /* The compared registers: the i-th one and the guest's feature bits in it. */
 size_t mc_x86_guest_nregs(const mc_x86_guest *g);

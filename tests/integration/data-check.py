@@ -26,6 +26,7 @@ standard library, xmllint and sha256sum.
 import base64
 import binascii
 import concurrent.futures
+import fnmatch
 import hashlib
 import json
 import os
@@ -1478,6 +1479,77 @@ def check_cpu_map(data):
     return n
 
 
+# ==== cpu-map11: libvirt 11's map subset and libvirt 11's own answers ====
+
+def check_cpu_map11(data):
+    """plan-x86-map11: every libvirt file of cpu_map/ (all index.xml
+    includes but the test model) has the md5 the Debian package's own
+    md5sums gives it; every case's expectation agrees with libvirt 11's
+    answer in libvirt11.answers (ok; or an error listing exactly the
+    features libvirt says the host lacks, an "and N more" list naming some
+    of them and N being the rest; with a GLOB column, libvirt's features
+    and otherwise only features the GLOB matches)."""
+    d = os.path.join(data, "plan-x86-map11")
+    n = 0
+    sums = {}
+    for line in read(os.path.join(d, "cpu_map", "md5sums")).splitlines():
+        h, path = line.split(None, 1)
+        sums[os.path.basename(path)] = h
+    for inc in ET.parse(os.path.join(d, "cpu_map", "index.xml")).getroot().iter("include"):
+        f = inc.get("filename")
+        if f == "x86_Test-Vmx.xml" or os.environ.get("MC_DATA_CHECK_ONLY"):
+            continue
+        n += 1
+        what = f"plan-x86-map11/cpu_map/{f}"
+        if f not in sums:
+            fail(what, "not in cpu_map/md5sums (the package's own list)")
+        elif hashlib.md5(read(os.path.join(d, "cpu_map", f), "rb")).hexdigest() != sums[f]:
+            fail(what, "differs from libvirt-common 11.3.0-2~bpo12+1's file (md5sums)")
+    answers = {}
+    for line in read(os.path.join(d, "libvirt11.answers")).splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        p = line.split("\t")
+        answers[p[0]] = ((set(x.strip() for x in p[2].split(",")), p[3] if len(p) > 3 else None)
+                         if p[1] == "blocked" else None)
+    for name in names(d, ".expect"):
+        what = f"plan-x86-map11/{name}"
+        n += 1
+        if name not in answers:
+            fail(what, "no libvirt 11 answer in libvirt11.answers")
+            continue
+        want = answers[name]
+        lines = [l for l in expect_lines(os.path.join(d, name + ".expect"))
+                 if l != "notes" and not l.startswith("families ")]
+        err = [l for l in lines if l.startswith("error ")]
+        if want is None:
+            if err or lines != ["ok"]:
+                fail(what, "libvirt 11 says ok, the expectation does not")
+            continue
+        m = re.search(r"does not offer \((.*)\)", err[0]) if err else None
+        if not m:
+            fail(what, "libvirt 11 says the host lacks %s; the expectation names no "
+                 "missing features" % ",".join(sorted(want)))
+            continue
+        listed, more = m.group(1), 0
+        mm = re.match(r"(.*) and (\d+) more$", listed)
+        if mm:
+            listed, more = mm.group(1), int(mm.group(2))
+        named = set(listed.split(","))
+        want, extra = want
+        if extra:  # libvirt's features first, then only ones matching extra
+            good = want <= named and all(fnmatch.fnmatchcase(f, extra) for f in named - want)
+        elif more:
+            good = named <= want and len(named) + more == len(want)
+        else:
+            good = named == want
+        if not good:
+            fail(what, "libvirt 11 says the host lacks %s%s; the expectation lists %s%s" % (
+                ",".join(sorted(want)), f" (and {extra})" if extra else "",
+                ",".join(sorted(named)), f" and {more} more" if more else ""))
+    return n
+
+
 # ==== fuzz: the DOCTYPE seeds have a DOCTYPE ====
 
 def check_fuzz(data):
@@ -1544,6 +1616,7 @@ CHECKS = {
     "domxml": check_domxml,
     "vfio-stream": check_vfio_stream,
     "cpu_map": check_cpu_map,
+    "cpu-map11": check_cpu_map11,
     "fuzz": check_fuzz,
     "readmes": check_readmes,
 }

@@ -203,7 +203,7 @@ static int load_pins(const char *subdir, const char *name, mc_pins *pins, mc_err
 		g_strstrip(*l);
 		if (!**l || **l == '#')
 			continue;
-		int rc = mc_plan_parse_pin(tu_plan_env(), pins, *l, err);
+		int rc = mc_plan_parse_pin(tu_plan_env_for(subdir), pins, *l, err);
 		if (rc < 0)
 			return rc;
 	}
@@ -255,7 +255,7 @@ static void run_plan(const pc_entry *c, const pc_expect *x)
 	mc_error err = { 0 };
 	mc_plan *p = NULL;
 	if (load_pins(c->subdir, c->name, pins, &err) == 0)
-		p = mc_plan_compute(tu_plan_env(), src, dst, pins, &err);
+		p = mc_plan_compute(tu_plan_env_for(c->subdir), src, dst, pins, &err);
 	if (p)
 		compare_plan(c, x, p, src);
 	else
@@ -308,7 +308,7 @@ static void run_matrix(const pc_entry *c, const pc_expect *x)
 	mc_matrix m = { 0 };
 	int rc = load_pins(c->subdir, c->name, pins, &err);
 	if (rc == 0)
-		rc = mc_plan_matrix(tu_plan_env(), a, b, pins, &m, &err);
+		rc = mc_plan_matrix(tu_plan_env_for(c->subdir), a, b, pins, &m, &err);
 	if (rc == 0)
 		compare_matrix(c, x, &m, a, b);
 	else

@@ -4,7 +4,8 @@
  * profile XML: a plan of a guest started on src moving to dst), or NAME.new
  * and NAME.old (the matrix of `plan --matrix`, new = A, old = B), and
  * optionally NAME.pins (one NAME=VALUE a line, '#' comments). The planner's
- * environment is tu_plan_env() (tests/data/cpu_map).
+ * environment is tu_plan_env_for(SUBDIR): SUBDIR/cpu_map when the folder has
+ * its own CPU map, else tu_plan_env() (tests/data/cpu_map).
  *
  * NAME.expect, line by line ('#' lines are comments; the leading ones say
  * where the expectation comes from; blank lines are ignored):

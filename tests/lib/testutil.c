@@ -120,6 +120,33 @@ const mc_plan_env *tu_plan_env(void)
 	return &plan_env;
 }
 
+/* Folders with a CPU map of their own: SUBDIR -> mc_plan_env * (owned). */
+static GHashTable *folder_envs;
+
+static void folder_env_free(gpointer p)
+{
+	mc_plan_env_clear(p);
+	g_free(p);
+}
+
+const mc_plan_env *tu_plan_env_for(const char *subdir)
+{
+	g_autofree char *dir = g_build_filename(tu_datadir(), subdir, "cpu_map", NULL);
+	if (!g_file_test(dir, G_FILE_TEST_IS_DIR))
+		return tu_plan_env();
+	if (!folder_envs)
+		folder_envs =
+		    g_hash_table_new_full(g_str_hash, g_str_equal, g_free, folder_env_free);
+	mc_plan_env *e = g_hash_table_lookup(folder_envs, subdir);
+	if (!e) {
+		e = g_new0(mc_plan_env, 1);
+		mc_plan_env_load(e, dir);
+		ck_assert_msg(e->cpumodels != NULL, "%s", e->cpumodels_err.msg);
+		g_hash_table_insert(folder_envs, g_strdup(subdir), e);
+	}
+	return e;
+}
+
 /* Check keeps TCase name pointers: they live until the runner is freed. */
 static GPtrArray *case_names;
 
@@ -162,6 +189,9 @@ int tu_run(Suite *s)
 	case_names = NULL;
 	mc_plan_env_clear(&plan_env);
 	plan_env_loaded = false;
+	if (folder_envs)
+		g_hash_table_unref(folder_envs);
+	folder_envs = NULL;
 	while (nrun_end)
 		run_end[--nrun_end]();
 	return failed ? EXIT_FAILURE : EXIT_SUCCESS;

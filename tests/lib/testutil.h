@@ -32,6 +32,10 @@ mc_pins *tu_load_pins(const char *subdir, const char *name);
  * libvirt 9.0's CPU map) as the CPU-model database, loaded on first use and
  * freed by tu_run. */
 const mc_plan_env *tu_plan_env(void);
+/* The environment of the cases of DATADIR/SUBDIR: with DATADIR/SUBDIR/cpu_map
+ * (a folder's own CPU map, e.g. another libvirt version's) that map,
+ * otherwise tu_plan_env(); loaded on first use, freed by tu_run. */
+const mc_plan_env *tu_plan_env_for(const char *subdir);
 /* Add one TCase per name to `s`, each running fn with _i = the name's index
  * (setup/teardown: an optional checked fixture). */
 void tu_add_cases(Suite *s, const char *prefix, GPtrArray *names, const TTest *fn, SFun setup,

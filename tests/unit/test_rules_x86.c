@@ -340,5 +340,6 @@ int main(void)
 	tcase_add_test(tc, grouped_index);
 	suite_add_tcase(s, tc);
 	pc_add_cases(s, "plan-x86");
+	pc_add_cases(s, "plan-x86-map11");
 	return tu_run(s);
 }
