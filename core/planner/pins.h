@@ -28,7 +28,9 @@ char *mc_pins_format(const mc_pins *p);
 /* Meet pin NAME=VALUE into acc: the lower of the two when acc has NAME
  * (PSCI_VERSION the lowest, hypercall bitmaps *_BMAP/_BMAP_2 ANDed,
  * CPU_DISABLE the sorted union of the features, an ID register the lowest
- * value of each 4-bit field, "off" once either is off; otherwise, or when
+ * value of each 4-bit field, MACHINE the older of two types of one family
+ * (pc-q35-7.2 of pc-q35-7.2 and pc-q35-8.0), "off" once either is off;
+ * otherwise, or when
  * a value is not a number where numbers are met, acc's stands), VALUE when
  * it has not. A pure function of (NAME, acc's value, VALUE). -EINVAL when
  * the result is not a valid pin (mc_pins_set). */
