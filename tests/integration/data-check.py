@@ -532,7 +532,10 @@ def check_matrix(data):
         if head[0] != "compat" or len(head) < 2:
             fail(what, "first line is not 'compat PINS|-'")
             continue
-        compat = [] if head[1:] == ["-"] else head[1:]
+        # "NAME=VALUE,NAME=VALUE" (mc_pins_format); a value may hold commas
+        # itself (CPU_DISABLE=f1,f2): a pin starts at NAME= in upper case
+        compat = ([] if head[1:] == ["-"] else
+                  [p for w in head[1:] for p in re.split(r",(?=[A-Z][A-Z0-9_]*=)", w)])
         runs = {"new->new": (A, A, []), "old->new": (B, A, []), "new->old": (A, B, []),
                 "compat->old": (A, B, compat), "old->compat": (B, A, [])}
         for l in lines[1:]:
