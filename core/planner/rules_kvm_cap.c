@@ -4,7 +4,9 @@
  *  - guest-visible features (arm64 SVE, PMU, pointer authentication, MTE,
  *    AArch32 EL1, PSCI 0.2, ...): on the source but not on the destination ->
  *    blocked, unless the guest was started without the feature (pin
- *    FEATURE=off); remedy: that pin;
+ *    FEATURE=off); remedy: that pin. The compat pins turn off each such
+ *    feature the newer host offers and the older lacks, the baseline each
+ *    one some host lacks (features_off);
  *  - state the VMM saves when the kernel offers it (x86 vCPU events, debug
  *    registers, XSAVE/XCRS, SMM, nested state, kvmclock, ...): missing on the
  *    destination -> blocked (QEMU cannot restore what it saved);
