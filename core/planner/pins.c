@@ -180,6 +180,19 @@ static bool is_idreg_pin(const char *n)
 	       strcmp(n, "CTR_EL0") == 0;
 }
 
+/* The older of two machine types of one family ("pc-q35-7.2", "pc-q35-8.0":
+ * the same text up to the last '-'), numbers compared as numbers; NULL for
+ * types of two families, which no order relates. */
+static const char *older_machine(const char *a, const char *b)
+{
+	const char *da = strrchr(a, '-'), *db = strrchr(b, '-');
+	if (!da || !db || da - a != db - b || strncmp(a, b, (size_t)(da - a)) != 0)
+		return NULL;
+	g_autofree char *ka = g_utf8_collate_key_for_filename(a, -1);
+	g_autofree char *kb = g_utf8_collate_key_for_filename(b, -1);
+	return strcmp(ka, kb) <= 0 ? a : b;
+}
+
 static gint str_cmp(gconstpointer a, gconstpointer b)
 {
 	return strcmp(*(char *const *)a, *(char *const *)b);
@@ -220,6 +233,9 @@ int mc_pins_meet(mc_pins *acc, const char *n, const char *v, mc_error *err)
 			m |= (fa < fb ? fa : fb) << sh;
 		}
 		val = g_strdup_printf("0x%llx", m);
+	} else if (strcmp(n, "MACHINE") == 0) {
+		const char *m = older_machine(have, v);
+		val = m ? g_strdup(m) : NULL;
 	} else if (g_ascii_strcasecmp(v, "off") == 0) {
 		val = g_strdup("off");
 	}

@@ -424,6 +424,9 @@ mc_plan *mc_plan_compute_cached(mc_plan_cache *cache, const mc_plan_env *env, co
 					mc_plan_cache_get(cache, dst), pins, err);
 }
 
+/* Each family adds its pins to the same set, in the table's order: a later
+ * family reads the earlier ones' (arm64.reg reads the features kvm.cap
+ * turns off). */
 static mc_pins *compat_pins(const mc_plan_env *env, const mc_plan_profile *newer,
 			    const mc_plan_profile *older, mc_error *err)
 {

@@ -49,7 +49,10 @@ typedef struct mc_rule {
 	/* Emit this family's verdicts (at least one, an ok summary when all is
 	 * well). Returns 0 or -errno (internal errors only). */
 	int (*run)(mc_rule_ctx *ctx, mc_error *err);
-	/* Add the pins that make a guest on `newer` look like `older`. */
+	/* Add the pins that make a guest on `newer` look like `older`. `out`
+	 * holds the pins the families before this one added (rules table
+	 * order): a family may read them (arm64.reg reads kvm.cap's
+	 * FEATURE=off). */
 	int (*compat)(const mc_plan_env *env, const mc_plan_profile *newerp,
 		      const mc_plan_profile *olderp, mc_pins *out, mc_error *err);
 	/* Add the pins a guest configuration common to all `n` hosts needs

@@ -31,6 +31,17 @@
  *            unknown (action) rather than guessed.
  *  - firmware pseudo-registers are judged by the arm64.fwreg family.
  *
+ * The probe's vCPU has every feature its kernel offers (SVE, pointer
+ * authentication, the PMU: probes/arm64_regs.c). A guest started without
+ * one (kvm.cap's pins SVE=off, PTRAUTH=off, PMU=off) has neither the
+ * registers the kernel adds with it (hidden by sve_visibility,
+ * ptrauth_visibility, pmu_visibility) nor the ID register fields that
+ * announce it (read as 0: ID_AA64PFR0_EL1.SVE and ID_AA64ZFR0_EL1,
+ * ID_AA64ISAR1_EL1.APA/API/GPA/GPI and ID_AA64ISAR2_EL1.APA3/GPA3,
+ * ID_AA64DFR0_EL1.PMUVer and ID_DFR0_EL1.PerfMon), on the source and on
+ * the destination alike (QEMU starts the vCPUs there with the same
+ * features): both profiles are read that way (guest_view).
+ *
  * A profile probed before register values were recorded (value `1`) cannot
  * show a difference: the plan says so (action) instead of ok. */
 #include <errno.h>
@@ -55,9 +66,13 @@
 #define R_MPIDR SYSREG(3, 0, 0, 0, 5)
 #define R_REVIDR SYSREG(3, 0, 0, 0, 6)
 #define R_ID_DFR0 SYSREG(3, 0, 0, 1, 2)
+#define R_ZCR SYSREG(3, 0, 1, 2, 0)
 #define R_PFR0 SYSREG(3, 0, 0, 4, 0)
 #define R_PFR1 SYSREG(3, 0, 0, 4, 1)
 #define R_DFR0 SYSREG(3, 0, 0, 5, 0)
+#define R_ZFR0 SYSREG(3, 0, 0, 4, 4)
+#define R_ISAR1 SYSREG(3, 0, 0, 6, 1)
+#define R_ISAR2 SYSREG(3, 0, 0, 6, 2)
 #define R_MMFR2 SYSREG(3, 0, 0, 7, 2)
 #define R_MMFR3 SYSREG(3, 0, 0, 7, 3)
 #define R_CLIDR SYSREG(3, 1, 0, 0, 1)
@@ -236,10 +251,80 @@ static void describe_diff(uint64_t id, uint64_t s, uint64_t d, GString *out)
 		g_string_append_printf(out, "; %d more", shown - 6);
 }
 
+/* vCPU features the guest was started without (kvm.cap's FEATURE=off pins),
+ * as far as they change its registers. */
+enum { OFF_SVE = 1, OFF_PTRAUTH = 2, OFF_PMU = 4 };
+
+static unsigned features_off(const mc_pins *pins)
+{
+	static const struct {
+		const char *pin;
+		unsigned bit;
+	} f[] = { { "SVE", OFF_SVE }, { "PTRAUTH", OFF_PTRAUTH }, { "PMU", OFF_PMU } };
+	unsigned off = 0;
+	for (size_t i = 0; pins && mc_pins_count(pins) && i < G_N_ELEMENTS(f); i++) {
+		const char *v = mc_pins_get(pins, f[i].pin);
+		if (v && g_ascii_strcasecmp(v, "off") == 0)
+			off |= f[i].bit;
+	}
+	return off;
+}
+
+/* Is register id one the kernel hides from a vCPU without the features
+ * `off` (sve_visibility: the SVE registers and ZCR_EL1; ptrauth_visibility:
+ * the APxxKEY registers, sys_reg(3,0,2,1..3,*); pmu_visibility: the PMU
+ * registers, sys_reg(3,0,9,14,*), sys_reg(3,3,9,12..14,*) and
+ * sys_reg(3,3,14,8..15,*))? */
+static bool hidden_without(unsigned off, uint64_t id)
+{
+	if (!off)
+		return false;
+	if ((off & OFF_SVE) && (((id >> 16) & 0xfff) == 0x0015 || id == R_ZCR))
+		return true;
+	if ((id & ~0xffffULL) != 0x6030000000130000ULL)
+		return false; /* not a 64-bit system register */
+	unsigned op0 = (id >> 14) & 3, op1 = (id >> 11) & 7, crn = (id >> 7) & 15,
+		 crm = (id >> 3) & 15;
+	if (op0 != 3)
+		return false;
+	if ((off & OFF_PTRAUTH) && op1 == 0 && crn == 2 && crm >= 1 && crm <= 3)
+		return true;
+	return (off & OFF_PMU) && ((op1 == 0 && crn == 9 && crm == 14) ||
+				   (op1 == 3 && crn == 9 && crm >= 12 && crm <= 14) ||
+				   (op1 == 3 && crn == 14 && crm >= 8));
+}
+
+/* Value v of register id as a vCPU without the features `off` reads it:
+ * the fields announcing them 0. */
+static uint64_t guest_view(unsigned off, uint64_t id, uint64_t v)
+{
+	if (!off)
+		return v;
+	if (off & OFF_SVE) {
+		if (id == R_PFR0)
+			v &= ~(0xfULL << 32); /* SVE */
+		if (id == R_ZFR0)
+			v = 0;
+	}
+	if (off & OFF_PTRAUTH) {
+		if (id == R_ISAR1) /* APA [7:4], API [11:8], GPA [27:24], GPI [31:28] */
+			v &= ~(0xffULL << 4 | 0xffULL << 24);
+		if (id == R_ISAR2) /* GPA3 [11:8], APA3 [15:12] */
+			v &= ~(0xffULL << 8);
+	}
+	if (off & OFF_PMU) {
+		if (id == R_DFR0)
+			v &= ~(0xfULL << 8); /* PMUVer */
+		if (id == R_ID_DFR0)
+			v &= ~(0xfULL << 24); /* PerfMon */
+	}
+	return v;
+}
+
 typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
 
 typedef struct reg_ctx reg_ctx;
-static void src_self_ctx(const mc_plan_profile *src, reg_ctx *c);
+static void src_self_ctx(const mc_plan_profile *src, unsigned off, reg_ctx *c);
 static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why);
 static uint64_t pin_reg_id(const char *name);
 
@@ -256,6 +341,15 @@ static bool reg_value(const mc_plan_profile *f, uint64_t id, uint64_t *v)
 	if (!r || !r->has_value)
 		return false;
 	*v = r->value;
+	return true;
+}
+
+/* The same as a guest without the features `off` sees it. */
+static bool reg_value_off(const mc_plan_profile *f, unsigned off, uint64_t id, uint64_t *v)
+{
+	if (!reg_value(f, id, v))
+		return false;
+	*v = guest_view(off, id, *v);
 	return true;
 }
 
@@ -331,6 +425,7 @@ static jlevel check_features(const mc_idreg *r, uint64_t writable, uint64_t val,
 struct reg_ctx {
 	const mc_plan_profile *src, *dst;
 	const mc_pins *pins;
+	unsigned off; /* features_off(pins) */
 	kmodel model;
 	bool dst_aa32;
 	uint64_t dst_ctr;
@@ -466,16 +561,17 @@ static bool is_pin_reg(uint64_t id)
 	return false;
 }
 
-/* The source guest's value: a pin, else the source profile's. */
-static bool src_value(const mc_plan_profile *src, const mc_pins *pins, uint64_t id, uint64_t *v)
+/* The source guest's value: a pin, else the source profile's (as a vCPU
+ * without the features c->off reads it). */
+static bool src_value(const reg_ctx *c, uint64_t id, uint64_t *v)
 {
 	char nb[40];
 	unsigned long long x;
-	if (pins && mc_pins_get_u64(pins, reg_name(id, nb, sizeof(nb)), &x) == 0) {
+	if (c->pins && mc_pins_get_u64(c->pins, reg_name(id, nb, sizeof(nb)), &x) == 0) {
 		*v = x;
 		return true;
 	}
-	return reg_value(src, id, v);
+	return reg_value_off(c->src, c->off, id, v);
 }
 
 /* The destination kernel's decision on the source's value s of a checked
@@ -658,7 +754,7 @@ static bool hidden_by_src_idregs(const reg_ctx *c, uint64_t id, const char **fea
 		if (vis[i].id != id || (c->model == KM_6_12 && !vis[i].in612))
 			continue;
 		uint64_t mmfr3;
-		if (!src_value(c->src, c->pins, R_MMFR3, &mmfr3))
+		if (!src_value(c, R_MMFR3, &mmfr3))
 			mmfr3 = 0; /* a source without the register has no such feature */
 		*feat = vis[i].feat;
 		return field(mmfr3, vis[i].shift, 4) == 0;
@@ -836,7 +932,10 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	size_t sl = mc_pp_arm64_nregs(ctx->srcp), dl = mc_pp_arm64_nregs(ctx->dstp);
 	if (!mc_rule_have_domain(ctx, FAMILY, "arm64.reg", "register list"))
 		return 0;
-	reg_ctx c = { .src = ctx->srcp, .dst = ctx->dstp, .pins = ctx->pins };
+	reg_ctx c = { .src = ctx->srcp,
+		      .dst = ctx->dstp,
+		      .pins = ctx->pins,
+		      .off = features_off(ctx->pins) };
 	unsigned maj, min;
 	c.model = dst_model(ctx->dstp, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(ctx->dstp);
@@ -856,7 +955,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		const mc_fact *x = sr->fact;
 		int cmp = 1;
 		while (dj < dl && (cmp = key_cmp(mc_pp_arm64_reg_at(ctx->dstp, dj), sr)) < 0) {
-			if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
+			const mc_pp_reg *o = mc_pp_arm64_reg_at(ctx->dstp, dj);
+			if (!o->fw && !hidden_without(c.off, o->id))
 				dst_only++;
 			dj++;
 		}
@@ -864,8 +964,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			dr = mc_pp_arm64_reg_at(ctx->dstp, dj++);
 		const char *dv = dr ? dr->fact->value : NULL;
 		uint64_t id = sr->id;
-		if (sr->fw)
-			continue;
+		if (sr->fw || hidden_without(c.off, id))
+			continue; /* not in the guest's state (a feature it lacks) */
 		nsrc++;
 		const char *feat = NULL;
 		if (dv && hidden_by_src_idregs(&c, id, &feat)) {
@@ -904,9 +1004,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		if (!sr->checked)
 			continue;
 		nchecked++;
-		uint64_t s = sr->value, d = dr->value;
-		bool hs = mc_pins_count(ctx->pins) ? src_value(ctx->srcp, ctx->pins, id, &s)
-						   : sr->has_value,
+		uint64_t s = sr->value, d = guest_view(c.off, id, dr->value);
+		bool hs = mc_pins_count(ctx->pins) ? src_value(&c, id, &s) : sr->has_value,
 		     hd = dr->has_value;
 		if (!hs || !hd) {
 			legacy++;
@@ -917,7 +1016,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			/* A remedy: the guest started with DST's value, where the
 			 * source kernel lets userspace set it. */
 			if (l == J_REFUSED && !have_self) {
-				src_self_ctx(ctx->srcp, &self);
+				src_self_ctx(ctx->srcp, c.off, &self);
 				have_self = true;
 			}
 			bool pin = l == J_REFUSED && is_pin_reg(id) &&
@@ -947,7 +1046,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 		    "other's values",
 		    legacy);
 	for (; dj < dl; dj++)
-		if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw)
+		if (!mc_pp_arm64_reg_at(ctx->dstp, dj)->fw &&
+		    !hidden_without(c.off, mc_pp_arm64_reg_at(ctx->dstp, dj)->id))
 			dst_only++;
 	if (!refused && !unknown && !legacy) {
 		ok_text *a =
@@ -974,10 +1074,10 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 /* Whether the source's kernel lets userspace start a guest with value v of
  * register id: the same rules, with the source as its own destination. */
 /* The source as its own destination: what its kernel lets userspace set. */
-static void src_self_ctx(const mc_plan_profile *src, reg_ctx *c)
+static void src_self_ctx(const mc_plan_profile *src, unsigned off, reg_ctx *c)
 {
 	unsigned maj, min;
-	*c = (reg_ctx){ .src = src, .dst = src };
+	*c = (reg_ctx){ .src = src, .dst = src, .off = off };
 	c->model = dst_model(src, &maj, &min);
 	c->dst_aa32 = dst_has_aa32_el0(src);
 	c->have_dst_ctr = reg_value(src, R_CTR, &c->dst_ctr);
@@ -986,7 +1086,7 @@ static void src_self_ctx(const mc_plan_profile *src, reg_ctx *c)
 static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why)
 {
 	uint64_t own;
-	if (!reg_value(c->src, id, &own)) {
+	if (!reg_value_off(c->src, c->off, id, &own)) {
 		say_s(why, "the source profile has no value for it");
 		return J_REFUSED;
 	}
@@ -1002,10 +1102,11 @@ static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString
 
 /* Whether the source's kernel lets userspace start a guest with value v of
  * register id: the same rules, with the source as its own destination. */
-static jlevel src_accepts(const mc_plan_profile *src, uint64_t id, uint64_t v, GString *why)
+static jlevel src_accepts(const mc_plan_profile *src, unsigned off, uint64_t id, uint64_t v,
+			  GString *why)
 {
 	reg_ctx c;
-	src_self_ctx(src, &c);
+	src_self_ctx(src, off, &c);
 	return src_accepts_ctx(&c, id, v, why);
 }
 
@@ -1022,7 +1123,7 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 			return mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 					    "pin %s applies to arm64 guests only", *n);
 		GString *why = g_string_new(NULL);
-		jlevel l = src_accepts(srcp, pin_reg_id(*n), v, why);
+		jlevel l = src_accepts(srcp, features_off(pins), pin_reg_id(*n), v, why);
 		if (l != J_OK) {
 			mc_error_set(err, MC_EXIT_USAGE, EINVAL,
 				     "pin %s=0x%llx: the source kernel would refuse it: %s", *n, v,
@@ -1037,7 +1138,10 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 
 /* Compat pins: an ID register the older destination would refuse, set on the
  * newer source to the destination's own value where the source kernel lets
- * userspace lower it (Linux 6.7+). */
+ * userspace lower it (Linux 6.7+). Both values are those of a guest without
+ * the features `out` already turns off (kvm.cap's compat pins, computed
+ * first: SVE=off leaves ID_AA64PFR0_EL1.SVE 0 on both hosts, so it is no
+ * difference to pin). */
 static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
 {
@@ -1052,18 +1156,19 @@ static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 	kmodel nm = dst_model(np, &maj, &min);
 	if (nm != KM_6_12 && nm != KM_7_3)
 		return 0;
-	reg_ctx c = { .src = np, .dst = op };
+	reg_ctx c = { .src = np, .dst = op, .off = features_off(out) };
 	c.model = dst_model(op, &maj, &min);
 	c.dst_aa32 = dst_has_aa32_el0(op);
 	c.have_dst_ctr = reg_value(op, R_CTR, &c.dst_ctr);
 	for (const char *const *n = pin_names; *n; n++) {
 		uint64_t id = pin_reg_id(*n), s, d;
-		if (!reg_value(np, id, &s) || !reg_value(op, id, &d) || s == d)
+		if (!reg_value_off(np, c.off, id, &s) || !reg_value_off(op, c.off, id, &d) ||
+		    s == d)
 			continue;
 		GString *why = g_string_new(NULL);
 		jlevel l = judge(&c, id, s, d, why);
 		g_string_truncate(why, 0);
-		if (l != J_OK && src_accepts(np, id, d, why) == J_OK) {
+		if (l != J_OK && src_accepts(np, c.off, id, d, why) == J_OK) {
 			g_autofree char *v = g_strdup_printf("0x%" PRIx64, d);
 			if (mc_pins_set(out, *n, v, err) < 0) {
 				g_string_free(why, TRUE);

@@ -4,7 +4,9 @@
  *  - guest-visible features (arm64 SVE, PMU, pointer authentication, MTE,
  *    AArch32 EL1, PSCI 0.2, ...): on the source but not on the destination ->
  *    blocked, unless the guest was started without the feature (pin
- *    FEATURE=off); remedy: that pin;
+ *    FEATURE=off); remedy: that pin. The compat pins turn off each such
+ *    feature the newer host offers and the older lacks, the baseline each
+ *    one some host lacks (features_off);
  *  - state the VMM saves when the kernel offers it (x86 vCPU events, debug
  *    registers, XSAVE/XCRS, SMM, nested state, kvmclock, ...): missing on the
  *    destination -> blocked (QEMU cannot restore what it saved);
@@ -221,22 +223,50 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	return 0;
 }
 
-static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
-		    mc_error *err)
+/* Does host f offer the capability of rule c (of its architecture)? */
+static bool offers(const cap_rule *c, const mc_facts *f)
 {
-	(void)env;
+	return (!c->arch || strcmp(c->arch, mc_arch_of(f)) == 0) && mc_facts_get(f, FAMILY, c->cap);
+}
+
+/* FEATURE=off for each guest-visible feature with a pin that some of the
+ * first `nstart` hosts (where the guest may be started) offer and some of
+ * all `n` lack: a guest started with the feature could not be restored
+ * there (run() blocks it), started without it it can. */
+static int features_off(const mc_facts *const *hosts, size_t nstart, size_t n, mc_pins *out,
+			mc_error *err)
+{
 	for (size_t i = 0; i < G_N_ELEMENTS(cap_rules); i++) {
 		const cap_rule *c = &cap_rules[i];
 		if (c->kind != CAP_FEATURE || !c->pin)
 			continue;
-		size_t have = 0;
-		for (size_t h = 0; h < n; h++)
-			have += (!c->arch || strcmp(c->arch, mc_arch_of(hosts[h])) == 0) &&
-				mc_facts_get(hosts[h], FAMILY, c->cap);
-		if (have && have < n && mc_pins_set(out, c->pin, "off", err) < 0)
+		bool started = false, lacking = false;
+		for (size_t h = 0; h < n; h++) {
+			bool has = offers(c, hosts[h]);
+			started |= h < nstart && has;
+			lacking |= !has;
+		}
+		if (started && lacking && mc_pins_set(out, c->pin, "off", err) < 0)
 			return -EINVAL;
 	}
 	return 0;
+}
+
+/* Compat: the features the newer host offers and the older lacks, off. */
+static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
+		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
+{
+	(void)env;
+	const mc_facts *pair[2] = { mc_plan_profile_facts(newerp), mc_plan_profile_facts(olderp) };
+	return features_off(pair, 1, 2, out, err);
+}
+
+/* Baseline: the features some host offers and another lacks, off. */
+static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
+		    mc_error *err)
+{
+	(void)env;
+	return features_off(hosts, n, n, out, err);
 }
 
 /* The capabilities of the table (any architecture); the others, such as
@@ -256,6 +286,7 @@ const mc_rule mc_rule_kvm_cap = {
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
+	.compat = compat,
 	.baseline = baseline,
 	.reads = reads,
 };

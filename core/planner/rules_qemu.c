@@ -385,9 +385,6 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
-/* Baseline: the newest machine type (of the first host's default family,
- * e.g. pc-q35-) that every host's QEMU knows by its own name, not
- * deprecated; nothing when a host has no QEMU facts. */
 /* has_qemu for a profile that is not compiled. */
 static bool has_qemu_facts(const mc_facts *f)
 {
@@ -396,18 +393,27 @@ static bool has_qemu_facts(const mc_facts *f)
 	return a != b || mc_facts_get(f, "qemu", "version");
 }
 
-static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
-		    mc_error *err)
+/* The machine type a guest started on host f without a MACHINE pin gets:
+ * its QEMU's default, resolved through its aliases; NULL when unknown. */
+static const char *default_machine(const mc_facts *f)
 {
-	(void)env;
+	const char *def = mc_facts_get(f, "qemu", "default_machine"), *target;
+	if (def && is_alias(mc_facts_get(f, "qemu.machine", def), &target))
+		def = target;
+	return def;
+}
+
+/* The newest machine type (of the first host's default family, e.g.
+ * pc-q35-) that every host's QEMU knows by its own name, not deprecated
+ * (NULL: none, or a host has no QEMU facts); a key of hosts[0]'s facts. */
+static const char *newest_common_machine(const mc_facts *const *hosts, size_t n)
+{
 	if (!n)
-		return 0;
+		return NULL;
 	for (size_t h = 0; h < n; h++)
 		if (!has_qemu_facts(hosts[h]))
-			return 0;
-	const char *def = mc_facts_get(hosts[0], "qemu", "default_machine"), *target;
-	if (def && is_alias(mc_facts_get(hosts[0], "qemu.machine", def), &target))
-		def = target;
+			return NULL;
+	const char *def = default_machine(hosts[0]);
 	g_autofree char *family = NULL;
 	if (def && strrchr(def, '-'))
 		family = g_strndup(def, (gsize)(strrchr(def, '-') - def + 1));
@@ -430,6 +436,34 @@ static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t
 			best_key = g_steal_pointer(&key);
 		}
 	}
+	return best;
+}
+
+/* Compat: a guest started on the newer host without a MACHINE pin gets its
+ * QEMU's default machine type; where the older QEMU does not know it by
+ * that name (machine_rule blocks it), the newest type of its family both
+ * know. */
+static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
+		  const mc_plan_profile *olderp, mc_pins *out, mc_error *err)
+{
+	(void)env;
+	const mc_facts *pair[2] = { mc_plan_profile_facts(newerp), mc_plan_profile_facts(olderp) };
+	if (!has_qemu_facts(pair[0]) || !has_qemu_facts(pair[1]))
+		return 0;
+	const char *def = default_machine(pair[0]);
+	const char *ov = def ? mc_facts_get(pair[1], "qemu.machine", def) : NULL;
+	if (!def || (ov && !is_alias(ov, NULL)))
+		return 0; /* unknown, or the older knows it (perhaps deprecated: an action) */
+	const char *best = newest_common_machine(pair, 2);
+	return best ? mc_pins_set(out, "MACHINE", best, err) : 0;
+}
+
+/* Baseline: the newest machine type every host's QEMU knows. */
+static int baseline(const mc_plan_env *env, const mc_facts *const *hosts, size_t n, mc_pins *out,
+		    mc_error *err)
+{
+	(void)env;
+	const char *best = newest_common_machine(hosts, n);
 	return best ? mc_pins_set(out, "MACHINE", best, err) : 0;
 }
 
@@ -452,6 +486,7 @@ const mc_rule mc_rule_qemu = {
 	.pin_names = pin_names,
 	.check_pin = check_pin,
 	.run = run,
+	.compat = compat,
 	.baseline = baseline,
 	.reads = reads,
 };

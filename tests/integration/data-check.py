@@ -522,6 +522,46 @@ def check_baseline(data):
 
 # ==== matrix: the five rows of NAME.expect vs five single plans ====
 
+# The compat pins' feature and machine-type part (README "--matrix"),
+# restated from the README, not from the planner's code: a vCPU feature the
+# new (arm64) host's kernel offers and the old one's lacks is turned off;
+# when the old QEMU does not know the new one's default machine type by its
+# own name, MACHINE is the newest type of that family both know.
+COMPAT_FEATURES = {"KVM_CAP_ARM_PMU_V3": "PMU", "KVM_CAP_ARM_SVE": "SVE",
+                   "KVM_CAP_ARM_PTRAUTH_ADDRESS": "PTRAUTH",
+                   "KVM_CAP_ARM_PTRAUTH_GENERIC": "PTRAUTH",
+                   "KVM_CAP_ARM_EL1_32BIT": "AARCH32", "KVM_CAP_ARM_MTE": "MTE"}
+
+
+def compat_model(new, old):
+    """{NAME: VALUE} of the feature and MACHINE compat pins of new -> old."""
+    want = {}
+    if arch_of(new) == "aarch64" and arch_of(old) == "aarch64":
+        for cap, pin in COMPAT_FEATURES.items():
+            k = (b"kvm.cap", cap.encode())
+            if k in new and k not in old:
+                want[pin] = "off"
+
+    def machines(f):
+        return {k[1].decode(): v.decode() for k, v in f.items() if k[0] == b"qemu.machine"}
+    mn, mo = machines(new), machines(old)
+    has_q = lambda f, m: m or (b"qemu", b"version") in f
+    default = new.get((b"qemu", b"default_machine"))
+    if has_q(new, mn) and has_q(old, mo) and default:
+        default = default.decode()
+        if mn.get(default, "").startswith("alias "):
+            default = mn[default][len("alias "):]
+        if mo.get(default) is None or mo[default].startswith("alias "):
+            fam = default[:default.rfind("-") + 1] if "-" in default else ""
+            both = [m for m, v in mn.items()
+                    if v == "1" and mo.get(m) == "1" and m.startswith(fam)]
+            nat = lambda m: [(0, int(t), "") if t.isdigit() else (1, 0, t)
+                             for t in re.findall(r"\d+|\D+", m)]
+            if both:
+                want["MACHINE"] = max(both, key=nat)
+    return want
+
+
 def check_matrix(data):
     d = os.path.join(data, "matrix")
     n = 0
@@ -533,7 +573,15 @@ def check_matrix(data):
         if head[0] != "compat" or len(head) < 2:
             fail(what, "first line is not 'compat PINS|-'")
             continue
-        compat = [] if head[1:] == ["-"] else head[1:]
+        # "NAME=VALUE,NAME=VALUE" (mc_pins_format); a value may hold commas
+        # itself (CPU_DISABLE=f1,f2): a pin starts at NAME= in upper case
+        compat = ([] if head[1:] == ["-"] else
+                  [p for w in head[1:] for p in re.split(r",(?=[A-Z][A-Z0-9_]*=)", w)])
+        got = {p.split("=", 1)[0]: p.split("=", 1)[1] for p in compat
+               if p.split("=", 1)[0] in ("MACHINE", *COMPAT_FEATURES.values())}
+        want = compat_model(load_facts(A), load_facts(B))
+        if got != want:
+            fail(what, f"compat feature/machine pins {got}; the README's rule gives {want}")
         runs = {"new->new": (A, A, []), "old->new": (B, A, []), "new->old": (A, B, []),
                 "compat->old": (A, B, compat), "old->compat": (B, A, [])}
         for l in lines[1:]:

@@ -40,6 +40,36 @@ START_TEST(pins)
 }
 END_TEST
 
+/* mc_pins_meet: (name, acc's value, value) -> the met value. */
+START_TEST(meet)
+{
+	static const struct {
+		const char *name, *have, *v, *want;
+	} t[] = {
+		{ "PSCI_VERSION", "0x10001", "0x2", "0x2" },
+		{ "SVE", "on", "off", "off" },
+		{ "SVE", "off", "on", "off" },
+		/* machine types: the older of one family, numbers as numbers */
+		{ "MACHINE", "pc-q35-8.0", "pc-q35-7.2", "pc-q35-7.2" },
+		{ "MACHINE", "pc-q35-7.2", "pc-q35-7.10", "pc-q35-7.2" },
+		{ "MACHINE", "virt-9.0", "virt-10.1", "virt-9.0" },
+		/* two families: no order, acc's stands */
+		{ "MACHINE", "pc-q35-8.0", "pc-i440fx-7.2", "pc-q35-8.0" },
+		{ "MACHINE", "virt", "virt-9.0", "virt" },
+	};
+	for (size_t i = 0; i < G_N_ELEMENTS(t); i++) {
+		mc_pins *p = mc_pins_new();
+		mc_error err = { 0 };
+		ck_assert_int_eq(mc_pins_set(p, t[i].name, t[i].have, &err), 0);
+		ck_assert_int_eq(mc_pins_meet(p, t[i].name, t[i].v, &err), 0);
+		ck_assert_msg(strcmp(mc_pins_get(p, t[i].name), t[i].want) == 0,
+			      "meet %s %s %s: %s, want %s", t[i].name, t[i].have, t[i].v,
+			      mc_pins_get(p, t[i].name), t[i].want);
+		mc_pins_free(p);
+	}
+}
+END_TEST
+
 START_TEST(errors)
 {
 	mc_error err = { 0 };
@@ -356,6 +386,7 @@ int main(void)
 	Suite *s = suite_create("planner");
 	TCase *tc = tcase_create("api");
 	tcase_add_test(tc, pins);
+	tcase_add_test(tc, meet);
 	tcase_add_test(tc, errors);
 	tcase_add_test(tc, fw_accepts);
 	suite_add_tcase(s, tc);
