@@ -138,7 +138,11 @@ static int set_pin(mc_pins *p, const char *n, const char *v, const char *name, m
 	return 0;
 }
 
-/* x86 CPU: CPU= and CPU_DISABLE= as libvirt would start it. */
+/* x86 CPU: CPU=, CPU_DISABLE= and CPU_ENABLE= as libvirt would start it: a
+ * named model's features with policy disable/forbid are off, require/force
+ * on (a host-model guest's running XML is such a model plus the host's
+ * extra features, each 'require'). 'optional' is resolved when the guest
+ * starts: its running XML says require or disable instead. */
 static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
 {
 	g_autofree char *mode = mc_xml_attr(cpu, "mode");
@@ -150,16 +154,21 @@ static int cpu_pins(xmlNode *cpu, mc_pins *p, const char *name, mc_error *err)
 	if (mode && strcmp(mode, "host-model") == 0)
 		return 0; /* inactive XML only: the running XML has the expansion */
 	int r = set_pin(p, "CPU", model, name, err);
-	GString *dis = g_string_new(NULL);
+	GString *dis = g_string_new(NULL), *en = g_string_new(NULL);
 	for (xmlNode *f = cpu->children; f && r == 0; f = f->next) {
 		g_autofree char *pol = mc_xml_is(f, "feature") ? mc_xml_attr(f, "policy") : NULL;
 		g_autofree char *fn = pol ? mc_xml_attr(f, "name") : NULL;
 		if (fn && (strcmp(pol, "disable") == 0 || strcmp(pol, "forbid") == 0))
 			g_string_append_printf(dis, "%s%s", dis->len ? "," : "", fn);
+		else if (fn && (strcmp(pol, "require") == 0 || strcmp(pol, "force") == 0))
+			g_string_append_printf(en, "%s%s", en->len ? "," : "", fn);
 	}
 	if (r == 0 && dis->len)
 		r = set_pin(p, "CPU_DISABLE", dis->str, name, err);
+	if (r == 0 && en->len)
+		r = set_pin(p, "CPU_ENABLE", en->str, name, err);
 	g_string_free(dis, TRUE);
+	g_string_free(en, TRUE);
 	return r;
 }
 
@@ -319,12 +328,12 @@ mc_guest *mc_guest_from_xml(const char *xml, size_t len, const char *name, mc_er
 	if (r < 0)
 		goto out;
 	/* The XML is the truth about what it describes: recorded MACHINE, CPU,
-	 * CPU_DISABLE, HOSTDEV and VIRTTYPE pins give way to it. */
+	 * CPU_DISABLE, CPU_ENABLE, HOSTDEV and VIRTTYPE pins give way to it. */
 	g->pins = mc_pins_new();
 	for (size_t i = 0; i < mc_pins_count(g->meta_pins); i++) {
-		static const char *const from_xml[] = { "MACHINE", "CPU",      "CPU_DISABLE",
-							"HOSTDEV", "VIRTTYPE", "HOSTDEV_DST",
-							NULL };
+		static const char *const from_xml[] = { "MACHINE",     "CPU",     "CPU_DISABLE",
+							"CPU_ENABLE",  "HOSTDEV", "VIRTTYPE",
+							"HOSTDEV_DST", NULL };
 		const char *pn, *pv;
 		mc_pins_at(g->meta_pins, i, &pn, &pv);
 		if (!g_strv_contains(from_xml, pn))

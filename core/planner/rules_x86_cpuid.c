@@ -24,7 +24,10 @@ static bool is_x86(const mc_facts *f)
 
 /* ---- pins ---- */
 
-static const char *const pin_names[] = { "CPU", "CPU_DISABLE", NULL };
+/* CPU_ENABLE: features a guest of a CPU model has besides the model's own
+ * (libvirt's <feature policy='require'/> and 'force': a host-model guest's
+ * running XML is its model plus such a list). */
+static const char *const pin_names[] = { "CPU", "CPU_DISABLE", "CPU_ENABLE", NULL };
 
 /* env NULL: the form only (a model name is any word; a raw bit must be
  * well-formed); otherwise the model and feature names must be in the
@@ -46,7 +49,7 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 					    mc_cpumodels_dir(m));
 		return 0;
 	}
-	/* CPU_DISABLE: a comma-separated list of features. */
+	/* CPU_DISABLE, CPU_ENABLE: a comma-separated list of features. */
 	if (m) { /* checked once per value and map */
 		g_autofree char *bad = NULL;
 		if (mc_x86_disable_unknown(m, value, &bad))
@@ -88,7 +91,8 @@ static int check_pins_on_src(const mc_plan_env *env, const mc_plan_profile *srcp
 			     const mc_pins *pins, mc_error *err)
 {
 	const mc_facts *src = mc_plan_profile_facts(srcp);
-	if (!is_x86(src) || (!mc_pins_get(pins, "CPU") && !mc_pins_get(pins, "CPU_DISABLE")))
+	if (!is_x86(src) || (!mc_pins_get(pins, "CPU") && !mc_pins_get(pins, "CPU_DISABLE") &&
+			     !mc_pins_get(pins, "CPU_ENABLE")))
 		return 0;
 	mc_x86_guest *g = mc_x86_guest_new(env, srcp, pins, err);
 	if (!g)

@@ -298,9 +298,9 @@ static GArray *compared_regs(const mc_cpumodels *db)
 	return a;
 }
 
-/* The bits one CPU_DISABLE token clears, appended to ops (mc_cpu_bits:
- * CPUID bits by register, feature-MSR bits by MSR). */
-static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, mc_error *err)
+/* The bits of one CPU_DISABLE or CPU_ENABLE token, appended to ops
+ * (mc_cpu_bits: CPUID bits by register, feature-MSR bits by MSR). */
+static int feature_token(const mc_cpumodels *db, const char *tok, GArray *ops, mc_error *err)
 {
 	mc_x86_reg r;
 	unsigned bit;
@@ -329,22 +329,22 @@ static int disable_token(const mc_cpumodels *db, const char *tok, GArray *ops, m
 	return 0;
 }
 
-/* The bits a CPU_DISABLE value clears (a reference the caller drops; kept
- * in db's memo too: the same value is resolved once), or NULL with err set
- * for an unknown feature. */
-static GArray *disable_ops(const mc_cpumodels *db, const char *disable, mc_error *err)
+/* The bits of the features a CPU_DISABLE or CPU_ENABLE value names (a
+ * reference the caller drops; kept in db's memo too: the same value is
+ * resolved once), or NULL with err set for an unknown feature. */
+static GArray *feature_ops(const mc_cpumodels *db, const char *features, mc_error *err)
 {
-	g_autofree char *key = g_strconcat("clears:", disable, NULL);
+	g_autofree char *key = g_strconcat("features:", features, NULL);
 	GArray *have = mc_cpumodels_memo_get(db, key);
 	if (have)
 		return have;
 	GArray *ops = g_array_new(FALSE, TRUE, sizeof(mc_cpu_bits));
-	g_auto(GStrv) toks = g_strsplit(disable, ",", -1);
+	g_auto(GStrv) toks = g_strsplit(features, ",", -1);
 	for (char **t = toks; *t; t++) {
 		g_strstrip(*t);
 		if (!**t)
 			continue;
-		if (disable_token(db, *t, ops, err) < 0) {
+		if (feature_token(db, *t, ops, err) < 0) {
 			g_array_unref(ops);
 			return NULL;
 		}
@@ -369,6 +369,39 @@ static void disable_apply(mc_x86_guest *g, const GArray *ops)
 		reg_bits *rb = guest_reg(g->regs, it->leaf, it->index, it->reg);
 		if (rb)
 			rb->bits &= ~(uint32_t)it->mask;
+	}
+}
+
+/* Set the bits of ops (CPU_ENABLE: libvirt's <feature policy='require'/> and
+ * 'force') in the guest's registers, and, for a CPU model, its MSR bits;
+ * the CPUID bits SRC's KVM lacks are recorded as missing, as a model's are
+ * (QEMU starts a model with its features enforced, libvirt its required
+ * ones). Bits that are never compared stay out. */
+static void enable_apply(mc_x86_guest *g, const GArray *ops, const mc_plan_profile *src)
+{
+	for (guint j = 0; j < ops->len; j++) {
+		const mc_cpu_bits *it = &g_array_index(ops, mc_cpu_bits, j);
+		if (it->is_msr) {
+			if (g->model)
+				g_array_append_val(g->msrs, *it);
+			continue;
+		}
+		reg_bits *rb = guest_reg(g->regs, it->leaf, it->index, it->reg);
+		if (!rb)
+			continue;
+		uint32_t add = (uint32_t)it->mask & ~rb->bits &
+			       ~never_compared(rb->r.leaf, rb->r.index, rb->r.reg);
+		rb->bits |= add;
+		uint32_t lack = add & ~mc_x86_host_bits(src, &rb->r);
+		if (!lack)
+			continue;
+		reg_bits *mm = guest_reg(g->model_missing, rb->r.leaf, rb->r.index, rb->r.reg);
+		if (mm) {
+			mm->bits |= lack;
+		} else {
+			reg_bits miss = { rb->r, lack };
+			g_array_append_val(g->model_missing, miss);
+		}
 	}
 }
 
@@ -500,10 +533,11 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 {
 	const char *cpu = mc_pins_get(pins, "CPU");
 	const char *disable = mc_pins_get(pins, "CPU_DISABLE");
+	const char *enable = mc_pins_get(pins, "CPU_ENABLE");
 	const mc_cpumodels *db = env ? env->cpumodels : NULL;
 	/* Host-passthrough works without the map (raw bit names); a model or a
 	 * feature name needs it. */
-	if (!db && (!mc_x86_is_passthrough(cpu) || disable)) {
+	if (!db && (!mc_x86_is_passthrough(cpu) || disable || enable)) {
 		if (env && env->cpumodels_err.msg[0])
 			mc_error_set(err, env->cpumodels_err.exit_code, env->cpumodels_err.errnum,
 				     "%s", env->cpumodels_err.msg);
@@ -535,8 +569,16 @@ mc_x86_guest *mc_x86_guest_new(const mc_plan_env *env, const mc_plan_profile *sr
 		}
 		apply_model_defaults(g, src);
 	}
+	if (enable) {
+		g_autoptr(GArray) ops = feature_ops(db, enable, err);
+		if (!ops) {
+			mc_x86_guest_free(g);
+			return NULL;
+		}
+		enable_apply(g, ops, src);
+	}
 	if (disable) {
-		g_autoptr(GArray) ops = disable_ops(db, disable, err);
+		g_autoptr(GArray) ops = feature_ops(db, disable, err);
 		if (!ops) {
 			mc_x86_guest_free(g);
 			return NULL;

@@ -8,6 +8,9 @@
  *   CPU=MODEL                       a libvirt/QEMU CPU model (EPYC, qemu64, ...)
  *   CPU_DISABLE=f1,f2,...           features the guest is started without
  *                                   (libvirt <feature policy='disable'/>)
+ *   CPU_ENABLE=f1,f2,...            features it is started with besides its
+ *                                   model's (libvirt policy='require' or
+ *                                   'force'); CPU_DISABLE wins
  *
  * Only feature-bearing registers are compared: the registers libvirt's
  * x86_features.xml defines features in (plus the KVM paravirtual leaf

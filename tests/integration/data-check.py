@@ -1355,7 +1355,7 @@ def check_libvirt(data):
 
 META_NS = "{urn:x-migcheck:metadata:1}"
 PIN_NAMES = {"PSCI_VERSION", "STD_BMAP", "STD_HYP_BMAP", "VENDOR_HYP_BMAP", "VENDOR_HYP_BMAP_2",
-             "SVE", "PMU", "PTRAUTH", "AARCH32", "MTE", "CPU", "CPU_DISABLE", "MACHINE",
+             "SVE", "PMU", "PTRAUTH", "AARCH32", "MTE", "CPU", "CPU_DISABLE", "CPU_ENABLE", "MACHINE",
              "VIRTTYPE", "HOSTDEV", "HOSTDEV_DST", "CTR_EL0"}  # README "The planner", pins
 
 
@@ -1400,7 +1400,7 @@ def domain_guest(root):
                      f" meta.embedded={'yes' if emb is not None else 'no'}")
     ostype = root.find("os/type")
     # what the domain XML states replaces what the stamp recorded
-    for k in ("MACHINE", "VIRTTYPE", "CPU", "CPU_DISABLE", "HOSTDEV", "HOSTDEV_DST"):
+    for k in ("MACHINE", "VIRTTYPE", "CPU", "CPU_DISABLE", "CPU_ENABLE", "HOSTDEV", "HOSTDEV_DST"):
         pins.pop(k, None)
     if ostype is not None and ostype.get("machine"):
         pins["MACHINE"] = ostype.get("machine")
@@ -1415,6 +1415,11 @@ def domain_guest(root):
         off = [f.get("name") for f in cpu.findall("feature") if f.get("policy") in ("disable", "forbid")]
         if off:
             pins["CPU_DISABLE"] = ",".join(off)
+        # required and forced features: on besides the model's (a host-model
+        # guest's running XML); optional ones are resolved at start
+        on = [f.get("name") for f in cpu.findall("feature") if f.get("policy") in ("require", "force")]
+        if on:
+            pins["CPU_ENABLE"] = ",".join(on)
     devs, hostdevs = [], []
     qemu_ns = "{http://libvirt.org/schemas/domain/qemu/1.0}"
     overrides = {}  # alias -> enable-migration, from <qemu:override>
