@@ -600,6 +600,20 @@ char *mc_x86_guest_msr_token(const mc_x86_guest *g, unsigned index, unsigned bit
 	return g_strdup(mc_cpumodels_msr_bit_name(g->db, index, bit));
 }
 
+uint64_t mc_x86_msr_offered(unsigned index, uint64_t raw)
+{
+	switch (index) {
+	case 0x48b: /* IA32_VMX_PROCBASED_CTLS2 */
+	case 0x48d: /* IA32_VMX_TRUE_PINBASED_CTLS */
+	case 0x48e: /* IA32_VMX_TRUE_PROCBASED_CTLS */
+	case 0x48f: /* IA32_VMX_TRUE_EXIT_CTLS */
+	case 0x490: /* IA32_VMX_TRUE_ENTRY_CTLS */
+		return (uint32_t)(raw >> 32) & ~(uint32_t)raw;
+	default:
+		return raw;
+	}
+}
+
 void mc_x86_guest_msr_missing(const mc_x86_guest *g, const mc_facts *host, GString *out)
 {
 	size_t first, last;
@@ -624,6 +638,7 @@ void mc_x86_guest_msr_missing(const mc_x86_guest *g, const mc_facts *host, GStri
 		snprintf(key, sizeof(key), "0x%08x", it->leaf);
 		if (!mc_fact_u64(host, "x86.msr_feature", key, &have))
 			have = 0;
+		have = mc_x86_msr_offered(it->leaf, have);
 		for (unsigned b = 0; b < 64; b++) {
 			if (!(need >> b & 1) || (have >> b & 1))
 				continue;
@@ -682,6 +697,7 @@ unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan
 	 * defines no bit of (e.g. PERF_CAPABILITIES), QEMU passes the host's. */
 	if (!g->db || !mc_cpumodels_msr_defined(g->db, index))
 		return v;
+	v = mc_x86_msr_offered(index, v);
 	unsigned long long mask = 0;
 	for (guint k = 0; k < g->msrs->len; k++) {
 		const mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, k);

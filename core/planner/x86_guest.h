@@ -66,8 +66,9 @@ void mc_x86_guest_free(mc_x86_guest *g);
 bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsigned reg,
 		      unsigned bit);
 /* The guest's value of a feature MSR (x86.msr_feature) as far as CPU models
- * define it: SRC's value for host-passthrough, the model's bits of SRC's value
- * otherwise (all of SRC's value when the map defines no bit of that MSR). */
+ * define it: SRC's value for host-passthrough, the model's bits of what SRC
+ * offers (mc_x86_msr_offered) otherwise (all of SRC's value when the map
+ * defines no bit of that MSR). */
 unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index);
 /* "host-passthrough" or "CPU model NAME". */
@@ -76,6 +77,13 @@ const char *mc_x86_guest_describe(const mc_x86_guest *g);
  * "ibrs-all" for 0x10a bit 1), as CPU_DISABLE takes it; NULL when the map
  * (or no map) has none. Caller frees. */
 char *mc_x86_guest_msr_token(const mc_x86_guest *g, unsigned index, unsigned bit);
+/* The bits of feature MSR `index` a host offers a guest's CPU model, from
+ * its KVM_GET_MSRS value `raw`: for the VMX control MSRs (PROCBASED_CTLS2
+ * 0x48b, TRUE_PINBASED/PROCBASED/EXIT/ENTRY_CTLS 0x48d-0x490: low half the
+ * controls that must be 1, high half those that may be) the controls that
+ * can be 1 without having to be, in the low half, where the CPU map's vmx-*
+ * features name them (QEMU kvm_arch_get_supported_msr_feature); else raw. */
+uint64_t mc_x86_msr_offered(unsigned index, uint64_t raw);
 /* Append (comma-separated) the pinned CPU model's feature-MSR bits `host`
  * does not offer (QEMU 7.2 x86_cpu_filter_features filters a model's MSR
  * feature words like its CPUID words, so the model cannot start there with
