@@ -463,8 +463,7 @@ static int feature_msrs(mc_rule_ctx *ctx, const mc_x86_guest *g, bool pt, unsign
 		bool dh = mc_pp_u64(ctx->dstp, "x86.msr_feature", f->key, &dv);
 		if (!dh)
 			dv = 0;
-		if (!pt) /* a model's guest: what DST offers it, as gv is SRC's */
-			dv = mc_x86_msr_offered((unsigned)idx, dv);
+		dv = mc_x86_msr_offered((unsigned)idx, dv); /* what DST offers, as gv SRC's */
 		if (!pt && vis) {
 			/* A CPU model's bits (the map's features of this MSR) DST
 			 * lacks; the rest of the MSR is judged below. */

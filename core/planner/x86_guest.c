@@ -691,13 +691,13 @@ unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan
 	snprintf(key, sizeof(key), "0x%08x", index);
 	if (!mc_pp_u64(src, "x86.msr_feature", key, &v))
 		return 0;
+	v = mc_x86_msr_offered(index, v); /* what SRC offers a guest */
 	if (!g->model)
 		return v;
 	/* A model shows the feature-MSR bits it lists; for an MSR the map
 	 * defines no bit of (e.g. PERF_CAPABILITIES), QEMU passes the host's. */
 	if (!g->db || !mc_cpumodels_msr_defined(g->db, index))
 		return v;
-	v = mc_x86_msr_offered(index, v);
 	unsigned long long mask = 0;
 	for (guint k = 0; k < g->msrs->len; k++) {
 		const mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, k);

@@ -66,9 +66,9 @@ void mc_x86_guest_free(mc_x86_guest *g);
 bool mc_x86_guest_has(const mc_x86_guest *g, unsigned leaf, unsigned index, unsigned reg,
 		      unsigned bit);
 /* The guest's value of a feature MSR (x86.msr_feature) as far as CPU models
- * define it: SRC's value for host-passthrough, the model's bits of what SRC
- * offers (mc_x86_msr_offered) otherwise (all of SRC's value when the map
- * defines no bit of that MSR). */
+ * define it: what SRC offers (mc_x86_msr_offered) for host-passthrough, the
+ * model's bits of it otherwise (all of SRC's value when the map defines no
+ * bit of that MSR). */
 unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan_profile *src,
 					    unsigned index);
 /* "host-passthrough" or "CPU model NAME". */
