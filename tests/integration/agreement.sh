@@ -134,6 +134,7 @@ pins_args() {
 		PMU) flags+=(-pmu) ;;
 		SVE) flags+=(-sve) ;;
 		PTRAUTH) flags+=(-ptrauth) ;;
+		AARCH32 | MTE) ;; # =off: armstate's vCPU has neither (QEMU's defaults)
 		PSCI_VERSION | STD_BMAP | STD_HYP_BMAP | VENDOR_HYP_BMAP | VENDOR_HYP_BMAP_2 | ID_* | MVFR* | CTR_EL0 | 0x*) sets+=("$p") ;;
 		*) sets+=("!$p") ;;
 		esac
