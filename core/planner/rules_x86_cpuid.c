@@ -277,7 +277,7 @@ static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 static bool needs_env(const mc_facts *src, const mc_facts *dst, const mc_pins *pins)
 {
 	return is_x86(src) || is_x86(dst) || !mc_x86_is_passthrough(mc_pins_get(pins, "CPU")) ||
-	       mc_pins_get(pins, "CPU_DISABLE");
+	       mc_pins_get(pins, "CPU_DISABLE") || mc_pins_get(pins, "CPU_ENABLE");
 }
 
 /* The guest view (x86_guest.c): supported CPUID, the MSR lists, and the

@@ -119,6 +119,12 @@ expect_exit 64 "plan: malformed pin" mc plan arm-new arm-old --pin PSCI_VERSION
 err_has "malformed pin 'PSCI_VERSION': expected NAME=VALUE"
 expect_exit 64 "plan: unknown pin" mc plan arm-new arm-old --pin FOO=1
 err_has "malformed pin 'FOO=1': unknown name"
+for p in CPU_DISABLE CPU_ENABLE; do # feature lists: checked against the CPU map
+	expect_exit 64 "plan: $p naming a feature the CPU map lacks" \
+		mc plan arm-new arm-old --pin "$p=warp-drive"
+	err_has "malformed pin '$p=warp-drive': unknown CPU feature 'warp-drive'"
+	check "  the CPU map was loaded to check it" bash -c "! grep -q 'unavailable' '$T_ERR'"
+done
 expect_exit 64 "plan: bad PSCI version" mc plan arm-new arm-old --pin PSCI_VERSION=3.0
 err_has "PSCI version must be 0.2, 1.0, 1.1, 1.2 or 1.3"
 expect_exit 64 "plan: pin the source cannot apply" mc plan arm-old arm-new --pin PSCI_VERSION=0.2
