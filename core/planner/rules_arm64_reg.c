@@ -324,7 +324,8 @@ static uint64_t guest_view(unsigned off, uint64_t id, uint64_t v)
 typedef enum { J_OK, J_UNKNOWN, J_REFUSED } jlevel;
 
 typedef struct reg_ctx reg_ctx;
-static void src_self_ctx(const mc_plan_profile *src, unsigned off, reg_ctx *c);
+static void ctx_init(reg_ctx *c, const mc_plan_profile *src, const mc_plan_profile *dst,
+		     const mc_pins *pins, unsigned off);
 static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why);
 static uint64_t pin_reg_id(const char *name);
 
@@ -932,14 +933,8 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 	size_t sl = mc_pp_arm64_nregs(ctx->srcp), dl = mc_pp_arm64_nregs(ctx->dstp);
 	if (!mc_rule_have_domain(ctx, FAMILY, "arm64.reg", "register list"))
 		return 0;
-	reg_ctx c = { .src = ctx->srcp,
-		      .dst = ctx->dstp,
-		      .pins = ctx->pins,
-		      .off = features_off(ctx->pins) };
-	unsigned maj, min;
-	c.model = dst_model(ctx->dstp, &maj, &min);
-	c.dst_aa32 = dst_has_aa32_el0(ctx->dstp);
-	c.have_dst_ctr = reg_value(ctx->dstp, R_CTR, &c.dst_ctr);
+	reg_ctx c;
+	ctx_init(&c, ctx->srcp, ctx->dstp, ctx->pins, features_off(ctx->pins));
 	const char *rel = mc_pp_get(ctx->dstp, "kernel", "release");
 
 	/* Missing registers, one verdict per register class. */
@@ -1016,7 +1011,7 @@ static int run(mc_rule_ctx *ctx, mc_error *err)
 			/* A remedy: the guest started with DST's value, where the
 			 * source kernel lets userspace set it. */
 			if (l == J_REFUSED && !have_self) {
-				src_self_ctx(ctx->srcp, c.off, &self);
+				ctx_init(&self, ctx->srcp, ctx->srcp, NULL, c.off);
 				have_self = true;
 			}
 			bool pin = l == J_REFUSED && is_pin_reg(id) &&
@@ -1071,16 +1066,17 @@ static int check_pin(const mc_plan_env *env, const char *name, const char *value
 	return 0;
 }
 
-/* Whether the source's kernel lets userspace start a guest with value v of
- * register id: the same rules, with the source as its own destination. */
-/* The source as its own destination: what its kernel lets userspace set. */
-static void src_self_ctx(const mc_plan_profile *src, unsigned off, reg_ctx *c)
+/* The judging context of a guest on src (pins, the features `off` turned
+ * off) restored on dst: dst's kernel model, AArch32 EL0 and CTR_EL0. With
+ * dst = src: what the source's kernel lets userspace set. */
+static void ctx_init(reg_ctx *c, const mc_plan_profile *src, const mc_plan_profile *dst,
+		     const mc_pins *pins, unsigned off)
 {
 	unsigned maj, min;
-	*c = (reg_ctx){ .src = src, .dst = src, .off = off };
-	c->model = dst_model(src, &maj, &min);
-	c->dst_aa32 = dst_has_aa32_el0(src);
-	c->have_dst_ctr = reg_value(src, R_CTR, &c->dst_ctr);
+	*c = (reg_ctx){ .src = src, .dst = dst, .pins = pins, .off = off };
+	c->model = dst_model(dst, &maj, &min);
+	c->dst_aa32 = dst_has_aa32_el0(dst);
+	c->have_dst_ctr = reg_value(dst, R_CTR, &c->dst_ctr);
 }
 
 static jlevel src_accepts_ctx(const reg_ctx *c, uint64_t id, uint64_t v, GString *why)
@@ -1106,7 +1102,7 @@ static jlevel src_accepts(const mc_plan_profile *src, unsigned off, uint64_t id,
 			  GString *why)
 {
 	reg_ctx c;
-	src_self_ctx(src, off, &c);
+	ctx_init(&c, src, src, NULL, off);
 	return src_accepts_ctx(&c, id, v, why);
 }
 
@@ -1156,10 +1152,8 @@ static int compat(const mc_plan_env *env, const mc_plan_profile *newerp,
 	kmodel nm = dst_model(np, &maj, &min);
 	if (nm != KM_6_12 && nm != KM_7_3)
 		return 0;
-	reg_ctx c = { .src = np, .dst = op, .off = features_off(out) };
-	c.model = dst_model(op, &maj, &min);
-	c.dst_aa32 = dst_has_aa32_el0(op);
-	c.have_dst_ctr = reg_value(op, R_CTR, &c.dst_ctr);
+	reg_ctx c;
+	ctx_init(&c, np, op, NULL, features_off(out));
 	for (const char *const *n = pin_names; *n; n++) {
 		uint64_t id = pin_reg_id(*n), s, d;
 		if (!reg_value_off(np, c.off, id, &s) || !reg_value_off(op, c.off, id, &d) ||
