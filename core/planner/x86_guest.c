@@ -497,8 +497,8 @@ static const msr_dep msr_deps[] = {
 	DEP_MSR(0x48b, 13, 0x491, ~0ull),                 /* vmx-vmfunc: VMFUNC */
 };
 
-/* The guest's bits of feature MSR `index` (the model's, CPU_DISABLE
- * applied). */
+/* The guest's bits of feature MSR `index` as built so far (the model's and
+ * CPU_ENABLE's, CPU_DISABLE applied, then QEMU's dependencies). */
 static uint64_t guest_msr_bits(const mc_x86_guest *g, uint32_t index)
 {
 	uint64_t v = 0;
@@ -627,12 +627,7 @@ void mc_x86_guest_msr_missing(const mc_x86_guest *g, const mc_facts *host, GStri
 			seen = g_array_index(g->msrs, mc_cpu_bits, k).leaf == it->leaf;
 		if (seen)
 			continue; /* this MSR's bits were gathered at its first item */
-		uint64_t need = 0;
-		for (guint k = i; k < g->msrs->len; k++) {
-			const mc_cpu_bits *o = &g_array_index(g->msrs, mc_cpu_bits, k);
-			if (o->leaf == it->leaf)
-				need |= o->mask;
-		}
+		uint64_t need = guest_msr_bits(g, it->leaf);
 		char key[16];
 		unsigned long long have = 0;
 		snprintf(key, sizeof(key), "0x%08x", it->leaf);
@@ -698,11 +693,5 @@ unsigned long long mc_x86_guest_msr_feature(const mc_x86_guest *g, const mc_plan
 	 * defines no bit of (e.g. PERF_CAPABILITIES), QEMU passes the host's. */
 	if (!g->db || !mc_cpumodels_msr_defined(g->db, index))
 		return v;
-	unsigned long long mask = 0;
-	for (guint k = 0; k < g->msrs->len; k++) {
-		const mc_cpu_bits *it = &g_array_index(g->msrs, mc_cpu_bits, k);
-		if (it->leaf == index)
-			mask |= it->mask;
-	}
-	return v & mask;
+	return v & guest_msr_bits(g, index);
 }
