@@ -503,6 +503,27 @@ static void handle_setup(sqlite3 *h)
  * reads that. One snapshot of the file (sqlite's backup copies it under one
  * read lock); the file itself is left as it is, for its owner's next command
  * to migrate. */
+/* Identify the file on db->h and check it; a writer creates or migrates the
+ * schema and computes the class keys first, under the write lock, in one
+ * transaction: of several first writers on a new (empty) file exactly one
+ * creates the schema, the others wait (busy timeout) and then find it. The
+ * columns are checked (and a file refused) before that transaction commits,
+ * so a refused file is left as it was. 0, -errno (a writer's transaction
+ * still open: mc_db_close rolls it back), or 1 for a reader that found an
+ * older schema. */
+static int db_settle(mc_db *db, mc_db_mode mode, mc_error *err)
+{
+	int r;
+	if (mode == MC_DB_WRITE && (r = mc_db_begin(db, err)) < 0)
+		return r;
+	r = db_identify(db, mode, err);
+	if (r == 0)
+		r = db_check_columns(db, MC_DB_SCHEMA_VERSION, mode == MC_DB_WRITE, err);
+	if (r == 0 && mode == MC_DB_WRITE && (r = db_classify(db, err)) == 0)
+		r = mc_db_commit(db, err);
+	return r;
+}
+
 static int read_migrated_copy(mc_db *db, mc_error *err)
 {
 	sqlite3 *mem = NULL;
@@ -528,16 +549,7 @@ static int read_migrated_copy(mc_db *db, mc_error *err)
 	       "%s: schema older than %d and not writable here: read through a "
 	       "migrated copy in memory",
 	       db->path, MC_DB_SCHEMA_VERSION);
-	int r = mc_db_begin(db, err);
-	if (r == 0 && (r = db_identify(db, MC_DB_WRITE, err)) == 0 &&
-	    (r = db_check_columns(db, MC_DB_SCHEMA_VERSION, true, err)) == 0 &&
-	    (r = db_classify(db, err)) == 0)
-		return mc_db_commit(db, err);
-	if (r > 0)
-		r = mc_error_set(err, MC_EXIT_SOFTWARE, EPROTO, "%s: copy in memory not migrated",
-				 db->path);
-	mc_db_rollback(db);
-	return r;
+	return db_settle(db, MC_DB_WRITE, err); /* a writer's: 0 or -errno */
 }
 
 mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
@@ -603,13 +615,7 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 			goto fail;
 		}
 		handle_setup(db->h);
-		/* A writer identifies the file and creates or migrates the
-		 * schema under the write lock, in one transaction: of several
-		 * first writers on a new (empty) file exactly one creates the
-		 * schema, the others wait (busy timeout) and then find it. */
-		if (mode == MC_DB_WRITE && mc_db_begin(db, err) < 0)
-			goto fail;
-		r = db_identify(db, mode, err);
+		r = db_settle(db, mode, err);
 		if (r < 0 && mode == MC_DB_READ && !uri && err &&
 		    err->exit_code == MC_EXIT_NOPERM && shm_missing_here(path)) {
 			mc_error_clear(err);
@@ -619,12 +625,6 @@ mc_db *mc_db_open(const char *path, mc_db_mode mode, mc_error *err)
 					 "by the inventory's owner puts it back)",
 					 path);
 		}
-		/* Checked (and refused) before the transaction that created or
-		 * migrated the schema commits: a refused file is left as it was. */
-		if (r == 0)
-			r = db_check_columns(db, MC_DB_SCHEMA_VERSION, mode == MC_DB_WRITE, err);
-		if (r == 0 && mode == MC_DB_WRITE && (r = db_classify(db, err)) == 0)
-			r = mc_db_commit(db, err);
 		if (r < 0)
 			goto fail;
 		if (r == 1 && access(path, W_OK) < 0) {
